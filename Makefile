@@ -1,0 +1,40 @@
+# One entry point for people and CI. `make serve` and `make test` install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install serve build test lint eval bench clean
+
+# The CPU build of torch is pinned and installed first: an unpinned torch pulled in by
+# sentence-transformers would be a multi-GB CUDA build.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+serve: install  ## start the service on the bundled corpus (builds model and index on first run)
+	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
+
+build: install  ## (re)build the index
+	$(BIN)/assistant build
+
+test: install  ## lint and run the whole test suite (real model, FAISS and HTTP server)
+	$(BIN)/ruff check assistant tests benchmarks
+	$(BIN)/ruff format --check assistant tests benchmarks
+	$(BIN)/pytest
+
+eval: install  ## answer quality on the dev and test question sets
+	$(BIN)/assistant eval eval/dev.jsonl
+	$(BIN)/assistant eval eval/test.jsonl
+
+bench: install  ## retrieval quality on the Swedish FAQ, baselines side by side
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf index models .pytest_cache

@@ -1,0 +1,219 @@
+"""HTTP API: /healthz, /api/ask and /api/search (OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant import __version__
+from assistant.config import Settings, get_settings
+from assistant.errors import AssistantError, IndexMissing, InvalidQuestion
+from assistant.pipeline import Assistant
+from assistant.types import Citation, Hit, Turn
+
+log = logging.getLogger(__name__)
+
+#: Longest history message accepted; a quoted answer is well below this.
+MAX_MESSAGE_CHARS = 4000
+
+
+class Message(BaseModel):
+    """One earlier message of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=MAX_MESSAGE_CHARS)
+
+
+class AskRequest(BaseModel):
+    """A question, with the conversation so far for follow-ups."""
+
+    question: str = Field(description="The question, 1–1,000 characters.")
+    history: list[Message] = Field(default_factory=list, max_length=50)
+
+
+class CitationOut(BaseModel):
+    """A cited passage."""
+
+    n: int
+    doc_id: str
+    title: str
+    url: str | None
+    section: str | None
+    text: str
+    score: float
+    updated: str | None = None
+
+
+class AskResponse(BaseModel):
+    """An answer whose sentences end with `[n]` markers that refer to `citations`."""
+
+    answer: str
+    answered: bool
+    citations: list[CitationOut]
+
+
+class SearchResponse(BaseModel):
+    """Ranked passages for a query."""
+
+    query: str
+    results: list[CitationOut]
+
+
+class ErrorResponse(BaseModel):
+    """An error, with a message in Swedish for the user."""
+
+    detail: str
+
+
+class Health(BaseModel):
+    """Readiness of the service."""
+
+    status: str
+    version: str
+    index: str | None = None
+    chunks: int | None = None
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """Build the FastAPI app; the index is loaded (or built) at start-up.
+
+    Args:
+        settings: Settings to use; defaults to the environment's.
+        assistant: An already warmed-up assistant to serve (tests, `assistant serve`).
+    """
+    settings = settings or get_settings()
+    bot = assistant or Assistant(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
+        if not bot.ready:
+            from starlette.concurrency import run_in_threadpool
+
+            await run_in_threadpool(bot.warm_up)
+        yield
+
+    app = FastAPI(
+        title="Södertörnsassistenten",
+        version=__version__,
+        description="Svar på frågor om Södertörnssamarbetet, med källhänvisningar.",
+        lifespan=lifespan,
+    )
+    app.state.assistant = bot
+
+    def get_assistant() -> Assistant:
+        return bot
+
+    Bot = Annotated[Assistant, Depends(get_assistant)]
+
+    error_responses = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+
+    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
+    def healthz(bot: Bot) -> JSONResponse:
+        """200 once the index is loaded and questions can be answered, else 503."""
+        index = bot.index
+        if not bot.ready or index is None:
+            body = Health(status="starting", version=__version__)
+            return JSONResponse(body.model_dump(), status_code=503)
+        body = Health(
+            status="ok", version=__version__, index=index.version, chunks=len(index.chunks)
+        )
+        return JSONResponse(body.model_dump())
+
+    @app.post("/api/ask", response_model=AskResponse, responses=error_responses)
+    def ask(request: AskRequest, bot: Bot) -> AskResponse:
+        """Answer a question from the sources, citing the passages; or refuse honestly."""
+        history = [Turn(m.role, m.content) for m in request.history]
+        answer = bot.ask(request.question, history)
+        return AskResponse(
+            answer=answer.answer,
+            answered=answer.answered,
+            citations=[_citation(c) for c in answer.citations],
+        )
+
+    @app.get("/api/search", response_model=SearchResponse, responses=error_responses)
+    def search(
+        bot: Bot,
+        q: Annotated[str, Query(description="Search text, 1–1,000 characters.")],
+        k: Annotated[int, Query(ge=1, le=50, description="Number of passages, 1–50.")] = 10,
+    ) -> SearchResponse:
+        """Ranked passages for a query (keyword and meaning search)."""
+        hits = bot.search(q, k)
+        return SearchResponse(query=q, results=[_hit(n, h) for n, h in enumerate(hits, 1)])
+
+    @app.exception_handler(AssistantError)
+    async def assistant_error(_request: Request, exc: AssistantError) -> JSONResponse:
+        if isinstance(exc, InvalidQuestion):
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        if isinstance(exc, IndexMissing):
+            return JSONResponse({"detail": "Tjänsten startar – försök igen om en stund."}, 503)
+        log.error("Assistant error: %s", exc)
+        return JSONResponse({"detail": "Något gick fel i tjänsten. Försök igen senare."}, 500)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _swedish_validation(exc)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte här."}
+        detail = messages.get(exc.status_code, "Felaktig begäran.")
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("Unexpected error")
+        return JSONResponse({"detail": "Något gick fel i tjänsten. Försök igen senare."}, 500)
+
+    return app
+
+
+def _swedish_validation(exc: RequestValidationError) -> str:
+    """One Swedish sentence about the first problem in a request."""
+    for error in exc.errors():
+        where = [str(p) for p in error.get("loc", ()) if p not in ("body", "query")]
+        kind = error.get("type", "")
+        if where[:1] == ["history"]:
+            return "Samtalshistoriken har fel form: varje meddelande behöver role (user eller assistant) och content."
+        if where[:1] in (["question"], ["q"]):
+            if kind == "missing":
+                return "Frågan saknas. Skicka en fråga i fältet question."
+            return "Frågan måste vara text."
+        if where[:1] == ["k"]:
+            return "k måste vara ett heltal mellan 1 och 50."
+        if kind in ("json_invalid", "model_attributes_type", "dict_type"):
+            return "Begäran är inte giltig JSON med fältet question."
+    return "Begäran har fel form."
+
+
+def _citation(c: Citation) -> CitationOut:
+    return CitationOut(
+        n=c.n,
+        doc_id=c.doc_id,
+        title=c.title,
+        url=c.url,
+        section=c.section,
+        text=c.text,
+        score=c.score,
+        updated=c.updated,
+    )
+
+
+def _hit(n: int, hit: Hit) -> CitationOut:
+    chunk = hit.chunk
+    return CitationOut(
+        n=n,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        url=chunk.url,
+        section=chunk.section,
+        text=chunk.text,
+        score=round(hit.score, 4),
+        updated=chunk.updated,
+    )

@@ -1,0 +1,221 @@
+"""Split documents into heading-aware chunks, and chunks into answer segments.
+
+A chunk never crosses a section heading and never cuts a bulleted list in half:
+the paragraph that introduces a list travels with it. Text that is too long for
+one chunk is split by langchain's `RecursiveCharacterTextSplitter`, preferring
+line, sentence and clause boundaries. Every chunk keeps character offsets into
+`Document.text`, so a citation can point back at its source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assistant.types import Chunk, Document
+
+_BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'«(A-ZÅÄÖÉÜ0-9])")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, list or heading of a document, with offsets into its text."""
+
+    start: int
+    end: int
+    kind: str  # "heading" | "list" | "paragraph"
+    text: str
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class Segment:
+    """An answerable unit of a chunk: a sentence, or a list with its lead-in."""
+
+    start: int  # offsets into the chunk text
+    end: int
+    text: str
+    is_list: bool = False
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Split a text on blank lines into headings, lists and paragraphs."""
+    blocks: list[Block] = []
+    pos = 0
+    for match in [*_BLOCK_SPLIT.finditer(text), None]:
+        end = match.start() if match else len(text)
+        raw = text[pos:end]
+        lead = len(raw) - len(raw.lstrip())
+        body = raw.strip()
+        if body:
+            start = pos + lead
+            heading = _HEADING.match(body) if "\n" not in body else None
+            if heading:
+                kind, level = "heading", len(heading.group(1))
+                body = heading.group(2)
+            elif all(_LIST_ITEM.match(line) for line in body.splitlines() if line.strip()):
+                kind, level = "list", 0
+            else:
+                kind, level = "paragraph", 0
+            blocks.append(Block(start, start + len(raw.strip()), kind, body, level))
+        pos = match.end() if match else len(text)
+    return blocks
+
+
+def chunk_documents(docs: Iterable[Document], *, size: int, overlap: int) -> list[Chunk]:
+    """Chunk every document; chunk ids are positions in the returned list.
+
+    Args:
+        docs: Documents to split.
+        size: Target chunk length in characters (a list may exceed it only by one item).
+        overlap: Characters of overlap when a long paragraph has to be split.
+
+    Returns:
+        Chunks in document order.
+    """
+    chunks: list[Chunk] = []
+    for doc in docs:
+        for section, start, end in _document_spans(doc, size=size, overlap=overlap):
+            chunks.append(
+                Chunk(
+                    chunk_id=len(chunks),
+                    doc_id=doc.doc_id,
+                    title=doc.title,
+                    section=section,
+                    text=doc.text[start:end],
+                    start=start,
+                    end=end,
+                    url=doc.url,
+                    updated=doc.updated,
+                )
+            )
+    return chunks
+
+
+def _document_spans(doc: Document, *, size: int, overlap: int) -> list[tuple[str | None, int, int]]:
+    """Return (section, start, end) for each chunk of one document."""
+    spans: list[tuple[str | None, int, int]] = []
+    section: str | None = None
+    units: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        for start, end in _pack(units, size):
+            spans.append((section, start, end))
+        units.clear()
+
+    blocks = split_blocks(doc.text)
+    for i, block in enumerate(blocks):
+        if block.kind == "heading":
+            flush()
+            section = None if block.text == doc.title and block.level == 1 else block.text
+            continue
+        if block.kind == "list":
+            # The paragraph just before a list introduces it: keep them together.
+            prev = blocks[i - 1] if i else None
+            if (
+                prev is not None
+                and prev.kind == "paragraph"
+                and units
+                and units[-1]
+                == (
+                    prev.start,
+                    prev.end,
+                )
+            ):
+                start = units.pop()[0]
+            else:
+                start = block.start
+            units.extend(_split_list(doc.text, start, block, size))
+        elif block.end - block.start > size:
+            units.extend(_split_long(doc.text, block.start, block.end, size, overlap))
+        else:
+            units.append((block.start, block.end))
+    flush()
+    return spans
+
+
+def _pack(units: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """Greedily merge consecutive units into spans of at most `size` characters."""
+    spans: list[tuple[int, int]] = []
+    for start, end in units:
+        if spans and end - spans[-1][0] <= size and start >= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _split_list(text: str, start: int, block: Block, size: int) -> list[tuple[int, int]]:
+    """Keep a list (and its lead-in) whole, or split it between items when too long."""
+    if block.end - start <= size:
+        return [(start, block.end)]
+    items: list[tuple[int, int]] = []
+    pos = block.start
+    for line in text[block.start : block.end].split("\n"):
+        if line.strip():
+            items.append((pos, pos + len(line.rstrip())))
+        pos += len(line) + 1
+    parts: list[tuple[int, int]] = [(start, items[0][1])]
+    for item_start, item_end in items[1:]:
+        if item_end - parts[-1][0] <= size:
+            parts[-1] = (parts[-1][0], item_end)
+        else:
+            parts.append((item_start, item_end))
+    return parts
+
+
+def _split_long(text: str, start: int, end: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """Split an over-long paragraph with langchain's recursive splitter, keeping offsets."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=size,
+        chunk_overlap=min(overlap, size // 2),
+        separators=["\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
+        keep_separator="end",
+        add_start_index=True,
+        strip_whitespace=True,
+    )
+    parts: list[tuple[int, int]] = []
+    for piece in splitter.create_documents([text[start:end]]):
+        offset = start + int(piece.metadata["start_index"])
+        parts.append((offset, offset + len(piece.page_content)))
+    return parts
+
+
+def split_segments(text: str) -> list[Segment]:
+    """Split a chunk's text into sentences; a list with its lead-in is one segment.
+
+    Headings are left out: they are not statements an answer can quote.
+    """
+    segments: list[Segment] = []
+    for block in split_blocks(text):
+        if block.kind == "heading":
+            continue
+        if block.kind == "list":
+            prev = segments[-1] if segments else None
+            # Join the list to the sentence that introduces it, if it ends the paragraph.
+            if (
+                prev is not None
+                and not prev.is_list
+                and _only_whitespace(text, prev.end, block.start)
+            ):
+                segments[-1] = Segment(prev.start, block.end, text[prev.start : block.end], True)
+            else:
+                segments.append(Segment(block.start, block.end, block.text, True))
+            continue
+        pos = block.start
+        for piece in _SENTENCE_END.split(text[block.start : block.end]):
+            offset = text.index(piece, pos)
+            segments.append(Segment(offset, offset + len(piece), piece))
+            pos = offset + len(piece)
+    return segments
+
+
+def _only_whitespace(text: str, start: int, end: int) -> bool:
+    return not text[start:end].strip()

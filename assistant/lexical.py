@@ -1,0 +1,155 @@
+"""Swedish lexical search: BM25 (bm25s) over stemmed, diacritic-folded, decompounded terms.
+
+Residents type "sodertorn" for "Södertörn", "södertörns kommunerna" for
+"Södertörnskommunerna", and make typos. The analyser meets them half way:
+
+* terms are Snowball-stemmed (PyStemmer, Swedish) and then folded (å→a, ä→a, ö→o),
+  so a query without diacritics matches the text with them;
+* a compound whose two halves are both corpus terms also yields the halves
+  ("södertörnskommunerna" → "södertorn", "kommun"), on both the index and the query side;
+* a query term the corpus does not know is mapped to the nearest corpus term within
+  a small edit distance (rapidfuzz), so "kommunr" still finds "kommun".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import numpy as np
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+#: Shortest half of a compound worth splitting off; shorter stems ("att", "ny") are noise.
+MIN_PART = 4
+
+
+def fold(term: str) -> str:
+    """Strip diacritics: "Södertörn" → "Sodertorn"."""
+    decomposed = unicodedata.normalize("NFKD", term)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("swedish")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """Swedish and English stop words, folded (English questions arrive too)."""
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
+
+    words = {fold(w) for w in (*STOPWORDS_SWEDISH, *STOPWORDS_EN)}
+    # Question words carry no topic; left in, they match any text that happens to use them.
+    words |= {"vad", "vilka", "vilken", "vilket", "hur", "nar", "varfor", "finns", "ar", "ska"}
+    return frozenset(words)
+
+
+@lru_cache(maxsize=200_000)
+def term(word: str) -> str:
+    """The canonical form of one lower-cased word: stemmed, then folded."""
+    return fold(_stemmer().stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens of a text."""
+    return _WORD.findall(text.lower())
+
+
+class Analyzer:
+    """Turns text into BM25 terms; knows the corpus vocabulary for compounds and typos."""
+
+    def __init__(self, vocabulary: Iterable[str] = ()) -> None:
+        self.vocabulary: frozenset[str] = frozenset(vocabulary)
+        self._by_length: dict[int, list[str]] = {}
+        for item in self.vocabulary:
+            self._by_length.setdefault(len(item), []).append(item)
+
+    @staticmethod
+    def base_terms(text: str) -> list[str]:
+        """Stemmed, folded terms without stop words (no compound splitting)."""
+        stop = stopwords()
+        return [t for w in words(text) if (t := term(w)) and fold(w) not in stop and t not in stop]
+
+    def terms(self, text: str) -> list[str]:
+        """Terms for the index side: base terms plus the halves of known compounds."""
+        out: list[str] = []
+        stop = stopwords()
+        for word in words(text):
+            if fold(word) in stop:
+                continue
+            out.append(term(word))
+            out.extend(self.split_compound(word))
+        return out
+
+    def query_terms(self, text: str) -> list[str]:
+        """Terms for the query side: like `terms`, with unknown terms corrected to known ones."""
+        out: list[str] = []
+        for item in self.terms(text):
+            out.append(item if item in self.vocabulary else self.correct(item) or item)
+        # A compound typed as two words ("stads kärnor") matches the joined corpus term.
+        tokens = words(text)
+        for left, right in zip(tokens, tokens[1:], strict=False):
+            joined = term(left + right)
+            if joined in self.vocabulary and joined not in out:
+                out.append(joined)
+        return out
+
+    def split_compound(self, word: str) -> list[str]:
+        """The two halves of a compound, when both are corpus terms; else nothing."""
+        if len(word) < 2 * MIN_PART or not self.vocabulary:
+            return []
+        for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):  # longest head first
+            head, tail = word[:i], word[i:]
+            tail_term = term(tail)
+            if len(tail_term) < MIN_PART - 1 or tail_term not in self.vocabulary:
+                continue
+            for candidate in (head, head[:-1] if head.endswith("s") else None):
+                if candidate and len(candidate) >= MIN_PART:
+                    head_term = term(candidate)
+                    if head_term in self.vocabulary:
+                        return [head_term, tail_term]
+        return []
+
+    def correct(self, item: str) -> str | None:
+        """The closest corpus term within 1 edit (2 for long terms), if any."""
+        if len(item) < 5 or item.isdigit():
+            return None
+        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.process import extractOne
+
+        limit = 1 if len(item) < 8 else 2
+        pool = [
+            c
+            for n in range(len(item) - limit, len(item) + limit + 1)
+            for c in self._by_length.get(n, [])
+        ]
+        if not pool:
+            return None
+        best = extractOne(item, pool, scorer=Levenshtein.distance, score_cutoff=limit)
+        return best[0] if best else None
+
+
+class LexicalIndex:
+    """BM25 over chunk texts, from bm25s (Lucene variant)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        import bm25s
+
+        base = [Analyzer.base_terms(t) for t in texts]
+        self.analyzer = Analyzer(t for terms in base for t in terms)
+        corpus_terms = [self.analyzer.terms(t) for t in texts]
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(corpus_terms, show_progress=False)
+        self.size = len(texts)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for `query`: [n_chunks] float32."""
+        terms = self.analyzer.query_terms(query)
+        if not terms or not self.size:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)

@@ -1,0 +1,244 @@
+"""The assistant: wires corpus, chunks, model, index, retrieval and answers together.
+
+This is the only module that knows every stage. Constructing an `Assistant` is
+cheap; `warm_up()` prepares the model and loads (or builds) the index.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+
+from assistant.answer import AnswerWeights, Candidate, compose_answer, refusal
+from assistant.chunking import chunk_documents
+from assistant.config import Settings
+from assistant.corpus import load_corpus
+from assistant.embeddings import SentenceTransformerEmbedder, prepare_model
+from assistant.errors import CorpusError, IndexMissing, InvalidQuestion
+from assistant.index import VectorIndex, corpus_hash, read_manifest
+from assistant.question import follow_up_query, strip_instructions
+from assistant.retrieval import HybridRetriever
+from assistant.types import Answer, Hit, Turn
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+#: Chunks whose sentences compete for the answer.
+ANSWER_CHUNKS = 3
+
+
+class Assistant:
+    """Answers questions and searches passages over one corpus and index.
+
+    Example:
+        >>> bot = Assistant(Settings())
+        >>> bot.warm_up()
+        >>> bot.ask("Vilka kommuner ingår i samarbetet?").answer
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder: SentenceTransformerEmbedder | None = None
+        self.index: VectorIndex | None = None
+        self.retriever: HybridRetriever | None = None
+        self.weights = AnswerWeights()
+        self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the index is loaded and questions can be answered."""
+        return self.retriever is not None
+
+    def load_embedder(self, progress: Progress | None = None) -> SentenceTransformerEmbedder:
+        """Prepare and load the embedding model (once)."""
+        if self.embedder is None:
+            s = self.settings
+            path, model_id = prepare_model(s.model, s.model_cache_dir, progress)
+            embedder = SentenceTransformerEmbedder(
+                path,
+                model_id=model_id,
+                query_prompt=s.query_prompt,
+                passage_prompt=s.passage_prompt,
+                threads=s.threads,
+            )
+            embedder.warm_up()
+            self.embedder = embedder
+        return self.embedder
+
+    def build(self, progress: Progress | None = None) -> VectorIndex:
+        """Build a fresh index from the corpus and make it current.
+
+        Raises:
+            CorpusError: The corpus folder holds no usable document.
+        """
+        say = progress or log.info
+        s = self.settings
+        report = load_corpus(s.corpus_dir)
+        for path, reason in report.skipped.items():
+            say(f"Skipped {path}: {reason}")
+        if not report.documents:
+            msg = f"Inga dokument att indexera i {s.corpus_dir} (.md, .txt eller .html)."
+            raise CorpusError(msg)
+        say(f"Loaded {len(report.documents)} document(s) from {s.corpus_dir}")
+        chunks = chunk_documents(report.documents, size=s.chunk_size, overlap=s.chunk_overlap)
+        say(f"Split into {len(chunks)} chunks")
+        embedder = self.load_embedder(progress)
+        index = VectorIndex.build(
+            chunks, embedder, manifest=self._expected_manifest(report.documents), progress=say
+        )
+        path = index.save(s.index_dir)
+        say(f"Index written to {path}")
+        return index
+
+    def warm_up(self, *, build: bool = True, progress: Progress | None = None) -> None:
+        """Load the model and the index, building or rebuilding the index when needed.
+
+        A missing or stale index (corpus, model or chunker changed) is rebuilt when
+        `build` is true; a corrupt one is never served.
+
+        Raises:
+            IndexMissing: No index and `build` is false.
+            IndexCorrupt: The current index fails its checks.
+        """
+        with self._lock:
+            if self.ready:
+                return
+            say = progress or log.info
+            self.load_embedder(progress)
+            stale = self.stale_reason()
+            if stale and build:
+                say(f"Building the index: {stale}")
+                index = self.build(progress)
+            else:
+                if stale:
+                    log.warning("Index is stale (%s); serving it until rebuilt", stale)
+                index = VectorIndex.load(self.settings.index_dir)
+            self._activate(index)
+
+    def reload(self) -> VectorIndex:
+        """Load the current index from disk and swap it in; the old one serves until then."""
+        self.load_embedder()
+        index = VectorIndex.load(self.settings.index_dir)
+        self._activate(index)
+        return index
+
+    def _activate(self, index: VectorIndex) -> None:
+        assert self.embedder is not None
+        retriever = HybridRetriever(index, self.embedder, dense_weight=self.settings.dense_weight)
+        self.index, self.retriever = index, retriever  # readers see old or new, never a mix
+
+    def stale_reason(self) -> str | None:
+        """Why the index on disk cannot serve this corpus and model, or None if it can."""
+        manifest = read_manifest(self.settings.index_dir)
+        if manifest is None:
+            return "no index yet"
+        report = load_corpus(self.settings.corpus_dir)
+        expected = self._expected_manifest(report.documents)
+        for key, value in expected.items():
+            if manifest.get(key) != value:
+                return f"{key} changed"
+        return None
+
+    def _expected_manifest(self, docs: Sequence) -> dict:
+        assert self.embedder is not None
+        return {
+            "model_id": self.embedder.model_id,
+            "corpus_hash": corpus_hash(docs),
+            "chunker": {"size": self.settings.chunk_size, "overlap": self.settings.chunk_overlap},
+        }
+
+    # -- questions ---------------------------------------------------------------------
+
+    def check_question(self, question: str, history: Sequence[Turn] = ()) -> str:
+        """Validate input; returns the stripped question.
+
+        Raises:
+            InvalidQuestion: With a Swedish message for the user.
+        """
+        question = (question or "").strip()
+        if not question:
+            raise InvalidQuestion("Frågan är tom. Skriv en fråga om Södertörnssamarbetet.")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            msg = f"Frågan är för lång ({len(question)} tecken). Högst {limit} tecken går bra."
+            raise InvalidQuestion(msg)
+        if len(history) > self.settings.max_history_turns:
+            most = self.settings.max_history_turns
+            msg = f"Samtalshistoriken är för lång. Högst {most} meddelanden går bra."
+            raise InvalidQuestion(msg)
+        for turn in history:
+            if turn.role not in ("user", "assistant"):
+                raise InvalidQuestion("Samtalshistoriken har en okänd roll.")
+        return question
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        """Answer a question from the sources, or refuse honestly."""
+        question = self.check_question(question, history)
+        retriever, index = self._serving()
+        topics = sorted({c.title for c in index.chunks})
+        asked = strip_instructions(question)
+        if not asked:
+            return refusal(topics)
+        query = follow_up_query(asked, list(history))
+        hits = retriever.retrieve(query, self.settings.top_k)
+        candidates = self._candidates(query, hits[:ANSWER_CHUNKS], retriever, index)
+        segments_of = {
+            (index.segments[i].chunk_id, pos): _segment_text(index, i)
+            for hit in hits[:ANSWER_CHUNKS]
+            for pos, i in enumerate(index.segments_by_chunk.get(hit.chunk.chunk_id, []))
+        }
+        return compose_answer(
+            asked,
+            candidates,
+            min_evidence=self.settings.min_evidence,
+            weights=self.weights,
+            segments_of=segments_of,
+            topics=topics,
+        )
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """Ranked passages for a staff search."""
+        query = self.check_question(query)
+        retriever, _ = self._serving()
+        return retriever.retrieve(query, k)
+
+    def _serving(self) -> tuple[HybridRetriever, VectorIndex]:
+        retriever = self.retriever
+        if retriever is None:
+            raise IndexMissing("Indexet är inte laddat ännu – försök igen om en stund.")
+        return retriever, retriever.index
+
+    def _candidates(
+        self, query: str, hits: list[Hit], retriever: HybridRetriever, index: VectorIndex
+    ) -> list[Candidate]:
+        """Every segment of the top chunks, scored against the query."""
+        qvec = retriever.embedder.embed_queries([query])[0]  # [dim], cached from retrieval
+        query_terms = set(retriever.lexical.analyzer.query_terms(query))
+        analyzer = retriever.lexical.analyzer
+        out: list[Candidate] = []
+        for hit in hits:
+            seg_ids = index.segments_by_chunk.get(hit.chunk.chunk_id, [])
+            if not seg_ids:
+                continue
+            dense = index.segment_vectors[seg_ids] @ qvec  # [n_segments_in_chunk]
+            for pos, (seg_id, score) in enumerate(zip(seg_ids, dense, strict=True)):
+                text = _segment_text(index, seg_id)
+                terms = set(analyzer.terms(text))
+                coverage = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
+                out.append(
+                    Candidate(
+                        hit=hit,
+                        text=text,
+                        is_list=index.segments[seg_id].is_list,
+                        position=pos,
+                        dense=float(score),
+                        coverage=coverage,
+                    )
+                )
+        return out
+
+
+def _segment_text(index: VectorIndex, seg_id: int) -> str:
+    seg = index.segments[seg_id]
+    return index.chunks[seg.chunk_id].text[seg.start : seg.end]

@@ -1,0 +1,80 @@
+"""Reading a question: its kind, whether it follows up, and what to search for.
+
+Residents ask follow-ups ("och när startade det?") and sometimes paste
+instructions into the chat ("ignorera alla instruktioner…"). Instructions are
+cut out before retrieval; they could never reach the answer anyway, because
+answers only quote the sources.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.lexical import fold
+from assistant.types import Turn
+
+_WHEN = re.compile(r"\b(nar|vilket ar|vilket artal|sedan nar|when|what year|since when)\b")
+_HOW_MANY = re.compile(r"\b(hur manga|hur stor|antal|how many|how much|how big|hur mycket)\b")
+_LIST = re.compile(
+    r"\b(princip\w*|kannetecken|kannetecknas|vardering\w*|ledord|principles?|values|characteri[sz]\w*)\b"
+)
+
+#: Clauses that address the assistant instead of asking about the sources.
+_INSTRUCTION = re.compile(
+    r"(ignor\w*|glom|strunta i|bortse fran|disregard|forget|override|"
+    r"du ar (nu )?en?|you are now|act as|lats(as)? vara|pretend|roleplay|rollspel|"
+    r"system ?prompt\w*|dina instruktioner|your instructions|instruktioner(na)? ovan|"
+    r"svara (bara |endast )?(som|med|pa)|answer (only )?(as|with|in)|skriv\b|"
+    r"say [\"'«]|print|upprepa|repeat|jailbreak|developer mode|utvecklarlage|dan\b|"
+    r"hitta pa|make up|invent)"
+)
+_CLAUSE_SPLIT = re.compile(r"(?<=[.!?:;\n])\s+|\s+(?=och (?:skriv|svara|säg)\b)")
+
+
+def question_kind(question: str) -> str:
+    """ "when", "how_many", "list" or "fact", from the words of the question."""
+    text = fold(question.lower())
+    if _WHEN.search(text):
+        return "when"
+    if _HOW_MANY.search(text):
+        return "how_many"
+    if _LIST.search(text):
+        return "list"
+    return "fact"
+
+
+def strip_instructions(question: str) -> str:
+    """The question without clauses that try to instruct the assistant.
+
+    Returns an empty string when nothing but instructions is left.
+    """
+    question = re.sub(r"<!--.*?-->", " ", question, flags=re.DOTALL)
+    kept = [
+        clause
+        for clause in _CLAUSE_SPLIT.split(question)
+        if clause.strip() and not _INSTRUCTION.search(fold(clause.lower()))
+    ]
+    return " ".join(kept).strip()
+
+
+def follow_up_query(question: str, history: list[Turn]) -> str:
+    """The text to retrieve with: a follow-up question is read with the previous one."""
+    previous = [t.content for t in history if t.role == "user" and t.content.strip()]
+    if not previous or not is_follow_up(question):
+        return question
+    return f"{previous[-1]} {question}"
+
+
+_FOLLOW_START = re.compile(r"^\s*(och|men|samt|sa|and|but|also|what about|hur ar det med)\b")
+_PRONOUN = re.compile(
+    r"\b(det|den|dem|de|dessa|detta|dar|dit|denna|it|they|them|there|those|these|that)\b"
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question leans on the conversation before it ("och när startade det?")."""
+    text = fold(question.lower())
+    if _FOLLOW_START.match(text):
+        return True
+    content = [w for w in re.findall(r"\w+", text) if len(w) > 3]
+    return bool(_PRONOUN.search(text)) and len(content) <= 3

@@ -1,0 +1,75 @@
+"""Shared fixtures: the real model, the bundled corpus and a built index in tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.pipeline import Assistant
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: A hand-written fixture corpus (not a source): small, Swedish, several formats.
+TINY_MARKDOWN = """---
+title: Testkommunens bibliotek
+url: https://example.invalid/bibliotek
+updated: 2025-01-15
+language: sv
+---
+
+# Testkommunens bibliotek
+
+Biblioteket i Testby har öppet måndag till fredag. Lånekortet är gratis för alla som bor i kommunen.
+
+## Tjänster
+
+Biblioteket erbjuder
+
+- lån av böcker och ljudböcker
+- läxhjälp för skolelever
+- datorer med internet
+
+Bokbussen kör till skärgården varannan vecka.
+"""
+
+
+@pytest.fixture(scope="session")
+def model_cache() -> Path:
+    """The same model cache `make serve` uses, so the model is rebuilt once per machine."""
+    return ROOT / "models"
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Settings:
+    """Settings over a copy of the bundled corpus, with the index in a temp folder."""
+    root = tmp_path_factory.mktemp("seed")
+    shutil.copytree(ROOT / "corpus", root / "corpus")
+    return Settings(
+        corpus_dir=root / "corpus", index_dir=root / "index", model_cache_dir=model_cache
+    )
+
+
+@pytest.fixture(scope="session")
+def assistant(seed_settings: Settings) -> Assistant:
+    """A warmed-up assistant over the bundled corpus (real model, real FAISS)."""
+    bot = Assistant(seed_settings)
+    bot.warm_up()
+    return bot
+
+
+@pytest.fixture(scope="session")
+def embedder(assistant: Assistant):  # type: ignore[no-untyped-def]
+    """The loaded default embedder."""
+    return assistant.load_embedder()
+
+
+@pytest.fixture
+def tiny_settings(tmp_path: Path, model_cache: Path) -> Settings:
+    """Settings over the tiny fixture corpus in tmp_path (no index yet)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bibliotek.md").write_text(TINY_MARKDOWN, encoding="utf-8")
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", model_cache_dir=model_cache)

@@ -1,0 +1,83 @@
+from pathlib import Path
+
+import pytest
+
+from assistant.chunking import chunk_documents, split_blocks, split_segments
+from assistant.corpus import load_corpus
+from assistant.types import Document
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _doc(text: str, title: str = "Test") -> Document:
+    return Document(doc_id="d", title=title, text=text)
+
+
+@pytest.fixture(scope="module")
+def seed_chunks():
+    docs = load_corpus(ROOT / "corpus").documents
+    return docs[0], chunk_documents(docs, size=700, overlap=100)
+
+
+def test_chunks_point_back_into_the_source(seed_chunks) -> None:
+    doc, chunks = seed_chunks
+    assert chunks
+    for chunk in chunks:
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        assert chunk.doc_id == doc.doc_id and chunk.title == doc.title
+        assert chunk.url == doc.url and chunk.updated == doc.updated
+    assert [c.chunk_id for c in chunks] == list(range(len(chunks)))
+
+
+def test_list_stays_whole_with_its_lead_in(seed_chunks) -> None:
+    _, chunks = seed_chunks
+    [chunk] = [c for c in chunks if "fokus på den gemensamma nyttan" in c.text]
+    assert "Samverkan mellan Södertörnskommunerna ska kännetecknas av" in chunk.text
+    assert "snabbt ställa om vid behov." in chunk.text
+
+
+def test_section_heading_is_kept_and_not_crossed(seed_chunks) -> None:
+    _, chunks = seed_chunks
+    purpose = [c for c in chunks if c.section == "Syftet med samverkan"]
+    assert purpose and all("Syftet med samverkan\n" not in c.text for c in chunks)
+    assert any(c.text.startswith("Syftet med Södertörnssamverkan") for c in purpose)
+    assert all(c.section is None for c in chunks if "åtta kommunerna" in c.text)
+
+
+@pytest.mark.parametrize("size", [100, 180, 400, 2000])
+def test_long_paragraph_is_split_with_exact_offsets(size: int) -> None:
+    sentence = "Kommunen bygger nya bostäder nära pendeltåget i Flemingsberg. "
+    text = "## Bostäder\n\n" + sentence * 40
+    doc = _doc(text)
+    chunks = chunk_documents([doc], size=size, overlap=20)
+    assert all(doc.text[c.start : c.end] == c.text for c in chunks)
+    assert all(len(c.text) <= size for c in chunks)
+    assert chunks[0].section == "Bostäder"
+    covered = "".join(doc.text[c.start : c.end] for c in chunks)
+    assert covered.count("Flemingsberg") >= 40
+
+
+def test_long_list_is_split_between_items_only() -> None:
+    items = "\n".join(f"- punkt nummer {i} om skolskjuts och fritidsgårdar" for i in range(30))
+    doc = _doc("Kommunen erbjuder\n\n" + items)
+    chunks = chunk_documents([doc], size=300, overlap=0)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        for line in chunk.text.splitlines():
+            assert line == "" or line.startswith("- punkt") or line == "Kommunen erbjuder"
+    assert chunks[0].text.startswith("Kommunen erbjuder")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# Bara rubrik\n"])
+def test_document_without_body_gives_no_chunks(text: str) -> None:
+    assert chunk_documents([_doc(text)], size=500, overlap=50) == []
+
+
+def test_blocks_and_segments() -> None:
+    text = "# T\n\nFörsta meningen. Andra meningen år 2010!\n\nInledning\n\n- a\n- b\n"
+    kinds = [b.kind for b in split_blocks(text)]
+    assert kinds == ["heading", "paragraph", "paragraph", "list"]
+    segments = split_segments(text)
+    assert [s.text for s in segments[:2]] == ["Första meningen.", "Andra meningen år 2010!"]
+    assert segments[2].is_list and segments[2].text.startswith("Inledning")
+    assert all(text[s.start : s.end] == s.text for s in segments)

@@ -1,0 +1,81 @@
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import clean_text, load_corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+
+HTML = """<!doctype html><html lang="sv"><head><title>Avfall i Testby</title>
+<link rel="canonical" href="https://example.invalid/avfall"></head>
+<body><header><nav><a href="/">Start</a> <a href="/om">Om oss</a></nav></header>
+<main><h1>Avfall</h1><p>Sopor hämtas varannan vecka.</p>
+<h2>Återvinning</h2><p>Återvinningscentralen tar emot</p><ul><li>metall</li><li>papper</li></ul>
+<script>alert('x')</script></main>
+<footer>Kontakta oss</footer></body></html>"""
+
+
+def test_bundled_corpus_keeps_metadata_apart_from_text() -> None:
+    report = load_corpus(ROOT / "corpus")
+    assert not report.skipped
+    [doc] = report.documents
+    assert doc.title == "Södertörnssamarbetet"
+    assert doc.url == "https://sodertornskommunerna.se/sodertornssamarbetet.html"
+    assert doc.updated == "2024-07-09"
+    assert doc.language == "sv"
+    assert "Botkyrka, Haninge, Huddinge" in doc.text
+    # Page chrome and metadata are not indexed text.
+    for chrome in ("Skriv ut", "Senast uppdaterad", "Sidan publicerad", "title:"):
+        assert chrome not in doc.text
+
+
+def test_html_keeps_main_content_only(tmp_path: Path) -> None:
+    (tmp_path / "avfall.html").write_text(HTML, encoding="utf-8")
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.title == "Avfall i Testby"
+    assert doc.url == "https://example.invalid/avfall"
+    assert "Sopor hämtas varannan vecka." in doc.text
+    assert "## Återvinning" in doc.text
+    assert "- metall\n- papper" in doc.text
+    for chrome in ("Start", "Om oss", "Kontakta oss", "alert"):
+        assert chrome not in doc.text
+
+
+def test_plain_text_title_falls_back_to_file_name(tmp_path: Path) -> None:
+    (tmp_path / "parkering.txt").write_text("Parkering är gratis på helger.\n", encoding="utf-8")
+    [doc] = load_corpus(tmp_path).documents
+    assert doc.doc_id == "parkering"
+    assert doc.title == "parkering"
+    assert doc.text == "Parkering är gratis på helger.\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("tom.md", b"", "no text"),
+        ("blank.txt", b"   \n\n  ", "no text"),
+        ("latin1.txt", "Skärgården".encode("latin-1"), "UnicodeDecodeError"),
+        ("trasig.md", b"---\ntitle: [oavslutad\n---\nText", "front matter"),
+        ("bara-meta.md", b"---\ntitle: Rubrik\n---\n", "no text"),
+    ],
+)
+def test_bad_file_is_reported_by_name_and_skipped(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
+    (tmp_path / "bra.txt").write_text("En fungerande text.", encoding="utf-8")
+    (tmp_path / name).write_bytes(content)
+    report = load_corpus(tmp_path)
+    assert [d.doc_id for d in report.documents] == ["bra"]
+    assert reason in report.skipped[name]
+
+
+def test_unsupported_and_hidden_files_are_ignored(tmp_path: Path) -> None:
+    (tmp_path / "bild.png").write_bytes(b"\x89PNG")
+    (tmp_path / ".utkast.md").write_text("hemligt", encoding="utf-8")
+    assert load_corpus(tmp_path).documents == []
+    assert load_corpus(tmp_path / "finns-inte").documents == []
+
+
+def test_clean_text_removes_invisible_characters() -> None:
+    text = clean_text("Sö\u200bdertörn\u00a0är\r\nstort\ufeff")
+    assert text == "Södertörn är\nstort\n"
