@@ -12,18 +12,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.question import question_kind
+from assistant.question import expected_answer, question_kind
 from assistant.types import Answer, Citation, Hit
 
 REFUSAL = "Det framgår inte av källorna jag har tillgång till."
 
-_YEAR = re.compile(r"\b(1[89]|20)\d{2}\b")
-_NUMBER = re.compile(
-    r"\b(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|hundra|tusen|miljon\w*|halv)\b",
-    re.IGNORECASE,
-)
-#: A sentence opening with one of these leans on the sentence before it.
-_ANAPHOR = re.compile(r"^(det|dessa|detta|de|den|där|fyra av dessa|\w+ av dessa)\b", re.IGNORECASE)
+#: What a sentence must contain to answer a question that expects a fact of this type.
+ANSWER_PATTERNS = {
+    "year": re.compile(r"\b(1[89]|20)\d{2}\b"),
+    "number": re.compile(
+        r"\b(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|hundra|tusen|miljon\w*|"
+        r"halv|första|andra|tredje|fjärde|femte|största|minsta)\b",
+        re.IGNORECASE,
+    ),
+    "money": re.compile(
+        r"\d[\d  ,.]*\s*(kr|kronor|sek|miljoner kronor|miljarder)\b", re.IGNORECASE
+    ),
+    "contact": re.compile(r"[\w.+-]+@[\w-]+\.\w+|\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b"),
+    "time": re.compile(r"\b([01]?\d|2[0-3])[:.][0-5]\d\b|\bklockan \d", re.IGNORECASE),
+    # Two capitalised words in a row, not at the start: "Anna Söderström".
+    "person": re.compile(r"(?<=\w[ ,])[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+"),
+}
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 
 
@@ -32,7 +41,8 @@ class Candidate:
     """A segment of a retrieved chunk, scored against the question.
 
     `dense` is the cosine between the question and this segment; `coverage` the
-    share of the question's content terms the segment's chunk contains.
+    share of the question's content terms the segment contains; `terms` the
+    segment's own terms (with those of the sentence it leans on).
     """
 
     hit: Hit
@@ -41,6 +51,8 @@ class Candidate:
     position: int  # index of the segment within its chunk
     dense: float
     coverage: float
+    terms: frozenset[str] = frozenset()
+    context: str = ""  # the sentence an anaphoric segment depends on, else ""
 
 
 @dataclass(frozen=True)
@@ -48,19 +60,25 @@ class AnswerWeights:
     """How candidate features turn into one evidence score (tuned on the dev set)."""
 
     coverage: float = 0.10
-    type_bonus: float = 0.03
-    second_margin: float = 0.015
+    list_bonus: float = 0.03
+    second_margin: float = 0.01
 
 
-def evidence(candidate: Candidate, kind: str, weights: AnswerWeights) -> float:
-    """One number saying how well a candidate answers a question of this kind."""
+#: Three or more capitalised names in a row, separated by commas, dashes or "och".
+_ENUMERATION = re.compile(r"(?:[A-ZÅÄÖ][\wåäö-]+(?: [a-zåäö]+)?(?:, | – | och )){2,}[A-ZÅÄÖ]")
+
+
+def evidence(candidate: Candidate, wants: str, weights: AnswerWeights) -> float:
+    """One number saying how well a candidate answers the question.
+
+    `wants` is the question's kind: a "list" question prefers a bulleted list, an
+    "enumeration" question ("vilka kommuner …") a sentence that names several things.
+    """
     bonus = 0.0
-    if kind == "when" and _YEAR.search(candidate.text):
-        bonus = weights.type_bonus
-    elif kind == "how_many" and _NUMBER.search(candidate.text):
-        bonus = weights.type_bonus
-    elif kind == "list" and candidate.is_list:
-        bonus = weights.type_bonus
+    if wants == "list" and candidate.is_list:
+        bonus = weights.list_bonus
+    elif wants == "enumeration" and (candidate.is_list or _ENUMERATION.search(candidate.text)):
+        bonus = weights.list_bonus
     return candidate.dense + weights.coverage * candidate.coverage + bonus
 
 
@@ -69,44 +87,54 @@ def compose_answer(
     candidates: list[Candidate],
     *,
     min_evidence: float,
+    required_terms: frozenset[str] = frozenset(),
     weights: AnswerWeights | None = None,
-    segments_of: dict[tuple[int, int], str] | None = None,
     topics: list[str] | None = None,
 ) -> Answer:
     """Pick the best-supported sentences and cite them, or refuse.
 
+    A candidate can answer only if it holds the kind of fact the question asks
+    for (a year for "när", an amount for "vad kostar", …) and every name the
+    question mentions (`required_terms`). Among those, the best evidence must
+    reach `min_evidence`.
+
     Args:
-        question: The resident's question (used only to tell its kind).
+        question: The resident's question (used only to tell what it asks for).
         candidates: Segments of the retrieved chunks with their scores.
         min_evidence: Below this best evidence score, the answer is a refusal.
+        required_terms: Terms (names) every answering sentence must contain.
         weights: Feature weights; the defaults are the tuned ones.
-        segments_of: Text of (chunk_id, position) segments, to add the sentence an
-            anaphoric one ("Fyra av dessa …") depends on.
         topics: Titles of the sources, named in the refusal as what can be asked.
 
     Returns:
         The answer; `answered` is False for a refusal, which carries no citations.
     """
     weights = weights or AnswerWeights()
-    kind = question_kind(question)
-    ranked = sorted(candidates, key=lambda c: evidence(c, kind, weights), reverse=True)
-    if not ranked or evidence(ranked[0], kind, weights) < min_evidence:
+    wants = question_kind(question)
+    expected = expected_answer(question)
+    pattern = ANSWER_PATTERNS.get(expected or "")
+    usable = [
+        c
+        for c in candidates
+        if required_terms <= c.terms
+        and (pattern is None or pattern.search(f"{c.context} {c.text}"))
+    ]
+    ranked = sorted(usable, key=lambda c: evidence(c, wants, weights), reverse=True)
+    if not ranked or evidence(ranked[0], wants, weights) < min_evidence:
         return refusal(topics)
     best = ranked[0]
     chosen = [best]
-    top = evidence(best, kind, weights)
+    top = evidence(best, wants, weights)
     for other in ranked[1:3]:
-        if top - evidence(other, kind, weights) <= weights.second_margin and not other.is_list:
+        close = top - evidence(other, wants, weights) <= weights.second_margin
+        if close and not other.is_list and not best.is_list:
             chosen.append(other)
             break
     chosen.sort(key=lambda c: (c.hit.chunk.chunk_id, c.position))
     parts: list[tuple[Hit, str]] = []
     for cand in chosen:
-        key = (cand.hit.chunk.chunk_id, cand.position - 1)
-        if segments_of and _ANAPHOR.match(cand.text) and key in segments_of:
-            previous = segments_of[key]
-            if all(previous != text for _, text in parts):
-                parts.append((cand.hit, previous))
+        if cand.context and all(cand.context != text for _, text in parts):
+            parts.append((cand.hit, cand.context))
         parts.append((cand.hit, _render(cand.text) if cand.is_list else cand.text))
     citations: list[Citation] = []
     numbers: dict[int, int] = {}

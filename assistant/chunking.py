@@ -19,6 +19,8 @@ _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote.
+#: A sentence opening with one of these leans on the sentence before it ("Fyra av dessa …").
+_ANAPHOR = re.compile(r"^(det|dessa|detta|de|den|där|\w+ av dessa|\w+ av dem)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'«(A-ZÅÄÖÉÜ0-9])")
 
 
@@ -41,6 +43,7 @@ class Segment:
     end: int
     text: str
     is_list: bool = False
+    lead: str = ""  # for one item of a list: the sentence that introduces the list
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -200,14 +203,22 @@ def split_segments(text: str) -> list[Segment]:
         if block.kind == "list":
             prev = segments[-1] if segments else None
             # Join the list to the sentence that introduces it, if it ends the paragraph.
+            lead = ""
             if (
                 prev is not None
                 and not prev.is_list
                 and _only_whitespace(text, prev.end, block.start)
             ):
+                lead = prev.text
                 segments[-1] = Segment(prev.start, block.end, text[prev.start : block.end], True)
             else:
                 segments.append(Segment(block.start, block.end, block.text, True))
+            # Each item is also a segment of its own, so a question about one item finds it.
+            pos = block.start
+            for line in text[block.start : block.end].split("\n"):
+                if line.strip():
+                    segments.append(Segment(pos, pos + len(line), line, False, lead))
+                pos += len(line) + 1
             continue
         pos = block.start
         for piece in _SENTENCE_END.split(text[block.start : block.end]):
@@ -219,3 +230,14 @@ def split_segments(text: str) -> list[Segment]:
 
 def _only_whitespace(text: str, start: int, end: int) -> bool:
     return not text[start:end].strip()
+
+
+def item_sentence(lead: str, item: str) -> str:
+    """One list item read as a sentence with its lead-in: "X ska kännetecknas av fokus på …"."""
+    body = _LIST_ITEM.sub("", item).strip().rstrip(" .;,")
+    return f"{lead.rstrip(' :')} {body}." if lead else f"{body}."
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """Whether a sentence needs the one before it to be understood."""
+    return bool(_ANAPHOR.match(sentence))

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
     min_evidence: float = Field(
-        0.5, description="Evidence score below which the assistant declines to answer."
+        0.83, description="Evidence score below which the assistant declines to answer."
     )
     max_question_chars: int = Field(1000, ge=1, description="Longest accepted question.")
     max_history_turns: int = Field(20, ge=0, description="Most history messages accepted.")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.chunking import split_segments
+from assistant.chunking import item_sentence, leans_on_previous, split_segments
 from assistant.embeddings import Embedder
 from assistant.errors import IndexCorrupt, IndexMissing
 from assistant.types import Chunk, Document
@@ -50,6 +50,7 @@ class SegmentRef:
     start: int
     end: int
     is_list: bool
+    lead: str = ""  # a list item's lead-in sentence
 
 
 def corpus_hash(docs: Sequence[Document]) -> str:
@@ -145,11 +146,18 @@ class VectorIndex:
         if len(chunks):
             faiss_index.add(vectors)
         segments = [
-            SegmentRef(c.chunk_id, s.start, s.end, s.is_list)
+            SegmentRef(c.chunk_id, s.start, s.end, s.is_list, s.lead)
             for c in chunks
             for s in split_segments(c.text)
         ]
-        seg_texts = [chunks[s.chunk_id].text[s.start : s.end] for s in segments]
+        seg_texts = [segment_text(chunks[s.chunk_id], s) for s in segments]
+        # "Fyra av dessa finns på Södertörn: …" means little alone; embed it with its lead.
+        seg_texts = [
+            f"{seg_texts[i - 1]} {text}"
+            if i and leans_on_previous(text) and segments[i - 1].chunk_id == segments[i].chunk_id
+            else text
+            for i, text in enumerate(seg_texts)
+        ]
         seg_vectors = np.zeros((len(segments), dim), dtype=np.float32)
         for start in range(0, len(segments), batch_size):
             batch_texts = seg_texts[start : start + batch_size]
@@ -266,10 +274,16 @@ class VectorIndex:
         return cls(manifest, chunks, faiss_index, segments, seg_vectors, path=path)
 
 
+def segment_text(chunk: Chunk, segment: SegmentRef) -> str:
+    """A segment as a sentence: a list item is read together with its lead-in."""
+    text = chunk.text[segment.start : segment.end]
+    return item_sentence(segment.lead, text) if segment.lead else text
+
+
 def passage_text(chunk: Chunk) -> str:
     """What gets embedded for a chunk: its title and section give the text context."""
-    head = chunk.title if not chunk.section else f"{chunk.title} – {chunk.section}"
-    return f"{head}\n{chunk.text}"
+    head = " – ".join(part for part in (chunk.title, chunk.section) if part)
+    return f"{head}\n{chunk.text}" if head else chunk.text
 
 
 def read_manifest(root: Path) -> dict | None:

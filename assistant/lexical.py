@@ -21,6 +21,8 @@ from functools import lru_cache
 import numpy as np
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+#: A capitalised word that does not start a sentence or a list item: a name ("Flemingsberg").
+_NAME = re.compile(r"(?<=[\w,:;–)] )[A-ZÅÄÖÉ][\wåäöé-]+")
 #: Shortest half of a compound worth splitting off; shorter stems ("att", "ny") are noise.
 MIN_PART = 4
 
@@ -143,9 +145,11 @@ class LexicalIndex:
         base = [Analyzer.base_terms(t) for t in texts]
         self.analyzer = Analyzer(t for terms in base for t in terms)
         corpus_terms = [self.analyzer.terms(t) for t in texts]
-        self._bm25 = bm25s.BM25()
-        self._bm25.index(corpus_terms, show_progress=False)
+        self.names = frozenset(term(m.group().lower()) for t in texts for m in _NAME.finditer(t))
         self.size = len(texts)
+        self._bm25 = bm25s.BM25()
+        if self.size:  # bm25s cannot index an empty corpus
+            self._bm25.index(corpus_terms, show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query`: [n_chunks] float32."""

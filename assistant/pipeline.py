@@ -11,12 +11,12 @@ import threading
 from collections.abc import Callable, Sequence
 
 from assistant.answer import AnswerWeights, Candidate, compose_answer, refusal
-from assistant.chunking import chunk_documents
+from assistant.chunking import chunk_documents, leans_on_previous
 from assistant.config import Settings
 from assistant.corpus import load_corpus
 from assistant.embeddings import SentenceTransformerEmbedder, prepare_model
 from assistant.errors import CorpusError, IndexMissing, InvalidQuestion
-from assistant.index import VectorIndex, corpus_hash, read_manifest
+from assistant.index import VectorIndex, corpus_hash, read_manifest, segment_text
 from assistant.question import follow_up_query, strip_instructions
 from assistant.retrieval import HybridRetriever
 from assistant.types import Answer, Hit, Turn
@@ -183,19 +183,22 @@ class Assistant:
         query = follow_up_query(asked, list(history))
         hits = retriever.retrieve(query, self.settings.top_k)
         candidates = self._candidates(query, hits[:ANSWER_CHUNKS], retriever, index)
-        segments_of = {
-            (index.segments[i].chunk_id, pos): _segment_text(index, i)
-            for hit in hits[:ANSWER_CHUNKS]
-            for pos, i in enumerate(index.segments_by_chunk.get(hit.chunk.chunk_id, []))
-        }
         return compose_answer(
             asked,
             candidates,
             min_evidence=self.settings.min_evidence,
+            required_terms=self._names_in(asked, retriever),
             weights=self.weights,
-            segments_of=segments_of,
             topics=topics,
         )
+
+    @staticmethod
+    def _names_in(question: str, retriever: HybridRetriever) -> frozenset[str]:
+        """Names from the corpus that the question mentions, other than the sources' topics."""
+        lexical = retriever.lexical
+        analyzer = lexical.analyzer
+        topics = {t for c in retriever.index.chunks[:1000] for t in analyzer.terms(c.title)}
+        return frozenset(t for t in analyzer.query_terms(question) if t in lexical.names) - topics
 
     def search(self, query: str, k: int) -> list[Hit]:
         """Ranked passages for a staff search."""
@@ -222,18 +225,21 @@ class Assistant:
             if not seg_ids:
                 continue
             dense = index.segment_vectors[seg_ids] @ qvec  # [n_segments_in_chunk]
-            for pos, (seg_id, score) in enumerate(zip(seg_ids, dense, strict=True)):
-                text = _segment_text(index, seg_id)
-                terms = set(analyzer.terms(text))
+            texts = [_segment_text(index, i) for i in seg_ids]
+            for pos, (text, score) in enumerate(zip(texts, dense, strict=True)):
+                context = texts[pos - 1] if pos and leans_on_previous(text) else ""
+                terms = frozenset(analyzer.terms(f"{context} {text}"))
                 coverage = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
                 out.append(
                     Candidate(
                         hit=hit,
                         text=text,
-                        is_list=index.segments[seg_id].is_list,
+                        is_list=index.segments[seg_ids[pos]].is_list,
                         position=pos,
                         dense=float(score),
                         coverage=coverage,
+                        terms=terms,
+                        context=context,
                     )
                 )
         return out
@@ -241,4 +247,4 @@ class Assistant:
 
 def _segment_text(index: VectorIndex, seg_id: int) -> str:
     seg = index.segments[seg_id]
-    return index.chunks[seg.chunk_id].text[seg.start : seg.end]
+    return segment_text(index.chunks[seg.chunk_id], seg)

@@ -21,7 +21,7 @@ _LIST = re.compile(
 
 #: Clauses that address the assistant instead of asking about the sources.
 _INSTRUCTION = re.compile(
-    r"(ignor\w*|glom|strunta i|bortse fran|disregard|forget|override|"
+    r"\b(ignor\w*|glom|strunta i|bortse fran|disregard|forget|override|"
     r"du ar (nu )?en?|you are now|act as|lats(as)? vara|pretend|roleplay|rollspel|"
     r"system ?prompt\w*|dina instruktioner|your instructions|instruktioner(na)? ovan|"
     r"svara (bara |endast )?(som|med|pa)|answer (only )?(as|with|in)|skriv\b|"
@@ -31,16 +31,48 @@ _INSTRUCTION = re.compile(
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?:;\n])\s+|\s+(?=och (?:skriv|svara|säg)\b)")
 
 
+_ENUMERATION = re.compile(r"^\s*(och |and )?(vilka|which|what are|name)\b")
+
+
 def question_kind(question: str) -> str:
-    """ "when", "how_many", "list" or "fact", from the words of the question."""
+    """ "list" for principles or values (a whole list), "enumeration" for "vilka …", else "fact"."""
     text = fold(question.lower())
-    if _WHEN.search(text):
-        return "when"
-    if _HOW_MANY.search(text):
-        return "how_many"
     if _LIST.search(text):
         return "list"
+    if _ENUMERATION.search(text):
+        return "enumeration"
     return "fact"
+
+
+#: What kind of fact a question asks for, by its words (folded, lower case). Order matters:
+#: a question about a price is also a "how much" question.
+_EXPECTS = [
+    (
+        "money",
+        re.compile(
+            r"\b(kostar|kosta|kostnad\w*|pris\w*|avgift\w*|budget\w*|cost\w*|price\w*|fee)\b"
+        ),
+    ),
+    (
+        "contact",
+        re.compile(
+            r"\b(mejl\w*|mail\w*|e-?post\w*|telefon\w*|ringa|adress\w*|kontakt\w*|phone|email|contact)\b"
+        ),
+    ),
+    ("time", re.compile(r"\b(oppettid\w*|oppet|klockan|opening hours|open)\b")),
+    ("person", re.compile(r"\b(vem|vilka personer|who)\b")),
+    ("year", _WHEN),
+    ("number", _HOW_MANY),
+]
+
+
+def expected_answer(question: str) -> str | None:
+    """The type of fact the question needs ("money", "person", "year", …), if it says."""
+    text = fold(question.lower())
+    for name, pattern in _EXPECTS:
+        if pattern.search(text):
+            return name
+    return None
 
 
 def strip_instructions(question: str) -> str:

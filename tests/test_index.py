@@ -1,0 +1,148 @@
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.config import Settings
+from assistant.errors import CorpusError, IndexCorrupt, IndexMissing
+from assistant.index import VectorIndex, read_manifest
+from assistant.pipeline import Assistant
+
+
+@pytest.fixture
+def built(tiny_settings: Settings, embedder) -> Assistant:
+    bot = Assistant(tiny_settings)
+    bot.embedder = embedder
+    bot.warm_up()
+    return bot
+
+
+def _current(settings: Settings) -> Path:
+    return (settings.index_dir / "current").resolve()
+
+
+def test_build_writes_manifest_and_round_trips(built: Assistant, tiny_settings: Settings) -> None:
+    manifest = read_manifest(tiny_settings.index_dir)
+    assert manifest is not None
+    assert manifest["model_id"] == built.embedder.model_id
+    assert manifest["dimension"] == 384
+    assert manifest["chunker"] == {
+        "size": tiny_settings.chunk_size,
+        "overlap": tiny_settings.chunk_overlap,
+    }
+    assert manifest["n_chunks"] == len(built.index.chunks) > 0
+    assert len(manifest["corpus_hash"]) == 64 and manifest["built_at"]
+    loaded = VectorIndex.load(tiny_settings.index_dir)
+    assert loaded.chunks == built.index.chunks
+    assert np.array_equal(loaded.segment_vectors, built.index.segment_vectors)
+
+
+def test_missing_index_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="assistant build"):
+        VectorIndex.load(tmp_path / "index")
+
+
+def test_empty_corpus_cannot_be_built(tiny_settings: Settings, embedder) -> None:
+    for file in tiny_settings.corpus_dir.iterdir():
+        file.unlink()
+    bot = Assistant(tiny_settings)
+    bot.embedder = embedder
+    with pytest.raises(CorpusError, match="Inga dokument"):
+        bot.build()
+    assert read_manifest(tiny_settings.index_dir) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["vectors.faiss", "chunks.jsonl", "segments.npy", "segments.jsonl"]
+)
+def test_truncated_file_is_refused(built: Assistant, tiny_settings: Settings, name: str) -> None:
+    path = _current(tiny_settings) / name
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(IndexCorrupt, match="skadad"):
+        VectorIndex.load(tiny_settings.index_dir)
+
+
+def test_flipped_bit_is_refused(built: Assistant, tiny_settings: Settings) -> None:
+    path = _current(tiny_settings) / "vectors.faiss"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt, match="kontrollsumman"):
+        VectorIndex.load(tiny_settings.index_dir)
+
+
+def test_count_mismatch_is_refused_even_with_matching_checksums(
+    built: Assistant, tiny_settings: Settings
+) -> None:
+    """A manifest rewritten to match wrong files still fails the consistency checks."""
+    from assistant.index import _sha256
+
+    folder = _current(tiny_settings)
+    lines = (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+    (folder / "chunks.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["chunks.jsonl"] = _sha256(folder / "chunks.jsonl")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexCorrupt, match="vektorer men"):
+        VectorIndex.load(tiny_settings.index_dir)
+
+
+def test_unreadable_manifest_is_refused(built: Assistant, tiny_settings: Settings) -> None:
+    (_current(tiny_settings) / "manifest.json").write_text("{inte json")
+    with pytest.raises(IndexCorrupt, match="manifest"):
+        VectorIndex.load(tiny_settings.index_dir)
+
+
+def test_changed_corpus_makes_index_stale_and_warm_up_rebuilds(
+    built: Assistant, tiny_settings: Settings, embedder
+) -> None:
+    old = built.index.version
+    assert built.stale_reason() is None
+    (tiny_settings.corpus_dir / "ny.txt").write_text("Simhallen öppnar i maj.", encoding="utf-8")
+    assert built.stale_reason() == "corpus_hash changed"
+    fresh = Assistant(tiny_settings)
+    fresh.embedder = embedder
+    fresh.warm_up()
+    assert fresh.index.version != old
+    assert any("Simhallen" in c.text for c in fresh.index.chunks)
+
+
+def test_changed_chunker_settings_make_index_stale(
+    built: Assistant, tiny_settings: Settings, embedder
+) -> None:
+    other = Assistant(tiny_settings.model_copy(update={"chunk_size": 300}))
+    other.embedder = embedder
+    assert other.stale_reason() == "chunker changed"
+
+
+def test_failed_build_keeps_the_current_index(
+    built: Assistant, tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _current(tiny_settings)
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "save", crash)
+    with pytest.raises(OSError, match="disk full"):
+        built.build()
+    assert _current(tiny_settings) == before
+    assert VectorIndex.load(tiny_settings.index_dir).version == built.index.version
+    leftovers = [
+        p for p in (tiny_settings.index_dir / "builds").iterdir() if p.name.startswith(".tmp")
+    ]
+    assert leftovers == []
+
+
+def test_rebuild_swaps_current_and_prunes_old_builds(
+    built: Assistant, tiny_settings: Settings
+) -> None:
+    for _ in range(3):
+        built.build()
+    builds = [p for p in (tiny_settings.index_dir / "builds").iterdir() if p.is_dir()]
+    assert len(builds) == 2
+    assert os.path.islink(tiny_settings.index_dir / "current")
+    assert _current(tiny_settings) in [b.resolve() for b in builds]
