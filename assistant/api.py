@@ -81,6 +81,14 @@ class Health(BaseModel):
     chunks: int | None = None
 
 
+def get_assistant(request: Request) -> Assistant:
+    """The app's assistant (a FastAPI dependency)."""
+    return request.app.state.assistant  # type: ignore[no-any-return]
+
+
+Bot = Annotated[Assistant, Depends(get_assistant)]
+
+
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
     """Build the FastAPI app; the index is loaded (or built) at start-up.
 
@@ -106,11 +114,6 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
     app.state.assistant = bot
-
-    def get_assistant() -> Assistant:
-        return bot
-
-    Bot = Annotated[Assistant, Depends(get_assistant)]
 
     error_responses = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
 

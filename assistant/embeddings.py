@@ -110,7 +110,7 @@ class SentenceTransformerEmbedder:
                     "or a local folder)."
                 )
                 raise ModelError(msg) from exc
-            dim = model.get_sentence_embedding_dimension()
+            dim = model.get_embedding_dimension()
             self.dimension = int(dim) if dim else int(model.encode(["x"]).shape[1])
             self._model = model
 

@@ -1,0 +1,51 @@
+import json
+
+import pytest
+
+from assistant.cli import main
+from assistant.config import Settings
+
+
+def _args(settings: Settings) -> list[str]:
+    return ["--corpus-dir", str(settings.corpus_dir), "--index-dir", str(settings.index_dir)]
+
+
+def test_ask_prints_answer_and_sources(assistant, seed_settings: Settings, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main([*_args(seed_settings), "ask", "När formaliserades samverkan?"]) == 0
+    out = capsys.readouterr().out
+    assert "2010" in out and "Källor:" in out and "[1] Södertörnssamarbetet" in out
+
+
+def test_ask_json_has_the_api_shape(assistant, seed_settings: Settings, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main([*_args(seed_settings), "ask", "--json", "Vilka kommuner ingår?"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["answered"] is True and body["citations"][0]["n"] == 1
+
+
+def test_search_and_eval(assistant, seed_settings: Settings, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert main([*_args(seed_settings), "search", "stadskärnor", "-k", "2"]) == 0
+    assert "1. Södertörnssamarbetet" in capsys.readouterr().out
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "När formaliserades samverkan?", "kind": "answerable", '
+        '"gold": "formaliserades år 2010", "must": ["2010"], "forbid": []}\n',
+        encoding="utf-8",
+    )
+    assert main([*_args(seed_settings), "eval", str(questions)]) == 0
+    out = capsys.readouterr().out
+    assert "hit@1" in out and "1.000" in out
+
+
+@pytest.mark.parametrize("question", ["", "x" * 1001])
+def test_bad_question_exits_with_a_message(
+    assistant, seed_settings: Settings, capsys, question: str
+) -> None:  # type: ignore[no-untyped-def]
+    assert main([*_args(seed_settings), "ask", question]) == 2
+    assert "Fel: Frågan är" in capsys.readouterr().err
+
+
+def test_bad_eval_file_is_reported(assistant, seed_settings: Settings, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x"}\n', encoding="utf-8")
+    assert main([*_args(seed_settings), "eval", str(bad)]) == 1
+    assert "bad.jsonl:1" in capsys.readouterr().err
