@@ -143,20 +143,24 @@ def compose_answer(
         chunk = hit.chunk
         if chunk.chunk_id not in numbers:
             numbers[chunk.chunk_id] = len(citations) + 1
-            citations.append(
-                Citation(
-                    n=numbers[chunk.chunk_id],
-                    doc_id=chunk.doc_id,
-                    title=chunk.title,
-                    url=chunk.url,
-                    section=chunk.section,
-                    text=chunk.text,
-                    score=round(hit.score, 4),
-                    updated=chunk.updated,
-                )
-            )
+            citations.append(citation_for(hit, numbers[chunk.chunk_id]))
         sentences.append(f"{_single_line(text)} [{numbers[chunk.chunk_id]}]")
     return Answer(answer=" ".join(sentences), answered=True, citations=citations)
+
+
+def citation_for(hit: Hit, n: int) -> Citation:
+    """The citation `[n]` for a retrieved chunk: its passage and where it comes from."""
+    chunk = hit.chunk
+    return Citation(
+        n=n,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        url=chunk.url,
+        section=chunk.section,
+        text=chunk.text,
+        score=round(hit.score, 4),
+        updated=chunk.updated,
+    )
 
 
 def refusal(topics: list[str] | None = None) -> Answer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant import __version__
+from assistant.answer import citation_for
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError, IndexMissing, InvalidQuestion
 from assistant.pipeline import Assistant
@@ -196,27 +198,8 @@ def _swedish_validation(exc: RequestValidationError) -> str:
 
 
 def _citation(c: Citation) -> CitationOut:
-    return CitationOut(
-        n=c.n,
-        doc_id=c.doc_id,
-        title=c.title,
-        url=c.url,
-        section=c.section,
-        text=c.text,
-        score=c.score,
-        updated=c.updated,
-    )
+    return CitationOut(**asdict(c))
 
 
 def _hit(n: int, hit: Hit) -> CitationOut:
-    chunk = hit.chunk
-    return CitationOut(
-        n=n,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        url=chunk.url,
-        section=chunk.section,
-        text=chunk.text,
-        score=round(hit.score, 4),
-        updated=chunk.updated,
-    )
+    return _citation(citation_for(hit, n))

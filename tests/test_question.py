@@ -1,23 +1,47 @@
 import pytest
 
-from assistant.question import follow_up_query, is_follow_up, question_kind, strip_instructions
+from assistant.question import (
+    expected_answer,
+    follow_up_query,
+    is_follow_up,
+    question_kind,
+    strip_instructions,
+)
 from assistant.types import Turn
 
 
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("När formaliserades samverkan?", "when"),
-        ("nar borjade det", "when"),
-        ("What year did it start?", "when"),
-        ("Hur många bor på Södertörn?", "how_many"),
-        ("hur manga kommuner", "how_many"),
         ("Vilka principer ska samverkan ha?", "list"),
-        ("Vilka kommuner ingår?", "fact"),
+        ("What values guide the cooperation?", "list"),
+        ("Vilka kommuner ingår?", "enumeration"),
+        ("och vilka av dem ligger på Södertörn?", "enumeration"),
+        ("När formaliserades samverkan?", "fact"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
     assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("När formaliserades samverkan?", "year"),
+        ("nar borjade det", "year"),
+        ("What year did it start?", "year"),
+        ("Hur många bor på Södertörn?", "number"),
+        ("hur manga kommuner", "number"),
+        ("Vad kostar ett busskort?", "money"),
+        ("Hur stor budget har samarbetet?", "money"),
+        ("Vilken mejladress har kansliet?", "contact"),
+        ("Vilka öppettider gäller?", "time"),
+        ("Vem är ordförande?", "person"),
+        ("Vilka kommuner ingår?", None),
+    ],
+)
+def test_expected_answer_type(question: str, expected: str | None) -> None:
+    assert expected_answer(question) == expected
 
 
 @pytest.mark.parametrize(
