@@ -176,10 +176,9 @@ class Assistant:
         """Answer a question from the sources, or refuse honestly."""
         question = self.check_question(question, history)
         retriever, index = self._serving()
-        topics = sorted({c.title for c in index.chunks})
         asked = strip_instructions(question)
         if not asked:
-            return refusal(topics)
+            return refusal(retriever.titles)
         query = follow_up_query(asked, list(history))
         hits = retriever.retrieve(query, self.settings.top_k)
         candidates = self._candidates(query, hits[:ANSWER_CHUNKS], retriever, index)
@@ -187,18 +186,10 @@ class Assistant:
             asked,
             candidates,
             min_evidence=self.settings.min_evidence,
-            required_terms=self._names_in(asked, retriever),
+            required_terms=retriever.names_in(asked),
             weights=self.weights,
-            topics=topics,
+            topics=retriever.titles,
         )
-
-    @staticmethod
-    def _names_in(question: str, retriever: HybridRetriever) -> frozenset[str]:
-        """Names from the corpus that the question mentions, other than the sources' topics."""
-        lexical = retriever.lexical
-        analyzer = lexical.analyzer
-        topics = {t for c in retriever.index.chunks[:1000] for t in analyzer.terms(c.title)}
-        return frozenset(t for t in analyzer.query_terms(question) if t in lexical.names) - topics
 
     def search(self, query: str, k: int) -> list[Hit]:
         """Ranked passages for a staff search."""

@@ -62,6 +62,15 @@ class HybridRetriever:
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.lexical = lexical or LexicalIndex([c.text for c in index.chunks])
+        #: The sources' titles, named in a refusal as what can be asked about.
+        self.titles = sorted({c.title for c in index.chunks})
+        title_terms = {t for title in self.titles for t in self.lexical.analyzer.terms(title)}
+        #: Names in the corpus ("Flemingsberg") other than the sources' own topics.
+        self.names = self.lexical.names - title_terms
+
+    def names_in(self, question: str) -> frozenset[str]:
+        """The corpus names a question mentions; an answer must contain each of them."""
+        return frozenset(t for t in self.lexical.analyzer.query_terms(question) if t in self.names)
 
     def retrieve(self, query: str, k: int) -> list[Hit]:
         """The `k` best chunks for `query`, best first."""
