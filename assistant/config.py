@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     chunk_size: int = Field(700, ge=100, le=8000, description="Target chunk size in characters.")
     chunk_overlap: int = Field(100, ge=0, le=2000, description="Overlap when a text is split.")
     dense_weight: float = Field(
-        0.8, ge=0.0, le=1.0, description="Weight of dense scores in the hybrid fusion."
+        0.95, ge=0.0, le=1.0, description="Weight of the dense ranking in the hybrid fusion."
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
     min_evidence: float = Field(
