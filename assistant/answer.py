@@ -62,6 +62,7 @@ class AnswerWeights:
     coverage: float = 0.10
     list_bonus: float = 0.03
     second_margin: float = 0.01
+    chunk: float = 0.2
 
 
 #: Three or more capitalised names in a row, separated by commas, dashes or "och".
@@ -119,7 +120,13 @@ def compose_answer(
         if required_terms <= c.terms
         and (pattern is None or pattern.search(f"{c.context} {c.text}"))
     ]
-    ranked = sorted(usable, key=lambda c: evidence(c, wants, weights), reverse=True)
+    # Rank sentences with the retrieval score of their chunk (the chunk has the context a
+    # lone sentence lacks), but judge whether to answer on the sentence's own evidence.
+    ranked = sorted(
+        usable,
+        key=lambda c: evidence(c, wants, weights) + weights.chunk * c.hit.score,
+        reverse=True,
+    )
     if not ranked or evidence(ranked[0], wants, weights) < min_evidence:
         return refusal(topics)
     best = ranked[0]

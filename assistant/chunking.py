@@ -204,10 +204,12 @@ def split_segments(text: str) -> list[Segment]:
             prev = segments[-1] if segments else None
             # Join the list to the sentence that introduces it, if it ends the paragraph.
             lead = ""
+            # A sentence that ends in . ! or ? is a statement of its own, not a lead-in.
             if (
                 prev is not None
                 and not prev.is_list
                 and _only_whitespace(text, prev.end, block.start)
+                and not prev.text.rstrip().endswith((".", "!", "?"))
             ):
                 lead = prev.text
                 segments[-1] = Segment(prev.start, block.end, text[prev.start : block.end], True)
@@ -232,10 +234,22 @@ def _only_whitespace(text: str, start: int, end: int) -> bool:
     return not text[start:end].strip()
 
 
+def is_item(text: str) -> bool:
+    """Whether a segment is one item of a list ("- fokus på …")."""
+    return bool(_LIST_ITEM.match(text)) and "\n" not in text.strip()
+
+
+def strip_bullet(item: str) -> str:
+    """A list item's text without its bullet or number."""
+    return _LIST_ITEM.sub("", item).strip()
+
+
 def item_sentence(lead: str, item: str) -> str:
     """One list item read as a sentence with its lead-in: "X ska kännetecknas av fokus på …"."""
-    body = _LIST_ITEM.sub("", item).strip().rstrip(" .;,")
-    return f"{lead.rstrip(' :')} {body}." if lead else f"{body}."
+    body = strip_bullet(item).rstrip(" .;,")
+    if not lead:
+        return f"{body[:1].upper()}{body[1:]}."
+    return f"{lead.rstrip(' :')} {body}."
 
 
 def leans_on_previous(sentence: str) -> bool:

@@ -29,7 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.chunking import item_sentence, leans_on_previous, split_segments
+from assistant.chunking import (
+    is_item,
+    item_sentence,
+    leans_on_previous,
+    split_segments,
+    strip_bullet,
+)
 from assistant.embeddings import Embedder
 from assistant.errors import IndexCorrupt, IndexMissing
 from assistant.types import Chunk, Document
@@ -150,7 +156,12 @@ class VectorIndex:
             for c in chunks
             for s in split_segments(c.text)
         ]
-        seg_texts = [segment_text(chunks[s.chunk_id], s) for s in segments]
+        # A list item is embedded on its own: its lead-in is shared by every item and would
+        # make them all look alike; the answer still quotes the item with its lead-in.
+        seg_texts = [
+            strip_bullet(text) if is_item(text) else text
+            for text in (chunks[s.chunk_id].text[s.start : s.end] for s in segments)
+        ]
         # "Fyra av dessa finns på Södertörn: …" means little alone; embed it with its lead.
         seg_texts = [
             f"{seg_texts[i - 1]} {text}"
@@ -277,7 +288,7 @@ class VectorIndex:
 def segment_text(chunk: Chunk, segment: SegmentRef) -> str:
     """A segment as a sentence: a list item is read together with its lead-in."""
     text = chunk.text[segment.start : segment.end]
-    return item_sentence(segment.lead, text) if segment.lead else text
+    return item_sentence(segment.lead, text) if is_item(text) else text
 
 
 def passage_text(chunk: Chunk) -> str:

@@ -81,3 +81,20 @@ def test_blocks_and_segments() -> None:
     assert [s.text for s in segments[:2]] == ["Första meningen.", "Andra meningen år 2010!"]
     assert segments[2].is_list and segments[2].text.startswith("Inledning")
     assert all(text[s.start : s.end] == s.text for s in segments)
+
+
+def test_list_items_are_segments_read_with_their_lead_in() -> None:
+    from assistant.chunking import item_sentence
+
+    text = "Biblioteket erbjuder\n\n- lån av böcker\n- läxhjälp\n\nEn mening.\n\n- fri punkt\n"
+    segments = split_segments(text)
+    whole = [s for s in segments if s.is_list]
+    items = [s for s in segments if not s.is_list and s.text.startswith("- ")]
+    assert whole[0].text.startswith("Biblioteket erbjuder")
+    assert [(s.text, s.lead) for s in items] == [
+        ("- lån av böcker", "Biblioteket erbjuder"),
+        ("- läxhjälp", "Biblioteket erbjuder"),
+        ("- fri punkt", ""),  # a full sentence before a list is not its lead-in
+    ]
+    assert item_sentence("Biblioteket erbjuder", "- läxhjälp") == "Biblioteket erbjuder läxhjälp."
+    assert item_sentence("", "- fri punkt") == "Fri punkt."
