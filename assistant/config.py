@@ -46,6 +46,25 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `assistant serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `assistant serve` listens on.")
     threads: int = Field(0, ge=0, description="Torch CPU threads; 0 keeps torch's default.")
+    max_body_bytes: int = Field(
+        32_768, ge=1024, description="Largest request body accepted; larger gets 413."
+    )
+    rate_limit_per_minute: int = Field(
+        60, ge=0, description="Questions and searches per client and minute; 0 turns it off."
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxy addresses or CIDRs whose X-Forwarded-For is believed (JSON list).",
+    )
+    max_concurrent: int = Field(
+        8, ge=1, description="Questions and searches in progress at once; beyond it 503."
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS and frame-ancestors."
+    )
+    admin_token: str | None = Field(
+        None, description="Bearer token for POST /admin/reload; unset disables the endpoint."
+    )
 
 
 @lru_cache
