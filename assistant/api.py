@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 
 from assistant import __version__
 from assistant.answer import citation_for
 from assistant.config import Settings, get_settings
-from assistant.errors import AssistantError, IndexMissing, InvalidQuestion
+from assistant.errors import AssistantError, IndexCorrupt, IndexMissing, InvalidQuestion
+from assistant.middleware import (
+    AccessLog,
+    BodySizeLimit,
+    ConcurrencyLimit,
+    RateLimit,
+    SecurityHeaders,
+)
 from assistant.pipeline import Assistant
 from assistant.types import Citation, Hit, Turn
 
@@ -104,8 +114,6 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # type: ignore[no-untyped-def]
         if not bot.ready:
-            from starlette.concurrency import run_in_threadpool
-
             await run_in_threadpool(bot.warm_up)
         yield
 
@@ -116,6 +124,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
     app.state.assistant = bot
+    _add_middleware(app, settings, bot)
 
     error_responses = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
 
@@ -152,6 +161,40 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         hits = bot.search(q, k)
         return SearchResponse(query=q, results=[_hit(n, h) for n, h in enumerate(hits, 1)])
 
+    @app.post(
+        "/admin/reload",
+        response_model=Health,
+        responses={
+            401: {"model": ErrorResponse},
+            404: {"model": ErrorResponse},
+            409: {"model": ErrorResponse},
+        },
+    )
+    async def reload(bot: Bot, authorization: Annotated[str | None, Header()] = None) -> Health:
+        """Load the current index from disk and swap it in (after `assistant build`).
+
+        Needs `Authorization: Bearer <ASSISTANT_ADMIN_TOKEN>`. If the new index fails its
+        checks, the old one keeps serving and the answer is 409.
+        """
+        token = settings.admin_token
+        if not token:
+            raise StarletteHTTPException(404)
+        given = (authorization or "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            raise StarletteHTTPException(401, headers={"WWW-Authenticate": "Bearer"})
+        try:
+            index = await run_in_threadpool(bot.reload)
+        except IndexCorrupt as exc:
+            log.error("Reload refused, still serving the old index: %s", exc)
+            detail = "Det nya indexet klarade inte kontrollen; det gamla används fortfarande."
+            return JSONResponse({"detail": detail}, status_code=409)  # type: ignore[return-value]
+        except IndexMissing:
+            return JSONResponse({"detail": "Inget index att ladda."}, status_code=409)  # type: ignore[return-value]
+        log.info("Reloaded index %s", index.version)
+        return Health(
+            status="ok", version=__version__, index=index.version, chunks=len(index.chunks)
+        )
+
     @app.exception_handler(AssistantError)
     async def assistant_error(_request: Request, exc: AssistantError) -> JSONResponse:
         if isinstance(exc, InvalidQuestion):
@@ -167,7 +210,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        messages = {404: "Sidan finns inte.", 405: "Metoden stöds inte här."}
+        messages = {
+            401: "Behörighet saknas.",
+            404: "Sidan finns inte.",
+            405: "Metoden stöds inte här.",
+        }
         detail = messages.get(exc.status_code, "Felaktig begäran.")
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
@@ -177,6 +224,27 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return JSONResponse({"detail": "Något gick fel i tjänsten. Försök igen senare."}, 500)
 
     return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings, bot: Assistant) -> None:
+    """The protections, outermost first: log, headers, CORS, body cap, rate, concurrency."""
+    # add_middleware wraps what is there, so the last added is the outermost.
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent)
+    app.add_middleware(
+        RateLimit,
+        per_minute=settings.rate_limit_per_minute,
+        trusted_proxies=settings.trusted_proxies,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeaders, allowed_origins=settings.allowed_origins)
+    app.add_middleware(AccessLog, index_version=lambda: bot.index.version if bot.index else "-")
 
 
 def _swedish_validation(exc: RequestValidationError) -> str:

@@ -64,10 +64,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.api import create_app
 
     settings = _settings(args)
+    logging.getLogger("assistant").setLevel(logging.INFO)  # one access line per request
     bot = _assistant(args)
+    _watch_reload_signal(bot)
     _progress(f"Serving on http://{settings.host}:{settings.port} (OpenAPI at /docs)")
-    uvicorn.run(create_app(settings, bot), host=settings.host, port=settings.port)
+    # uvicorn's own access log would record client addresses and query strings (search
+    # text); the app logs requests without them (assistant.middleware.AccessLog).
+    uvicorn.run(
+        create_app(settings, bot),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        # Client addresses come from ASSISTANT_TRUSTED_PROXIES only; uvicorn would otherwise
+        # believe X-Forwarded-For from any local peer.
+        proxy_headers=False,
+        log_level="info",
+    )
     return 0
+
+
+def _watch_reload_signal(bot) -> None:  # type: ignore[no-untyped-def]
+    """SIGHUP reloads the index from disk (after `assistant build`); a bad one is refused."""
+    import signal
+    import threading
+
+    def reload() -> None:
+        try:
+            index = bot.reload()
+            _progress(f"Reloaded index {index.version}")
+        except AssistantError as exc:
+            _progress(f"Reload refused, still serving the old index: {exc}")
+
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(
+            signal.SIGHUP, lambda *_: threading.Thread(target=reload, daemon=True).start()
+        )
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

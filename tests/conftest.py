@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
@@ -73,3 +79,33 @@ def tiny_settings(tmp_path: Path, model_cache: Path) -> Settings:
     corpus.mkdir()
     (corpus / "bibliotek.md").write_text(TINY_MARKDOWN, encoding="utf-8")
     return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", model_cache_dir=model_cache)
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Run `app` with a real uvicorn server on a free loopback port; yields its base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,  # as `assistant serve` runs it
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        assert thread.is_alive(), "server thread died"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,39 +1,17 @@
 """The HTTP API, served by a real uvicorn server on loopback."""
 
-import socket
-import threading
-import time
-
 import httpx
 import pytest
-import uvicorn
 
 from assistant.api import create_app
 from assistant.pipeline import Assistant
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.conftest import serve
 
 
 @pytest.fixture(scope="module")
 def base_url(assistant: Assistant):  # type: ignore[no-untyped-def]
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(assistant.settings, assistant), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(assistant.settings, assistant)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,320 @@
+"""HTTP protections: body cap, rate limit, concurrency cap, security headers, access log.
+
+All are plain ASGI middleware, so they also hold for streamed responses. Error
+bodies are JSON `{"detail": "<Swedish message>"}` like every other error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import math
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+access_log = logging.getLogger("assistant.access")
+
+#: Paths whose requests cost model time; limits apply to these.
+LIMITED_PREFIXES = ("/api/",)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+async def send_json(
+    send: Send, status: int, detail: str, headers: Iterable[tuple[str, str]] = ()
+) -> None:
+    """Send a complete JSON error response."""
+    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((k.encode(), v.encode()) for k, v in headers),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _limited(scope: Scope) -> bool:
+    return scope["type"] == "http" and scope["path"].startswith(LIMITED_PREFIXES)
+
+
+class BodySizeLimit:
+    """413 for a body over `max_bytes`, whether its length is declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    await send_json(send, 400, "Felaktig Content-Length.")
+                    return
+                if declared > self.max_bytes:
+                    await send_json(send, 413, self._message())
+                    return
+        received = 0
+        too_large = False
+        replied = False
+
+        async def guarded_receive() -> Message:
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # Stop reading; the app's answer to the cut body is replaced by a 413.
+                    too_large = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal replied
+            if not too_large:
+                await send(message)
+            elif not replied:
+                replied = True
+                await send_json(send, 413, self._message())
+
+        await self.app(scope, guarded_receive, guarded_send)
+
+    def _message(self) -> str:
+        return f"Begäran är för stor (högst {self.max_bytes} byte)."
+
+
+def client_address(
+    scope: Scope, trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> str:
+    """The client's address: the peer, or through trusted proxies the first untrusted hop.
+
+    `X-Forwarded-For` is read right to left and only while each hop is a trusted
+    proxy, so a client cannot choose its own address by sending the header.
+    """
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if not trusted or not _is_trusted(peer, trusted):
+        return str(peer)
+    forwarded: list[str] = []
+    for name, value in scope["headers"]:
+        if name == b"x-forwarded-for":
+            forwarded.extend(part.strip() for part in value.decode("latin-1").split(","))
+    address = peer
+    for hop in reversed([h for h in forwarded if h]):
+        address = hop
+        if not _is_trusted(hop, trusted):
+            break
+    return address
+
+
+def _is_trusted(address: str, trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in trusted)
+
+
+def parse_networks(items: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Networks from addresses or CIDRs ("10.0.0.0/8", "127.0.0.1")."""
+    return [ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip()]
+
+
+class RateLimiter:
+    """A token bucket per client: `per_minute` requests, refilled continuously.
+
+    Buckets are kept for the most recent `max_clients` clients only, so memory
+    stays bounded whatever addresses arrive.
+    """
+
+    def __init__(
+        self,
+        per_minute: int,
+        *,
+        max_clients: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0  # tokens per second
+        self.max_clients = max_clients
+        self.clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """Spend one token; returns 0 when allowed, else seconds until one is free."""
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.pop(key, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                wait, tokens = 0.0, tokens - 1.0
+            else:
+                wait = (1.0 - tokens) / self.rate
+            self._buckets[key] = (tokens, now)
+            while len(self._buckets) > self.max_clients:
+                self._buckets.popitem(last=False)
+        return wait
+
+
+class RateLimit:
+    """429 with `Retry-After` when a client exceeds its rate on the limited paths."""
+
+    def __init__(self, app: ASGIApp, per_minute: int, trusted_proxies: list[str]) -> None:
+        self.app = app
+        self.limiter = RateLimiter(per_minute) if per_minute > 0 else None
+        self.trusted = parse_networks(trusted_proxies)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.limiter is not None and _limited(scope) and scope.get("method") != "OPTIONS":
+            wait = self.limiter.take(client_address(scope, self.trusted))
+            if wait > 0:
+                seconds = max(1, math.ceil(wait))
+                message = f"För många frågor på kort tid. Vänta {seconds} sekunder och försök igen."
+                await send_json(send, 429, message, [("retry-after", str(seconds))])
+                return
+        await self.app(scope, receive, send)
+
+
+class ConcurrencyLimit:
+    """A quick 503 when `limit` limited requests are already in progress (no queue)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _limited(scope):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:  # one event loop: no lock needed
+            message = "Tjänsten är hårt belastad just nu. Försök igen om en stund."
+            await send_json(send, 503, message, [("retry-after", "1")])
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+#: Pages get a strict policy: no inline script, nothing from other origins.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+#: FastAPI's /docs page loads Swagger UI from its CDN with one inline script.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "object-src 'none'; base-uri 'none'"
+)
+API_CSP = "default-src 'none'"
+
+
+class SecurityHeaders:
+    """nosniff, Referrer-Policy, CSP with frame-ancestors, and no-store on API answers."""
+
+    def __init__(self, app: ASGIApp, allowed_origins: list[str]) -> None:
+        self.app = app
+        ancestors = " ".join(["'self'", *allowed_origins])
+        self.frame_ancestors = f"frame-ancestors {ancestors}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if path.startswith(("/docs", "/redoc")):
+            csp = DOCS_CSP
+        elif path.startswith(("/api/", "/healthz", "/admin/", "/openapi")):
+            csp = API_CSP
+        else:
+            csp = PAGE_CSP
+        extra = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"content-security-policy", f"{csp}; {self.frame_ancestors}".encode()),
+        ]
+        if not path.startswith(("/docs", "/redoc")) and not _is_static(path):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((k, v) for k, v in extra if k not in names),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _is_static(path: str) -> bool:
+    return path.endswith((".js", ".css", ".png", ".svg", ".ico", ".woff2"))
+
+
+class AccessLog:
+    """One log line per request: id, method, path, status, latency, index version.
+
+    No client address and no query string or body: questions and IP addresses
+    are personal data and stay out of logs (see the README's privacy section).
+    """
+
+    def __init__(self, app: ASGIApp, index_version: Callable[[], str]) -> None:
+        self.app = app
+        self.index_version = index_version
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id" and _REQUEST_ID.match(value.decode("latin-1")):
+                request_id = value.decode("latin-1")
+        request_id = request_id or uuid.uuid4().hex
+        start = time.perf_counter()
+        status = 500
+
+        async def tagged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged)
+        finally:
+            access_log.info(
+                "request id=%s method=%s path=%s status=%d ms=%.1f index=%s",
+                request_id,
+                scope.get("method", ""),
+                scope["path"],
+                status,
+                (time.perf_counter() - start) * 1000,
+                self.index_version(),
+            )
