@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 #: Longest history message accepted; a quoted answer is well below this.
 MAX_MESSAGE_CHARS = 4000
+#: The documented input bounds (the defaults of the settings of the same names).
+MAX_QUESTION_CHARS = 1000
+MAX_HISTORY = 20
 
 
 class Message(BaseModel):
@@ -46,8 +49,13 @@ class Message(BaseModel):
 class AskRequest(BaseModel):
     """A question, with the conversation so far for follow-ups."""
 
-    question: str = Field(description="The question, 1–1,000 characters.")
-    history: list[Message] = Field(default_factory=list, max_length=50)
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        pattern=r"\S",
+        description="The question, 1–1,000 characters, not only white space.",
+    )
+    history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY)
 
 
 class CitationOut(BaseModel):
@@ -126,7 +134,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.assistant = bot
     _add_middleware(app, settings, bot)
 
-    error_responses = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+    error_responses: dict[int | str, dict] = {
+        code: {"model": ErrorResponse} for code in (413, 422, 429, 503)
+    }
 
     @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
     def healthz(bot: Bot) -> JSONResponse:
@@ -154,7 +164,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     @app.get("/api/search", response_model=SearchResponse, responses=error_responses)
     def search(
         bot: Bot,
-        q: Annotated[str, Query(description="Search text, 1–1,000 characters.")],
+        q: Annotated[
+            str,
+            Query(
+                min_length=1,
+                max_length=MAX_QUESTION_CHARS,
+                pattern=r"\S",
+                description="Search text, 1–1,000 characters.",
+            ),
+        ],
         k: Annotated[int, Query(ge=1, le=50, description="Number of passages, 1–50.")] = 10,
     ) -> SearchResponse:
         """Ranked passages for a query (keyword and meaning search)."""
@@ -253,10 +271,16 @@ def _swedish_validation(exc: RequestValidationError) -> str:
         where = [str(p) for p in error.get("loc", ()) if p not in ("body", "query")]
         kind = error.get("type", "")
         if where[:1] == ["history"]:
+            if kind == "too_long" and len(where) == 1:
+                return f"Samtalshistoriken är för lång. Högst {MAX_HISTORY} meddelanden går bra."
             return "Samtalshistoriken har fel form: varje meddelande behöver role (user eller assistant) och content."
         if where[:1] in (["question"], ["q"]):
             if kind == "missing":
                 return "Frågan saknas. Skicka en fråga i fältet question."
+            if kind == "string_too_long":
+                return f"Frågan är för lång. Högst {MAX_QUESTION_CHARS} tecken går bra."
+            if kind in ("string_too_short", "string_pattern_mismatch"):
+                return "Frågan är tom. Skriv en fråga om Södertörnssamarbetet."
             return "Frågan måste vara text."
         if where[:1] == ["k"]:
             return "k måste vara ett heltal mellan 1 och 50."
