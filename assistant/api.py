@@ -28,6 +28,7 @@ from assistant.middleware import (
     SecurityHeaders,
 )
 from assistant.pipeline import Assistant
+from assistant.questionlog import QuestionLog
 from assistant.types import Citation, Hit, Turn
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
     app.state.assistant = bot
+    question_log = (
+        QuestionLog(settings.question_log, retention_days=settings.question_log_days)
+        if settings.question_log
+        else None
+    )
     _add_middleware(app, settings, bot)
 
     error_responses: dict[int | str, dict] = {
@@ -155,6 +161,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         """Answer a question from the sources, citing the passages; or refuse honestly."""
         history = [Turn(m.role, m.content) for m in request.history]
         answer = bot.ask(request.question, history)
+        if question_log is not None:
+            question_log.record(
+                request.question, answered=answer.answered, citations=len(answer.citations)
+            )
         return AskResponse(
             answer=answer.answer,
             answered=answer.answered,

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS and frame-ancestors."
     )
+    question_log: Path | None = Field(
+        None, description="SQLite file for the opt-in, scrubbed question log; unset: off."
+    )
+    question_log_days: int = Field(
+        30, ge=1, le=365, description="Days a logged question is kept before it is purged."
+    )
     admin_token: str | None = Field(
         None, description="Bearer token for POST /admin/reload; unset disables the endpoint."
     )
