@@ -38,6 +38,9 @@ MAX_MESSAGE_CHARS = 4000
 #: The documented input bounds (the defaults of the settings of the same names).
 MAX_QUESTION_CHARS = 1000
 MAX_HISTORY = 20
+#: A question needs a letter or digit; the same rule as Assistant.check_question, and one
+#: that Python's and pydantic's regex engines read alike (they differ on white space).
+QUESTION_PATTERN = r"\w"
 
 
 class Message(BaseModel):
@@ -53,8 +56,8 @@ class AskRequest(BaseModel):
     question: str = Field(
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
-        pattern=r"\S",
-        description="The question, 1–1,000 characters, not only white space.",
+        pattern=QUESTION_PATTERN,
+        description="The question, 1–1,000 characters, with at least one letter or digit.",
     )
     history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY)
 
@@ -179,7 +182,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             Query(
                 min_length=1,
                 max_length=MAX_QUESTION_CHARS,
-                pattern=r"\S",
+                pattern=QUESTION_PATTERN,
                 description="Search text, 1–1,000 characters.",
             ),
         ],

@@ -191,7 +191,7 @@ class VectorIndex:
 
         builds = root / "builds"
         builds.mkdir(parents=True, exist_ok=True)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")  # sorts by time
         build_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
         tmp = builds / f".tmp-{build_id}"
         tmp.mkdir()

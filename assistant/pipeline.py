@@ -7,6 +7,7 @@ cheap; `warm_up()` prepares the model and loads (or builds) the index.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 
@@ -157,7 +158,7 @@ class Assistant:
             InvalidQuestion: With a Swedish message for the user.
         """
         question = (question or "").strip()
-        if not question:
+        if not re.search(r"\w", question):  # only white space or punctuation
             raise InvalidQuestion("Frågan är tom. Skriv en fråga om Södertörnssamarbetet.")
         limit = self.settings.max_question_chars
         if len(question) > limit:

@@ -143,3 +143,15 @@ def test_healthz_is_503_until_ready(assistant: Assistant) -> None:
     raw = TestClient(create_app(assistant.settings, cold2))  # no lifespan: never warmed up
     assert raw.get("/healthz").status_code == 503
     assert raw.post("/api/ask", json={"question": "Hej?"}).status_code == 503
+
+
+@pytest.mark.parametrize("question", ["\x1c", "???", "\u2028"])
+def test_question_without_letters_is_empty_in_schema_and_service(
+    client: httpx.Client, question: str
+) -> None:
+    """Found by schemathesis: the schema and the service must agree on what is empty."""
+    response = client.post("/api/ask", json={"question": question})
+    assert response.status_code == 422
+    assert "Frågan är tom" in response.json()["detail"]
+    search = client.get("/api/search", params={"q": question})
+    assert search.status_code == 422

@@ -1,5 +1,7 @@
 """Property-based API fuzzing with schemathesis against the app's own OpenAPI schema."""
 
+import os
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
@@ -23,7 +25,11 @@ def test_api_never_errors_and_matches_its_schema(assistant) -> None:  # type: ig
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case) -> None:  # type: ignore[no-untyped-def]
             case.call_and_validate()
 
