@@ -9,6 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ASSISTANT_CORPUS_DIR=/app/corpus \
     ASSISTANT_INDEX_DIR=/app/index \
     ASSISTANT_MODEL_CACHE_DIR=/app/models \
+    ASSISTANT_FEEDBACK_DB=/app/var/feedback.sqlite \
     ASSISTANT_HOST=0.0.0.0 \
     ASSISTANT_PORT=8000
 
@@ -24,8 +25,9 @@ RUN pip install --extra-index-url "$TORCH_INDEX_URL" torch==2.13.0 \
  && pip install .
 
 COPY corpus ./corpus
+COPY municipalities.toml ./
 # The model and the index are prepared here, so the container starts ready.
-RUN assistant build && chown -R assistant:assistant /app
+RUN assistant build && mkdir -p /app/var && chown -R assistant:assistant /app
 
 USER assistant
 EXPOSE 8000

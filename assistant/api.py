@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
+import re
+import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -20,6 +24,7 @@ from assistant import __version__
 from assistant.answer import citation_for
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError, IndexCorrupt, IndexMissing, InvalidQuestion
+from assistant.feedback import FeedbackStore
 from assistant.middleware import (
     AccessLog,
     BodySizeLimit,
@@ -27,9 +32,11 @@ from assistant.middleware import (
     RateLimit,
     SecurityHeaders,
 )
+from assistant.municipalities import Municipalities
 from assistant.pipeline import Assistant
 from assistant.questionlog import QuestionLog
-from assistant.types import Citation, Hit, Turn
+from assistant.site import add_site
+from assistant.types import Answer, Citation, Turn
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +90,46 @@ class AskResponse(BaseModel):
     citations: list[CitationOut]
 
 
+class ChatDone(AskResponse):
+    """The last event of /api/chat: the whole answer and its id for /api/feedback."""
+
+    id: str
+
+
+def _sse_schema() -> dict:
+    """OpenAPI schema of one event of /api/chat; `data` is JSON as the description says."""
+    return {
+        "type": "object",
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"enum": ["delta", "done", "error"]},
+            "data": {
+                "type": "string",
+                "description": 'JSON: {"text"} for delta, an AskResponse with its "id" for done, '
+                "ErrorResponse for error.",
+            },
+        },
+    }
+
+
+class SearchResult(CitationOut):
+    """A ranked passage, with the spans of `text` that match the query's terms."""
+
+    highlights: list[tuple[int, int]] = Field(default_factory=list)
+
+
 class SearchResponse(BaseModel):
     """Ranked passages for a query."""
 
     query: str
-    results: list[CitationOut]
+    results: list[SearchResult]
+
+
+class FeedbackRequest(BaseModel):
+    """A thumbs up or down on an answer given by /api/chat."""
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")
+    rating: Literal["up", "down"]
 
 
 class ErrorResponse(BaseModel):
@@ -141,7 +183,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         if settings.question_log
         else None
     )
-    _add_middleware(app, settings, bot)
+    feedback = FeedbackStore(settings.feedback_db)
+    municipalities = Municipalities.load(settings.municipalities_file)
+    origins = sorted({*settings.allowed_origins, *municipalities.origins()})
+    _add_middleware(app, settings, bot, origins)
+    add_site(app, municipalities)
 
     error_responses: dict[int | str, dict] = {
         code: {"model": ErrorResponse} for code in (413, 422, 429, 503)
@@ -159,20 +205,54 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         )
         return JSONResponse(body.model_dump())
 
-    @app.post("/api/ask", response_model=AskResponse, responses=error_responses)
-    def ask(request: AskRequest, bot: Bot) -> AskResponse:
-        """Answer a question from the sources, citing the passages; or refuse honestly."""
+    def answer_question(request: AskRequest, bot: Assistant) -> Answer:
         history = [Turn(m.role, m.content) for m in request.history]
         answer = bot.ask(request.question, history)
         if question_log is not None:
             question_log.record(
                 request.question, answered=answer.answered, citations=len(answer.citations)
             )
-        return AskResponse(
-            answer=answer.answer,
-            answered=answer.answered,
-            citations=[_citation(c) for c in answer.citations],
-        )
+        return answer
+
+    @app.post("/api/ask", response_model=AskResponse, responses=error_responses)
+    def ask(request: AskRequest, bot: Bot) -> AskResponse:
+        """Answer a question from the sources, citing the passages; or refuse honestly."""
+        return _ask_response(answer_question(request, bot))
+
+    @app.post(
+        "/api/chat",
+        response_class=EventStream,
+        responses={
+            200: {
+                "content": {"text/event-stream": {"schema": _sse_schema()}},
+                "description": "Server-sent events: `delta` pieces, then `done` (or `error`).",
+            },
+            **error_responses,
+        },
+    )
+    async def chat(request: AskRequest, bot: Bot) -> EventStream:
+        """The answer as server-sent events, for the widget.
+
+        `event: delta` carries `{"text"}`, the answer sentence by sentence; `event: done`
+        carries the whole answer like /api/ask plus its `id` for /api/feedback.
+        """
+        answer = await run_in_threadpool(answer_question, request, bot)
+        answer_id = uuid.uuid4().hex
+        feedback.remember(answer_id, request.question, answer)
+        done = ChatDone(id=answer_id, **_ask_response(answer).model_dump()).model_dump()
+        return EventStream(_events(answer.answer, done), headers={"X-Accel-Buffering": "no"})
+
+    @app.post(
+        "/api/feedback",
+        status_code=204,
+        responses={404: {"model": ErrorResponse}, **error_responses},
+    )
+    def rate(request: FeedbackRequest) -> Response:
+        """Store a thumbs up or down on an answer (with the question and answer, no person data)."""
+        if not feedback.rate(request.id, request.rating):
+            detail = "Svaret finns inte längre, så omdömet kunde inte sparas."
+            return JSONResponse({"detail": detail}, status_code=404)
+        return Response(status_code=204)
 
     @app.get("/api/search", response_model=SearchResponse, responses=error_responses)
     def search(
@@ -190,7 +270,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     ) -> SearchResponse:
         """Ranked passages for a query (keyword and meaning search)."""
         hits = bot.search(q, k)
-        return SearchResponse(query=q, results=[_hit(n, h) for n, h in enumerate(hits, 1)])
+        analyzer = bot.retriever.lexical.analyzer if bot.retriever else None
+        results = [
+            SearchResult(
+                **_citation(citation_for(hit, n)).model_dump(),
+                highlights=analyzer.highlights(hit.chunk.text, q) if analyzer else [],
+            )
+            for n, hit in enumerate(hits, 1)
+        ]
+        return SearchResponse(query=q, results=results)
 
     @app.post(
         "/admin/reload",
@@ -257,7 +345,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     return app
 
 
-def _add_middleware(app: FastAPI, settings: Settings, bot: Assistant) -> None:
+def _add_middleware(app: FastAPI, settings: Settings, bot: Assistant, origins: list[str]) -> None:
     """The protections, outermost first: log, headers, CORS, body cap, rate, concurrency."""
     # add_middleware wraps what is there, so the last added is the outermost.
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent)
@@ -269,12 +357,12 @@ def _add_middleware(app: FastAPI, settings: Settings, bot: Assistant) -> None:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=settings.allowed_origins,
+        allow_origins=origins,
         allow_methods=["GET", "POST"],
         allow_headers=["Content-Type"],
         max_age=600,
     )
-    app.add_middleware(SecurityHeaders, allowed_origins=settings.allowed_origins)
+    app.add_middleware(SecurityHeaders, allowed_origins=origins)
     app.add_middleware(AccessLog, index_version=lambda: bot.index.version if bot.index else "-")
 
 
@@ -306,5 +394,32 @@ def _citation(c: Citation) -> CitationOut:
     return CitationOut(**asdict(c))
 
 
-def _hit(n: int, hit: Hit) -> CitationOut:
-    return _citation(citation_for(hit, n))
+def _ask_response(answer: Answer) -> AskResponse:
+    return AskResponse(
+        answer=answer.answer,
+        answered=answer.answered,
+        citations=[_citation(c) for c in answer.citations],
+    )
+
+
+class EventStream(StreamingResponse):
+    """A server-sent events response."""
+
+    media_type = "text/event-stream"
+
+
+#: Where the answer is cut into `delta` events: after each citation marker (a sentence).
+_SENTENCE_END = re.compile(r"(?<=\])\s+")
+
+
+async def _events(text: str, done: dict) -> AsyncIterator[str]:
+    """`delta` events with the answer sentence by sentence, then `done`."""
+    pieces = _SENTENCE_END.split(text)
+    for i, piece in enumerate(pieces):
+        chunk = piece if i == len(pieces) - 1 else piece + " "
+        yield _event("delta", {"text": chunk})
+    yield _event("done", done)
+
+
+def _event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"

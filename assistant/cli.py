@@ -7,6 +7,7 @@ Examples:
     assistant ask --json "När formaliserades samverkan?"
     assistant search "regionala stadskärnor" -k 3
     assistant eval eval/dev.jsonl
+    assistant feedback export -o feedback.csv
 """
 
 from __future__ import annotations
@@ -157,6 +158,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    from assistant.feedback import export_csv
+
+    path = _settings(args).feedback_db
+    if args.out in (None, "-"):
+        count = export_csv(path, sys.stdout)
+    else:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            count = export_csv(path, out)
+    print(f"{count} omdömen exporterade från {path}", file=sys.stderr)
+    return 0
+
+
 def _remote_ask(base_url: str):  # type: ignore[no-untyped-def]
     """Ask a running service over HTTP instead of in-process."""
     import urllib.request
@@ -214,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json-out", dest="json_out", help="also write the metrics as JSON")
     p.add_argument("--failures", dest="verbose", action="store_true", help="list misses")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("feedback", help="feedback on answers, for staff")
+    feedback = p.add_subparsers(dest="feedback_command", required=True)
+    p = feedback.add_parser("export", help="write all feedback as CSV, e.g. -o feedback.csv")
+    p.add_argument("-o", "--out", help="CSV file to write (default: standard output)")
+    p.set_defaults(func=cmd_feedback_export)
     return parser
 
 

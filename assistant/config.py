@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS and frame-ancestors."
     )
+    municipalities_file: Path = Field(
+        Path("municipalities.toml"), description="Per-municipality widget settings (TOML)."
+    )
+    feedback_db: Path = Field(
+        Path("var/feedback.sqlite"), description="SQLite file for thumbs up/down on answers."
+    )
     question_log: Path | None = Field(
         None, description="SQLite file for the opt-in, scrubbed question log; unset: off."
     )

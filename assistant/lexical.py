@@ -101,6 +101,25 @@ class Analyzer:
                 out.append(joined)
         return out
 
+    def highlights(self, text: str, query: str) -> list[tuple[int, int]]:
+        """Character spans of the words in `text` that match the query's terms.
+
+        Matching is on canonical terms, so "kommunerna" marks "Kommunen", "sodertorn"
+        marks "Södertörn" and "stadskärnor" marks the "stadskärnorna" of a compound.
+        """
+        wanted = set(self.query_terms(query))
+        if not wanted:
+            return []
+        stop = stopwords()
+        spans = []
+        for match in _WORD.finditer(text):
+            word = match.group().lower()
+            if fold(word) in stop:
+                continue
+            if term(word) in wanted or wanted.intersection(self.split_compound(word)):
+                spans.append((match.start(), match.end()))
+        return spans
+
     def split_compound(self, word: str) -> list[str]:
         """The two halves of a compound, when both are corpus terms; else nothing."""
         if len(word) < 2 * MIN_PART or not self.vocabulary:

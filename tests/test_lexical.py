@@ -67,3 +67,10 @@ def test_unknown_and_stop_word_queries_score_nothing(index: LexicalIndex) -> Non
 
 def test_empty_index() -> None:
     assert LexicalIndex([]).scores("södertörn").shape == (0,)
+
+
+def test_highlights_match_stems_diacritics_and_compound_halves(index: LexicalIndex) -> None:
+    text = TEXTS[1]  # "Södertörnskommunernas samverkan formaliserades år 2010."
+    spans = index.analyzer.highlights(text, "sodertorn samverkan")
+    assert [text[a:b] for a, b in spans] == ["Södertörnskommunernas", "samverkan"]
+    assert index.analyzer.highlights(text, "och det") == []
