@@ -24,7 +24,18 @@ serve: install  ## start the service on the bundled corpus (builds model and ind
 build: install  ## (re)build the index
 	$(BIN)/assistant build
 
-test: install  ## lint and run the whole test suite (real model, FAISS and HTTP server)
+# The browser tests drive Debian's Chromium through Debian's chromedriver (nothing downloads
+# a browser of its own) and check accessibility with axe-core from the npm registry.
+BROWSER_DEPS := /usr/bin/chromedriver tests/browser/node_modules/axe-core/axe.min.js
+
+/usr/bin/chromedriver:
+	apt-get update -q && apt-get install -y -q chromium chromium-driver
+
+tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $@
+
+test: install $(BROWSER_DEPS)  ## lint and run the whole test suite (real model, FAISS, HTTP server, browser)
 	$(BIN)/ruff check assistant tests benchmarks
 	$(BIN)/ruff format --check assistant tests benchmarks
 	$(BIN)/pytest

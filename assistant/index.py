@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.ann import build_vector_index, prepare_loaded
 from assistant.chunking import (
     is_item,
     item_sentence,
@@ -42,7 +43,7 @@ from assistant.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest's "faiss" records the index type and its tuning
 FILES = ("vectors.faiss", "chunks.jsonl", "segments.jsonl", "segments.npy")
 #: Old builds kept next to the current one, for inspection or a manual roll-back.
 KEEP_BUILDS = 2
@@ -117,14 +118,6 @@ class VectorIndex:
         scores, ids = self.faiss_index.search(np.ascontiguousarray(query_vectors), k)  # type: ignore[attr-defined]
         return scores, ids
 
-    def dense_scores(self, query_vector: np.ndarray) -> np.ndarray:
-        """Exact cosine of one query against every chunk: [n_chunks]."""
-        scores, ids = self.search(query_vector.reshape(1, -1), len(self.chunks))
-        out = np.full(len(self.chunks), -1.0, dtype=np.float32)
-        valid = ids[0] >= 0
-        out[ids[0][valid]] = scores[0][valid]
-        return out
-
     @classmethod
     def build(
         cls,
@@ -136,7 +129,6 @@ class VectorIndex:
         batch_size: int = 64,
     ) -> VectorIndex:
         """Embed chunks and their segments and build the FAISS index in memory."""
-        import faiss
 
         say = progress or (lambda _msg: None)
         dim = embedder.dimension
@@ -148,9 +140,9 @@ class VectorIndex:
             )
             say(f"Embedded {start + len(batch)}/{len(chunks)} chunks")
         dim = vectors.shape[1] if len(chunks) else dim
-        faiss_index = faiss.IndexFlatIP(dim)
-        if len(chunks):
-            faiss_index.add(vectors)
+        faiss_index, faiss_info = build_vector_index(vectors)
+        prepare_loaded(faiss_index, faiss_info)
+        say(f"Vector index: {faiss_info['type']}")
         segments = [
             SegmentRef(c.chunk_id, s.start, s.end, s.is_list, s.lead)
             for c in chunks
@@ -180,7 +172,7 @@ class VectorIndex:
             "dimension": int(dim),
             "n_chunks": len(chunks),
             "n_segments": len(segments),
-            "faiss": "IndexFlatIP",
+            "faiss": faiss_info,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         return cls(full, chunks, faiss_index, segments, seg_vectors)
@@ -258,6 +250,7 @@ class VectorIndex:
                 raise IndexCorrupt(msg)
         try:
             faiss_index = faiss.read_index(str(path / "vectors.faiss"))
+            prepare_loaded(faiss_index, manifest.get("faiss") or {})
             chunks = [
                 Chunk(**json.loads(line)) for line in (path / "chunks.jsonl").open(encoding="utf-8")
             ]
@@ -265,7 +258,8 @@ class VectorIndex:
                 SegmentRef(**json.loads(line))
                 for line in (path / "segments.jsonl").open(encoding="utf-8")
             ]
-            seg_vectors = np.load(path / "segments.npy", allow_pickle=False)
+            # Memory-mapped: pages are read when an answer needs them, and shared by workers.
+            seg_vectors = np.load(path / "segments.npy", allow_pickle=False, mmap_mode="r")
         except (OSError, ValueError, TypeError, RuntimeError) as exc:
             msg = f"Indexet i {path} går inte att läsa ({exc}); kör `assistant build`."
             raise IndexCorrupt(msg) from exc
