@@ -2,7 +2,7 @@
 
 A chunk never crosses a section heading and never cuts a bulleted list in half:
 the paragraph that introduces a list travels with it. Text that is too long for
-one chunk is split by langchain's `RecursiveCharacterTextSplitter`, preferring
+one chunk is split like langchain's `RecursiveCharacterTextSplitter` does, preferring
 line, sentence and clause boundaries. Every chunk keeps character offsets into
 `Document.text`, so a citation can point back at its source.
 """
@@ -172,23 +172,82 @@ def _split_list(text: str, start: int, block: Block, size: int) -> list[tuple[in
     return parts
 
 
-def _split_long(text: str, start: int, end: int, size: int, overlap: int) -> list[tuple[int, int]]:
-    """Split an over-long paragraph with langchain's recursive splitter, keeping offsets."""
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
+#: Where an over-long paragraph may be split, best first ("" splits anywhere).
+_SEPARATORS = ["\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
-    splitter = RecursiveCharacterTextSplitter(
-        chunk_size=size,
-        chunk_overlap=min(overlap, size // 2),
-        separators=["\n", ". ", "? ", "! ", "; ", ", ", " ", ""],
-        keep_separator="end",
-        add_start_index=True,
-        strip_whitespace=True,
-    )
+
+def _split_long(text: str, start: int, end: int, size: int, overlap: int) -> list[tuple[int, int]]:
+    """Split an over-long paragraph the way langchain's recursive splitter does, keeping offsets.
+
+    This is `RecursiveCharacterTextSplitter(separators=_SEPARATORS, keep_separator="end",
+    strip_whitespace=True)` computed on spans. Its `add_start_index` re-finds each piece with
+    `str.find`, which lands on an earlier copy of a repeated piece: the offsets then point at
+    the wrong text and the real text is in no chunk.
+    """
     parts: list[tuple[int, int]] = []
-    for piece in splitter.create_documents([text[start:end]]):
-        offset = start + int(piece.metadata["start_index"])
-        parts.append((offset, offset + len(piece.page_content)))
+    for piece_start, piece_end in _recursive_spans(
+        text, start, end, _SEPARATORS, size, min(overlap, size // 2)
+    ):
+        piece = text[piece_start:piece_end]
+        piece_start += len(piece) - len(piece.lstrip())
+        piece_end -= len(piece) - len(piece.rstrip())
+        if piece_start < piece_end:
+            parts.append((piece_start, piece_end))
     return parts
+
+
+def _recursive_spans(
+    text: str, start: int, end: int, separators: list[str], size: int, overlap: int
+) -> list[tuple[int, int]]:
+    """Split `text[start:end]` at the best separator in it; recurse into pieces still too long."""
+    separator, finer = "", []
+    for i, candidate in enumerate(separators):
+        if not candidate or text.find(candidate, start, end) >= 0:
+            separator, finer = candidate, (separators[i + 1 :] if candidate else [])
+            break
+    splits: list[tuple[int, int]] = []
+    if separator:
+        pos = start
+        while (found := text.find(separator, pos, end)) >= 0:
+            splits.append((pos, found + len(separator)))  # the separator ends its piece
+            pos = found + len(separator)
+        if pos < end:
+            splits.append((pos, end))
+    else:
+        splits = [(i, i + 1) for i in range(start, end)]
+    spans: list[tuple[int, int]] = []
+    short: list[tuple[int, int]] = []
+    for split in splits:
+        if split[1] - split[0] < size:
+            short.append(split)
+            continue
+        spans.extend(_merge_spans(short, size, overlap))
+        short = []
+        if finer:
+            spans.extend(_recursive_spans(text, split[0], split[1], finer, size, overlap))
+        else:
+            spans.append(split)
+    spans.extend(_merge_spans(short, size, overlap))
+    return spans
+
+
+def _merge_spans(splits: list[tuple[int, int]], size: int, overlap: int) -> list[tuple[int, int]]:
+    """Merge consecutive splits up to `size`, starting each next span `overlap` back."""
+    spans: list[tuple[int, int]] = []
+    current: list[tuple[int, int]] = []
+    total = 0
+    for split in splits:
+        length = split[1] - split[0]
+        if total + length > size and current:
+            spans.append((current[0][0], current[-1][1]))
+            while total > overlap or (total + length > size and total > 0):
+                total -= current[0][1] - current[0][0]
+                current.pop(0)
+        current.append(split)
+        total += length
+    if current:
+        spans.append((current[0][0], current[-1][1]))
+    return spans
 
 
 def split_segments(text: str) -> list[Segment]:

@@ -18,7 +18,9 @@ SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}
 #: Elements that are page chrome rather than content.
 _CHROME = "script, style, noscript, nav, header, footer, aside, form, template, svg, iframe"
 #: Zero-width and bidi control characters: invisible text has no place in an index.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+_INVISIBLE = re.compile(
+    "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\u180e\ufeff\u00ad]"
+)
 
 
 @dataclass
@@ -65,7 +67,7 @@ def load_corpus(root: Path) -> LoadReport:
 
 def load_document(path: Path, *, doc_id: str) -> Document:
     """Parse one file into a `Document` (metadata apart from the text)."""
-    raw = path.read_bytes().decode("utf-8")
+    raw = path.read_bytes().decode("utf-8-sig")  # a BOM would hide the front matter
     suffix = path.suffix.lower()
     meta: dict[str, object] = {}
     if suffix in {".md", ".markdown"}:
@@ -117,12 +119,13 @@ def _parse_markdown(raw: str) -> tuple[dict[str, object], str]:
     import yaml
 
     try:
-        post = frontmatter.loads(raw)
+        # Not `frontmatter.loads`: its Post(**metadata) fails on keys such as 1 or "content".
+        metadata, content = frontmatter.parse(raw)
     except yaml.YAMLError as exc:
         raise ValueError(f"invalid front matter: {exc}") from exc
-    if not isinstance(post.metadata, dict):
+    if not isinstance(metadata, dict):
         raise ValueError("front matter is not a mapping")
-    return dict(post.metadata), post.content
+    return dict(metadata), content
 
 
 def _parse_html(raw: str) -> tuple[dict[str, object], str]:
