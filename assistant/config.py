@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         description="Proxy addresses or CIDRs whose X-Forwarded-For is believed (JSON list).",
     )
     max_concurrent: int = Field(
-        8, ge=1, description="Questions and searches in progress at once; beyond it 503."
+        32, ge=1, description="Questions and searches in progress at once; beyond it 503."
     )
     allowed_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS and frame-ancestors."
