@@ -2,7 +2,7 @@
 
 A chunk never crosses a section heading and never cuts a bulleted list in half:
 the paragraph that introduces a list travels with it. Text that is too long for
-one chunk is split like langchain's `RecursiveCharacterTextSplitter` does, preferring
+one chunk is split by langchain's `RecursiveCharacterTextSplitter`, preferring
 line, sentence and clause boundaries. Every chunk keeps character offsets into
 `Document.text`, so a citation can point back at its source.
 """
@@ -177,76 +177,41 @@ _SEPARATORS = ["\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 
 
 def _split_long(text: str, start: int, end: int, size: int, overlap: int) -> list[tuple[int, int]]:
-    """Split an over-long paragraph the way langchain's recursive splitter does, keeping offsets.
+    """Split an over-long paragraph with langchain's recursive splitter, keeping exact offsets.
 
-    This is `RecursiveCharacterTextSplitter(separators=_SEPARATORS, keep_separator="end",
-    strip_whitespace=True)` computed on spans. Its `add_start_index` re-finds each piece with
-    `str.find`, which lands on an earlier copy of a repeated piece: the offsets then point at
-    the wrong text and the real text is in no chunk.
+    Langchain chooses the split points: asked for pieces with no overlap and no white
+    space stripped, its pieces put together are the paragraph again, so each piece's
+    offsets are the running total of the lengths before it. (Its `add_start_index`
+    re-finds pieces with `str.find`, which lands on the wrong copy of repeated text;
+    tests/test_fuzz_ingest.py found that.) The overlap is then added here: a piece
+    starts up to `overlap` characters early, at a word boundary, within `size`.
     """
-    parts: list[tuple[int, int]] = []
-    for piece_start, piece_end in _recursive_spans(
-        text, start, end, _SEPARATORS, size, min(overlap, size // 2)
-    ):
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=size,
+        chunk_overlap=0,
+        separators=_SEPARATORS,
+        keep_separator="end",
+        strip_whitespace=False,
+    )
+    pieces: list[tuple[int, int]] = []
+    pos = start
+    for piece in splitter.split_text(text[start:end]):
+        pieces.append((pos, pos + len(piece)))
+        pos += len(piece)
+    spans: list[tuple[int, int]] = []
+    for i, (piece_start, piece_end) in enumerate(pieces):
+        if i and overlap:
+            back = max(pieces[i - 1][0], piece_start - overlap, piece_end - size)
+            space = text.find(" ", back, piece_start)
+            if back < piece_start and space >= 0:
+                piece_start = space + 1  # start the overlap at a word, not mid-word
         piece = text[piece_start:piece_end]
         piece_start += len(piece) - len(piece.lstrip())
         piece_end -= len(piece) - len(piece.rstrip())
         if piece_start < piece_end:
-            parts.append((piece_start, piece_end))
-    return parts
-
-
-def _recursive_spans(
-    text: str, start: int, end: int, separators: list[str], size: int, overlap: int
-) -> list[tuple[int, int]]:
-    """Split `text[start:end]` at the best separator in it; recurse into pieces still too long."""
-    separator, finer = "", []
-    for i, candidate in enumerate(separators):
-        if not candidate or text.find(candidate, start, end) >= 0:
-            separator, finer = candidate, (separators[i + 1 :] if candidate else [])
-            break
-    splits: list[tuple[int, int]] = []
-    if separator:
-        pos = start
-        while (found := text.find(separator, pos, end)) >= 0:
-            splits.append((pos, found + len(separator)))  # the separator ends its piece
-            pos = found + len(separator)
-        if pos < end:
-            splits.append((pos, end))
-    else:
-        splits = [(i, i + 1) for i in range(start, end)]
-    spans: list[tuple[int, int]] = []
-    short: list[tuple[int, int]] = []
-    for split in splits:
-        if split[1] - split[0] < size:
-            short.append(split)
-            continue
-        spans.extend(_merge_spans(short, size, overlap))
-        short = []
-        if finer:
-            spans.extend(_recursive_spans(text, split[0], split[1], finer, size, overlap))
-        else:
-            spans.append(split)
-    spans.extend(_merge_spans(short, size, overlap))
-    return spans
-
-
-def _merge_spans(splits: list[tuple[int, int]], size: int, overlap: int) -> list[tuple[int, int]]:
-    """Merge consecutive splits up to `size`, starting each next span `overlap` back."""
-    spans: list[tuple[int, int]] = []
-    current: list[tuple[int, int]] = []
-    total = 0
-    for split in splits:
-        length = split[1] - split[0]
-        if total + length > size and current:
-            spans.append((current[0][0], current[-1][1]))
-            while total > overlap or (total + length > size and total > 0):
-                total -= current[0][1] - current[0][0]
-                current.pop(0)
-        current.append(split)
-        total += length
-    if current:
-        spans.append((current[0][0], current[-1][1]))
+            spans.append((piece_start, piece_end))
     return spans
 
 

@@ -91,8 +91,9 @@ def load_document(path: Path, *, doc_id: str) -> Document:
 
 def clean_text(text: str) -> str:
     """Normalise a text for indexing: NFC, no invisible characters, unified newlines."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _INVISIBLE.sub("", text)
+    # Invisible characters go first: one between a letter and its accent blocks NFC.
+    text = _INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unicodedata.normalize("NFC", text)
     text = text.replace("\u00a0", " ").replace("\t", " ")
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
