@@ -14,6 +14,8 @@ from assistant.types import Document
 log = logging.getLogger(__name__)
 
 SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}
+#: Largest source file read: a municipal page is kilobytes; this bounds time and memory.
+MAX_FILE_BYTES = 10 * 1024 * 1024
 
 #: Elements that are page chrome rather than content.
 _CHROME = "script, style, noscript, nav, header, footer, aside, form, template, svg, iframe"
@@ -50,6 +52,12 @@ def load_corpus(root: Path) -> LoadReport:
         if path.suffix.lower() not in SUFFIXES or path.name.startswith("."):
             continue
         rel = path.relative_to(root).as_posix()
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            reason = f"too large ({size} bytes; at most {MAX_FILE_BYTES})"
+            log.warning("Skipping %s: %s", rel, reason)
+            report.skipped[rel] = reason
+            continue
         try:
             doc = load_document(path, doc_id=_doc_id(rel))
         except (OSError, UnicodeDecodeError, ValueError) as exc:

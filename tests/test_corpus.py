@@ -79,3 +79,16 @@ def test_unsupported_and_hidden_files_are_ignored(tmp_path: Path) -> None:
 def test_clean_text_removes_invisible_characters() -> None:
     text = clean_text("Sö\u200bdertörn\u00a0är\r\nstort\ufeff")
     assert text == "Södertörn är\nstort\n"
+
+
+def test_oversized_file_is_skipped_without_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assistant.corpus as corpus
+
+    monkeypatch.setattr(corpus, "MAX_FILE_BYTES", 1000)
+    (tmp_path / "stor.txt").write_text("ord " * 1000, encoding="utf-8")
+    (tmp_path / "liten.txt").write_text("Ett kort dokument.", encoding="utf-8")
+    report = load_corpus(tmp_path)
+    assert [d.doc_id for d in report.documents] == ["liten"]
+    assert "too large" in report.skipped["stor.txt"]
