@@ -49,3 +49,18 @@ def test_bad_eval_file_is_reported(assistant, seed_settings: Settings, capsys, t
     bad.write_text('{"question": "x"}\n', encoding="utf-8")
     assert main([*_args(seed_settings), "eval", str(bad)]) == 1
     assert "bad.jsonl:1" in capsys.readouterr().err
+
+
+def test_corrupt_index_stops_start_up_with_a_clear_message(assistant, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(assistant.settings.corpus_dir, corpus)
+    args = ["--corpus-dir", str(corpus), "--index-dir", str(tmp_path / "index")]
+    assert main([*args, "build"]) == 0
+    vectors = (tmp_path / "index" / "current").resolve() / "vectors.faiss"
+    vectors.write_bytes(vectors.read_bytes()[:100])  # truncated
+    capsys.readouterr()
+    assert main([*args, "ask", "När formaliserades samverkan?"]) == 1
+    err = capsys.readouterr().err
+    assert "skadad" in err and "assistant build" in err
