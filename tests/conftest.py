@@ -17,6 +17,16 @@ from assistant.config import Settings
 from assistant.pipeline import Assistant
 
 ROOT = Path(__file__).resolve().parents[1]
+MUNICIPALITIES = [
+    "Botkyrka",
+    "Haninge",
+    "Huddinge",
+    "Nykvarn",
+    "Nynäshamn",
+    "Salem",
+    "Södertälje",
+    "Tyresö",
+]
 
 #: A hand-written fixture corpus (not a source): small, Swedish, several formats.
 TINY_MARKDOWN = """---

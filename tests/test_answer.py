@@ -7,17 +7,7 @@ import pytest
 from assistant.answer import REFUSAL
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Turn
-
-MUNICIPALITIES = [
-    "Botkyrka",
-    "Haninge",
-    "Huddinge",
-    "Nykvarn",
-    "Nynäshamn",
-    "Salem",
-    "Södertälje",
-    "Tyresö",
-]
+from tests.conftest import MUNICIPALITIES
 
 
 def assert_well_cited(answer: Answer) -> None:

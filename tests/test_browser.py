@@ -20,22 +20,12 @@ import pytest
 from assistant.api import create_app
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.conftest import ROOT, serve
+from tests.conftest import MUNICIPALITIES, ROOT, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-MUNICIPALITIES = [
-    "Botkyrka",
-    "Haninge",
-    "Huddinge",
-    "Nykvarn",
-    "Nynäshamn",
-    "Salem",
-    "Södertälje",
-    "Tyresö",
-]
 #: A hand-written fixture (not a source): a passage with markup that must stay inert.
 XSS_FIXTURE = """---
 title: Testfixtur med skadlig kod
