@@ -197,9 +197,10 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
     ]
     body = []
     for r in rows:
+        noisy = r["other_cores"] > NOISY_CORES
         body.append(
             [
-                r["name"],
+                r["name"] + (" *" if noisy else ""),
                 f"{r['query']['p50_ms']:.1f}",
                 f"{r['query']['p95_ms']:.1f}",
                 f"{r['passages_per_s']:.1f}",
@@ -406,7 +407,8 @@ class OpenVinoVariant(_TokenizedVariant):
         if self.precision:
             config["INFERENCE_PRECISION_HINT"] = self.precision
         self.compiled = ov.Core().compile_model(str(self.path), "CPU", config)
-        self.info["precision"] = str(self.compiled.get_property("INFERENCE_PRECISION_HINT"))
+        hint = self.compiled.get_property("INFERENCE_PRECISION_HINT")
+        self.info["precision"] = getattr(hint, "get_type_name", lambda: str(hint))()
         self.request = self.compiled.create_infer_request()
         self.inputs = {p.get_any_name() for p in self.compiled.inputs}
 
@@ -1076,6 +1078,12 @@ def format_report(result: dict[str, Any]) -> str:
         f"rule: {result['rule']}; 'other' = cores used by other processes meanwhile, "
         "'load1' = 1-min load average at the start",
     ]
+    noisy = [r["name"] for r in result["rows"] if r["other_cores"] > NOISY_CORES]
+    if noisy:
+        lines.append(
+            f"* measured while other processes used more than {NOISY_CORES} cores: "
+            "slower than this machine can do; run again when it is idle"
+        )
     for name, reason in result["skipped"].items():
         lines.append(f"skipped {name}: {reason}")
     pick = result["recommendation"]

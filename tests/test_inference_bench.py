@@ -128,3 +128,12 @@ def test_format_table_is_aligned() -> None:
 def test_export_dir_is_a_sibling_of_the_model(tmp_path) -> None:  # type: ignore[no-untyped-def]
     model = tmp_path / "models" / "multilingual-e5-small"
     assert bench.export_dir_for(model) == tmp_path / "models" / "multilingual-e5-small-onnx"
+
+
+def test_format_table_marks_rows_measured_under_contention() -> None:
+    quiet = _row(bench.BASELINE, 20.0, 30.0, "baseline")
+    busy = {**_row("onnx fp32 x2", 7.0, 50.0, "eligible"), "other_cores": 0.9}
+    lines = bench.format_table([quiet, busy]).splitlines()
+    assert lines[2].startswith(bench.BASELINE + " ")
+    assert "*" not in lines[2]
+    assert lines[3].startswith("onnx fp32 x2 *")
