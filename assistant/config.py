@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     model_cache_dir: Path = Field(
         Path("models"), description="Where the default model is rebuilt and cached."
     )
+    backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="Inference engine: auto (ONNX Runtime for local mean-pooled models), onnx, torch.",
+    )
     query_prompt: str | None = Field(
         None, description="Prefix for queries; unset uses the model's own 'query' prompt."
     )
@@ -45,7 +50,9 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(20, ge=0, description="Most history messages accepted.")
     host: str = Field("127.0.0.1", description="Address `assistant serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `assistant serve` listens on.")
-    threads: int = Field(0, ge=0, description="Torch CPU threads; 0 keeps torch's default.")
+    threads: int = Field(
+        0, ge=0, description="CPU threads for the model; 0 keeps the engine's default (all cores)."
+    )
     max_body_bytes: int = Field(
         32_768, ge=1024, description="Largest request body accepted; larger gets 413."
     )

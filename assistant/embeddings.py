@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.config import DEFAULT_MODEL
+from assistant.config import DEFAULT_MODEL, Settings
 from assistant.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,50 @@ def prepare_model(
     return str(path), e5_convert.MODEL_ID
 
 
-class SentenceTransformerEmbedder:
-    """Embeds with a sentence-transformers model, applying its query/passage prompts.
+class _QueryCache:
+    """The query LRU cache and the embed_* methods shared by every backend.
+
+    Subclasses set `model_id`, `dimension`, the prompts, and implement `_encode`.
+    """
+
+    model_id: str
+    dimension: int
+    query_prompt: str | None
+    passage_prompt: str | None
+
+    def __init__(self) -> None:
+        self._cache_lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def _encode(self, texts: Sequence[str], prompt: str | None, name: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages; returns [n, dimension] float32, L2-normalised."""
+        return self._encode(texts, self.passage_prompt, "passage")
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries, from an LRU cache where the same text was asked before."""
+        with self._cache_lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            fresh = self._encode(missing, self.query_prompt, "query")
+        with self._cache_lock:
+            if missing:
+                self._cache.update(zip(missing, fresh, strict=True))
+            rows = []
+            for text in texts:
+                self._cache.move_to_end(text)
+                rows.append(self._cache[text])
+            while len(self._cache) > QUERY_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        if not rows:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack(rows)
+
+
+class SentenceTransformerEmbedder(_QueryCache):
+    """Embeds with a sentence-transformers model (torch), applying its query/passage prompts.
 
     Example:
         >>> emb = SentenceTransformerEmbedder("models/multilingual-e5-small")
@@ -64,6 +106,8 @@ class SentenceTransformerEmbedder:
         >>> emb.embed_queries(["Vilka kommuner ingår?"]).shape
         (1, 384)
     """
+
+    backend = "torch"
 
     def __init__(
         self,
@@ -75,6 +119,7 @@ class SentenceTransformerEmbedder:
         threads: int = 0,
         batch_size: int = 32,
     ) -> None:
+        super().__init__()
         self.name_or_path = name_or_path
         self.model_id = model_id or name_or_path
         self.query_prompt = query_prompt
@@ -84,8 +129,6 @@ class SentenceTransformerEmbedder:
         self.dimension = 0
         self._model: object | None = None
         self._lock = threading.Lock()
-        self._cache_lock = threading.Lock()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def warm_up(self) -> None:
         """Load the model (safe to call more than once)."""
@@ -133,25 +176,107 @@ class SentenceTransformerEmbedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed passages; returns [n, dimension] float32, L2-normalised."""
-        return self._encode(texts, self.passage_prompt, "passage")
 
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed queries, from an LRU cache where the same text was asked before."""
-        with self._cache_lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            fresh = self._encode(missing, self.query_prompt, "query")
-        with self._cache_lock:
-            if missing:
-                self._cache.update(zip(missing, fresh, strict=True))
-            rows = []
-            for text in texts:
-                self._cache.move_to_end(text)
-                rows.append(self._cache[text])
-            while len(self._cache) > QUERY_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        if not rows:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.stack(rows)
+class OnnxEmbedder(_QueryCache):
+    """The same model run by ONNX Runtime (see `assistant.onnx_backend`); same vectors, faster.
+
+    Example:
+        >>> emb = OnnxEmbedder("models/multilingual-e5-small", cache_dir=Path("models"))
+        >>> emb.warm_up()
+        >>> emb.embed_queries(["Vilka kommuner ingår?"]).shape
+        (1, 384)
+    """
+
+    backend = "onnx"
+
+    def __init__(
+        self,
+        model_dir: str,
+        *,
+        cache_dir: Path,
+        model_id: str | None = None,
+        query_prompt: str | None = None,
+        passage_prompt: str | None = None,
+        threads: int = 0,
+        batch_size: int = 32,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.model_dir = Path(model_dir)
+        self.cache_dir = Path(cache_dir)
+        self.model_id = model_id or str(model_dir)
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.threads = threads
+        self.batch_size = batch_size
+        self.dimension = 0
+        self._progress = progress
+        self._encoder: object | None = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Export (once) and load the graph; safe to call more than once.
+
+        Raises:
+            OnnxUnsupported: The model cannot be run by this backend.
+            ModelError: The export failed or disagrees with torch.
+        """
+        with self._lock:
+            if self._encoder is not None:
+                return
+            from assistant import onnx_backend
+
+            graph = onnx_backend.ensure_export(self.model_dir, self.cache_dir, self._progress)
+            encoder = onnx_backend.OnnxEncoder(self.model_dir, graph, threads=self.threads)
+            self.dimension = encoder.dimension
+            self._encoder = encoder
+
+    def _encode(self, texts: Sequence[str], prompt: str | None, name: str) -> np.ndarray:
+        self.warm_up()
+        encoder = self._encoder
+        assert encoder is not None
+        prefix = prompt if prompt is not None else encoder.prompts.get(name, "")  # type: ignore[attr-defined]
+        return encoder.encode([prefix + t for t in texts], self.batch_size)  # type: ignore[attr-defined]
+
+
+def load_embedder(
+    settings: Settings, progress: Callable[[str], None] | None = None
+) -> SentenceTransformerEmbedder | OnnxEmbedder:
+    """The configured model on the configured backend, loaded and ready.
+
+    ``backend="auto"`` runs a local mean-pooled sentence-transformers folder (the default model
+    among them) on ONNX Runtime and anything else on torch; when the ONNX export fails it says so
+    and falls back to torch. ``"onnx"`` fails instead of falling back.
+
+    Raises:
+        ModelError: The model cannot be prepared or loaded.
+    """
+    from assistant.onnx_backend import OnnxUnsupported, model_layout
+
+    s = settings
+    path, model_id = prepare_model(s.model, s.model_cache_dir, progress)
+    common = dict(
+        model_id=model_id,
+        query_prompt=s.query_prompt,
+        passage_prompt=s.passage_prompt,
+        threads=s.threads,
+    )
+    if s.backend in ("auto", "onnx"):
+        try:
+            model_layout(Path(path))
+            onnx = OnnxEmbedder(path, cache_dir=s.model_cache_dir, progress=progress, **common)
+            onnx.warm_up()
+            return onnx
+        except OnnxUnsupported as exc:
+            if s.backend == "onnx":
+                raise
+            log.info("Using torch: %s", exc)
+        except Exception as exc:  # an export or runtime failure of any kind
+            if s.backend == "onnx":
+                if isinstance(exc, ModelError):
+                    raise
+                raise ModelError(f"ONNX Runtime cannot run {path}: {exc}") from exc
+            log.warning("ONNX Runtime unusable, falling back to torch: %s", exc)
+    embedder = SentenceTransformerEmbedder(path, **common)  # type: ignore[arg-type]
+    embedder.warm_up()
+    return embedder

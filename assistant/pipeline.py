@@ -15,7 +15,7 @@ from assistant.answer import AnswerWeights, Candidate, compose_answer, refusal
 from assistant.chunking import chunk_documents, leans_on_previous
 from assistant.config import Settings
 from assistant.corpus import load_corpus
-from assistant.embeddings import SentenceTransformerEmbedder, prepare_model
+from assistant.embeddings import Embedder, load_embedder
 from assistant.errors import CorpusError, IndexMissing, InvalidQuestion
 from assistant.index import VectorIndex, corpus_hash, read_manifest, segment_text
 from assistant.question import follow_up_query, strip_instructions
@@ -40,7 +40,7 @@ class Assistant:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.embedder: SentenceTransformerEmbedder | None = None
+        self.embedder: Embedder | None = None
         self.index: VectorIndex | None = None
         self.retriever: HybridRetriever | None = None
         self.weights = AnswerWeights()
@@ -51,20 +51,10 @@ class Assistant:
         """Whether the index is loaded and questions can be answered."""
         return self.retriever is not None
 
-    def load_embedder(self, progress: Progress | None = None) -> SentenceTransformerEmbedder:
+    def load_embedder(self, progress: Progress | None = None) -> Embedder:
         """Prepare and load the embedding model (once)."""
         if self.embedder is None:
-            s = self.settings
-            path, model_id = prepare_model(s.model, s.model_cache_dir, progress)
-            embedder = SentenceTransformerEmbedder(
-                path,
-                model_id=model_id,
-                query_prompt=s.query_prompt,
-                passage_prompt=s.passage_prompt,
-                threads=s.threads,
-            )
-            embedder.warm_up()
-            self.embedder = embedder
+            self.embedder = load_embedder(self.settings, progress)
         return self.embedder
 
     def build(self, progress: Progress | None = None) -> VectorIndex:

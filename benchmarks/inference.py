@@ -59,6 +59,9 @@ from typing import Any
 
 import numpy as np
 
+from assistant import onnx_backend
+from assistant.onnx_backend import export_plain, fuse, hidden_state_module, mean_pool, probe_diff
+
 #: The issue's rule: at most this MRR@10 loss against torch fp32 for a variant to be eligible.
 MAX_MRR_DROP = 0.005
 #: Rounding slack so that a drop of exactly 0.005 (as printed) still counts as allowed.
@@ -147,14 +150,6 @@ def rank_by_cosine(queries: np.ndarray, passages: np.ndarray, k: int = 10) -> li
     pn = passages / np.linalg.norm(passages, axis=1, keepdims=True)
     scores = qn @ pn.T
     return [np.argsort(-row, kind="stable")[:k].tolist() for row in scores]
-
-
-def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """sentence-transformers' mean pooling (prompt tokens included) followed by L2 norm."""
-    m = mask[..., None].astype(np.float32)
-    summed = (hidden.astype(np.float32) * m).sum(axis=1)
-    vectors = summed / np.clip(m.sum(axis=1), 1e-9, None)
-    return vectors / np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
 
 
 def length_order(texts: Sequence[str]) -> list[int]:
@@ -533,84 +528,13 @@ def _quantize_dynamic(src: Path, dst: Path) -> None:
     )
 
 
-_PROBE = [[0, 10, 20, 30, 40, 50, 60, 2, 1, 1], [0, 99, 2, 1, 1, 1, 1, 1, 1, 1]]
-_EXAMPLE = [[0, 41, 1294, 12, 91152, 2, 5, 6], [0, 41, 1294, 2, 1, 1, 1, 1]]
-
-
-def _hidden_state_module(model_dir: Path, attn: str | None = None) -> tuple[Any, np.ndarray]:
-    """The encoder as a module returning last_hidden_state, and its output on `_PROBE`.
-
-    The wrapper is put in eval mode as well: torch.onnx.export restores the top module's
-    training flag afterwards, recursively, which would otherwise switch dropout on.
-    """
-    import torch
-    from transformers import AutoModel
-
-    kwargs = {"attn_implementation": attn} if attn else {}
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, **kwargs).eval()
-
-    class Hidden(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    wrapped = Hidden(model).eval()
-    probe = torch.tensor(_PROBE)
-    with torch.inference_mode():
-        ref = wrapped(probe, (probe != 1).long()).numpy()
-    return wrapped, ref
-
-
-def _probe_diff(got: np.ndarray, ref: np.ndarray) -> float:
-    mask = (np.array(_PROBE) != 1).astype(np.int64)
-    return float(np.abs(mean_pool(got, mask) - mean_pool(ref, mask)).max())
-
-
-def _export_onnx(model_dir: Path, out: Path, say: Say) -> None:
-    import warnings
-
-    import onnxruntime as ort
-    import torch
-
-    # Eager attention exports the plain MatMul/Softmax pattern that ONNX Runtime fuses into
-    # its Attention op (the SDPA export is not recognised).
-    wrapped, ref = _hidden_state_module(model_dir, "eager")
-    ids = torch.tensor(_EXAMPLE)
-    mask = (ids != 1).long()
-    axes = {0: "batch", 1: "sequence"}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            wrapped,
-            (ids, mask),
-            str(out),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
-            opset_version=17,
-            do_constant_folding=True,
-            dynamo=False,  # the TorchScript exporter: no onnxscript, stable for this encoder
-        )
-    # Check the export against torch on a padded batch of another shape.
-    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    probe = np.array(_PROBE, dtype=np.int64)
-    got = sess.run(None, {"input_ids": probe, "attention_mask": (probe != 1).astype(np.int64)})[0]
-    diff = _probe_diff(got, ref)
-    if diff > 1e-4:
-        raise RuntimeError(f"ONNX export disagrees with torch (max |diff| {diff:.2e})")
-    say(f"  onnx/model.onnx exported (max |diff| vs torch {diff:.1e})")
-
-
 def _export_openvino(model_dir: Path, out: Path, say: Say) -> Any:
     """OpenVINO IR converted straight from torch (needs openvino only, not onnx)."""
     import openvino as ov
     import torch
 
-    wrapped, ref = _hidden_state_module(model_dir)
-    ids = torch.tensor(_EXAMPLE)
+    wrapped, ref = hidden_state_module(model_dir)
+    ids = torch.tensor(onnx_backend._EXAMPLE)
     import warnings
 
     with warnings.catch_warnings():
@@ -621,9 +545,9 @@ def _export_openvino(model_dir: Path, out: Path, say: Say) -> Any:
     converted.outputs[0].get_tensor().set_names({"last_hidden_state"})
     ov.save_model(converted, str(out), compress_to_fp16=False)
     compiled = ov.Core().compile_model(str(out), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
-    probe = np.array(_PROBE, dtype=np.int64)
+    probe = np.array(onnx_backend._PROBE, dtype=np.int64)
     got = compiled({"input_ids": probe, "attention_mask": (probe != 1).astype(np.int64)})[0]
-    diff = _probe_diff(got, ref)
+    diff = probe_diff(got, ref)
     if diff > 1e-4:
         raise RuntimeError(f"OpenVINO conversion disagrees with torch (max |diff| {diff:.2e})")
     say(f"  openvino/openvino_model.xml converted (max |diff| vs torch {diff:.1e})")
@@ -680,21 +604,8 @@ def ensure_exports(model_dir: Path, say: Say = print) -> tuple[Path, dict[str, s
     if why:
         missing.update({k: why for k in wanted if k.startswith("onnx")})
     else:
-        _export_onnx(model_dir, tmp / ONNX_FILES["fp32"], say)
-        from onnxruntime.transformers.optimizer import optimize_model
-
-        config = json.loads((model_dir / "config.json").read_text())
-        fused = optimize_model(
-            str(tmp / ONNX_FILES["fp32"]),
-            model_type="bert",
-            num_heads=int(config["num_attention_heads"]),
-            hidden_size=int(config["hidden_size"]),
-            opt_level=1,
-            use_gpu=False,
-        )
-        stats = {k: v for k, v in fused.get_fused_operator_statistics().items() if v}
-        fused.save_model_to_file(str(tmp / ONNX_FILES["O2 fp32"]))
-        say(f"  onnx/model_O2.onnx fused: {stats}")
+        ref = export_plain(model_dir, tmp / ONNX_FILES["fp32"], say)
+        fuse(model_dir, tmp / ONNX_FILES["fp32"], tmp / ONNX_FILES["O2 fp32"], ref, say)
         _quantize_dynamic(tmp / ONNX_FILES["fp32"], tmp / ONNX_FILES["int8"])
         say("  onnx/model_qint8_avx512_vnni.onnx (dynamic int8, avx512_vnni config) written")
 
