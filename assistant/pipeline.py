@@ -10,6 +10,8 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.answer import AnswerWeights, Candidate, compose_answer, refusal
 from assistant.chunking import chunk_documents, leans_on_previous
@@ -27,6 +29,44 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 #: Chunks whose sentences compete for the answer.
 ANSWER_CHUNKS = 3
+#: Chunks whose analysed segments are kept between questions (a few MB at most).
+SEGMENT_CACHE_CHUNKS = 20_000
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """One segment of a chunk as the answer step reads it; depends on the index only."""
+
+    seg_id: int
+    text: str
+    context: str  # the sentence an anaphoric segment depends on, else ""
+    terms: frozenset[str]
+    is_list: bool
+
+
+class SegmentView:
+    """The analysed segments of each chunk, computed once per chunk and index.
+
+    Stemming and compound splitting of candidate sentences cost more per question than
+    the rest of the answer step; the result depends only on the index, so it is cached.
+    """
+
+    def __init__(self, index: VectorIndex, retriever: HybridRetriever) -> None:
+        self.index = index
+        self.analyzer = retriever.lexical.analyzer
+        self.of_chunk = lru_cache(maxsize=SEGMENT_CACHE_CHUNKS)(self._analyse)
+
+    def _analyse(self, chunk_id: int) -> tuple[SegmentInfo, ...]:
+        seg_ids = self.index.segments_by_chunk.get(chunk_id, [])
+        texts = [segment_text(self.index.chunks[chunk_id], self.index.segments[i]) for i in seg_ids]
+        out = []
+        for pos, (seg_id, text) in enumerate(zip(seg_ids, texts, strict=True)):
+            context = texts[pos - 1] if pos and leans_on_previous(text) else ""
+            terms = frozenset(self.analyzer.terms(f"{context} {text}"))
+            out.append(
+                SegmentInfo(seg_id, text, context, terms, self.index.segments[seg_id].is_list)
+            )
+        return tuple(out)
 
 
 class Assistant:
@@ -43,6 +83,7 @@ class Assistant:
         self.embedder: Embedder | None = None
         self.index: VectorIndex | None = None
         self.retriever: HybridRetriever | None = None
+        self._state: tuple[HybridRetriever, SegmentView] | None = None
         self.weights = AnswerWeights()
         self._lock = threading.Lock()
 
@@ -117,7 +158,8 @@ class Assistant:
     def _activate(self, index: VectorIndex) -> None:
         assert self.embedder is not None
         retriever = HybridRetriever(index, self.embedder, dense_weight=self.settings.dense_weight)
-        self.index, self.retriever = index, retriever  # readers see old or new, never a mix
+        self._state = (retriever, SegmentView(index, retriever))  # old or new, never a mix
+        self.index, self.retriever = index, retriever
 
     def stale_reason(self) -> str | None:
         """Why the index on disk cannot serve this corpus and model, or None if it can."""
@@ -166,13 +208,13 @@ class Assistant:
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer a question from the sources, or refuse honestly."""
         question = self.check_question(question, history)
-        retriever, index = self._serving()
+        retriever, view = self._serving()
         asked = strip_instructions(question)
         if not asked:
             return refusal(retriever.titles)
         query = follow_up_query(asked, list(history))
         hits = retriever.retrieve(query, self.settings.top_k)
-        candidates = self._candidates(query, hits[:ANSWER_CHUNKS], retriever, index)
+        candidates = self._candidates(query, hits[:ANSWER_CHUNKS], retriever, view)
         return compose_answer(
             asked,
             candidates,
@@ -188,45 +230,37 @@ class Assistant:
         retriever, _ = self._serving()
         return retriever.retrieve(query, k)
 
-    def _serving(self) -> tuple[HybridRetriever, VectorIndex]:
-        retriever = self.retriever
-        if retriever is None:
+    def _serving(self) -> tuple[HybridRetriever, SegmentView]:
+        state = self._state
+        if state is None:
             raise IndexMissing("Indexet är inte laddat ännu – försök igen om en stund.")
-        return retriever, retriever.index
+        return state
 
     def _candidates(
-        self, query: str, hits: list[Hit], retriever: HybridRetriever, index: VectorIndex
+        self, query: str, hits: list[Hit], retriever: HybridRetriever, view: SegmentView
     ) -> list[Candidate]:
         """Every segment of the top chunks, scored against the query."""
         qvec = retriever.embedder.embed_queries([query])[0]  # [dim], cached from retrieval
         query_terms = set(retriever.lexical.analyzer.query_terms(query))
-        analyzer = retriever.lexical.analyzer
+        vectors = view.index.segment_vectors
         out: list[Candidate] = []
         for hit in hits:
-            seg_ids = index.segments_by_chunk.get(hit.chunk.chunk_id, [])
-            if not seg_ids:
+            segments = view.of_chunk(hit.chunk.chunk_id)
+            if not segments:
                 continue
-            dense = index.segment_vectors[seg_ids] @ qvec  # [n_segments_in_chunk]
-            texts = [_segment_text(index, i) for i in seg_ids]
-            for pos, (text, score) in enumerate(zip(texts, dense, strict=True)):
-                context = texts[pos - 1] if pos and leans_on_previous(text) else ""
-                terms = frozenset(analyzer.terms(f"{context} {text}"))
-                coverage = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
+            dense = vectors[[s.seg_id for s in segments]] @ qvec  # [n_segments_in_chunk]
+            for pos, (seg, score) in enumerate(zip(segments, dense, strict=True)):
+                coverage = len(query_terms & seg.terms) / len(query_terms) if query_terms else 0.0
                 out.append(
                     Candidate(
                         hit=hit,
-                        text=text,
-                        is_list=index.segments[seg_ids[pos]].is_list,
+                        text=seg.text,
+                        is_list=seg.is_list,
                         position=pos,
                         dense=float(score),
                         coverage=coverage,
-                        terms=terms,
-                        context=context,
+                        terms=seg.terms,
+                        context=seg.context,
                     )
                 )
         return out
-
-
-def _segment_text(index: VectorIndex, seg_id: int) -> str:
-    seg = index.segments[seg_id]
-    return segment_text(index.chunks[seg.chunk_id], seg)
