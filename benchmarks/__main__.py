@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     path, model_id = prepare_model(settings.model, settings.model_cache_dir)
     embedder = SentenceTransformerEmbedder(path, model_id=model_id)
     embedder.warm_up()
-    result = faq.run(embedder)
+    result = faq.run(embedder, model_path=path)
     print(faq.format_table(result))
     args.json_out.parent.mkdir(parents=True, exist_ok=True)
     serial = {

@@ -3,6 +3,11 @@
 The 503 answers are the documents and the 503 questions the queries; each query
 is matched against all answers. The questions are split once, by a hash of their
 id, into a dev half (used to choose the fusion weight) and a test half (reported).
+
+Beside the project's retrievers, `run` can report two baselines on the same test half:
+LangChain's FAISS vector store with the same e5 model and its default recursive splitter
+(see `benchmarks.langchain_baseline`), and the English all-MiniLM-L6-v2, dense only,
+for reference. A baseline that cannot be built is listed as unavailable with the reason.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.embeddings import Embedder
+from assistant.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.index import VectorIndex
 from assistant.retrieval import HybridRetriever
 from assistant.types import Chunk
@@ -84,8 +89,45 @@ def rank_rrf(retriever: HybridRetriever, queries: list[str]) -> list[list[int]]:
         retriever.rrf_k = project_k
 
 
-def run(embedder: Embedder, *, say=print) -> dict:  # type: ignore[no-untyped-def]
-    """Tune the fusion weight on the dev half, report every retriever on the test half."""
+LANGCHAIN_ROW = "LangChain FAISS (e5-small, default splitter)"
+MINILM_ROW = "all-MiniLM-L6-v2 dense (English reference)"
+
+
+def baseline_rows(  # type: ignore[no-untyped-def]
+    answers: list[str], test_q: list[str], test_gold: list[int], model_path: str, say=print
+) -> tuple[dict[str, Metrics], dict[str, str]]:
+    """The LangChain and all-MiniLM rows on the test half: (metrics, unavailable reasons)."""
+    from benchmarks import langchain_baseline as lc
+
+    rows: dict[str, Metrics] = {}
+    unavailable: dict[str, str] = {}
+    try:
+        say("building the LangChain FAISS store (e5-small, default splitter) ...")
+        store = lc.build_store(answers, model_path)
+        rows[LANGCHAIN_ROW] = metrics(lc.rank_queries(store, test_q), test_gold)
+    except Exception as exc:  # report the row as missing, never a made-up number
+        unavailable[LANGCHAIN_ROW] = f"{type(exc).__name__}: {exc}"
+    try:
+        say("building the all-MiniLM-L6-v2 index ...")
+        minilm = SentenceTransformerEmbedder(
+            str(lc.minilm_path()), model_id="sentence-transformers/all-MiniLM-L6-v2"
+        )
+        minilm.warm_up()  # sets `dimension`, which the index needs before the first batch
+        retriever = HybridRetriever(faq_index(answers, minilm), minilm, dense_weight=1.0)
+        rows[MINILM_ROW] = metrics(rank_hybrid(retriever, test_q, 1.0), test_gold)
+    except Exception as exc:
+        unavailable[MINILM_ROW] = f"{type(exc).__name__}: {exc}"
+    return rows, unavailable
+
+
+def run(  # type: ignore[no-untyped-def]
+    embedder: Embedder, *, say=print, model_path: str | None = None
+) -> dict:
+    """Tune the fusion weight on the dev half, report every retriever on the test half.
+
+    With `model_path` (the local folder of `embedder`'s model) the LangChain and
+    all-MiniLM baselines are added to the rows.
+    """
     ids, questions, answers = load_faq()
     dev, test = split(ids)
     start = time.perf_counter()
@@ -107,6 +149,10 @@ def run(embedder: Embedder, *, say=print) -> dict:  # type: ignore[no-untyped-de
             rank_hybrid(retriever, test_q, best), test_gold
         ),
     }
+    unavailable: dict[str, str] = {}
+    if model_path is not None:
+        extra, unavailable = baseline_rows(answers, test_q, test_gold, model_path, say)
+        rows.update(extra)
     full_dense = metrics(rank_hybrid(retriever, questions, 1.0), list(range(len(questions))))
     return {
         "n_dev": len(dev),
@@ -115,6 +161,7 @@ def run(embedder: Embedder, *, say=print) -> dict:  # type: ignore[no-untyped-de
         "tuning": tuning,
         "best_weight": best,
         "rows": rows,
+        "unavailable": unavailable,
         "dense_full_set": full_dense,
     }
 
@@ -123,10 +170,12 @@ def format_table(result: dict) -> str:
     lines = [
         f"FAQ retrieval, test half ({result['n_test']} queries against all 503 answers); "
         f"weight tuned on the dev half ({result['n_dev']} queries)",
-        f"{'retriever':<48} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>7}",
+        f"{'retriever':<56} {'hit@1':>7} {'hit@5':>7} {'MRR@10':>7}",
     ]
     for name, m in result["rows"].items():
-        lines.append(f"{name:<48} {m.hit1:7.3f} {m.hit5:7.3f} {m.mrr10:7.3f}")
+        lines.append(f"{name:<56} {m.hit1:7.3f} {m.hit5:7.3f} {m.mrr10:7.3f}")
+    for name, reason in result.get("unavailable", {}).items():
+        lines.append(f"{name:<56} unavailable: {reason}")
     d = result["dense_full_set"]
     lines.append(
         f"(dense only on the full set: hit@1 {d.hit1:.3f}, hit@5 {d.hit5:.3f}, MRR@10 {d.mrr10:.3f})"
