@@ -155,6 +155,13 @@ def get_assistant(request: Request) -> Assistant:
 Bot = Annotated[Assistant, Depends(get_assistant)]
 
 
+def worker_app() -> FastAPI:
+    """The app of one `assistant serve --workers N` process (settings from the environment)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("assistant").setLevel(logging.INFO)  # one access line per request
+    return create_app()
+
+
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
     """Build the FastAPI app; the index is loaded (or built) at start-up.
 

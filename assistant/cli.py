@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import textwrap
 from dataclasses import asdict
@@ -36,7 +37,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = get_settings()
     overrides = {
         key: value
-        for key in ("corpus_dir", "index_dir", "model", "host", "port")
+        for key in ("corpus_dir", "index_dir", "model", "host", "port", "workers")
         if (value := getattr(args, key, None)) is not None
     }
     return settings.model_copy(update=overrides) if overrides else settings
@@ -67,19 +68,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.getLogger("assistant").setLevel(logging.INFO)  # one access line per request
     bot = _assistant(args)
-    _watch_reload_signal(bot)
     _progress(f"Serving on http://{settings.host}:{settings.port} (OpenAPI at /docs)")
-    # uvicorn's own access log would record client addresses and query strings (search
-    # text); the app logs requests without them (assistant.middleware.AccessLog).
-    uvicorn.run(
-        create_app(settings, bot),
+    if settings.workers > 1:
+        return _serve_workers(settings, bot)
+    _watch_reload_signal(bot)
+    uvicorn.run(create_app(settings, bot), **_uvicorn_options(settings))
+    return 0
+
+
+def _uvicorn_options(settings: Settings) -> dict:
+    return dict(
         host=settings.host,
         port=settings.port,
+        # uvicorn's own access log would record client addresses and query strings (search
+        # text); the app logs requests without them (assistant.middleware.AccessLog).
         access_log=False,
         # Client addresses come from ASSISTANT_TRUSTED_PROXIES only; uvicorn would otherwise
         # believe X-Forwarded-For from any local peer.
         proxy_headers=False,
         log_level="info",
+    )
+
+
+def _serve_workers(settings: Settings, bot) -> int:  # type: ignore[no-untyped-def]
+    """Several worker processes behind one port (uvicorn's supervisor).
+
+    The model and index were prepared above, once, so the workers only load them; the
+    ONNX weights are memory-mapped, so the workers share one copy. SIGHUP makes the
+    supervisor restart the workers one after another, which reloads the index. Each
+    worker keeps its own rate-limit buckets and concurrency cap.
+    """
+    import uvicorn
+
+    del bot  # the workers load their own; this process only supervises
+    # The workers read their settings from the environment: pass the CLI overrides on.
+    for key in ("corpus_dir", "index_dir", "model", "model_cache_dir"):
+        os.environ[f"ASSISTANT_{key.upper()}"] = str(getattr(settings, key))
+    uvicorn.run(
+        "assistant.api:worker_app",
+        factory=True,
+        workers=settings.workers,
+        **_uvicorn_options(settings),
     )
     return 0
 
@@ -210,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the HTTP API (builds the index if needed)")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int, help="server processes (default 1)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("ask", help='ask a question, e.g. assistant ask "Vilka kommuner ingår?"')

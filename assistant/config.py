@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     max_history_turns: int = Field(20, ge=0, description="Most history messages accepted.")
     host: str = Field("127.0.0.1", description="Address `assistant serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `assistant serve` listens on.")
+    workers: int = Field(
+        1, ge=1, le=64, description="Server processes; they share the memory-mapped model files."
+    )
     threads: int = Field(
         0, ge=0, description="CPU threads for the model; 0 keeps the engine's default (all cores)."
     )

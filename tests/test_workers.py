@@ -1,0 +1,111 @@
+"""`assistant serve --workers 2`: one port, two processes sharing the model files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from assistant.config import Settings
+from assistant.onnx_backend import WEIGHTS_FILE
+from assistant.pipeline import Assistant
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 180) -> None:  # type: ignore[type-arg]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("not healthy in time")
+
+
+def _workers(process: subprocess.Popen) -> list[psutil.Process]:  # type: ignore[type-arg]
+    """The worker processes (those that mapped the model weights), not the supervisor's helpers."""
+    out = []
+    for child in psutil.Process(process.pid).children(recursive=True):
+        try:
+            if any(m.path.endswith(WEIGHTS_FILE) for m in child.memory_maps()):
+                out.append(child)
+        except psutil.Error:
+            continue
+    return out
+
+
+def test_two_workers_serve_and_share_the_mapped_weights(
+    assistant: Assistant, seed_settings: Settings
+) -> None:
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        ASSISTANT_CORPUS_DIR=str(seed_settings.corpus_dir),
+        ASSISTANT_INDEX_DIR=str(seed_settings.index_dir),  # built by the `assistant` fixture
+        ASSISTANT_MODEL_CACHE_DIR=str(seed_settings.model_cache_dir),
+        ASSISTANT_RATE_LIMIT_PER_MINUTE="0",
+        ASSISTANT_FEEDBACK_DB=str(Path(seed_settings.index_dir).parent / "feedback.sqlite"),
+    )
+    command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "2"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        deadline = time.monotonic() + 60
+        while len(_workers(process)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        workers = _workers(process)
+        assert len(workers) == 2
+        with httpx.Client(timeout=30) as client:
+            for _ in range(6):
+                body = client.post(
+                    f"{url}/api/ask", json={"question": "Vilka kommuner ingår i samarbetet?"}
+                ).json()
+                assert body["answered"] and "Tyresö" in body["answer"]
+        # The weights are a shared file mapping in both workers, not private copies.
+        for worker in workers:
+            maps = [m for m in worker.memory_maps(grouped=True) if m.path.endswith(WEIGHTS_FILE)]
+            assert maps and maps[0].private_dirty == 0
+
+        # SIGHUP restarts the workers (reloading the index); the port keeps answering.
+        old = {w.pid for w in workers}
+        process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            now = {w.pid for w in _workers(process)}
+            if len(now) == 2 and not now & old:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("the workers were not restarted")
+        _wait_healthy(url, process)
+        assert (
+            httpx.post(f"{url}/api/ask", json={"question": "När bildades det?"}).status_code == 200
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, process.stderr.read().decode()[-2000:] if process.stderr else ""
