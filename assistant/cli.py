@@ -67,10 +67,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logging.getLogger("assistant").setLevel(logging.INFO)  # one access line per request
+    if settings.workers > 1:
+        return _serve_workers(settings)
     bot = _assistant(args)
     _progress(f"Serving on http://{settings.host}:{settings.port} (OpenAPI at /docs)")
-    if settings.workers > 1:
-        return _serve_workers(settings, bot)
     _watch_reload_signal(bot)
     uvicorn.run(create_app(settings, bot), **_uvicorn_options(settings))
     return 0
@@ -90,20 +90,43 @@ def _uvicorn_options(settings: Settings) -> dict:
     )
 
 
-def _serve_workers(settings: Settings, bot) -> int:  # type: ignore[no-untyped-def]
+def _prepare(settings: Settings) -> None:
+    """Prepare the model and (re)build a missing or stale index; run in a child process."""
+    from assistant.pipeline import Assistant
+
+    try:
+        Assistant(settings).warm_up(progress=_progress)
+    except AssistantError as exc:
+        print(f"Fel: {exc}", file=sys.stderr)
+        sys.exit(EXIT_ERROR)
+
+
+def _serve_workers(settings: Settings) -> int:
     """Several worker processes behind one port (uvicorn's supervisor).
 
-    The model and index were prepared above, once, so the workers only load them; the
-    ONNX weights are memory-mapped, so the workers share one copy. SIGHUP makes the
-    supervisor restart the workers one after another, which reloads the index. Each
-    worker keeps its own rate-limit buckets and concurrency cap.
+    The model and index are prepared once, in a child process that then exits, so the
+    workers only load them and the supervisor holds neither. The ONNX weights are
+    memory-mapped, so the workers share one copy. SIGHUP makes the supervisor restart the
+    workers, which reloads the index. Each worker keeps its own rate-limit buckets and
+    concurrency cap.
     """
+    import multiprocessing
+
     import uvicorn
 
-    del bot  # the workers load their own; this process only supervises
+    child = multiprocessing.get_context("spawn").Process(target=_prepare, args=(settings,))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        _progress("Preparing the model or index failed; see the message above.")
+        return EXIT_ERROR
     # The workers read their settings from the environment: pass the CLI overrides on.
     for key in ("corpus_dir", "index_dir", "model", "model_cache_dir"):
         os.environ[f"ASSISTANT_{key.upper()}"] = str(getattr(settings, key))
+    _progress(
+        f"Serving on http://{settings.host}:{settings.port} with {settings.workers} workers"
+        " (OpenAPI at /docs)"
+    )
     uvicorn.run(
         "assistant.api:worker_app",
         factory=True,
