@@ -498,14 +498,29 @@ def _last_line(path: Path | None) -> str:
     return lines[-1].strip()[:160] if lines else ""
 
 
+def serve_command(port: int, *extra: str) -> list[str]:
+    """`python -m assistant.cli serve` on 127.0.0.1:`port`, with `extra` arguments."""
+    command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1"]
+    return [*command, "--port", str(port), *extra]
+
+
 @contextmanager
 def running_service(
-    port: int, env: dict[str, str], log_path: Path, say: Callable[[str], None] = print
+    port: int,
+    env: dict[str, str],
+    log_path: Path,
+    say: Callable[[str], None] = print,
+    *,
+    command: Sequence[str] | None = None,
 ) -> Iterator[subprocess.Popen]:  # type: ignore[type-arg]
-    """`assistant serve` on 127.0.0.1:`port`, output to `log_path`; always stopped after."""
+    """A service on 127.0.0.1:`port`, output to `log_path`; always stopped after.
+
+    `command` is what to run (it must listen on `port`); the default is `assistant serve`
+    (`serve_command(port)`), e.g. `[sys.executable, "-m", "benchmarks.langchain_app",
+    "--host", "127.0.0.1", "--port", str(port)]` for the LangChain baseline.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port)]
+    command = list(command) if command is not None else serve_command(port)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
