@@ -55,6 +55,18 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def top_ids(scores: np.ndarray, m: int) -> np.ndarray:
+    """Indices of the `m` highest scores, best first (ties: lower index first).
+
+    A partial selection, not a full sort: at a million chunks sorting every BM25 score
+    took up to 73 ms per question, selecting the top 100 about 9 ms (`benchmarks.scale`).
+    """
+    if m <= 0:
+        return np.zeros(0, dtype=np.int64)
+    candidates = np.arange(len(scores)) if m >= len(scores) else np.argpartition(-scores, m - 1)[:m]
+    return candidates[np.lexsort((candidates, -scores[candidates]))]
+
+
 class HybridRetriever:
     """Ranks chunks for a query by fused dense and BM25 scores.
 
@@ -95,7 +107,7 @@ class HybridRetriever:
         qvec = self.embedder.embed_queries([query])  # [1, dim]
         d_scores, d_ids = self.index.search(qvec, min(n, CANDIDATES))
         lexical_all = self.lexical.scores(query)  # [n_chunks]
-        lexical_top = np.argsort(-lexical_all)[: min(n, CANDIDATES)]
+        lexical_top = top_ids(lexical_all, min(n, CANDIDATES))
         lexical_top = lexical_top[lexical_all[lexical_top] > 0]
         ids = np.unique(np.concatenate([d_ids[0][d_ids[0] >= 0], lexical_top]))
         dense = self._dense_for(qvec[0], ids, d_ids[0], d_scores[0])
