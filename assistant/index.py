@@ -6,6 +6,7 @@ Layout of the index folder::
       current -> builds/20261126T101500-1a2b3c   (symlink, swapped atomically)
       builds/<id>/manifest.json  vectors.faiss  chunks.jsonl
                   segments.jsonl segments.npy
+                  bm25.*.npy bm25.*.json lexicon.json   (BM25, see `LexicalIndex.save`)
 
 A build is written into a fresh folder under ``builds/`` and only then made
 current by replacing the ``current`` symlink (an atomic rename), so a crash
@@ -47,12 +48,16 @@ from assistant.chunking import (
 )
 from assistant.embeddings import Embedder
 from assistant.errors import IndexCorrupt, IndexMissing
+from assistant.lexical import FILES as LEXICAL_FILES
+from assistant.lexical import LexicalIndex
 from assistant.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: the manifest's "faiss" records the index type and its tuning
-FILES = ("vectors.faiss", "chunks.jsonl", "segments.jsonl", "segments.npy")
+#: 2: the manifest's "faiss" records the index type and its tuning; 3: BM25 is built with the
+#: index and saved in its folder (`LEXICAL_FILES`) instead of rebuilt at every load.
+FORMAT_VERSION = 3
+FILES = ("vectors.faiss", "chunks.jsonl", "segments.jsonl", "segments.npy", *LEXICAL_FILES)
 #: Old builds kept next to the current one, for inspection or a manual roll-back.
 KEEP_BUILDS = 2
 #: Chunk fields repeated by every chunk of a document: one string object is shared at load.
@@ -177,6 +182,7 @@ class VectorIndex:
         segments: Sequence[SegmentRef],
         segment_vectors: np.ndarray,
         path: Path | None = None,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         self.manifest = manifest
         self.chunks = chunks
@@ -185,6 +191,14 @@ class VectorIndex:
         self.segment_vectors = segment_vectors  # [n_segments, dim]
         self.path = path
         self.segments_by_chunk = SegmentsByChunk(self.segments.chunk_ids())
+        #: BM25 over the chunk texts; None until built (`build_lexical`, or at `save`).
+        self.lexical = lexical
+
+    def build_lexical(self) -> LexicalIndex:
+        """BM25 over the chunk texts, built now unless it already is."""
+        if self.lexical is None:
+            self.lexical = LexicalIndex([c.text for c in self.chunks])
+        return self.lexical
 
     @property
     def version(self) -> str:
@@ -260,7 +274,10 @@ class VectorIndex:
             "faiss": faiss_info,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        return cls(full, chunks, faiss_index, segments, seg_vectors)
+        index = cls(full, chunks, faiss_index, segments, seg_vectors)
+        index.build_lexical()
+        say(f"BM25 index over {len(chunks)} chunks")
+        return index
 
     def save(self, root: Path) -> Path:
         """Write this index as a new build under `root` and make it current atomically."""
@@ -281,6 +298,7 @@ class VectorIndex:
                 for seg in self.segments:
                     fh.write(json.dumps(asdict(seg)) + "\n")
             np.save(tmp / "segments.npy", self.segment_vectors)
+            self.build_lexical().save(tmp)
             manifest = {
                 **self.manifest,
                 "build_id": build_id,
@@ -341,7 +359,9 @@ class VectorIndex:
                 segments = Segments(SegmentRef(**json.loads(line)) for line in fh)
             # Memory-mapped: pages are read when an answer needs them, and shared by workers.
             seg_vectors = np.load(path / "segments.npy", allow_pickle=False, mmap_mode="r")
-        except (OSError, ValueError, TypeError, RuntimeError) as exc:
+            # Built with the index; its score matrix is memory-mapped like the vectors.
+            lexical = LexicalIndex.load(path)
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             msg = f"Indexet i {path} går inte att läsa ({exc}); kör `assistant build`."
             raise IndexCorrupt(msg) from exc
         dim = manifest.get("dimension")
@@ -352,12 +372,14 @@ class VectorIndex:
             problems.append(f"dimension {faiss_index.d}, manifestet säger {dim}")
         if len(segments) != seg_vectors.shape[0] or len(segments) != manifest.get("n_segments"):
             problems.append("segmenten stämmer inte med sina vektorer")
+        if lexical.size != len(chunks):
+            problems.append(f"BM25 har {lexical.size} textstycken, inte {len(chunks)}")
         if any(c.chunk_id != i for i, c in enumerate(chunks)):
             problems.append("textstyckenas id är inte i ordning")
         if problems:
             msg = f"Indexet i {path} är inkonsekvent: {'; '.join(problems)}. Kör `assistant build`."
             raise IndexCorrupt(msg)
-        return cls(manifest, chunks, faiss_index, segments, seg_vectors, path=path)
+        return cls(manifest, chunks, faiss_index, segments, seg_vectors, path=path, lexical=lexical)
 
 
 def _mmap_flags() -> int:

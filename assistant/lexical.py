@@ -13,10 +13,13 @@ Residents type "sodertorn" for "Södertörn", "södertörns kommunerna" for
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -68,7 +71,9 @@ class Analyzer:
     def __init__(self, vocabulary: Iterable[str] = ()) -> None:
         self.vocabulary: frozenset[str] = frozenset(vocabulary)
         self._by_length: dict[int, list[str]] = {}
-        for item in self.vocabulary:
+        # Sorted, so that a typo equally close to two terms is corrected the same way in
+        # every process (set order depends on the hash seed) and after a save and load.
+        for item in sorted(self.vocabulary):
             self._by_length.setdefault(len(item), []).append(item)
 
     @staticmethod
@@ -155,20 +160,85 @@ class Analyzer:
         return best[0] if best else None
 
 
+#: The files a saved `LexicalIndex` consists of, in the folder given to `save`.
+BM25_NAMES = {
+    "data_name": "bm25.data.npy",
+    "indices_name": "bm25.indices.npy",
+    "indptr_name": "bm25.indptr.npy",
+    "vocab_name": "bm25.vocab.json",
+    "params_name": "bm25.params.json",
+}
+LEXICON = "lexicon.json"
+FILES = (*BM25_NAMES.values(), LEXICON)
+
+
+class _TokenIds:
+    """Every document's term ids as one flat int32 array: what bm25s iterates while indexing.
+
+    A list of lists of Python ints costs ~36 bytes a token (1M chunks: GBs); this costs 4.
+    """
+
+    def __init__(self) -> None:
+        self.ids = array("i")
+        self.ends = array("q")
+
+    def add(self, ids: Iterable[int]) -> None:
+        self.ids.extend(ids)
+        self.ends.append(len(self.ids))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def __iter__(self) -> Iterator[array]:
+        start = 0
+        for end in self.ends:
+            yield self.ids[start:end]
+            start = end
+
+
 class LexicalIndex:
-    """BM25 over chunk texts, from bm25s (Lucene variant)."""
+    """BM25 over chunk texts, from bm25s (Lucene variant).
+
+    Built once with the index (`VectorIndex.build`/`save`) and written next to it (`save`);
+    a server loads it (`load`) with the score matrix memory-mapped instead of rebuilding it.
+    """
 
     def __init__(self, texts: Sequence[str]) -> None:
         import bm25s
 
-        base = [Analyzer.base_terms(t) for t in texts]
-        self.analyzer = Analyzer(t for terms in base for t in terms)
-        corpus_terms = [self.analyzer.terms(t) for t in texts]
+        # Streamed: no list of every text's terms is kept; only the vocabulary and the
+        # term ids (bm25s's own indexing from token lists holds both, as Python objects).
+        vocabulary: set[str] = set()
+        for text in texts:
+            vocabulary.update(Analyzer.base_terms(text))
+        self.analyzer = Analyzer(vocabulary)
+        del vocabulary
         self.names = frozenset(term(m.group().lower()) for t in texts for m in _NAME.finditer(t))
         self.size = len(texts)
         self._bm25 = bm25s.BM25()
-        if self.size:  # bm25s cannot index an empty corpus
-            self._bm25.index(corpus_terms, show_progress=False)
+        if not self.size:  # bm25s cannot index an empty corpus
+            self._bm25.scores = {
+                "data": np.zeros(0, dtype=np.float32),
+                "indices": np.zeros(0, dtype=np.int32),
+                "indptr": np.zeros(1, dtype=np.int64),
+                "num_docs": 0,
+            }
+            self._bm25.vocab_dict = {}
+            self._bm25.nonoccurrence_array = None
+            return
+        vocab: dict[str, int] = {}
+        corpus = _TokenIds()
+        for text in texts:
+            corpus.add(vocab.setdefault(t, len(vocab)) for t in self.analyzer.terms(text))
+        # What `BM25.index` does with token lists, from the ids (the same matrix and scores).
+        self._bm25.scores = self._bm25.build_index_from_ids(
+            unique_token_ids=list(vocab.values()), corpus_token_ids=corpus, show_progress=False
+        )
+        del corpus
+        if "" not in vocab:
+            vocab[""] = max(vocab.values()) + 1
+        self._bm25.vocab_dict = vocab
+        self._bm25.unique_token_ids_set = set(vocab.values())
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query`: [n_chunks] float32."""
@@ -176,3 +246,34 @@ class LexicalIndex:
         if not terms or not self.size:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def save(self, folder: Path) -> tuple[str, ...]:
+        """Write the index into `folder` as the files named in `FILES`; returns their names."""
+        self._bm25.save(folder, show_progress=False, **BM25_NAMES)
+        lexicon = {
+            "size": self.size,
+            "vocabulary": sorted(self.analyzer.vocabulary),
+            "names": sorted(self.names),
+        }
+        (folder / LEXICON).write_text(json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
+        return FILES
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """Load an index written by `save`; the BM25 score matrix is memory-mapped.
+
+        Raises:
+            OSError, ValueError, KeyError: A file is missing or malformed.
+        """
+        import bm25s
+
+        lexicon = json.loads((folder / LEXICON).read_text(encoding="utf-8"))
+        self = cls.__new__(cls)
+        self.size = int(lexicon["size"])
+        self.analyzer = Analyzer(lexicon["vocabulary"])
+        self.names = frozenset(lexicon["names"])
+        self._bm25 = bm25s.BM25.load(folder, mmap=True, **BM25_NAMES)
+        if self._bm25.scores["num_docs"] != self.size:
+            msg = f"BM25 has {self._bm25.scores['num_docs']} documents, the lexicon {self.size}"
+            raise ValueError(msg)
+        return self

@@ -19,7 +19,13 @@ from assistant.config import Settings
 from assistant.corpus import load_corpus
 from assistant.embeddings import Embedder, load_embedder
 from assistant.errors import CorpusError, IndexMissing, InvalidQuestion
-from assistant.index import VectorIndex, corpus_hash, read_manifest, segment_text
+from assistant.index import (
+    FORMAT_VERSION,
+    VectorIndex,
+    corpus_hash,
+    read_manifest,
+    segment_text,
+)
 from assistant.question import follow_up_query, strip_instructions
 from assistant.retrieval import HybridRetriever
 from assistant.types import Answer, Hit, Turn
@@ -176,6 +182,8 @@ class Assistant:
     def _expected_manifest(self, docs: Sequence) -> dict:
         assert self.embedder is not None
         return {
+            # An index written in an older layout (e.g. without BM25) is rebuilt, not refused.
+            "format_version": FORMAT_VERSION,
             "model_id": self.embedder.model_id,
             "corpus_hash": corpus_hash(docs),
             "chunker": {"size": self.settings.chunk_size, "overlap": self.settings.chunk_overlap},

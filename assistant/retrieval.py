@@ -88,7 +88,9 @@ class HybridRetriever:
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.rrf_k = rrf_k
-        self.lexical = lexical or LexicalIndex([c.text for c in index.chunks])
+        # Loaded with the index (built at `assistant build`); built here only for an index
+        # made in memory without it.
+        self.lexical = lexical or index.build_lexical()
         #: The sources' titles, named in a refusal as what can be asked about.
         self.titles = sorted({c.title for c in index.chunks})
         title_terms = {t for title in self.titles for t in self.lexical.analyzer.terms(title)}

@@ -2,17 +2,20 @@
 
 For each corpus size a synthetic index is built and saved through the project's own code
 (`assistant.ann.build_vector_index`, `VectorIndex` and its `save`), then a fresh process
-loads it the way the server does (`VectorIndex.load`, then `HybridRetriever`, which builds
-BM25 over every chunk text) and serves queries. Measured:
+loads it the way the server does (`VectorIndex.load`, which also loads the BM25 index saved
+with the build, then `HybridRetriever`) and serves queries. Measured:
 
-* build time of the vector index (training, adding, nprobe tuning), and of the save
-  (writing and checksumming the files); BM25 is built at server start, so its time is
-  measured there, in the serving process, as "BM25 build";
+* build time of the vector index (training, adding, nprobe tuning), of BM25 over every chunk
+  text (`LexicalIndex`, built with the index as `assistant build` does, with the growth of the
+  building process's peak memory while it runs), and of the save (writing and checksumming
+  the files);
+* start time of the serving process: loading the index (`VectorIndex.load`) and making the
+  retriever, which is when a server can answer;
 * index size on disk: the bytes of every file of the saved build;
 * resident memory of the serving process after the queries: VmRSS (what `top` shows),
   RssAnon (the process's own heap: what it alone holds), RssFile (pages of mapped files,
-  shared with other processes and reclaimable by the kernel) and VmHWM (the peak, which
-  includes the transient cost of building BM25); the bar is on VmRSS;
+  shared with other processes and reclaimable by the kernel) and VmHWM (the peak since the
+  process started); the bar is on VmRSS;
 * query latency p50/p95 over `N_QUERIES` queries, one at a time after a warm-up: the vector
   search alone (`VectorIndex.search`, top 10; a first pass, which still maps the index's
   pages into the fresh process, then the steady state), BM25 scoring alone, and the whole
@@ -295,7 +298,7 @@ def serve(root: Path, queries_path: Path, then: Callable[[dict], None]) -> None:
     start = time.perf_counter()
     weight = get_settings().dense_weight
     retriever = HybridRetriever(index, embedder, dense_weight=weight)  # type: ignore[arg-type]
-    bm25_s = time.perf_counter() - start
+    retriever_s = time.perf_counter() - start
     mem_ready = memory()
 
     data = np.load(queries_path, allow_pickle=False)
@@ -331,7 +334,8 @@ def serve(root: Path, queries_path: Path, then: Callable[[dict], None]) -> None:
     then(
         {
             "load_s": load_s,
-            "bm25_build_s": bm25_s,
+            "retriever_s": retriever_s,
+            "start_s": load_s + retriever_s,
             "memory_mib": {
                 "start": mem_start,
                 "loaded": mem_loaded,
@@ -458,6 +462,15 @@ def run_mmap_probe(build: Path, queries_path: Path) -> dict:
 # One size
 
 
+def _reset_peak() -> bool:
+    """Reset this process's VmHWM to its current RSS (Linux: 5 to /proc/self/clear_refs)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def _disk(build: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in sorted(build.iterdir()) if p.is_file()}
 
@@ -479,6 +492,7 @@ def measure_size(
     from assistant.ann import build_vector_index, prepare_loaded, recall_at_10
     from assistant.chunking import split_segments
     from assistant.index import FORMAT_VERSION, SegmentRef, Segments, VectorIndex
+    from assistant.lexical import LexicalIndex
 
     began = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -525,8 +539,22 @@ def measure_size(
         "faiss": info,
         "built_at": "synthetic",
     }
+    # BM25 as `VectorIndex.build` makes it; the peak it adds to the building process is
+    # its VmHWM, reset just before, less the RSS it started from.
+    before = memory()
+    peak_reset = _reset_peak()
     start = time.perf_counter()
-    index = VectorIndex(manifest, chunks, faiss_index, segments, seg_vectors)
+    lexical = LexicalIndex([c.text for c in chunks])
+    bm25_build_s = time.perf_counter() - start
+    after = memory()
+    bm25_peak_mib = after["VmHWM"] - before["VmRSS"] if peak_reset else None
+    say(
+        f"  BM25 built in {bm25_build_s:.1f} s; RSS +{after['VmRSS'] - before['VmRSS']:,.0f} MiB"
+        + (f", peak +{bm25_peak_mib:,.0f} MiB" if bm25_peak_mib is not None else "")
+    )
+
+    start = time.perf_counter()
+    index = VectorIndex(manifest, chunks, faiss_index, segments, seg_vectors, lexical=lexical)
     build = index.save(work / "index")
     save_s = time.perf_counter() - start
     disk = _disk(build)
@@ -541,7 +569,7 @@ def measure_size(
     _, truth = faiss.knn(qvecs, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)
     queries_path = work / "queries.npz"
     np.savez(queries_path, vectors=qvecs, texts=np.array(texts))
-    del index, faiss_index, chunks, segments, seg_vectors, vectors
+    del index, faiss_index, chunks, segments, seg_vectors, vectors, lexical
     seg_file.unlink(missing_ok=True)
 
     say("  serving from a fresh process …")
@@ -551,7 +579,8 @@ def measure_size(
     mem = served["memory_mib"]["served"]
     say(
         f"  recall@10 {recall:.3f}; dense p95 {served['dense']['p95_ms']:.1f} ms, "
-        f"hybrid p95 {served['hybrid']['p95_ms']:.1f} ms; RSS {mem['VmRSS']:,.0f} MiB"
+        f"hybrid p95 {served['hybrid']['p95_ms']:.1f} ms; RSS {mem['VmRSS']:,.0f} MiB, "
+        f"peak {mem['VmHWM']:,.0f} MiB; started in {served['start_s']:.1f} s"
     )
     say("  vectors.faiss read vs memory-mapped, two processes each …")
     mmap = run_mmap_probe(build, queries_path)
@@ -563,6 +592,11 @@ def measure_size(
         "index": info,
         "generate_s": generate_s,
         "build_s": build_s,
+        "bm25_build_s": bm25_build_s,
+        "bm25_build_memory_mib": {
+            "rss_growth": after["VmRSS"] - before["VmRSS"],
+            "peak_growth": bm25_peak_mib,
+        },
         "save_s": save_s,
         "disk_bytes": disk,
         "disk_total_bytes": sum(disk.values()),
@@ -641,10 +675,15 @@ def _index_name(info: dict) -> str:
     return f"{name} {info.get('nlist')}/{info.get('nprobe')}"
 
 
+def _start_s(row: dict) -> float:
+    """Seconds until the serving process can answer; older runs built BM25 at start."""
+    return row["start_s"] if "start_s" in row else row["load_s"] + row["bm25_build_s"]
+
+
 def format_table(result: dict) -> str:
     """The measurements as a plain-text table, one row per size."""
     head = (
-        f"{'chunks':>9} {'index (nlist/nprobe)':<22} {'build s':>7} {'BM25 s':>7} {'load s':>6} "
+        f"{'chunks':>9} {'index (nlist/nprobe)':<22} {'build s':>7} {'BM25 s':>7} {'start s':>7} "
         f"{'disk MiB':>8} {'RSS MiB':>8} {'anon':>6} {'peak':>6} {'dense p50/p95 (1st)':>22} "
         f"{'hybrid p50/p95':>15} {'recall':>6} {'other':>5}"
     )
@@ -658,14 +697,16 @@ def format_table(result: dict) -> str:
         d, h, d1 = row["dense"], row["hybrid"], row["dense_first_pass"]
         lines.append(
             f"{row['n_chunks']:>9,} {_index_name(row['index']):<22} {row['build_s']:7.1f} "
-            f"{row['bm25_build_s']:7.1f} {row['load_s']:6.1f} "
+            f"{row['bm25_build_s']:7.1f} {_start_s(row):7.1f} "
             f"{row['disk_total_bytes'] / 2**20:8,.0f} {mem['VmRSS']:8,.0f} {mem['RssAnon']:6,.0f} "
             f"{mem['VmHWM']:6,.0f} {d['p50_ms']:6.2f}/{d['p95_ms']:6.2f} ({d1['p95_ms']:6.2f}) "
             f"{h['p50_ms']:7.2f}/{h['p95_ms']:6.2f} {row['recall_at_10']:6.3f} "
             f"{row['other_cores_busy']:5.1f}"
         )
     lines.append(
-        "build s: vector index (train, add, tune); BM25 s: built at server start; RSS/anon/peak: "
+        "build s: vector index (train, add, tune); BM25 s: BM25 built (with the index since "
+        "format 3, at server start before); start s: load + retriever, serving process; "
+        "RSS/anon/peak: "
         "VmRSS/RssAnon/VmHWM of the serving process; latency in ms, steady state (1st: p95 of "
         "the first pass after start); hybrid = vector + BM25 + fusion, query embedding "
         "excluded; recall@10 of the served index against exact; "

@@ -7,7 +7,9 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import CorpusError, IndexCorrupt, IndexMissing
-from assistant.index import VectorIndex, read_manifest
+from assistant.index import FILES, FORMAT_VERSION, VectorIndex, read_manifest
+from assistant.lexical import FILES as LEXICAL_FILES
+from assistant.lexical import LexicalIndex
 from assistant.pipeline import Assistant
 
 
@@ -55,7 +57,19 @@ def test_empty_corpus_cannot_be_built(tiny_settings: Settings, embedder) -> None
 
 
 @pytest.mark.parametrize(
-    "name", ["vectors.faiss", "chunks.jsonl", "segments.npy", "segments.jsonl"]
+    "name",
+    [
+        "vectors.faiss",
+        "chunks.jsonl",
+        "segments.npy",
+        "segments.jsonl",
+        "bm25.data.npy",
+        "bm25.indices.npy",
+        "bm25.indptr.npy",
+        "bm25.vocab.json",
+        "bm25.params.json",
+        "lexicon.json",
+    ],
 )
 def test_truncated_file_is_refused(built: Assistant, tiny_settings: Settings, name: str) -> None:
     path = _current(tiny_settings) / name
@@ -146,3 +160,40 @@ def test_rebuild_swaps_current_and_prunes_old_builds(
     assert len(builds) == 2
     assert os.path.islink(tiny_settings.index_dir / "current")
     assert _current(tiny_settings) in [b.resolve() for b in builds]
+
+
+def test_bm25_is_saved_with_the_build_and_loads_scoring_the_same(
+    built: Assistant, tiny_settings: Settings
+) -> None:
+    manifest = read_manifest(tiny_settings.index_dir)
+    assert manifest is not None and manifest["format_version"] == FORMAT_VERSION
+    assert set(LEXICAL_FILES) <= set(FILES) == set(manifest["files"])
+    for name in LEXICAL_FILES:
+        assert (_current(tiny_settings) / name).is_file()
+    loaded = VectorIndex.load(tiny_settings.index_dir)
+    assert loaded.lexical is not None and loaded.lexical.size == len(loaded.chunks)
+    fresh = LexicalIndex([c.text for c in loaded.chunks])
+    assert loaded.lexical.analyzer.vocabulary == fresh.analyzer.vocabulary
+    assert loaded.lexical.names == fresh.names
+    queries = ["sodertorn kommuner", "södertörns kommunerna", "samarbetr", "vad är det"]
+    for query in queries:
+        assert np.array_equal(loaded.lexical.scores(query), fresh.scores(query)), query
+
+
+def test_older_format_is_stale_and_rebuilt(
+    built: Assistant, tiny_settings: Settings, embedder
+) -> None:
+    """An index from before BM25 was saved with it is rebuilt by warm-up, not refused."""
+    folder = _current(tiny_settings)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["format_version"] = FORMAT_VERSION - 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert built.stale_reason() == "format_version changed"
+    with pytest.raises(IndexCorrupt, match="formatversion"):
+        VectorIndex.load(tiny_settings.index_dir)
+    fresh = Assistant(tiny_settings)
+    fresh.embedder = embedder
+    fresh.warm_up()
+    assert fresh.index.version != built.index.version
+    assert fresh.index.manifest["format_version"] == FORMAT_VERSION
+    assert fresh.stale_reason() is None

@@ -74,3 +74,61 @@ def test_highlights_match_stems_diacritics_and_compound_halves(index: LexicalInd
     spans = index.analyzer.highlights(text, "sodertorn samverkan")
     assert [text[a:b] for a, b in spans] == ["Södertörnskommunernas", "samverkan"]
     assert index.analyzer.highlights(text, "och det") == []
+
+
+SAVED_QUERIES = [
+    "sodertorn kommuner",
+    "Södertörnskommunerna",  # a compound, split into known halves
+    "södertörns kommunerna",  # a compound typed as two words
+    "stads kärnor",
+    "kommunr samverkan",  # a typo, corrected to a corpus term
+    "formalisserades",  # a long typo, two edits away
+    "skargarden bokbussen",
+    "vad är det",  # stop words only
+    "fotboll",  # unknown
+]
+
+
+def test_saved_and_loaded_index_scores_exactly_like_a_fresh_one(tmp_path) -> None:
+    from assistant.lexical import FILES
+
+    fresh = LexicalIndex(TEXTS)
+    assert fresh.save(tmp_path) == FILES
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
+    loaded = LexicalIndex.load(tmp_path)
+    assert loaded.size == fresh.size
+    assert loaded.analyzer.vocabulary == fresh.analyzer.vocabulary
+    assert loaded.names == fresh.names
+    for query in SAVED_QUERIES:
+        assert loaded.analyzer.query_terms(query) == fresh.analyzer.query_terms(query)
+        assert np.array_equal(loaded.scores(query), fresh.scores(query)), query
+        assert loaded.analyzer.highlights(TEXTS[1], query) == fresh.analyzer.highlights(
+            TEXTS[1], query
+        )
+    assert "kommun" in loaded.analyzer.query_terms("kommunr")
+    assert loaded.analyzer.split_compound("södertörnskommunerna") == ["sodertorn", "kommun"]
+
+
+def test_index_built_from_ids_matches_bm25s_own_indexing() -> None:
+    """The streamed build gives the scores bm25s gives indexing the token lists itself."""
+    import bm25s
+
+    fresh = LexicalIndex(TEXTS)
+    reference = bm25s.BM25()
+    reference.index([fresh.analyzer.terms(t) for t in TEXTS], show_progress=False)
+    for query in SAVED_QUERIES:
+        terms = fresh.analyzer.query_terms(query)
+        expected = reference.get_scores(terms) if terms else np.zeros(len(TEXTS))
+        assert np.array_equal(fresh.scores(query), np.asarray(expected, dtype=np.float32))
+
+
+def test_empty_index_saves_and_loads(tmp_path) -> None:
+    LexicalIndex([]).save(tmp_path)
+    assert LexicalIndex.load(tmp_path).scores("södertörn").shape == (0,)
+
+
+def test_typo_correction_does_not_depend_on_vocabulary_order() -> None:
+    """Ties between equally close terms are broken the same way in every process."""
+    forward = Analyzer(["kommun", "kommuna", "kommunb"])
+    backward = Analyzer(["kommunb", "kommuna", "kommun"])
+    assert forward.correct("kommunc") == backward.correct("kommunc")

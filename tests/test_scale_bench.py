@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.index import SegmentRef, Segments, SegmentsByChunk
+from assistant.lexical import FILES as LEXICAL_FILES
 from benchmarks import scale
 
 
@@ -20,12 +21,16 @@ def test_small_run_measures_an_ivf_index_against_exact(tmp_path: Path) -> None:
         assert row["recall_at_10"] >= scale.BAR_RECALL  # fresh queries, the served index
         assert row["n_segments"] > row["n_chunks"]
         assert set(row["disk_bytes"]) >= {"vectors.faiss", "chunks.jsonl", "segments.npy"}
+        assert set(row["disk_bytes"]) >= set(LEXICAL_FILES)  # BM25 is saved with the build
         assert row["disk_total_bytes"] == sum(row["disk_bytes"].values())
         served = row["memory_mib"]["served"]
         assert 0 < served["RssAnon"] <= served["VmRSS"] <= served["VmHWM"]
         for path in ("dense", "bm25", "hybrid"):
             assert 0 < row[path]["p50_ms"] <= row[path]["p95_ms"]
         assert row["build_s"] > 0 and row["bm25_build_s"] > 0 and row["load_s"] > 0
+        # The server loads BM25 rather than building it: start = load + making the retriever.
+        assert row["start_s"] == row["load_s"] + row["retriever_s"]
+        assert row["bm25_build_memory_mib"]["rss_growth"] is not None
         # Mapped, the vectors are file pages rather than the process's own heap.
         heap = {
             name: probe["memory_mib"]["loaded"]["RssAnon"] - probe["memory_mib"]["start"]["RssAnon"]
@@ -34,7 +39,7 @@ def test_small_run_measures_an_ivf_index_against_exact(tmp_path: Path) -> None:
         assert heap["read"] - heap["mmap"] > 0.5 * row["disk_bytes"]["vectors.faiss"] / 2**20
     assert not list(tmp_path.iterdir())  # the temporary indexes are removed
     table = scale.format_table(result)
-    assert "IVFFlat" in table and "IVF,SQfp16" in table
+    assert "IVFFlat" in table and "IVF,SQfp16" in table and "start s" in table
     scale.plot(result, tmp_path / "scale.png")
     assert (tmp_path / "scale.png").stat().st_size > 10_000
 
