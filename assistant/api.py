@@ -222,9 +222,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return answer
 
     @app.post("/api/ask", response_model=AskResponse, responses=error_responses)
-    def ask(request: AskRequest, bot: Bot) -> AskResponse:
+    async def ask(request: AskRequest, bot: Bot) -> AskResponse:
         """Answer a question from the sources, citing the passages; or refuse honestly."""
-        return _ask_response(answer_question(request, bot))
+        if question_log is None:  # a repeated question is answered without a thread hop
+            history = [Turn(m.role, m.content) for m in request.history]
+            cached = bot.cached_answer(request.question, history)
+            if cached is not None:
+                return _ask_response(cached)
+        return _ask_response(await run_in_threadpool(answer_question, request, bot))
 
     @app.post(
         "/api/chat",

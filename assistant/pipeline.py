@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +38,10 @@ Progress = Callable[[str], None]
 ANSWER_CHUNKS = 3
 #: Chunks whose analysed segments are kept between questions (a few MB at most).
 SEGMENT_CACHE_CHUNKS = 20_000
+#: Answers kept for repeated questions (the widget's suggestions, common questions).
+ANSWER_CACHE_SIZE = 1024
+
+AnswerKey = tuple[str, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,10 @@ class SegmentView:
         self.index = index
         self.analyzer = retriever.lexical.analyzer
         self.of_chunk = lru_cache(maxsize=SEGMENT_CACHE_CHUNKS)(self._analyse)
+        # Answers depend on the index only (and the settings, fixed per process), so they
+        # are cached with it and dropped with it when another index is swapped in.
+        self.answers: OrderedDict[AnswerKey, Answer] = OrderedDict()
+        self.answers_lock = threading.Lock()
 
     def _analyse(self, chunk_id: int) -> tuple[SegmentInfo, ...]:
         seg_ids = self.index.segments_by_chunk.get(chunk_id, [])
@@ -213,10 +222,45 @@ class Assistant:
                 raise InvalidQuestion("Samtalshistoriken har en okänd roll.")
         return question
 
+    def cached_answer(self, question: str, history: Sequence[Turn] = ()) -> Answer | None:
+        """The answer given before to the same question and history, if it is still cached.
+
+        Cheap enough for the event loop; `ask` is the full path (and fills the cache).
+        """
+        state = self._state
+        if state is None:
+            return None
+        view = state[1]
+        key = _answer_key(question, history)
+        with view.answers_lock:
+            answer = view.answers.get(key)
+            if answer is not None:
+                view.answers.move_to_end(key)
+        return answer
+
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer a question from the sources, or refuse honestly."""
         question = self.check_question(question, history)
         retriever, view = self._serving()
+        key = _answer_key(question, history)
+        with view.answers_lock:
+            cached = view.answers.get(key)
+        if cached is not None:
+            return cached
+        answer = self._answer(question, history, retriever, view)
+        with view.answers_lock:
+            view.answers[key] = answer
+            while len(view.answers) > ANSWER_CACHE_SIZE:
+                view.answers.popitem(last=False)
+        return answer
+
+    def _answer(
+        self,
+        question: str,
+        history: Sequence[Turn],
+        retriever: HybridRetriever,
+        view: SegmentView,
+    ) -> Answer:
         asked = strip_instructions(question)
         if not asked:
             return refusal(retriever.titles)
@@ -272,3 +316,7 @@ class Assistant:
                     )
                 )
         return out
+
+
+def _answer_key(question: str, history: Sequence[Turn]) -> AnswerKey:
+    return question, tuple((t.role, t.content) for t in history)
