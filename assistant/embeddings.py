@@ -58,15 +58,24 @@ def prepare_model(
 class _QueryCache:
     """The query LRU cache and the embed_* methods shared by every backend.
 
-    Subclasses set `model_id`, `dimension`, the prompts, and implement `_encode`.
+    Subclasses load their model in `warm_up` (setting `dimension`) and implement `_encode`.
     """
 
-    model_id: str
-    dimension: int
-    query_prompt: str | None
-    passage_prompt: str | None
-
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        model_id: str,
+        query_prompt: str | None,
+        passage_prompt: str | None,
+        threads: int,
+        batch_size: int,
+    ) -> None:
+        self.model_id = model_id
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.threads = threads
+        self.batch_size = batch_size
+        self.dimension = 0  # known once the model is loaded
+        self._lock = threading.Lock()  # guards loading
         self._cache_lock = threading.Lock()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -119,16 +128,11 @@ class SentenceTransformerEmbedder(_QueryCache):
         threads: int = 0,
         batch_size: int = 32,
     ) -> None:
-        super().__init__()
+        super().__init__(
+            model_id or name_or_path, query_prompt, passage_prompt, threads, batch_size
+        )
         self.name_or_path = name_or_path
-        self.model_id = model_id or name_or_path
-        self.query_prompt = query_prompt
-        self.passage_prompt = passage_prompt
-        self.threads = threads
-        self.batch_size = batch_size
-        self.dimension = 0
         self._model: object | None = None
-        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Load the model (safe to call more than once)."""
@@ -201,18 +205,13 @@ class OnnxEmbedder(_QueryCache):
         batch_size: int = 32,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(
+            model_id or str(model_dir), query_prompt, passage_prompt, threads, batch_size
+        )
         self.model_dir = Path(model_dir)
         self.cache_dir = Path(cache_dir)
-        self.model_id = model_id or str(model_dir)
-        self.query_prompt = query_prompt
-        self.passage_prompt = passage_prompt
-        self.threads = threads
-        self.batch_size = batch_size
-        self.dimension = 0
         self._progress = progress
         self._encoder: object | None = None
-        self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Export (once) and load the graph; safe to call more than once.

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.e5_convert import replace_folder
 from assistant.errors import ModelError
 
 #: Bump when the exported files would change, so old exports are rebuilt.
@@ -291,13 +292,7 @@ def ensure_export(model_dir: Path, cache_dir: Path, say: Say | None = None) -> P
         if diff > MAX_EXPORT_DIFF:
             raise ModelError(f"ONNX graph of {model_dir} changed when saved ({diff:.2e})")
         (tmp / STAMP_FILE).write_text(json.dumps(fingerprint, indent=2), encoding="utf-8")
-        if target.exists():
-            old = tmp.with_suffix(".old")
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
+        replace_folder(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

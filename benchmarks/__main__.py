@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from dataclasses import asdict, is_dataclass
@@ -51,20 +49,6 @@ def quality(say: Any) -> dict:
     path, _ = prepare_model(settings.model, settings.model_cache_dir)
     embedder = load_embedder(settings)  # the project's default engine
     return faq.run(embedder, model_path=path, say=say)
-
-
-def machine() -> dict:
-    cpu = platform.processor()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpus": os.cpu_count(),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "loadavg_start": os.getloadavg(),
-    }
 
 
 def chart(result: dict, path: Path) -> None:
@@ -158,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     result: dict[str, Any] = {
         "profile": "full" if args.full else "quick",
-        "machine": machine(),
+        "machine": speed.machine(),
     }
     tables: list[str] = []
     if "quality" in sections:
@@ -174,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"scale: synthetic corpora of {', '.join(f'{n:,}' for n in sizes)} chunks")
         result["scale"] = scale.run(sizes, say=say)
         tables.append(scale.format_table(result["scale"]))
-    result["machine"]["loadavg_end"] = os.getloadavg()
+    result["machine"]["loadavg_end"] = speed.loadavg()
     result["seconds"] = round(time.perf_counter() - started, 1)
 
     print("\n\n".join(tables))

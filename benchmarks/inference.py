@@ -756,12 +756,13 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _cpu_name() -> str:
+def cpu_model() -> str:
+    """The CPU's model name, from /proc/cpuinfo where there is one."""
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 return line.split(":", 1)[1].strip()
-    return platform.processor()
+    return platform.processor() or platform.machine()
 
 
 def build_variants(
@@ -964,7 +965,7 @@ def run(
         "n_latency_queries": len(data.latency_questions),
         "n_passages": len(answers),
         "machine": {
-            "cpu": _cpu_name(),
+            "cpu": cpu_model(),
             "cores": os.cpu_count(),
             "torch_default_threads": default_threads,
             "python": platform.python_version(),

@@ -64,6 +64,7 @@ from typing import Any
 import httpx
 
 from benchmarks import load
+from benchmarks.inference import cpu_model
 
 Say = Callable[[str], None]
 
@@ -505,14 +506,6 @@ def loadavg() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except (AttributeError, OSError):
         return None
-
-
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 def machine() -> dict[str, Any]:
