@@ -132,7 +132,11 @@ class Assistant:
         say(f"Split into {len(chunks)} chunks")
         embedder = self.load_embedder(progress)
         index = VectorIndex.build(
-            chunks, embedder, manifest=self._expected_manifest(report.documents), progress=say
+            chunks,
+            embedder,
+            manifest=self._expected_manifest(report.documents),
+            progress=say,
+            reuse=s.index_dir,  # vectors of unchanged texts come from the current build
         )
         path = index.save(s.index_dir)
         say(f"Index written to {path}")
