@@ -40,9 +40,9 @@ test: install $(BROWSER_DEPS)  ## lint and run the whole test suite (real model,
 	$(BIN)/ruff format --check assistant tests benchmarks
 	$(BIN)/pytest
 
-eval: install  ## answer quality on the dev and test question sets
-	$(BIN)/assistant eval eval/dev.jsonl
-	$(BIN)/assistant eval eval/test.jsonl
+eval: install  ## answer quality on the tuning (dev, dev2) and held-out (test, holdout) question sets
+	for f in eval/dev.jsonl eval/dev2.jsonl eval/test.jsonl eval/holdout.jsonl; do \
+		echo "== $$f"; $(BIN)/assistant eval $$f || exit 1; done
 
 bench: install  ## retrieval quality on the Swedish FAQ, baselines side by side
 	$(BIN)/python -m benchmarks

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.question import expected_answer, question_kind
+from assistant.question import expected_answer, numbers_in, question_kind
 from assistant.types import Answer, Citation, Hit
 
 REFUSAL = "Det framgår inte av källorna jag har tillgång till."
@@ -21,7 +21,7 @@ REFUSAL = "Det framgår inte av källorna jag har tillgång till."
 ANSWER_PATTERNS = {
     "year": re.compile(r"\b(1[89]|20)\d{2}\b"),
     "number": re.compile(
-        r"\b(\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|hundra|tusen|miljon\w*|"
+        r"\b(\d+|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|hundra|tusen|miljon\w*|"
         r"halv|första|andra|tredje|fjärde|femte|största|minsta)\b",
         re.IGNORECASE,
     ),
@@ -89,21 +89,25 @@ def compose_answer(
     *,
     min_evidence: float,
     required_terms: frozenset[str] = frozenset(),
+    question_terms: frozenset[str] = frozenset(),
     weights: AnswerWeights | None = None,
     topics: list[str] | None = None,
 ) -> Answer:
     """Pick the best-supported sentences and cite them, or refuse.
 
     A candidate can answer only if it holds the kind of fact the question asks
-    for (a year for "när", an amount for "vad kostar", …) and every name the
-    question mentions (`required_terms`). Among those, the best evidence must
-    reach `min_evidence`.
+    for (a year for "när", an amount for "vad kostar", …), every name the
+    question mentions (`required_terms`) and every number it counts with
+    ("de andra fem …"), and it must share more with the question than a name:
+    "blir det regn i Haninge" is not answered by a sentence that merely lists
+    Haninge. Among those, the best evidence must reach `min_evidence`.
 
     Args:
         question: The resident's question (used only to tell what it asks for).
         candidates: Segments of the retrieved chunks with their scores.
         min_evidence: Below this best evidence score, the answer is a refusal.
         required_terms: Terms (names) every answering sentence must contain.
+        question_terms: The question's own terms (as the lexical analyser reads them).
         weights: Feature weights; the defaults are the tuned ones.
         topics: Titles of the sources, named in the refusal as what can be asked.
 
@@ -114,11 +118,14 @@ def compose_answer(
     wants = question_kind(question)
     expected = expected_answer(question)
     pattern = ANSWER_PATTERNS.get(expected or "")
+    numbers = numbers_in(question)
     usable = [
         c
         for c in candidates
         if required_terms <= c.terms
-        and (pattern is None or pattern.search(f"{c.context} {c.text}"))
+        and (pattern is None or _states(pattern, f"{c.context} {c.text}", numbers))
+        and numbers <= numbers_in(f"{c.context} {c.text}")
+        and not _only_names_shared(c, question_terms, required_terms)
     ]
     # Rank sentences with the retrieval score of their chunk (the chunk has the context a
     # lone sentence lacks), but judge whether to answer on the sentence's own evidence.
@@ -153,6 +160,25 @@ def compose_answer(
             citations.append(citation_for(hit, numbers[chunk.chunk_id]))
         sentences.append(f"{_single_line(text)} [{numbers[chunk.chunk_id]}]")
     return Answer(answer=" ".join(sentences), answered=True, citations=citations)
+
+
+def _states(pattern: re.Pattern[str], text: str, given: frozenset[int]) -> bool:
+    """Whether `text` holds a fact of the asked kind other than a number the question gives:
+    "2050" in "RUFS 2050" does not say when RUFS 2050 was adopted."""
+    return any(
+        not (match.group(0).isdigit() and int(match.group(0)) in given)
+        for match in pattern.finditer(text)
+    )
+
+
+def _only_names_shared(
+    candidate: Candidate, question_terms: frozenset[str], names: frozenset[str]
+) -> bool:
+    """Whether a sentence shares nothing with the question but names, while the question asks
+    about more than the names: a sentence that only mentions the place asked about is not
+    evidence for what is asked about it."""
+    shared = question_terms & candidate.terms
+    return bool(shared) and shared <= names and bool(question_terms - names)
 
 
 def citation_for(hit: Hit, n: int) -> Citation:

@@ -270,12 +270,13 @@ class Assistant:
             return refusal(retriever.titles)
         query = follow_up_query(asked, list(history))
         hits = retriever.retrieve(query, self.settings.top_k)
-        candidates = self._candidates(query, hits[:ANSWER_CHUNKS], retriever, view)
+        candidates = self._candidates(query, asked, hits[:ANSWER_CHUNKS], retriever, view)
         return compose_answer(
             asked,
             candidates,
             min_evidence=self.settings.min_evidence,
             required_terms=retriever.names_in(asked),
+            question_terms=frozenset(retriever.lexical.analyzer.query_terms(asked)),
             weights=self.weights,
             topics=retriever.titles,
         )
@@ -293,11 +294,21 @@ class Assistant:
         return state
 
     def _candidates(
-        self, query: str, hits: list[Hit], retriever: HybridRetriever, view: SegmentView
+        self,
+        query: str,
+        asked: str,
+        hits: list[Hit],
+        retriever: HybridRetriever,
+        view: SegmentView,
     ) -> list[Candidate]:
-        """Every segment of the top chunks, scored against the query."""
+        """Every segment of the top chunks, scored against the query.
+
+        The dense score uses the whole query (a follow-up read with the question before it);
+        term coverage only what is asked now: "och hur många bor där?" asks about living there,
+        not again about the municipalities the previous question named.
+        """
         qvec = retriever.embedder.embed_queries([query])[0]  # [dim], cached from retrieval
-        query_terms = set(retriever.lexical.analyzer.query_terms(query))
+        query_terms = set(retriever.lexical.analyzer.query_terms(asked))
         vectors = view.index.segment_vectors
         out: list[Candidate] = []
         for hit in hits:

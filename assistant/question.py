@@ -16,7 +16,8 @@ from assistant.types import Turn
 _WHEN = re.compile(r"\b(nar|vilket ar|vilket artal|sedan nar|when|what year|since when)\b")
 _HOW_MANY = re.compile(r"\b(hur manga|hur stor|antal|how many|how much|how big|hur mycket)\b")
 _LIST = re.compile(
-    r"\b(princip\w*|kannetecken|kannetecknas|vardering\w*|ledord|principles?|values|characteri[sz]\w*)\b"
+    r"\b(princip\w*|kannetecken|kannetecknas|pragla[st]|vardering\w*|ledord|punkter\w*|"
+    r"principles?|values|characteri[sz]\w*)\b"
 )
 
 #: Clauses that address the assistant instead of asking about the sources.
@@ -50,7 +51,7 @@ _EXPECTS = [
     (
         "money",
         re.compile(
-            r"\b(kostar|kosta|kostnad\w*|pris\w*|avgift\w*|budget\w*|cost\w*|price\w*|fee)\b"
+            r"\b(kostar|kosta|kostnad\w*|pris\w*|avgift\w*|budget\w*|pengar|cost\w*|price\w*|fee|money)\b"
         ),
     ),
     (
@@ -73,6 +74,29 @@ def expected_answer(question: str) -> str | None:
         if pattern.search(text):
             return name
     return None
+
+
+#: Cardinal numbers written as words (folded); "en"/"ett" are left out, they are mostly articles.
+_NUMBER_WORDS = {
+    "tva": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "atta": 8, "nio": 9,
+    "tio": 10, "elva": 11, "tolv": 12,
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+_NUMBER = re.compile(r"\b(\d{1,3}(?:[  ]\d{3})+|\d+|" + "|".join(_NUMBER_WORDS) + r")\b")
+
+
+def numbers_in(text: str) -> frozenset[int]:
+    """The whole numbers a text states, in digits or words: "de fem kärnorna" → {5}.
+
+    A question that counts something ("vilka är de andra fem …") presupposes that number;
+    a sentence that never states it does not answer that question.
+    """
+    found = set()
+    for match in _NUMBER.finditer(fold(text.lower())):
+        token = match.group(1)
+        found.add(_NUMBER_WORDS[token] if token in _NUMBER_WORDS else int(re.sub(r"\D", "", token)))
+    return frozenset(found)
 
 
 def strip_instructions(question: str) -> str:

@@ -65,6 +65,17 @@ def test_follow_up_uses_history(assistant: Assistant) -> None:
     assert "2010" in answer.answer
 
 
+def test_follow_up_answers_what_is_asked_now(assistant: Assistant) -> None:
+    """The previous question gives the topic; the follow-up says what is asked about it."""
+    history = [
+        Turn("user", "Vilka kommuner är med i samarbetet?"),
+        Turn("assistant", "De åtta kommunerna på Södertörn – Botkyrka, Haninge … [1]"),
+    ]
+    answer = assistant.ask("Och hur många människor bor där sammanlagt?", history)
+    assert_well_cited(answer)
+    assert "halv miljon" in answer.answer
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -81,6 +92,43 @@ def test_unanswerable_is_an_honest_refusal(assistant: Assistant, question: str) 
     assert answer.answer.startswith(REFUSAL)
     assert answer.citations == []
     assert "[" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The only sentence naming Haninge lists it as a city core: a name is not evidence.
+        "Blir det regn i Haninge imorgon?",
+        "Hur många bor i Haninge?",
+        # The page names nine city cores and four on Södertörn, never five.
+        "Vilka är de andra fem regionala stadskärnorna i RUFS 2050?",
+        # "2050" belongs to the plan's name; it does not say when the plan was adopted.
+        "Vilket år antogs RUFS 2050?",
+        "Hur mycket pengar lägger kommunerna på samarbetet varje år?",
+    ],
+)
+def test_near_topic_question_is_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.answered, answer.answer
+    assert answer.citations == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Är Haninge med i samarbetet?", "Haninge"),
+        ("Är Flemingsberg en regional stadskärna?", "Flemingsberg"),
+        ("Vilka 8 kommuner ingår?", "Tyresö"),
+        ("Hur många av de nio stadskärnorna ligger på Södertörn?", "Fyra"),
+        ("Vilket år formaliserades samverkan?", "2010"),
+    ],
+)
+def test_names_and_numbers_the_sources_state_are_answered(
+    assistant: Assistant, question: str, expected: str
+) -> None:
+    answer = assistant.ask(question)
+    assert_well_cited(answer)
+    assert expected in answer.answer
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from assistant.question import (
     expected_answer,
     follow_up_query,
     is_follow_up,
+    numbers_in,
     question_kind,
     strip_instructions,
 )
@@ -18,6 +19,7 @@ from assistant.types import Turn
         ("Vilka kommuner ingår?", "enumeration"),
         ("och vilka av dem ligger på Södertörn?", "enumeration"),
         ("När formaliserades samverkan?", "fact"),
+        ("Vad ska samarbetet präglas av? Vill ha alla punkterna", "list"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
@@ -34,6 +36,7 @@ def test_question_kind(question: str, kind: str) -> None:
         ("hur manga kommuner", "number"),
         ("Vad kostar ett busskort?", "money"),
         ("Hur stor budget har samarbetet?", "money"),
+        ("hur mycket pengar lägger kommunerna på det?", "money"),
         ("Vilken mejladress har kansliet?", "contact"),
         ("Vilka öppettider gäller?", "time"),
         ("Vem är ordförande?", "person"),
@@ -42,6 +45,21 @@ def test_question_kind(question: str, kind: str) -> None:
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
     assert expected_answer(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("vilka är de andra fem stadskärnorna i RUFS 2050?", {5, 2050}),
+        ("De åtta kommunerna", {8}),
+        ("Vilka 8 kommuner ingår?", {8}),
+        ("over 500 000 invanare", {500000}),
+        ("Fyra av dessa finns på Södertörn", {4}),
+        ("Idag bor över en halv miljon människor", set()),  # "en" is an article here
+    ],
+)
+def test_numbers_in(text: str, numbers: set[int]) -> None:
+    assert numbers_in(text) == numbers
 
 
 @pytest.mark.parametrize(
