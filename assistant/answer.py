@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.lexical import term
 from assistant.question import expected_answer, numbers_in, question_kind
 from assistant.types import Answer, Citation, Hit
 
@@ -171,14 +172,26 @@ def _states(pattern: re.Pattern[str], text: str, given: frozenset[int]) -> bool:
     )
 
 
+#: Terms that ask rather than say what about ("berätta om Haninge", "what is Flemingsberg").
+_ASKING = frozenset(
+    term(word)
+    for word in (
+        "what", "which", "who", "whom", "whose", "how", "when", "where", "why", "many", "much",
+        "tell", "about", "explain", "describe", "please", "me", "you", "know", "want",
+        "berätta", "förklara", "beskriv",
+        "många", "mycket", "undrar", "veta", "info", "information",
+    )
+)  # fmt: skip
+
+
 def _only_names_shared(
     candidate: Candidate, question_terms: frozenset[str], names: frozenset[str]
 ) -> bool:
     """Whether a sentence shares nothing with the question but names, while the question asks
     about more than the names: a sentence that only mentions the place asked about is not
-    evidence for what is asked about it."""
+    evidence for what is asked about it ("blir det regn i Haninge?")."""
     shared = question_terms & candidate.terms
-    return bool(shared) and shared <= names and bool(question_terms - names)
+    return bool(shared) and shared <= names and bool(question_terms - names - _ASKING)
 
 
 def citation_for(hit: Hit, n: int) -> Citation:

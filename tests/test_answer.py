@@ -118,6 +118,8 @@ def test_near_topic_question_is_refused(assistant: Assistant, question: str) -> 
     [
         ("Är Haninge med i samarbetet?", "Haninge"),
         ("Är Flemingsberg en regional stadskärna?", "Flemingsberg"),
+        ("Berätta om Flemingsberg", "Flemingsberg"),  # asking words are not the topic
+        ("What is Flemingsberg?", "Flemingsberg"),
         ("Vilka 8 kommuner ingår?", "Tyresö"),
         ("Hur många av de nio stadskärnorna ligger på Södertörn?", "Fyra"),
         ("Vilket år formaliserades samverkan?", "2010"),

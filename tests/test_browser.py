@@ -107,6 +107,14 @@ def _ask(browser, question: str) -> object:  # type: ignore[no-untyped-def]
     raise AssertionError(f"no answer to {question!r}")
 
 
+def _visible_text(element, seconds: float = 10) -> str:  # type: ignore[no-untyped-def]
+    """The element's rendered text once it shows (a panel that is opening has none yet)."""
+    deadline = time.monotonic() + seconds
+    while not (text := element.text) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return text
+
+
 def _axe(browser) -> list[dict]:  # type: ignore[no-untyped-def]
     browser.execute_script(AXE.read_text(encoding="utf-8"))
     result = browser.execute_async_script(
@@ -134,7 +142,7 @@ def test_conversation_follow_up_refusal_and_feedback(browser, site) -> None:  # 
     assert launcher.tag_name == "button" and launcher.get_attribute("aria-expanded") == "false"
     launcher.click()
     assert launcher.get_attribute("aria-expanded") == "true"
-    disclosure = root.find_element("css selector", "#sa-disclosure").text
+    disclosure = _visible_text(root.find_element("css selector", "#sa-disclosure"))
     assert "AI" in disclosure and "personuppgifter" in disclosure
 
     first = _ask(browser, "Vilka kommuner ingår i samarbetet?")
