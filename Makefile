@@ -40,8 +40,8 @@ test: install $(BROWSER_DEPS)  ## lint and run the whole test suite (real model,
 	$(BIN)/ruff format --check assistant tests benchmarks
 	$(BIN)/pytest
 
-eval: install  ## answer quality on the tuning (dev, dev2) and held-out (test, holdout) question sets
-	for f in eval/dev.jsonl eval/dev2.jsonl eval/test.jsonl eval/holdout.jsonl; do \
+eval: install  ## answer quality on the tuning (dev, dev2, dev3) and held-out (test, holdout) question sets
+	for f in eval/dev.jsonl eval/dev2.jsonl eval/dev3.jsonl eval/test.jsonl eval/holdout.jsonl; do \
 		echo "== $$f"; $(BIN)/assistant eval $$f || exit 1; done
 
 bench: install  ## retrieval quality on the Swedish FAQ, baselines side by side

@@ -21,9 +21,10 @@ REFUSAL = "Det framgår inte av källorna jag har tillgång till."
 #: What a sentence must contain to answer a question that expects a fact of this type.
 ANSWER_PATTERNS = {
     "year": re.compile(r"\b(1[89]|20)\d{2}\b"),
+    # A count, not a year ("2010" says when, not how many); "andra" is mostly "other".
     "number": re.compile(
-        r"\b(\d+|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|hundra|tusen|miljon\w*|"
-        r"halv|första|andra|tredje|fjärde|femte|största|minsta)\b",
+        r"\b(?!(?:1[89]|20)\d{2}\b)(\d+|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|hundra|tusen|"
+        r"miljon\w*|halv|första|tredje|fjärde|femte|största|minsta)\b",
         re.IGNORECASE,
     ),
     "money": re.compile(

@@ -105,6 +105,8 @@ def test_unanswerable_is_an_honest_refusal(assistant: Assistant, question: str) 
         # "2050" belongs to the plan's name; it does not say when the plan was adopted.
         "Vilket år antogs RUFS 2050?",
         "Hur mycket pengar lägger kommunerna på samarbetet varje år?",
+        # A year is not a count: "formaliserades år 2010" does not say how many work there.
+        "Hur många anställda har kansliet?",
     ],
 )
 def test_near_topic_question_is_refused(assistant: Assistant, question: str) -> None:
@@ -121,6 +123,8 @@ def test_near_topic_question_is_refused(assistant: Assistant, question: str) -> 
         ("Berätta om Flemingsberg", "Flemingsberg"),  # asking words are not the topic
         ("What is Flemingsberg?", "Flemingsberg"),
         ("Vilka 8 kommuner ingår?", "Tyresö"),
+        # "andra" in "andra regionala samarbeten" means "other", not a count.
+        ("hur manga kommuner ar med i sodertorn samarbetet", "åtta"),
         ("Hur många av de nio stadskärnorna ligger på Södertörn?", "Fyra"),
         ("Vilket år formaliserades samverkan?", "2010"),
     ],
