@@ -270,13 +270,14 @@ class Assistant:
             return refusal(retriever.titles)
         query = follow_up_query(asked, list(history))
         hits = retriever.retrieve(query, self.settings.top_k)
-        candidates = self._candidates(query, asked, hits[:ANSWER_CHUNKS], retriever, view)
+        asked_terms = frozenset(retriever.lexical.analyzer.query_terms(asked))
+        candidates = self._candidates(query, asked_terms, hits[:ANSWER_CHUNKS], retriever, view)
         return compose_answer(
             asked,
             candidates,
             min_evidence=self.settings.min_evidence,
             required_terms=retriever.names_in(asked),
-            question_terms=frozenset(retriever.lexical.analyzer.query_terms(asked)),
+            question_terms=asked_terms,
             weights=self.weights,
             topics=retriever.titles,
         )
@@ -296,7 +297,7 @@ class Assistant:
     def _candidates(
         self,
         query: str,
-        asked: str,
+        asked_terms: frozenset[str],
         hits: list[Hit],
         retriever: HybridRetriever,
         view: SegmentView,
@@ -308,7 +309,6 @@ class Assistant:
         not again about the municipalities the previous question named.
         """
         qvec = retriever.embedder.embed_queries([query])[0]  # [dim], cached from retrieval
-        query_terms = set(retriever.lexical.analyzer.query_terms(asked))
         vectors = view.index.segment_vectors
         out: list[Candidate] = []
         for hit in hits:
@@ -317,7 +317,7 @@ class Assistant:
                 continue
             dense = vectors[[s.seg_id for s in segments]] @ qvec  # [n_segments_in_chunk]
             for pos, (seg, score) in enumerate(zip(segments, dense, strict=True)):
-                coverage = len(query_terms & seg.terms) / len(query_terms) if query_terms else 0.0
+                coverage = len(asked_terms & seg.terms) / len(asked_terms) if asked_terms else 0.0
                 out.append(
                     Candidate(
                         hit=hit,

@@ -84,19 +84,6 @@ def test_follow_up_answers_what_is_asked_now(assistant: Assistant) -> None:
         "Vilken mejladress har samarbetet?",
         "Who won the football world cup in 2018?",
         "Vilka öppettider har kansliet?",
-    ],
-)
-def test_unanswerable_is_an_honest_refusal(assistant: Assistant, question: str) -> None:
-    answer = assistant.ask(question)
-    assert not answer.answered
-    assert answer.answer.startswith(REFUSAL)
-    assert answer.citations == []
-    assert "[" not in answer.answer
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
         # The only sentence naming Haninge lists it as a city core: a name is not evidence.
         "Blir det regn i Haninge imorgon?",
         "Hur många bor i Haninge?",
@@ -109,10 +96,12 @@ def test_unanswerable_is_an_honest_refusal(assistant: Assistant, question: str) 
         "Hur många anställda har kansliet?",
     ],
 )
-def test_near_topic_question_is_refused(assistant: Assistant, question: str) -> None:
+def test_unanswerable_is_an_honest_refusal(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question)
-    assert not answer.answered, answer.answer
+    assert not answer.answered
+    assert answer.answer.startswith(REFUSAL)
     assert answer.citations == []
+    assert "[" not in answer.answer
 
 
 @pytest.mark.parametrize(
