@@ -27,11 +27,19 @@ ANSWER_PATTERNS = {
         r"miljon\w*|halv|första|tredje|fjärde|femte|största|minsta)\b",
         re.IGNORECASE,
     ),
+    # An amount, or that there is none to pay: "Lånekortet är gratis" answers "vad kostar …".
     "money": re.compile(
-        r"\d[\d  ,.]*\s*(kr|kronor|sek|miljoner kronor|miljarder)\b", re.IGNORECASE
+        r"\d[\d  ,.]*\s*(kr|kronor|sek|miljoner kronor|miljarder)\b"
+        r"|\b(gratis|kostnadsfri\w*|avgiftsfri\w*|ingen avgift|utan kostnad|free of charge)\b",
+        re.IGNORECASE,
     ),
     "contact": re.compile(r"[\w.+-]+@[\w-]+\.\w+|\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b"),
-    "time": re.compile(r"\b([01]?\d|2[0-3])[:.][0-5]\d\b|\bklockan \d", re.IGNORECASE),
+    # A clock time, or the days something is open: "öppet måndag till fredag".
+    "time": re.compile(
+        r"\b([01]?\d|2[0-3])[:.][0-5]\d\b|\bklockan \d"
+        r"|\b(måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag|vardag|helg)\w*|\bdygnet runt\b",
+        re.IGNORECASE,
+    ),
     # Two capitalised words in a row, not at the start: "Anna Söderström".
     "person": re.compile(r"(?<=\w[ ,])[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+"),
 }
@@ -185,14 +193,28 @@ _ASKING = frozenset(
 )  # fmt: skip
 
 
+#: Terms that name the kind of fact asked for, not its subject: "Har bokbussen öppet på
+#: söndagar?" is not answered by a sentence about the library that shares only "öppet".
+_KIND = frozenset(
+    term(word)
+    for word in (
+        "öppet", "öppettid", "öppettider", "klockan", "kostar", "kosta", "kostnad", "pris",
+        "avgift", "mejl", "e-post", "telefon", "telefonnummer", "adress", "kontakt",
+        "open", "opening", "hours", "cost", "costs", "price", "fee", "email", "phone", "address",
+    )
+)  # fmt: skip
+
+
 def _only_names_shared(
     candidate: Candidate, question_terms: frozenset[str], names: frozenset[str]
 ) -> bool:
-    """Whether a sentence shares nothing with the question but names, while the question asks
-    about more than the names: a sentence that only mentions the place asked about is not
-    evidence for what is asked about it ("blir det regn i Haninge?")."""
+    """Whether a sentence shares nothing with the question but names and the kind of fact
+    asked for, while the question asks about more than those: a sentence that only mentions
+    the place asked about is not evidence for what is asked about it ("blir det regn i
+    Haninge?"), nor are the library's opening hours evidence for the book bus's."""
+    weak = names | _KIND
     shared = question_terms & candidate.terms
-    return bool(shared) and shared <= names and bool(question_terms - names - _ASKING)
+    return bool(shared) and shared <= weak and bool(question_terms - weak - _ASKING)
 
 
 def citation_for(hit: Hit, n: int) -> Citation:

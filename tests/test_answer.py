@@ -161,3 +161,39 @@ def test_search_ranks_the_relevant_passage_first(assistant: Assistant) -> None:
     hits = assistant.search("regionala stadskarnor rufs", 3)
     assert "RUFS 2050" in hits[0].chunk.text
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.fixture
+def library(tiny_settings, embedder) -> Assistant:  # type: ignore[no-untyped-def]
+    """An assistant over the tiny library page (opening days, a free card, a bus)."""
+    bot = Assistant(tiny_settings)
+    bot.embedder = embedder
+    bot.warm_up()
+    return bot
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # "gratis" is the price, and weekdays are opening times, as much as "50 kr" or "9-17".
+        ("Vad kostar lånekortet?", "gratis"),
+        ("Vilka dagar har biblioteket öppet?", "måndag till fredag"),
+        ("har biblioteket oppet pa helgen", "måndag till fredag"),
+    ],
+)
+def test_free_of_charge_and_opening_days_are_answers(
+    library: Assistant, question: str, expected: str
+) -> None:
+    answer = library.ask(question)
+    assert_well_cited(answer)
+    assert expected in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Vad kostar bokbussen?", "Vad kostar läxhjälpen?", "Har bokbussen öppet på söndagar?"],
+)
+def test_a_price_or_opening_time_of_something_else_is_refused(
+    library: Assistant, question: str
+) -> None:
+    assert not library.ask(question).answered
