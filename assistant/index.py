@@ -470,6 +470,7 @@ def embedding_recipe(embedder: Embedder) -> dict:
     """What besides the model decides a build's vectors; recorded in its manifest."""
     return {
         "backend": getattr(embedder, "backend", None),
+        "precision": getattr(embedder, "precision", "fp32"),
         "passage_prompt": getattr(embedder, "passage_prompt", None),
         "texts": TEXT_RECIPE,
     }

@@ -24,6 +24,7 @@ from assistant.index import (
     FORMAT_VERSION,
     VectorIndex,
     corpus_hash,
+    embedding_recipe,
     read_manifest,
     segment_text,
 )
@@ -190,6 +191,12 @@ class Assistant:
         for key, value in expected.items():
             if manifest.get(key) != value:
                 return f"{key} changed"
+        # Questions are embedded like the passages were; builds before it was recorded: fp32.
+        assert self.embedder is not None
+        recipe = manifest.get("embedding")
+        built = recipe.get("precision", "fp32") if isinstance(recipe, dict) else "fp32"
+        if built != embedding_recipe(self.embedder)["precision"]:
+            return "precision changed"
         return None
 
     def _expected_manifest(self, docs: Sequence) -> dict:

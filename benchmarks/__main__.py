@@ -48,7 +48,9 @@ def quality(say: Any) -> dict:
     settings = get_settings()
     path, _ = prepare_model(settings.model, settings.model_cache_dir)
     embedder = load_embedder(settings)  # the project's default engine
-    return faq.run(embedder, model_path=path, say=say)
+    int8 = settings.model_copy(update={"backend": "onnx-int8"})
+    variants = {"project hybrid, int8 (ASSISTANT_BACKEND=onnx-int8)": lambda: load_embedder(int8)}
+    return faq.run(embedder, model_path=path, say=say, variants=variants)
 
 
 def chart(result: dict, path: Path) -> None:

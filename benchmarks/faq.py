@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,12 +122,18 @@ def baseline_rows(  # type: ignore[no-untyped-def]
 
 
 def run(  # type: ignore[no-untyped-def]
-    embedder: Embedder, *, say=print, model_path: str | None = None
+    embedder: Embedder,
+    *,
+    say=print,
+    model_path: str | None = None,
+    variants: dict[str, Callable[[], Embedder]] | None = None,
 ) -> dict:
     """Tune the fusion weight on the dev half, report every retriever on the test half.
 
     With `model_path` (the local folder of `embedder`'s model) the LangChain and
-    all-MiniLM baselines are added to the rows.
+    all-MiniLM baselines are added to the rows. Each of `variants` (a row label and a
+    loader of another engine for the same model, such as int8) adds the project hybrid
+    with the weight tuned for `embedder`.
     """
     ids, questions, answers = load_faq()
     dev, test = split(ids)
@@ -150,9 +157,17 @@ def run(  # type: ignore[no-untyped-def]
         ),
     }
     unavailable: dict[str, str] = {}
+    for label, load in (variants or {}).items():
+        try:
+            other = load()
+            other_retriever = HybridRetriever(faq_index(answers, other), other, dense_weight=best)
+            rows[label] = metrics(rank_hybrid(other_retriever, test_q, best), test_gold)
+        except Exception as exc:  # a variant that cannot run is reported, not fatal
+            unavailable[label] = f"{type(exc).__name__}: {exc}"
     if model_path is not None:
-        extra, unavailable = baseline_rows(answers, test_q, test_gold, model_path, say)
+        extra, missing = baseline_rows(answers, test_q, test_gold, model_path, say)
         rows.update(extra)
+        unavailable.update(missing)
     full_dense = metrics(rank_hybrid(retriever, questions, 1.0), list(range(len(questions))))
     return {
         "n_dev": len(dev),

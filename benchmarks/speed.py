@@ -83,11 +83,18 @@ CHILD_TIMEOUT_S = 900.0
 #: The line a child process prints its result on (libraries may print to stdout too).
 RESULT_PREFIX = "SPEED-RESULT "
 INPROCESS_SYSTEMS = ("project", "langchain")
-INDEX_KINDS = ("project-onnx", "project-torch", "langchain")
+INDEX_KINDS = ("project-onnx", "project-onnx-int8", "project-torch", "langchain")
 INDEX_LABELS = {
     "project-onnx": "project VectorIndex.build, ONNX Runtime (default)",
+    "project-onnx-int8": "project VectorIndex.build, ONNX Runtime int8 (opt-in)",
     "project-torch": "project VectorIndex.build, torch (reference)",
     "langchain": "LangChain FAISS.from_documents",
+}
+#: The setting each project build runs with (`ASSISTANT_BACKEND`).
+PROJECT_BACKENDS = {
+    "project-onnx": "auto",
+    "project-onnx-int8": "onnx-int8",
+    "project-torch": "torch",
 }
 SERVICE_LABELS = {"project": "project", "langchain": "LangChain"}
 MIB = 1024 * 1024
@@ -435,7 +442,7 @@ def _format_indexing(section: dict[str, Any]) -> list[str]:
         rows.append(
             [
                 label,
-                data.get("backend", "-"),
+                f"{data.get('backend', '-')} {data.get('precision', 'fp32')}",
                 str(data["answers"]),
                 _f(data["load_s"], 2),
                 _f(data["build_s"], 2),
@@ -977,11 +984,11 @@ def index_child(kind: str, limit: int | None = None) -> dict[str, Any]:
 
     _, _, answers = faq.load_faq()
     answers = answers[:limit] if limit else answers
-    if kind in ("project-onnx", "project-torch"):
+    if kind in PROJECT_BACKENDS:
         from assistant.config import Settings
         from assistant.embeddings import load_embedder
 
-        settings = Settings() if kind == "project-onnx" else Settings(backend="torch")
+        settings = Settings(backend=PROJECT_BACKENDS[kind])
         start = time.perf_counter()
         embedder = load_embedder(settings)
         embedder.embed_passages(["Uppvärmning."])
@@ -991,7 +998,11 @@ def index_child(kind: str, limit: int | None = None) -> dict[str, Any]:
         build_s = time.perf_counter() - start
         backend = getattr(embedder, "backend", "?")
         vectors = len(index.chunks) + len(index.segments)
-        detail = {"chunks": len(index.chunks), "segments": len(index.segments)}
+        detail = {
+            "chunks": len(index.chunks),
+            "segments": len(index.segments),
+            "precision": embedder.precision,
+        }
     elif kind == "langchain":
         from benchmarks import langchain_app
         from benchmarks import langchain_baseline as lc

@@ -165,6 +165,7 @@ def test_unreadable_previous_build_falls_back_to_embedding_everything(
         ("model_id", "another/model", "another model"),
         ("dimension", 768, "IndexCorrupt"),  # refused by `load` already
         ("embedding", {"backend": "torch"}, "another backend"),
+        ("embedding", {"precision": "int8"}, "another precision"),
         ("embedding", {"passage_prompt": "passage: "}, "another passage prompt"),
         ("embedding", {"texts": 0}, "another texts"),
     ],

@@ -237,7 +237,11 @@ def test_an_indexing_build_in_a_fresh_process() -> None:
     assert "error" not in row, row
     assert row["answers"] == 8 and row["chunks"] == 8
     assert row["vectors"] == row["chunks"] + row["segments"]
-    assert row["backend"] == "onnx"
+    assert (row["backend"], row["precision"]) == ("onnx", "fp32")
+    int8 = speed.run_index_child("project-onnx-int8", limit=8, say=lambda _m: None)
+    assert "error" not in int8, int8
+    assert (int8["backend"], int8["precision"]) == ("onnx", "int8")
+    assert int8["vectors"] == row["vectors"]
     assert row["passages_per_s"] == pytest.approx(8 / row["build_s"])
     assert row["peak_rss_mib"] > 0
 
