@@ -26,6 +26,10 @@ RUN pip install --extra-index-url "$TORCH_INDEX_URL" torch==2.13.0 \
 
 COPY corpus ./corpus
 COPY municipalities.toml ./
+# The engine the index is built and served with; --build-arg ASSISTANT_BACKEND=onnx-int8
+# prepares the int8 graph and its index at build time instead.
+ARG ASSISTANT_BACKEND=auto
+ENV ASSISTANT_BACKEND=$ASSISTANT_BACKEND
 # The model, its ONNX export and the index are prepared here, so the container starts ready
 # (set ASSISTANT_WORKERS for several processes sharing the memory-mapped model).
 RUN assistant build && mkdir -p /app/var && chown -R assistant:assistant /app
