@@ -384,7 +384,7 @@ def quantize_int8(fp32_graph: Path, out: Path) -> None:
     sentence-transformers' ``export_dynamic_quantized_onnx_model`` does, except that the
     feed-forward output projections (`down_projections`) and the embedding lookups stay
     fp32. On the FAQ test half that keeps MRR@10 within about 0.006 of fp32 where quantising
-    everything loses 0.02-0.03, at 1.7 times fp32's passage throughput rather than 2.1.
+    everything loses 0.02-0.03, at 1.4-1.7 times fp32's passage throughput rather than 2.1.
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
