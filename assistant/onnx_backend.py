@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -392,6 +393,10 @@ def quantize_int8(fp32_graph: Path, out: Path) -> None:
     graph = onnx.load(str(fp32_graph), load_external_data=False).graph
     keep = down_projections(graph) + [n.name for n in graph.node if n.op_type == "Gather"]
     inline = out.with_name(f".{out.name}.inline")
+    # The quantiser advises its pre-processing pass on the root logger; the fused graph is
+    # already optimised (and the result is checked against fp32), so that advice is noise.
+    quiet = _DropRecords("pre-processing before quantization")
+    logging.getLogger().addFilter(quiet)
     try:
         quantize_dynamic(
             str(fp32_graph),
@@ -403,7 +408,19 @@ def quantize_int8(fp32_graph: Path, out: Path) -> None:
         )
         externalize(inline, out)
     finally:
+        logging.getLogger().removeFilter(quiet)
         inline.unlink(missing_ok=True)
+
+
+class _DropRecords(logging.Filter):
+    """Drops log records whose message contains `text`."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.text not in record.getMessage()
 
 
 def int8_agreement(model_dir: Path, fp32_graph: Path, int8_graph: Path) -> float:
