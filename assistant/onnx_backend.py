@@ -285,17 +285,12 @@ def ensure_export(model_dir: Path, cache_dir: Path, say: Say | None = None) -> P
     model_layout(model_dir)
     target = export_dir(model_dir, cache_dir)
     fingerprint = _fingerprint(model_dir)
-    try:
-        if json.loads((target / STAMP_FILE).read_text(encoding="utf-8")) == fingerprint:
-            return target / GRAPH_FILE
-    except (OSError, ValueError):
-        pass  # no usable stamp: (re)export
+    if _is_stamped(target, fingerprint):
+        return target / GRAPH_FILE
     started = time.perf_counter()
     say(f"Exporting {model_dir.name} to ONNX (once; later starts reuse it)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}-{time.time_ns()}.tmp")
-    tmp.mkdir()
-    try:
+
+    def export(tmp: Path) -> None:
         plain = tmp / "model.onnx"
         ref = export_plain(model_dir, plain, say)
         fused = tmp / "fused.onnx"
@@ -306,13 +301,35 @@ def ensure_export(model_dir: Path, cache_dir: Path, say: Say | None = None) -> P
         diff = probe_diff(_run_probe(tmp / GRAPH_FILE), ref)
         if diff > MAX_EXPORT_DIFF:
             raise ModelError(f"ONNX graph of {model_dir} changed when saved ({diff:.2e})")
-        (tmp / STAMP_FILE).write_text(json.dumps(fingerprint, indent=2), encoding="utf-8")
+
+    _assemble(target, fingerprint, export)
+    say(f"ONNX export ready in {time.perf_counter() - started:.1f} s")
+    return target / GRAPH_FILE
+
+
+def _is_stamped(folder: Path, stamp: dict[str, Any]) -> bool:
+    """Whether `folder` holds a complete build whose stamp file equals `stamp`."""
+    try:
+        return bool(json.loads((folder / STAMP_FILE).read_text(encoding="utf-8")) == stamp)
+    except (OSError, ValueError):
+        return False  # no usable stamp: build again
+
+
+def _assemble(target: Path, stamp: dict[str, Any], make: Callable[[Path], None]) -> None:
+    """Run `make` in a temporary sibling folder, stamp it and rename it to `target`.
+
+    A crash leaves the previous folder or none, never half a file.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}-{time.time_ns()}.tmp")
+    tmp.mkdir()
+    try:
+        make(tmp)
+        (tmp / STAMP_FILE).write_text(json.dumps(stamp, indent=2), encoding="utf-8")
         replace_folder(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    say(f"ONNX export ready in {time.perf_counter() - started:.1f} s")
-    return target / GRAPH_FILE
 
 
 class OnnxEncoder:
@@ -449,16 +466,14 @@ def ensure_int8(model_dir: Path, cache_dir: Path, say: Say | None = None) -> Pat
         "int8_recipe": INT8_RECIPE,
         "fp32": json.loads((source / STAMP_FILE).read_text(encoding="utf-8")),
     }
-    try:
-        if json.loads((target / STAMP_FILE).read_text(encoding="utf-8")) == stamp:
-            return target / INT8_GRAPH_FILE
-    except (OSError, ValueError):
-        pass  # no usable stamp: (re)quantise
+    if _is_stamped(target, stamp):
+        return target / INT8_GRAPH_FILE
     started = time.perf_counter()
     say(f"Quantising {model_dir.name} to int8 (once; later starts reuse it)")
-    tmp = target.with_name(f".{target.name}.{os.getpid()}-{time.time_ns()}.tmp")
-    tmp.mkdir()
-    try:
+    cosine = 0.0
+
+    def quantize(tmp: Path) -> None:
+        nonlocal cosine
         try:
             quantize_int8(fp32_graph, tmp / INT8_GRAPH_FILE)
         except Exception as exc:
@@ -469,11 +484,8 @@ def ensure_int8(model_dir: Path, cache_dir: Path, say: Say | None = None) -> Pat
                 f"int8 graph of {model_dir} strays from fp32 (cosine {cosine:.4f} "
                 f"< {MIN_INT8_COSINE})"
             )
-        (tmp / STAMP_FILE).write_text(json.dumps(stamp, indent=2), encoding="utf-8")
-        replace_folder(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+
+    _assemble(target, stamp, quantize)
     say(
         f"int8 graph ready in {time.perf_counter() - started:.1f} s (cosine to fp32 ≥ {cosine:.4f})"
     )
