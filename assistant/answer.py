@@ -1,175 +1,224 @@
 """Compose a short Swedish answer from retrieved passages, every sentence cited.
 
-The answer is extractive: it quotes the sentences (or the whole list) of the
-passages that best answer the question, each followed by a citation marker
-`[n]`. Nothing from the question is ever copied into the answer, so
-instructions hidden in a question cannot change what is said. When the best
-evidence is weak the answer is an honest refusal with no citations.
+The answer is extractive: it quotes the sentences (or the whole list) of the passages that
+best answer the question, each followed by a citation marker `[n]`. Nothing from the
+question is ever copied into the answer, so instructions hidden in a question cannot
+change what is said. A candidate sentence can answer only if it states what the question
+requires (the type of fact, its names and counts); among those, the fitted scorer
+(`assistant.scoring`) decides which answers best and whether that is good enough. When it
+is not, the answer is an honest refusal with no citations.
+
+Answers come in the shapes residents expect: a yes/no question gets "Ja." or "Nej." before
+its quoted evidence, a list comes back as a list (`Answer.parts`), and a greeting or thanks
+gets a short friendly reply that says what can be asked.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import cache
 
-from assistant.lexical import term
-from assistant.question import expected_answer, numbers_in, question_kind
-from assistant.types import Answer, Citation, Hit
+import numpy as np
+
+from assistant.lang import DEFAULT, answer_pattern
+from assistant.question import ReadQuestion, numbers_in
+from assistant.scoring import Candidate, Scorer, candidate_features, is_enumeration
+from assistant.types import Answer, AnswerPart, Citation, Hit
 
 REFUSAL = "Det framgår inte av källorna jag har tillgång till."
-
-#: What a sentence must contain to answer a question that expects a fact of this type.
-ANSWER_PATTERNS = {
-    "year": re.compile(r"\b(1[89]|20)\d{2}\b"),
-    # A count, not a year ("2010" says when, not how many); "andra" is mostly "other".
-    "number": re.compile(
-        r"\b(?!(?:1[89]|20)\d{2}\b)(\d+|två|tre|fyra|fem|sex|sju|åtta|nio|tio|tolv|hundra|tusen|"
-        r"miljon\w*|halv|första|tredje|fjärde|femte|största|minsta)\b",
-        re.IGNORECASE,
-    ),
-    # An amount, or that there is none to pay: "Lånekortet är gratis" answers "vad kostar …".
-    "money": re.compile(
-        r"\d[\d  ,.]*\s*(kr|kronor|sek|miljoner kronor|miljarder)\b"
-        r"|\b(gratis|kostnadsfri\w*|avgiftsfri\w*|ingen avgift|utan kostnad|free of charge)\b",
-        re.IGNORECASE,
-    ),
-    "contact": re.compile(r"[\w.+-]+@[\w-]+\.\w+|\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b"),
-    # A clock time, or the days something is open: "öppet måndag till fredag".
-    "time": re.compile(
-        r"\b([01]?\d|2[0-3])[:.][0-5]\d\b|\bklockan \d"
-        r"|\b(måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag|vardag|helg)\w*|\bdygnet runt\b",
-        re.IGNORECASE,
-    ),
-    # Two capitalised words in a row, not at the start: "Anna Söderström".
-    "person": re.compile(r"(?<=\w[ ,])[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+"),
-}
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A segment of a retrieved chunk, scored against the question.
+@cache
+def _replies() -> dict[str, str]:
+    import tomllib
 
-    `dense` is the cosine between the question and this segment; `coverage` the
-    share of the question's content terms the segment contains; `terms` the
-    segment's own terms (with those of the sentence it leans on).
-    """
+    from assistant.lang import HERE
 
-    hit: Hit
-    text: str
-    is_list: bool
-    position: int  # index of the segment within its chunk
-    dense: float
-    coverage: float
-    terms: frozenset[str] = frozenset()
-    context: str = ""  # the sentence an anaphoric segment depends on, else ""
+    with (HERE / f"{DEFAULT}.toml").open("rb") as handle:
+        return dict(tomllib.load(handle)["replies"])
 
 
-@dataclass(frozen=True)
-class AnswerWeights:
-    """How candidate features turn into one evidence score (tuned on the dev set)."""
-
-    coverage: float = 0.10
-    list_bonus: float = 0.03
-    second_margin: float = 0.01
-    chunk: float = 0.2
-
-
-#: Three or more capitalised names in a row, separated by commas, dashes or "och".
-_ENUMERATION = re.compile(r"(?:[A-ZÅÄÖ][\wåäö-]+(?: [a-zåäö]+)?(?:, | – | och )){2,}[A-ZÅÄÖ]")
-
-
-def evidence(candidate: Candidate, wants: str, weights: AnswerWeights) -> float:
-    """One number saying how well a candidate answers the question.
-
-    `wants` is the question's kind: a "list" question prefers a bulleted list, an
-    "enumeration" question ("vilka kommuner …") a sentence that names several things.
-    """
-    bonus = 0.0
-    if wants == "list" and candidate.is_list:
-        bonus = weights.list_bonus
-    elif wants == "enumeration" and (candidate.is_list or _ENUMERATION.search(candidate.text)):
-        bonus = weights.list_bonus
-    return candidate.dense + weights.coverage * candidate.coverage + bonus
+def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
+    """Whether a sentence states what the question requires: every corpus name it
+    mentions, the type of fact it asks for (a year for "när", an amount for "vad kostar"),
+    other than a number the question gives itself, and every number it counts with ("de
+    andra fem …"; a yes/no question may give a number the sentence contradicts)."""
+    text = candidate.full_text
+    if not rq.names <= candidate.terms:
+        return False
+    pattern = answer_pattern(rq.expects) if rq.expects else None
+    if pattern is not None and not _states(pattern, text, rq.numbers):
+        return False
+    return rq.kind == "yesno" or rq.numbers <= numbers_in(text)
 
 
 def compose_answer(
-    question: str,
-    candidates: list[Candidate],
+    rq: ReadQuestion,
+    candidates: Sequence[Candidate],
     *,
-    min_evidence: float,
-    required_terms: frozenset[str] = frozenset(),
-    question_terms: frozenset[str] = frozenset(),
-    weights: AnswerWeights | None = None,
+    scorer: Scorer,
     topics: list[str] | None = None,
 ) -> Answer:
     """Pick the best-supported sentences and cite them, or refuse.
 
-    A candidate can answer only if it holds the kind of fact the question asks
-    for (a year for "när", an amount for "vad kostar", …), every name the
-    question mentions (`required_terms`) and every number it counts with
-    ("de andra fem …"), and it must share more with the question than a name:
-    "blir det regn i Haninge" is not answered by a sentence that merely lists
-    Haninge. Among those, the best evidence must reach `min_evidence`.
-
     Args:
-        question: The resident's question (used only to tell what it asks for).
+        rq: The question as read once by `read_question`.
         candidates: Segments of the retrieved chunks with their scores.
-        min_evidence: Below this best evidence score, the answer is a refusal.
-        required_terms: Terms (names) every answering sentence must contain.
-        question_terms: The question's own terms (as the lexical analyser reads them).
-        weights: Feature weights; the defaults are the tuned ones.
-        topics: Titles of the sources, named in the refusal as what can be asked.
+        scorer: The fitted evidence model (`Scorer.load()`).
+        topics: Titles of the sources, named in refusals and small talk.
 
     Returns:
-        The answer; `answered` is False for a refusal, which carries no citations.
+        The answer; `answered` is False for a refusal or small talk, which carry no
+        citations.
     """
-    weights = weights or AnswerWeights()
-    wants = question_kind(question)
-    expected = expected_answer(question)
-    pattern = ANSWER_PATTERNS.get(expected or "")
-    numbers = numbers_in(question)
-    usable = [
-        c
-        for c in candidates
-        if required_terms <= c.terms
-        and (pattern is None or _states(pattern, f"{c.context} {c.text}", numbers))
-        and numbers <= numbers_in(f"{c.context} {c.text}")
-        and not _only_names_shared(c, question_terms, required_terms)
-    ]
-    # Rank sentences with the retrieval score of their chunk (the chunk has the context a
-    # lone sentence lacks), but judge whether to answer on the sentence's own evidence.
-    ranked = sorted(
-        usable,
-        key=lambda c: evidence(c, wants, weights) + weights.chunk * c.hit.score,
-        reverse=True,
-    )
-    if not ranked or evidence(ranked[0], wants, weights) < min_evidence:
+    if rq.kind == "smalltalk":
+        return smalltalk(rq.smalltalk or "greeting", topics)
+    if not rq.asked:
         return refusal(topics)
-    best = ranked[0]
+    usable = [c for c in candidates if admissible(c, rq)]
+    if not usable:
+        return refusal(topics)
+    features = candidate_features(rq, usable)
+    probs = scorer.probabilities(features)
+    order = sorted(range(len(usable)), key=lambda i: -probs[i])
+    best, top = usable[order[0]], float(probs[order[0]])
+    if rq.kind == "yesno" and _unknown_name(rq):
+        absent = _not_in_list(usable, features, scorer)
+        if absent is not None:
+            return absent
+    confidence = scorer.confidence(features)
+    if confidence[order[0]] < scorer.threshold:
+        return refusal(topics)
     chosen = [best]
-    top = evidence(best, wants, weights)
-    for other in ranked[1:3]:
-        close = top - evidence(other, wants, weights) <= weights.second_margin
-        if close and not other.is_list and not best.is_list:
+    for i in order[1:3]:
+        other = usable[i]
+        close = probs[i] >= top - scorer.second and confidence[i] >= scorer.threshold
+        if close and not (other.is_list or best.is_list):
             chosen.append(other)
             break
-    chosen.sort(key=lambda c: (c.hit.chunk.chunk_id, c.position))
-    parts: list[tuple[Hit, str]] = []
+    verdict = None
+    if rq.kind == "yesno":
+        verdict = _verdict(rq, best)
+        if verdict is None:
+            return refusal(topics)
+        chosen = [best]
+    return _quote(chosen, verdict=verdict, listing=rq.kind == "list")
+
+
+def _unknown_name(rq: ReadQuestion) -> bool:
+    """A yes/no question about something the sources never mention ("Ingår Nacka?"); in
+    another language than the sources', only a capitalised word counts."""
+    if rq.names:  # it names something the sources know: that is checked as usual
+        return False
+    asked = rq.missing - set(rq.sequence[:1])  # the verb that makes it a yes/no question
+    return bool(asked if rq.language == DEFAULT else rq.capitalised & asked)
+
+
+def _not_in_list(
+    usable: list[Candidate],
+    features,  # [n, len(FEATURES)]
+    scorer: Scorer,
+) -> Answer | None:
+    """ "Nej" when the best evidence is a complete list of names that leaves out what the
+    question asks about; the list counts as complete when it states how many it names
+    ("De åtta kommunerna – A, B, …"). Judged as if the name were known: its absence is the
+    answer here. None when the best evidence is no such list."""
+    from assistant.scoring import FEATURES
+
+    known = features.copy()
+    known[:, FEATURES.index("missing")] = 0.0
+    best = int(np.argmax(scorer.probabilities(known)))
+    confident = scorer.confidence(known[best : best + 1])[0] >= scorer.threshold
+    if confident and _complete_list(usable[best]):
+        return _quote([usable[best]], verdict="no", listing=False)
+    return None
+
+
+def _complete_list(candidate: Candidate) -> bool:
+    """A list of names that states its own size ("De åtta kommunerna – A, B, …, H")."""
+    if candidate.is_list:
+        sizes = [sum(bool(_LIST_ITEM.match(line)) for line in candidate.text.splitlines())]
+    else:
+        sizes = [len(_NAME_SEP.split(run.group())) for run in _NAME_RUN.finditer(candidate.text)]
+    stated = numbers_in(candidate.full_text)
+    return any(size >= 2 and size in stated for size in sizes)
+
+
+_NAME = r"[A-ZÅÄÖ][\wåäö-]+(?: (?!och\b|and\b|samt\b|or\b|eller\b)[a-zåäö]+)?"
+_NAME_SEP = re.compile(r", | och | and | samt | or | eller ")
+_NAME_RUN = re.compile(rf"{_NAME}(?:(?:, | och | and | samt | or | eller ){_NAME})+")
+
+
+def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
+    """ "yes" or "no" from the evidence, or None when it does not decide.
+
+    A number the question gives that the sentence contradicts (it states another number of
+    the same kind) is a "no"; otherwise strong evidence that holds the question's names and
+    numbers is a "yes".
+    """
+    stated = numbers_in(best.full_text)
+    if _negated(rq.asked) != _negated(best.full_text):
+        return "no"
+    if rq.numbers and not rq.numbers <= stated:
+        kind = "year" if any(1800 <= n <= 2100 for n in rq.numbers) else "number"
+        pattern = answer_pattern(kind)
+        if pattern is not None and pattern.search(best.full_text):
+            return "no"
+        return None
+    return "yes"
+
+
+def _negated(text: str) -> bool:
+    from assistant.lang import languages
+    from assistant.lexical import fold
+
+    words = set(re.findall(r"\w+", fold(text.lower())))
+    return any(words & lang.negations for lang in languages().values())
+
+
+def _quote(chosen: list[Candidate], *, verdict: str | None, listing: bool) -> Answer:
+    """The chosen sentences in source order, each with its citation marker."""
+    chosen = sorted(chosen, key=lambda c: (c.hit.chunk.chunk_id, c.position))
+    pieces: list[tuple[Hit, str, bool]] = []
     for cand in chosen:
-        if cand.context and all(cand.context != text for _, text in parts):
-            parts.append((cand.hit, cand.context))
-        parts.append((cand.hit, _render(cand.text) if cand.is_list else cand.text))
+        if cand.context and all(cand.context != text for _, text, _ in pieces):
+            pieces.append((cand.hit, cand.context, False))
+        pieces.append((cand.hit, cand.text, cand.is_list))
     citations: list[Citation] = []
     numbers: dict[int, int] = {}
     sentences: list[str] = []
-    for hit, text in parts:
+    parts: list[AnswerPart] = []
+    if verdict:
+        word = _replies()[verdict]
+        sentences.append(word)
+        parts.append(AnswerPart("text", word))
+    for hit, text, is_list in pieces:
         chunk = hit.chunk
         if chunk.chunk_id not in numbers:
             numbers[chunk.chunk_id] = len(citations) + 1
             citations.append(citation_for(hit, numbers[chunk.chunk_id]))
-        sentences.append(f"{_single_line(text)} [{numbers[chunk.chunk_id]}]")
-    return Answer(answer=" ".join(sentences), answered=True, citations=citations)
+        n = numbers[chunk.chunk_id]
+        if is_list:
+            lead, items = _split_list(text)
+            sentences.append(f"{_render(lead, items)} [{n}]")
+            parts.append(AnswerPart("list", lead, n, items))
+        else:
+            sentences.append(f"{_single_line(text)} [{n}]")
+            parts.append(AnswerPart("text", _single_line(text), n))
+    shape = verdict or (
+        "list"
+        if any(p.kind == "list" for p in parts) or (listing and _enumerates(chosen))
+        else "answer"
+    )
+    return Answer(
+        answer=" ".join(sentences), answered=True, citations=citations, shape=shape, parts=parts
+    )
+
+
+def _enumerates(chosen: list[Candidate]) -> bool:
+    return any(is_enumeration(c.text) for c in chosen)
 
 
 def _states(pattern: re.Pattern[str], text: str, given: frozenset[int]) -> bool:
@@ -179,42 +228,6 @@ def _states(pattern: re.Pattern[str], text: str, given: frozenset[int]) -> bool:
         not (match.group(0).isdigit() and int(match.group(0)) in given)
         for match in pattern.finditer(text)
     )
-
-
-#: Terms that ask rather than say what about ("berätta om Haninge", "what is Flemingsberg").
-_ASKING = frozenset(
-    term(word)
-    for word in (
-        "what", "which", "who", "whom", "whose", "how", "when", "where", "why", "many", "much",
-        "tell", "about", "explain", "describe", "please", "me", "you", "know", "want",
-        "berätta", "förklara", "beskriv",
-        "många", "mycket", "undrar", "veta", "info", "information",
-    )
-)  # fmt: skip
-
-
-#: Terms that name the kind of fact asked for, not its subject: "Har bokbussen öppet på
-#: söndagar?" is not answered by a sentence about the library that shares only "öppet".
-_KIND = frozenset(
-    term(word)
-    for word in (
-        "öppet", "öppettid", "öppettider", "klockan", "kostar", "kosta", "kostnad", "pris",
-        "avgift", "mejl", "e-post", "telefon", "telefonnummer", "adress", "kontakt",
-        "open", "opening", "hours", "cost", "costs", "price", "fee", "email", "phone", "address",
-    )
-)  # fmt: skip
-
-
-def _only_names_shared(
-    candidate: Candidate, question_terms: frozenset[str], names: frozenset[str]
-) -> bool:
-    """Whether a sentence shares nothing with the question but names and the kind of fact
-    asked for, while the question asks about more than those: a sentence that only mentions
-    the place asked about is not evidence for what is asked about it ("blir det regn i
-    Haninge?"), nor are the library's opening hours evidence for the book bus's."""
-    weak = names | _KIND
-    shared = question_terms & candidate.terms
-    return bool(shared) and shared <= weak and bool(question_terms - weak - _ASKING)
 
 
 def citation_for(hit: Hit, n: int) -> Citation:
@@ -232,23 +245,40 @@ def citation_for(hit: Hit, n: int) -> Citation:
     )
 
 
+def _topics_hint(topics: list[str] | None) -> str:
+    return ", ".join(dict.fromkeys(topics[:3])) if topics else "källorna"
+
+
 def refusal(topics: list[str] | None = None) -> Answer:
     """The honest answer when the sources do not say."""
     hint = ""
     if topics:
-        named = ", ".join(dict.fromkeys(topics[:3]))
-        hint = f" Jag svarar bara utifrån källorna ({named}); fråga gärna om något som står där."
-    return Answer(answer=REFUSAL + hint, answered=False, citations=[])
+        hint = (
+            f" Jag svarar bara utifrån källorna ({_topics_hint(topics)}); "
+            "fråga gärna om något som står där."
+        )
+    text = REFUSAL + hint
+    return Answer(answer=text, answered=False, shape="refusal", parts=[AnswerPart("text", text)])
 
 
-def _render(list_text: str) -> str:
-    """A list with its lead-in as one sentence: "Lead-in: a; b; c."."""
+def smalltalk(kind: str, topics: list[str] | None = None) -> Answer:
+    """A short friendly reply to a greeting, thanks, goodbye or "vem är du?"."""
+    replies = _replies()
+    text = replies.get(kind, replies["greeting"]).format(topics=_topics_hint(topics))
+    return Answer(answer=text, answered=False, shape="smalltalk", parts=[AnswerPart("text", text)])
+
+
+def _split_list(list_text: str) -> tuple[str, list[str]]:
     lines = [line.strip() for line in list_text.splitlines() if line.strip()]
-    lead = [line for line in lines if not _LIST_ITEM.match(line)]
+    lead = " ".join(line for line in lines if not _LIST_ITEM.match(line)).rstrip(" :")
     items = [_LIST_ITEM.sub("", line).rstrip(" .;") for line in lines if _LIST_ITEM.match(line)]
-    head = " ".join(lead).rstrip(" :")
+    return lead, items
+
+
+def _render(lead: str, items: list[str]) -> str:
+    """A list with its lead-in as one sentence: "Lead-in: a; b; c."."""
     body = "; ".join(items)
-    return f"{head}: {body}." if head else f"{body}."
+    return f"{lead}: {body}." if lead else f"{body}."
 
 
 def _single_line(text: str) -> str:

@@ -82,12 +82,28 @@ class CitationOut(BaseModel):
     updated: str | None = None
 
 
+class AnswerPartOut(BaseModel):
+    """A piece of the answer: a quoted sentence ("text") or a list ("list": `text` is the
+    lead-in, `items` the points), from citation `n` (0: none, e.g. the "Ja."/"Nej." verdict)."""
+
+    kind: Literal["text", "list"]
+    text: str
+    n: int = 0
+    items: list[str] = Field(default_factory=list)
+
+
 class AskResponse(BaseModel):
-    """An answer whose sentences end with `[n]` markers that refer to `citations`."""
+    """An answer whose sentences end with `[n]` markers that refer to `citations`.
+
+    `shape`: "answer", "list", "yes", "no", "refusal" or "smalltalk"; `parts`: the same
+    answer in pieces a client can render (a list as a list).
+    """
 
     answer: str
     answered: bool
     citations: list[CitationOut]
+    shape: Literal["answer", "list", "yes", "no", "refusal", "smalltalk"] = "answer"
+    parts: list[AnswerPartOut] = Field(default_factory=list)
 
 
 class ChatDone(AskResponse):
@@ -411,6 +427,8 @@ def _ask_response(answer: Answer) -> AskResponse:
         answer=answer.answer,
         answered=answer.answered,
         citations=[_citation(c) for c in answer.citations],
+        shape=answer.shape,  # type: ignore[arg-type]
+        parts=[AnswerPartOut(**asdict(p)) for p in answer.parts],
     )
 
 

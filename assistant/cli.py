@@ -210,6 +210,52 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fit(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    import numpy as np
+
+    from assistant.evaluation import load_eval, run_eval, score
+    from assistant.fitting import ablation, accuracy, collect, fit, format_ablation
+    from assistant.pipeline import Assistant
+    from assistant.scoring import DEFAULT_SCORER, Model, Scorer
+
+    items = [item for name in args.files for item in load_eval(Path(name))]
+    # Reading questions and collecting candidates needs no scorer; a cosine one stands in.
+    cosine = Model(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+    stand_in = Scorer(cosine, cosine, 0.5, 0.0, 0.0)
+    bot = Assistant(_settings(args), scorer=stand_in)
+    bot.warm_up(progress=_progress)
+    rows = collect(bot, items)
+    scorer = fit(rows)
+    # The margin for quoting a second sentence: the best term recall on the tuning answers.
+    best_second, best_recall = 0.0, -1.0
+    for second in (0.0, 0.05, 0.1, 0.2, 0.3):
+        bot.use_scorer(replace(scorer, second=second))
+        recall = score(run_eval(items, bot.ask))["term_recall"]
+        if recall > best_recall + 1e-9:
+            best_second, best_recall = second, recall
+    scorer = replace(scorer, second=best_second)
+    out = Path(args.out) if args.out else DEFAULT_SCORER
+    scorer.save(out)
+    fitted = accuracy(rows, scorer, scorer.threshold)
+    print(f"{len(rows)} questions, {sum(len(r.labels) for r in rows)} candidate sentences")
+    print(f"  {'signal':<12} {'rank':>7} {'answer':>7}")
+    for name, rank, answer in zip(
+        scorer.rank.features, scorer.rank.coef, scorer.answer.coef, strict=True
+    ):
+        print(f"  {name:<12} {rank:+7.3f} {answer:+7.3f}")
+    print(
+        f"threshold {scorer.threshold:.3f}, second within {scorer.second}, "
+        f"search floor {scorer.search_floor:.3f}; on these questions: right answers "
+        f"{fitted['answered_right']:.3f}, refusals {fitted['refused']:.3f}"
+    )
+    print(f"Scorer written to {out}")
+    if args.ablation:
+        print(format_ablation(ablation(rows)))
+    return 0
+
+
 def cmd_feedback_export(args: argparse.Namespace) -> int:
     from assistant.feedback import export_csv
 
@@ -238,7 +284,12 @@ def _remote_ask(base_url: str):  # type: ignore[no-untyped-def]
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             data = json.load(response)
-        return Answer(data["answer"], data["answered"], [Citation(**c) for c in data["citations"]])
+        return Answer(
+            data["answer"],
+            data["answered"],
+            [Citation(**c) for c in data["citations"]],
+            shape=data.get("shape", "answer"),
+        )
 
     return ask
 
@@ -281,6 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json-out", dest="json_out", help="also write the metrics as JSON")
     p.add_argument("--failures", dest="verbose", action="store_true", help="list misses")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("fit", help="refit the evidence scorer on tuning question sets")
+    p.add_argument("files", nargs="+", help="tuning sets (JSON lines), never a held-out set")
+    p.add_argument("-o", "--out", help="scorer file to write (default: the packaged one)")
+    p.add_argument("--ablation", action="store_true", help="also report what each signal adds")
+    p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("feedback", help="feedback on answers, for staff")
     feedback = p.add_subparsers(dest="feedback_command", required=True)

@@ -46,8 +46,9 @@ class Settings(BaseSettings):
         0.95, ge=0.0, le=1.0, description="Weight of the dense ranking in the hybrid fusion."
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
-    min_evidence: float = Field(
-        0.83, description="Evidence score below which the assistant declines to answer."
+    scorer_file: Path | None = Field(
+        None,
+        description="Fitted evidence model (`assistant fit`); unset: the packaged scorer.json.",
     )
     max_question_chars: int = Field(1000, ge=1, description="Longest accepted question.")
     max_history_turns: int = Field(20, ge=0, description="Most history messages accepted.")

@@ -76,6 +76,22 @@ class Analyzer:
         for item in sorted(self.vocabulary):
             self._by_length.setdefault(len(item), []).append(item)
 
+    def known(self, item: str) -> bool:
+        """Whether a term is in the vocabulary, also as another inflection the stemmer left
+        a short ending on ("syft" beside "syftet")."""
+        if item in self.vocabulary:
+            return True
+        if any(
+            item[:-k] in self.vocabulary
+            for k in range(1, MAX_ENDING + 1)
+            if len(item) - k >= MIN_PART
+        ):
+            return True
+        if len(item) < MIN_PART:
+            return False
+        longer = (item + c for c in ("e", "et", "en", "er", "ar", "na", "s", "t", "a"))
+        return any(w in self.vocabulary for w in longer)
+
     @staticmethod
     def base_terms(text: str) -> list[str]:
         """Stemmed, folded terms without stop words (no compound splitting)."""
@@ -121,7 +137,11 @@ class Analyzer:
             word = match.group().lower()
             if fold(word) in stop:
                 continue
-            if term(word) in wanted or wanted.intersection(self.split_compound(word)):
+            if (
+                term(word) in wanted
+                or wanted.intersection(self.split_compound(word))
+                or _inflects(term(word), wanted)
+            ):
                 spans.append((match.start(), match.end()))
         return spans
 
@@ -158,6 +178,19 @@ class Analyzer:
             return None
         best = extractOne(item, pool, scorer=Levenshtein.distance, score_cutoff=limit)
         return best[0] if best else None
+
+
+#: Longest inflection ending a stemmer may leave on a word form ("syftet" beside "syft").
+MAX_ENDING = 3
+
+
+def _inflects(found: str, wanted: set[str]) -> bool:
+    """Whether `found` is a wanted stem with a short ending the stemmer left on it:
+    a search for "syfte" (stem "syft") marks "Syftet" (stem "syftet")."""
+    return any(
+        len(w) >= MIN_PART and found.startswith(w) and len(found) - len(w) <= MAX_ENDING
+        for w in wanted
+    )
 
 
 #: The files a saved `LexicalIndex` consists of, in the folder given to `save`.

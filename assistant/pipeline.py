@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answer import AnswerWeights, Candidate, compose_answer, refusal
+from assistant.answer import compose_answer
 from assistant.chunking import chunk_documents, leans_on_previous
 from assistant.config import Settings
 from assistant.corpus import load_corpus
@@ -28,8 +28,10 @@ from assistant.index import (
     read_manifest,
     segment_text,
 )
-from assistant.question import follow_up_query, strip_instructions
+from assistant.lang import DEFAULT
+from assistant.question import ReadQuestion, read_question
 from assistant.retrieval import HybridRetriever
+from assistant.scoring import Candidate, Scorer, candidate_features
 from assistant.types import Answer, Hit, Turn
 
 log = logging.getLogger(__name__)
@@ -94,13 +96,13 @@ class Assistant:
         >>> bot.ask("Vilka kommuner ingår i samarbetet?").answer
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, scorer: Scorer | None = None) -> None:
         self.settings = settings
         self.embedder: Embedder | None = None
         self.index: VectorIndex | None = None
         self.retriever: HybridRetriever | None = None
         self._state: tuple[HybridRetriever, SegmentView] | None = None
-        self.weights = AnswerWeights()
+        self.scorer = scorer or Scorer.load(settings.scorer_file)
         self._lock = threading.Lock()
 
     @property
@@ -265,6 +267,13 @@ class Assistant:
                 view.answers.popitem(last=False)
         return answer
 
+    def read(self, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:
+        """The question read once against the serving index's vocabulary and names."""
+        retriever, _ = self._serving()
+        return read_question(
+            question, history, analyzer=retriever.lexical.analyzer, names=retriever.names
+        )
+
     def _answer(
         self,
         question: str,
@@ -272,28 +281,42 @@ class Assistant:
         retriever: HybridRetriever,
         view: SegmentView,
     ) -> Answer:
-        asked = strip_instructions(question)
-        if not asked:
-            return refusal(retriever.titles)
-        query = follow_up_query(asked, list(history))
-        hits = retriever.retrieve(query, self.settings.top_k)
-        asked_terms = frozenset(retriever.lexical.analyzer.query_terms(asked))
-        candidates = self._candidates(query, asked_terms, hits[:ANSWER_CHUNKS], retriever, view)
-        return compose_answer(
-            asked,
-            candidates,
-            min_evidence=self.settings.min_evidence,
-            required_terms=retriever.names_in(asked),
-            question_terms=asked_terms,
-            weights=self.weights,
-            topics=retriever.titles,
+        rq = read_question(
+            question, history, analyzer=retriever.lexical.analyzer, names=retriever.names
         )
+        candidates: list[Candidate] = []
+        if rq.asked and rq.kind != "smalltalk":
+            hits = retriever.retrieve(rq.query, self.settings.top_k)
+            candidates = self.candidates(rq, hits[:ANSWER_CHUNKS], retriever, view)
+        return compose_answer(rq, candidates, scorer=self.scorer, topics=retriever.titles)
+
+    def use_scorer(self, scorer: Scorer) -> None:
+        """Answer with another evidence scorer from now on (cached answers are dropped)."""
+        self.scorer = scorer
+        if self._state is not None:
+            with self._state[1].answers_lock:
+                self._state[1].answers.clear()
 
     def search(self, query: str, k: int) -> list[Hit]:
-        """Ranked passages for a staff search."""
+        """Ranked passages for a staff search, without those below the relevance floor.
+
+        A passage is kept when its best sentence is at least `Scorer.search_floor` likely
+        to answer the query, as the answer step judges it; a query in the sources' language
+        none of whose words the sources hold in any form finds nothing.
+        """
         query = self.check_question(query)
-        retriever, _ = self._serving()
-        return retriever.retrieve(query, k)
+        retriever, view = self._serving()
+        rq = read_question(query, analyzer=retriever.lexical.analyzer, names=retriever.names)
+        if not rq.asked or (rq.topic and rq.topic <= rq.missing and rq.language == DEFAULT):
+            return []  # no word of the query is in the sources in any form
+        hits = retriever.retrieve(rq.query, k)
+        kept = []
+        for hit in hits:
+            candidates = self.candidates(rq, [hit], retriever, view)
+            probs = self.scorer.confidence(candidate_features(rq, candidates))
+            if probs.size and probs.max() >= self.scorer.search_floor:
+                kept.append(hit)
+        return kept
 
     def _serving(self) -> tuple[HybridRetriever, SegmentView]:
         state = self._state
@@ -301,21 +324,19 @@ class Assistant:
             raise IndexMissing("Indexet är inte laddat ännu – försök igen om en stund.")
         return state
 
-    def _candidates(
+    def candidates(
         self,
-        query: str,
-        asked_terms: frozenset[str],
+        rq: ReadQuestion,
         hits: list[Hit],
         retriever: HybridRetriever,
         view: SegmentView,
     ) -> list[Candidate]:
-        """Every segment of the top chunks, scored against the query.
+        """Every segment of the given chunks, with its cosine to the query.
 
-        The dense score uses the whole query (a follow-up read with the question before it);
-        term coverage only what is asked now: "och hur många bor där?" asks about living there,
-        not again about the municipalities the previous question named.
+        The query is the whole one (a follow-up read with the question before it), so the
+        dense score sees the context; term features see only what is asked now.
         """
-        qvec = retriever.embedder.embed_queries([query])[0]  # [dim], cached from retrieval
+        qvec = retriever.embedder.embed_queries([rq.query])[0]  # [dim], cached from retrieval
         vectors = view.index.segment_vectors
         out: list[Candidate] = []
         for hit in hits:
@@ -324,7 +345,6 @@ class Assistant:
                 continue
             dense = vectors[[s.seg_id for s in segments]] @ qvec  # [n_segments_in_chunk]
             for pos, (seg, score) in enumerate(zip(segments, dense, strict=True)):
-                coverage = len(asked_terms & seg.terms) / len(asked_terms) if asked_terms else 0.0
                 out.append(
                     Candidate(
                         hit=hit,
@@ -332,7 +352,6 @@ class Assistant:
                         is_list=seg.is_list,
                         position=pos,
                         dense=float(score),
-                        coverage=coverage,
                         terms=seg.terms,
                         context=seg.context,
                     )

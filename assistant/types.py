@@ -66,9 +66,27 @@ class Turn:
 
 
 @dataclass(frozen=True)
+class AnswerPart:
+    """One piece of an answer for a client to render: a quoted sentence ("text") or a list
+    ("list": `text` is its lead-in, `items` its points), from citation `n` (0: none)."""
+
+    kind: str  # "text" | "list"
+    text: str
+    n: int = 0
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Answer:
-    """A Swedish answer; every sentence ends with markers that refer to `citations`."""
+    """A Swedish answer; every sentence ends with markers that refer to `citations`.
+
+    `shape` says what kind of answer it is: "answer", "list", "yes", "no", "refusal" or
+    "smalltalk"; `parts` is the same answer in pieces (the verdict of a yes/no answer is a
+    "text" part without citation).
+    """
 
     answer: str
     answered: bool
     citations: list[Citation] = field(default_factory=list)
+    shape: str = "answer"
+    parts: list[AnswerPart] = field(default_factory=list)

@@ -56,7 +56,10 @@ def test_ask_with_history(client: httpx.Client) -> None:
 
 def test_refusal_over_http(client: httpx.Client) -> None:
     body = client.post("/api/ask", json={"question": "Har du ett recept på kanelbullar?"}).json()
-    assert body == {"answer": body["answer"], "answered": False, "citations": []}
+    assert body["answered"] is False and body["citations"] == []
+    assert body["shape"] == "refusal" and body["parts"] == [
+        {"kind": "text", "text": body["answer"], "n": 0, "items": []}
+    ]
     assert body["answer"].startswith("Det framgår inte av källorna")
 
 
@@ -155,3 +158,15 @@ def test_question_without_letters_is_empty_in_schema_and_service(
     assert "Frågan är tom" in response.json()["detail"]
     search = client.get("/api/search", params={"q": question})
     assert search.status_code == 422
+
+
+def test_nonsense_search_finds_nothing(client: httpx.Client) -> None:
+    response = client.get("/api/search", params={"q": "xqzvy blorpf kwyjibo"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+def test_search_highlights_word_forms(client: httpx.Client) -> None:
+    results = client.get("/api/search", params={"q": "syfte"}).json()["results"]
+    marked = {r["text"][a:b] for r in results for a, b in r["highlights"]}
+    assert "Syftet" in marked

@@ -1,0 +1,214 @@
+"""Fit the evidence scorer (`assistant.scoring.Scorer`) on tuning question sets.
+
+`assistant fit eval/dev.jsonl …` reads each question the way the assistant does, collects
+the feature vectors of its admissible candidate sentences, labels a sentence 1 when it holds
+the question's gold passage (every sentence of an unanswerable question is 0), and fits a
+logistic regression with an L2 penalty. The answer threshold is the one that best balances
+answering answerable questions with the right sentence against refusing unanswerable ones;
+the search floor keeps the gold passage of nearly every answerable question. With
+`--ablation` it also reports, by cross-validation over questions, what each signal adds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer import admissible
+from assistant.evaluation import EvalItem
+from assistant.scoring import FEATURES, Model, Scorer, candidate_features
+
+#: L2 penalty on the standardised coefficients; a few hundred questions fit 16 weights.
+L2 = 1.0
+#: Share of answerable tuning questions whose gold passage the search floor must keep.
+SEARCH_RECALL = 0.98
+#: Folds of the cross-validation over questions in the ablation.
+FOLDS = 5
+
+
+@dataclass
+class QuestionRows:
+    """One tuning question's admissible candidates as the scorer sees them."""
+
+    item: EvalItem
+    features: np.ndarray  # [n_candidates, len(FEATURES)]
+    labels: np.ndarray  # [n_candidates], 1 where the sentence holds the gold passage
+    answerable: bool
+    gold_chunk: np.ndarray | None  # all candidates of the gold's passage, ungated
+
+
+def collect(bot, items: Sequence[EvalItem]) -> list[QuestionRows]:  # type: ignore[no-untyped-def]
+    """The rows of every question that reaches the scorer (not small talk, not empty)."""
+    retriever, view = bot._serving()
+    rows = []
+    for item in items:
+        if item.kind == "smalltalk":
+            continue
+        rq = bot.read(item.question, item.history)
+        if not rq.asked or rq.kind == "smalltalk":
+            continue
+        answerable = item.gold is not None and item.kind in ("answerable", "injection")
+        hits = retriever.retrieve(rq.query, bot.settings.top_k)
+        candidates = bot.candidates(rq, hits[:3], retriever, view)
+        usable = [c for c in candidates if admissible(c, rq)]
+        labels = np.array(
+            [answerable and item.gold in c.full_text for c in usable], dtype=np.float64
+        )
+        gold_chunk = None
+        if answerable:
+            for hit in hits:
+                if item.gold in hit.chunk.text:
+                    gold_chunk = candidate_features(rq, bot.candidates(rq, [hit], retriever, view))
+                    break
+        rows.append(
+            QuestionRows(item, candidate_features(rq, usable), labels, answerable, gold_chunk)
+        )
+    return rows
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarray, float]:
+    """Coefficients and intercept of an L2-penalised logistic regression (Newton's method)
+    on standardised features x [n, d] and labels y [n]."""
+    n, d = x.shape
+    design = np.hstack([x, np.ones((n, 1))])  # [n, d + 1]
+    w = np.zeros(d + 1)
+    penalty = np.full(d + 1, l2)
+    penalty[-1] = 0.0  # the intercept is not penalised
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(design @ w)))
+        gradient = design.T @ (p - y) + penalty * w
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty) + 1e-9
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def _model(x: np.ndarray, y: np.ndarray, features: Sequence[str]) -> Model:
+    columns = [FEATURES.index(f) for f in features]
+    x = x[:, columns]
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    coef, intercept = fit_logistic((x - mean) / scale, y)
+    return Model(tuple(features), mean, scale, coef, intercept)
+
+
+def fit(rows: Sequence[QuestionRows], features: Sequence[str] = FEATURES) -> Scorer:
+    """A scorer over `features` fitted on the rows; threshold and search floor from them.
+
+    The rank model learns from the questions whose candidates hold the gold; the answer
+    model from each question's top-ranked sentence: 1 for an answerable question, 0 for an
+    unanswerable one.
+    """
+    ranked = [r for r in rows if r.labels.any()]
+    rank = _model(
+        np.vstack([r.features for r in ranked]),
+        np.concatenate([r.labels for r in ranked]),
+        features,
+    )
+    tops, labels = [], []
+    for r in rows:
+        if not len(r.labels):
+            continue
+        top = int(np.argmax(rank(r.features)))
+        tops.append(r.features[top])
+        labels.append(float(r.answerable))
+    answer = _model(np.vstack(tops), np.array(labels), features)
+    scorer = Scorer(rank, answer, 0.5, 0.0, 0.0)
+    return Scorer(rank, answer, best_threshold(rows, scorer), 0.0, search_floor(rows, scorer))
+
+
+def decisions(rows: Sequence[QuestionRows], scorer: Scorer) -> list[tuple[float, bool, bool]]:
+    """Per question: (answer probability of the top sentence, whether it is right,
+    answerable)."""
+    out = []
+    for r in rows:
+        if not len(r.labels):
+            out.append((0.0, False, r.answerable))
+            continue
+        top = int(np.argmax(scorer.probabilities(r.features)))
+        confidence = float(scorer.confidence(r.features[top : top + 1])[0])
+        out.append((confidence, bool(r.labels[top]), r.answerable))
+    return out
+
+
+def accuracy(rows: Sequence[QuestionRows], scorer: Scorer, threshold: float) -> dict[str, float]:
+    """Answered rate on answerable questions and refusal rate on the others."""
+    right, refused, n_ans, n_un = 0, 0, 0, 0
+    for p, _right_sentence, answerable in decisions(rows, scorer):
+        if answerable:
+            n_ans += 1
+            right += p >= threshold
+        else:
+            n_un += 1
+            refused += p < threshold
+    answered = right / n_ans if n_ans else float("nan")
+    refusal = refused / n_un if n_un else float("nan")
+    return {"answered_right": answered, "refused": refusal, "balanced": (answered + refusal) / 2}
+
+
+def best_threshold(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
+    """The threshold with the best balance of right answers and refusals (the lowest of
+    equally good ones, halfway to the next probability below it)."""
+    probs = sorted({p for p, _, _ in decisions(rows, scorer)} | {0.0})
+    best, best_score = 0.5, -1.0
+    for low, high in zip(probs, probs[1:], strict=False):
+        threshold = (low + high) / 2
+        score = accuracy(rows, scorer, threshold)["balanced"]
+        if score > best_score:
+            best, best_score = threshold, score
+    return best
+
+
+def search_floor(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
+    """The floor under which at most 1 - SEARCH_RECALL of gold passages fall."""
+    best = [
+        float(scorer.confidence(r.gold_chunk).max())
+        for r in rows
+        if r.gold_chunk is not None and len(r.gold_chunk)
+    ]
+    return float(np.quantile(best, 1 - SEARCH_RECALL)) if best else 0.0
+
+
+def cross_validate(
+    rows: Sequence[QuestionRows], features: Sequence[str], folds: int = FOLDS
+) -> dict[str, float]:
+    """Decision accuracy of scorers fitted on the other folds (questions in a fixed order)."""
+    totals = {"answered_right": 0.0, "refused": 0.0}
+    counts = {"answered_right": 0, "refused": 0}
+    for k in range(folds):
+        train = [r for i, r in enumerate(rows) if i % folds != k]
+        test = [r for i, r in enumerate(rows) if i % folds == k]
+        scorer = fit(train, features)
+        result = accuracy(test, scorer, scorer.threshold)
+        n_ans = sum(r.answerable for r in test)
+        totals["answered_right"] += result["answered_right"] * n_ans
+        totals["refused"] += result["refused"] * (len(test) - n_ans)
+        counts["answered_right"] += n_ans
+        counts["refused"] += len(test) - n_ans
+    out = {k: totals[k] / counts[k] for k in totals}
+    out["balanced"] = (out["answered_right"] + out["refused"]) / 2
+    return out
+
+
+def ablation(rows: Sequence[QuestionRows]) -> list[tuple[str, dict[str, float]]]:
+    """Cross-validated accuracy with every signal, without each one, and cosine alone."""
+    table = [("all signals", cross_validate(rows, FEATURES))]
+    for name in FEATURES:
+        table.append((f"without {name}", cross_validate(rows, [f for f in FEATURES if f != name])))
+    table.append(("cosine alone", cross_validate(rows, ["dense"])))
+    return table
+
+
+def format_ablation(table: list[tuple[str, dict[str, float]]]) -> str:
+    base = table[0][1]["balanced"]
+    lines = [f"{'scorer':<26} {'answer':>6} {'refused':>8} {'balanced':>9} {'change':>7}"]
+    for name, m in table:
+        lines.append(
+            f"{name:<26} {m['answered_right']:>6.3f} {m['refused']:>8.3f} "
+            f"{m['balanced']:>9.3f} {m['balanced'] - base:>+7.3f}"
+        )
+    return "\n".join(lines)

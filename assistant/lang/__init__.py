@@ -1,0 +1,103 @@
+"""Per-language tables: how questions are read and what an answering sentence must hold.
+
+Each language is one TOML file beside this module (`sv.toml`, `en.toml`) with the same
+sections; see `sv.toml` for what each holds. The tables are language data only, never words
+of a corpus, so the same code serves any corpus in these languages. Adding a language is
+adding a file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from assistant.lexical import fold, term
+
+HERE = Path(__file__).parent
+#: The language of the sources and of every answer; questions in others are read too.
+DEFAULT = "sv"
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language's compiled tables."""
+
+    code: str
+    markers: frozenset[str]
+    list_cue: re.Pattern[str]
+    yesno_cue: re.Pattern[str]
+    smalltalk: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, whole-question pattern)
+    expects: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, cue), first match wins
+    answers: dict[str, re.Pattern[str]]  # fact type -> what an answering sentence holds
+    asking: frozenset[str]  # analysed terms
+    kind_words: frozenset[str]  # analysed terms
+    numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
+    negations: frozenset[str]  # folded
+    follow_start: re.Pattern[str]
+    pronoun: re.Pattern[str]
+    instruction: re.Pattern[str]
+
+
+def _compile(data: dict) -> Language:
+    words = data["words"]
+    answers = data["answers"]
+    return Language(
+        code=data["language"],
+        markers=frozenset(data["markers"]),
+        list_cue=re.compile(data["kinds"]["list"]),
+        yesno_cue=re.compile(data["kinds"]["yesno"]),
+        smalltalk=tuple((k, re.compile(v)) for k, v in data["smalltalk"].items()),
+        expects=tuple((e["type"], re.compile(e["cue"])) for e in data["expects"]),
+        answers={
+            # A person is told by capitals, so that pattern keeps its case.
+            name: re.compile(p, 0 if name == "person" else re.IGNORECASE)
+            for name, p in answers.items()
+        },
+        asking=frozenset(term(w) for w in words["asking"]),
+        kind_words=frozenset(term(w) for w in words["kind"]),
+        numbers={
+            fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
+        },
+        negations=frozenset(fold(w) for w in words["negations"]),
+        follow_start=re.compile(data["follow_up"]["start"]),
+        pronoun=re.compile(data["follow_up"]["pronoun"]),
+        instruction=re.compile(data["instructions"]["clause"]),
+    )
+
+
+@cache
+def languages() -> dict[str, Language]:
+    """Every language table beside this module, by code; the default language first."""
+    found = {}
+    for path in sorted(HERE.glob("*.toml"), key=lambda p: (p.stem != DEFAULT, p.stem)):
+        with path.open("rb") as handle:
+            lang = _compile(tomllib.load(handle))
+        found[lang.code] = lang
+    return found
+
+
+def detect(folded_words: list[str]) -> str:
+    """The language whose function words a question uses most; the default on a tie."""
+    best, best_count = DEFAULT, 0
+    for code, lang in languages().items():
+        count = sum(w in lang.markers for w in folded_words)
+        if count > best_count:
+            best, best_count = code, count
+    return best
+
+
+@cache
+def answer_pattern(fact_type: str) -> re.Pattern[str] | None:
+    """What a sentence in any known language holds when it states a fact of this type."""
+    parts = [
+        lang.answers[fact_type].pattern
+        for lang in languages().values()
+        if fact_type in lang.answers
+    ]
+    if not parts:
+        return None
+    flags = 0 if fact_type == "person" else re.IGNORECASE
+    return re.compile("|".join(f"(?:{p})" for p in parts), flags)
