@@ -1,4 +1,5 @@
-"""Split the two writers' questions into tuning and held-out halves, stratified by writer,
+"""(Kept as the record of the split; the writers' files lay outside the repo in /work/qwrite.)
+Split the two writers' questions into tuning and held-out halves, stratified by writer,
 kind and yes/no, with a fixed seed. Run once, before any result on them was looked at."""
 import json, random, collections
 rows = []
