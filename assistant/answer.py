@@ -17,27 +17,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
 
 import numpy as np
 
-from assistant.lang import DEFAULT, answer_pattern
+from assistant.lang import DEFAULT, answer_pattern, languages, negated
 from assistant.question import ReadQuestion, numbers_in
-from assistant.scoring import Candidate, Scorer, candidate_features, is_enumeration
+from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Citation, Hit
 
 REFUSAL = "Det framgår inte av källorna jag har tillgång till."
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 
 
-@cache
 def _replies() -> dict[str, str]:
-    import tomllib
-
-    from assistant.lang import HERE
-
-    with (HERE / f"{DEFAULT}.toml").open("rb") as handle:
-        return dict(tomllib.load(handle)["replies"])
+    """Replies in the answers' language."""
+    return languages()[DEFAULT].replies
 
 
 def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
@@ -125,8 +119,6 @@ def _not_in_list(
     question asks about; the list counts as complete when it states how many it names
     ("De åtta kommunerna – A, B, …"). Judged as if the name were known: its absence is the
     answer here. None when the best evidence is no such list."""
-    from assistant.scoring import FEATURES
-
     known = features.copy()
     known[:, FEATURES.index("missing")] = 0.0
     best = int(np.argmax(scorer.probabilities(known)))
@@ -134,6 +126,11 @@ def _not_in_list(
     if confident and _complete_list(usable[best]):
         return _quote([usable[best]], verdict="no", listing=False)
     return None
+
+
+_NAME = r"[A-ZÅÄÖ][\wåäö-]+(?: (?!och\b|and\b|samt\b|or\b|eller\b)[a-zåäö]+)?"
+_NAME_SEP = re.compile(r", | och | and | samt | or | eller ")
+_NAME_RUN = re.compile(rf"{_NAME}(?:(?:, | och | and | samt | or | eller ){_NAME})+")
 
 
 def _complete_list(candidate: Candidate) -> bool:
@@ -146,11 +143,6 @@ def _complete_list(candidate: Candidate) -> bool:
     return any(size >= 2 and size in stated for size in sizes)
 
 
-_NAME = r"[A-ZÅÄÖ][\wåäö-]+(?: (?!och\b|and\b|samt\b|or\b|eller\b)[a-zåäö]+)?"
-_NAME_SEP = re.compile(r", | och | and | samt | or | eller ")
-_NAME_RUN = re.compile(rf"{_NAME}(?:(?:, | och | and | samt | or | eller ){_NAME})+")
-
-
 def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     """ "yes" or "no" from the evidence, or None when it does not decide.
 
@@ -159,7 +151,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     numbers is a "yes".
     """
     stated = numbers_in(best.full_text)
-    if _negated(rq.asked) != _negated(best.full_text):
+    if negated(rq.asked) != negated(best.full_text):
         return "no"
     if rq.numbers and not rq.numbers <= stated:
         kind = "year" if any(1800 <= n <= 2100 for n in rq.numbers) else "number"
@@ -168,14 +160,6 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
             return "no"
         return None
     return "yes"
-
-
-def _negated(text: str) -> bool:
-    from assistant.lang import languages
-    from assistant.lexical import fold
-
-    words = set(re.findall(r"\w+", fold(text.lower())))
-    return any(words & lang.negations for lang in languages().values())
 
 
 def _quote(chosen: list[Candidate], *, verdict: str | None, listing: bool) -> Answer:
@@ -209,16 +193,13 @@ def _quote(chosen: list[Candidate], *, verdict: str | None, listing: bool) -> An
             parts.append(AnswerPart("text", _single_line(text), n))
     shape = verdict or (
         "list"
-        if any(p.kind == "list" for p in parts) or (listing and _enumerates(chosen))
+        if any(p.kind == "list" for p in parts)
+        or (listing and any(is_enumeration(c.text) for c in chosen))
         else "answer"
     )
     return Answer(
         answer=" ".join(sentences), answered=True, citations=citations, shape=shape, parts=parts
     )
-
-
-def _enumerates(chosen: list[Candidate]) -> bool:
-    return any(is_enumeration(c.text) for c in chosen)
 
 
 def _states(pattern: re.Pattern[str], text: str, given: frozenset[int]) -> bool:

@@ -247,8 +247,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
         print(f"  {name:<12} {rank:+7.3f} {answer:+7.3f}")
     print(
         f"threshold {scorer.threshold:.3f}, second within {scorer.second}, "
-        f"search floor {scorer.search_floor:.3f}; on these questions: right answers "
-        f"{fitted['answered_right']:.3f}, refusals {fitted['refused']:.3f}"
+        f"search floor {scorer.search_floor:.3f}; on these questions: answered "
+        f"{fitted['answered']:.3f}, refusals {fitted['refused']:.3f}"
     )
     print(f"Scorer written to {out}")
     if args.ablation:

@@ -4,7 +4,7 @@
 the feature vectors of its admissible candidate sentences, labels a sentence 1 when it holds
 the question's gold passage (every sentence of an unanswerable question is 0), and fits a
 logistic regression with an L2 penalty. The answer threshold is the one that best balances
-answering answerable questions with the right sentence against refusing unanswerable ones;
+answering answerable questions against refusing unanswerable ones;
 the search floor keeps the gold passage of nearly every answerable question. With
 `--ablation` it also reports, by cross-validation over questions, what each signal adds.
 """
@@ -121,39 +121,37 @@ def fit(rows: Sequence[QuestionRows], features: Sequence[str] = FEATURES) -> Sco
     return Scorer(rank, answer, best_threshold(rows, scorer), 0.0, search_floor(rows, scorer))
 
 
-def decisions(rows: Sequence[QuestionRows], scorer: Scorer) -> list[tuple[float, bool, bool]]:
-    """Per question: (answer probability of the top sentence, whether it is right,
-    answerable)."""
+def decisions(rows: Sequence[QuestionRows], scorer: Scorer) -> list[tuple[float, bool]]:
+    """Per question: (answer probability of the top-ranked sentence, answerable)."""
     out = []
     for r in rows:
         if not len(r.labels):
-            out.append((0.0, False, r.answerable))
+            out.append((0.0, r.answerable))
             continue
         top = int(np.argmax(scorer.probabilities(r.features)))
-        confidence = float(scorer.confidence(r.features[top : top + 1])[0])
-        out.append((confidence, bool(r.labels[top]), r.answerable))
+        out.append((float(scorer.confidence(r.features[top : top + 1])[0]), r.answerable))
     return out
 
 
 def accuracy(rows: Sequence[QuestionRows], scorer: Scorer, threshold: float) -> dict[str, float]:
     """Answered rate on answerable questions and refusal rate on the others."""
-    right, refused, n_ans, n_un = 0, 0, 0, 0
-    for p, _right_sentence, answerable in decisions(rows, scorer):
+    answered, refused, n_ans, n_un = 0, 0, 0, 0
+    for p, answerable in decisions(rows, scorer):
         if answerable:
             n_ans += 1
-            right += p >= threshold
+            answered += p >= threshold
         else:
             n_un += 1
             refused += p < threshold
-    answered = right / n_ans if n_ans else float("nan")
+    answer_rate = answered / n_ans if n_ans else float("nan")
     refusal = refused / n_un if n_un else float("nan")
-    return {"answered_right": answered, "refused": refusal, "balanced": (answered + refusal) / 2}
+    return {"answered": answer_rate, "refused": refusal, "balanced": (answer_rate + refusal) / 2}
 
 
 def best_threshold(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
-    """The threshold with the best balance of right answers and refusals (the lowest of
+    """The threshold with the best balance of answers and refusals (the lowest of
     equally good ones, halfway to the next probability below it)."""
-    probs = sorted({p for p, _, _ in decisions(rows, scorer)} | {0.0})
+    probs = sorted({p for p, _ in decisions(rows, scorer)} | {0.0})
     best, best_score = 0.5, -1.0
     for low, high in zip(probs, probs[1:], strict=False):
         threshold = (low + high) / 2
@@ -177,20 +175,20 @@ def cross_validate(
     rows: Sequence[QuestionRows], features: Sequence[str], folds: int = FOLDS
 ) -> dict[str, float]:
     """Decision accuracy of scorers fitted on the other folds (questions in a fixed order)."""
-    totals = {"answered_right": 0.0, "refused": 0.0}
-    counts = {"answered_right": 0, "refused": 0}
+    totals = {"answered": 0.0, "refused": 0.0}
+    counts = {"answered": 0, "refused": 0}
     for k in range(folds):
         train = [r for i, r in enumerate(rows) if i % folds != k]
         test = [r for i, r in enumerate(rows) if i % folds == k]
         scorer = fit(train, features)
         result = accuracy(test, scorer, scorer.threshold)
         n_ans = sum(r.answerable for r in test)
-        totals["answered_right"] += result["answered_right"] * n_ans
+        totals["answered"] += result["answered"] * n_ans
         totals["refused"] += result["refused"] * (len(test) - n_ans)
-        counts["answered_right"] += n_ans
+        counts["answered"] += n_ans
         counts["refused"] += len(test) - n_ans
     out = {k: totals[k] / counts[k] for k in totals}
-    out["balanced"] = (out["answered_right"] + out["refused"]) / 2
+    out["balanced"] = (out["answered"] + out["refused"]) / 2
     return out
 
 
@@ -208,7 +206,7 @@ def format_ablation(table: list[tuple[str, dict[str, float]]]) -> str:
     lines = [f"{'scorer':<26} {'answer':>6} {'refused':>8} {'balanced':>9} {'change':>7}"]
     for name, m in table:
         lines.append(
-            f"{name:<26} {m['answered_right']:>6.3f} {m['refused']:>8.3f} "
+            f"{name:<26} {m['answered']:>6.3f} {m['refused']:>8.3f} "
             f"{m['balanced']:>9.3f} {m['balanced'] - base:>+7.3f}"
         )
     return "\n".join(lines)

@@ -270,9 +270,7 @@ class Assistant:
     def read(self, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:
         """The question read once against the serving index's vocabulary and names."""
         retriever, _ = self._serving()
-        return read_question(
-            question, history, analyzer=retriever.lexical.analyzer, names=retriever.names
-        )
+        return _read(retriever, question, history)
 
     def _answer(
         self,
@@ -281,9 +279,7 @@ class Assistant:
         retriever: HybridRetriever,
         view: SegmentView,
     ) -> Answer:
-        rq = read_question(
-            question, history, analyzer=retriever.lexical.analyzer, names=retriever.names
-        )
+        rq = _read(retriever, question, history)
         candidates: list[Candidate] = []
         if rq.asked and rq.kind != "smalltalk":
             hits = retriever.retrieve(rq.query, self.settings.top_k)
@@ -306,7 +302,7 @@ class Assistant:
         """
         query = self.check_question(query)
         retriever, view = self._serving()
-        rq = read_question(query, analyzer=retriever.lexical.analyzer, names=retriever.names)
+        rq = _read(retriever, query)
         if not rq.asked or (rq.topic and rq.topic <= rq.missing and rq.language == DEFAULT):
             return []  # no word of the query is in the sources in any form
         hits = retriever.retrieve(rq.query, k)
@@ -357,6 +353,13 @@ class Assistant:
                     )
                 )
         return out
+
+
+def _read(retriever: HybridRetriever, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:
+    """A question read against the vocabulary and names of the retriever's index."""
+    return read_question(
+        question, history, analyzer=retriever.lexical.analyzer, names=retriever.names
+    )
 
 
 def _answer_key(question: str, history: Sequence[Turn]) -> AnswerKey:

@@ -39,6 +39,7 @@ class Language:
     follow_start: re.Pattern[str]
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
+    replies: dict[str, str]  # what is said to small talk and as a verdict (answer language)
 
 
 def _compile(data: dict) -> Language:
@@ -65,6 +66,7 @@ def _compile(data: dict) -> Language:
         follow_start=re.compile(data["follow_up"]["start"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
         instruction=re.compile(data["instructions"]["clause"]),
+        replies=dict(data.get("replies", {})),
     )
 
 
@@ -87,6 +89,12 @@ def detect(folded_words: list[str]) -> str:
         if count > best_count:
             best, best_count = code, count
     return best
+
+
+def negated(text: str) -> bool:
+    """Whether a text holds a negation of any known language ("inte", "not")."""
+    words = set(re.findall(r"\w+", fold(text.lower())))
+    return any(words & lang.negations for lang in languages().values())
 
 
 @cache
