@@ -20,7 +20,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from assistant.lang import DEFAULT, answer_pattern, languages, negated
+from assistant.lang import DEFAULT, answer_pattern, languages, negated, restricts, widens
+from assistant.lexical import term
 from assistant.question import ReadQuestion, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Citation, Hit
@@ -82,6 +83,10 @@ def compose_answer(
         absent = _not_in_list(usable, features, scorer)
         if absent is not None:
             return absent
+        # A name the sources never mention is never a "Ja" (in another language a capital
+        # may mark a mere adjective: "Swedish").
+        if rq.language == DEFAULT and rq.capitalised & rq.missing:
+            return refusal(topics)
     confidence = scorer.confidence(features)
     if confidence[order[0]] < scorer.threshold:
         return refusal(topics)
@@ -106,7 +111,8 @@ def _unknown_name(rq: ReadQuestion) -> bool:
     another language than the sources', only a capitalised word counts."""
     if rq.names:  # it names something the sources know: that is checked as usual
         return False
-    asked = rq.missing - set(rq.sequence[:1])  # the verb that makes it a yes/no question
+    first = re.findall(r"\w+", rq.asked.lower())[:1]
+    asked = rq.missing - {term(w) for w in first}  # the verb that makes it a yes/no question
     return bool(asked if rq.language == DEFAULT else rq.capitalised & asked)
 
 
@@ -146,20 +152,33 @@ def _complete_list(candidate: Candidate) -> bool:
 def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     """ "yes" or "no" from the evidence, or None when it does not decide.
 
-    A number the question gives that the sentence contradicts (it states another number of
-    the same kind) is a "no"; otherwise strong evidence that holds the question's names and
-    numbers is a "yes".
+    The clause of the evidence that shares most with the question decides: a negation in
+    one of them and not the other is a "no" ("Kan en kommun lösa det själv?" – "… som en
+    enskild kommun inte kan lösa själv"), and so is a restriction the evidence widens ("bara
+    politikerna?" – "både på politisk nivå och mellan tjänstemän"). A number the question
+    gives that the evidence contradicts with another number is a "no"; one it does not state
+    leaves the question undecided. Otherwise evidence strong enough to quote is a "yes".
     """
-    stated = numbers_in(best.full_text)
-    if negated(rq.asked) != negated(best.full_text):
+    clause = _closest_clause(best.full_text, rq.topic)
+    if negated(rq.asked) != negated(clause):
         return "no"
-    if rq.numbers and not rq.numbers <= stated:
-        kind = "year" if any(1800 <= n <= 2100 for n in rq.numbers) else "number"
-        pattern = answer_pattern(kind)
-        if pattern is not None and pattern.search(best.full_text):
-            return "no"
-        return None
+    if restricts(rq.asked) and widens(best.full_text):
+        return "no"
+    if rq.numbers:
+        stated = numbers_in(best.full_text)
+        if rq.numbers <= stated:
+            return "yes"
+        return "no" if stated else None
     return "yes"
+
+
+_CLAUSE = re.compile(r"[,;:–()]|\b(?:och|men|där|som|samt|eftersom|and|but|which|where|that)\b")
+
+
+def _closest_clause(text: str, topic: frozenset[str]) -> str:
+    """The clause of `text` that holds most of the question's topic terms."""
+    clauses = [c for c in _CLAUSE.split(text) if c and c.strip()]
+    return max(clauses, key=lambda c: len(topic & {term(w) for w in re.findall(r"\w+", c.lower())}))
 
 
 def _quote(chosen: list[Candidate], *, verdict: str | None, listing: bool) -> Answer:

@@ -3,7 +3,8 @@
 `assistant fit eval/dev.jsonl …` reads each question the way the assistant does, collects
 the feature vectors of its admissible candidate sentences, labels a sentence 1 when it holds
 the question's gold passage (every sentence of an unanswerable question is 0), and fits a
-logistic regression with an L2 penalty. The answer threshold is the one that best balances
+conditional logit (which sentence) and a logistic regression (whether to answer), both with
+an L2 penalty. The answer threshold is the one that best balances
 answering answerable questions against refusing unanswerable ones;
 the search floor keeps the gold passage of nearly every answerable question. With
 `--ablation` it also reports, by cross-validation over questions, what each signal adds.
@@ -18,6 +19,7 @@ import numpy as np
 
 from assistant.answer import admissible
 from assistant.evaluation import EvalItem
+from assistant.pipeline import ANSWER_CHUNKS
 from assistant.scoring import FEATURES, Model, Scorer, candidate_features
 
 #: L2 penalty on the standardised coefficients; a few hundred questions fit 16 weights.
@@ -51,7 +53,7 @@ def collect(bot, items: Sequence[EvalItem]) -> list[QuestionRows]:  # type: igno
             continue
         answerable = item.gold is not None and item.kind in ("answerable", "injection")
         hits = retriever.retrieve(rq.query, bot.settings.top_k)
-        candidates = bot.candidates(rq, hits[:3], retriever, view)
+        candidates = bot.candidates(rq, hits[:ANSWER_CHUNKS], retriever, view)
         usable = [c for c in candidates if admissible(c, rq)]
         labels = np.array(
             [answerable and item.gold in c.full_text for c in usable], dtype=np.float64
@@ -87,6 +89,37 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarr
     return w[:-1], float(w[-1])
 
 
+def fit_softmax(groups: Sequence[tuple[np.ndarray, np.ndarray]], l2: float = L2) -> np.ndarray:
+    """Coefficients of an L2-penalised conditional logit: per group (the candidates of one
+    question, standardised features x [n, d] and labels y [n]), the softmax of x @ w should
+    put its mass on the labelled rows. Fitted with L-BFGS."""
+    from scipy.optimize import minimize
+
+    d = groups[0][0].shape[1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, gradient = 0.5 * l2 * w @ w, l2 * w
+        for x, y in groups:
+            z = x @ w
+            e = np.exp(z - z.max())
+            p = e / e.sum()
+            gold = p[y].sum()
+            total -= np.log(gold + 1e-12)
+            gradient = gradient + x.T @ p - x[y].T @ p[y] / (gold + 1e-12)
+        return total, gradient
+
+    return minimize(loss, np.zeros(d), jac=True, method="L-BFGS-B").x
+
+
+def _rank_model(rows: Sequence[QuestionRows], features: Sequence[str]) -> Model:
+    columns = [FEATURES.index(f) for f in features]
+    x = np.vstack([r.features[:, columns] for r in rows])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    groups = [((r.features[:, columns] - mean) / scale, r.labels.astype(bool)) for r in rows]
+    return Model(tuple(features), mean, scale, fit_softmax(groups), 0.0, "softmax")
+
+
 def _model(x: np.ndarray, y: np.ndarray, features: Sequence[str]) -> Model:
     columns = [FEATURES.index(f) for f in features]
     x = x[:, columns]
@@ -103,12 +136,7 @@ def fit(rows: Sequence[QuestionRows], features: Sequence[str] = FEATURES) -> Sco
     model from each question's top-ranked sentence: 1 for an answerable question, 0 for an
     unanswerable one.
     """
-    ranked = [r for r in rows if r.labels.any()]
-    rank = _model(
-        np.vstack([r.features for r in ranked]),
-        np.concatenate([r.labels for r in ranked]),
-        features,
-    )
+    rank = _rank_model([r for r in rows if r.labels.any()], features)
     tops, labels = [], []
     for r in rows:
         if not len(r.labels):

@@ -56,6 +56,8 @@ class SegmentInfo:
     context: str  # the sentence an anaphoric segment depends on, else ""
     terms: frozenset[str]
     is_list: bool
+    where: frozenset[str]  # terms of the chunk's title and section
+    passage: frozenset[str]  # terms of the whole chunk
 
 
 class SegmentView:
@@ -77,14 +79,21 @@ class SegmentView:
     def _analyse(self, chunk_id: int) -> tuple[SegmentInfo, ...]:
         seg_ids = self.index.segments_by_chunk.get(chunk_id, [])
         texts = [segment_text(self.index.chunks[chunk_id], self.index.segments[i]) for i in seg_ids]
-        out = []
+        chunk = self.index.chunks[chunk_id]
+        where = frozenset(self.analyzer.terms(f"{chunk.title} {chunk.section or ''}"))
+        analysed = []
         for pos, (seg_id, text) in enumerate(zip(seg_ids, texts, strict=True)):
             context = texts[pos - 1] if pos and leans_on_previous(text) else ""
-            terms = frozenset(self.analyzer.terms(f"{context} {text}"))
-            out.append(
-                SegmentInfo(seg_id, text, context, terms, self.index.segments[seg_id].is_list)
+            analysed.append(
+                (seg_id, text, context, frozenset(self.analyzer.terms(f"{context} {text}")))
             )
-        return tuple(out)
+        passage = frozenset().union(*(terms for *_, terms in analysed))
+        return tuple(
+            SegmentInfo(
+                seg_id, text, context, terms, self.index.segments[seg_id].is_list, where, passage
+            )
+            for seg_id, text, context, terms in analysed
+        )
 
 
 class Assistant:
@@ -350,6 +359,8 @@ class Assistant:
                         dense=float(score),
                         terms=seg.terms,
                         context=seg.context,
+                        where=seg.where,
+                        passage=seg.passage,
                     )
                 )
         return out

@@ -22,6 +22,12 @@ from assistant.types import Turn
 #: Markup that is never part of a question: comments, scripts, styles, tags, code fences.
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)|\[//\]:\s*#\s*\(.*?\)", re.DOTALL)
 _SCRIPT = re.compile(r"<(script|style)\b.*?(?:</\1\s*>|$)", re.DOTALL | re.IGNORECASE)
+#: An element hidden from view: what it holds was never shown to the resident as a question.
+_HIDDEN = re.compile(
+    r"<(\w+)\b[^<>]*(?:display\s*:\s*none|visibility\s*:\s*hidden|\shidden\b|aria-hidden\s*=\s*[\"']?true)"
+    r"[^<>]*>.*?(?:</\1\s*>|$)",
+    re.DOTALL | re.IGNORECASE,
+)
 _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,500}>")
 #: Chat-template tokens and code fences end a clause: what they wrap is judged on its own.
 _TOKEN = re.compile(r"```\w*|<\|[^|<>]{0,40}\|>|\[/?INST\]|<</?SYS>>")
@@ -218,7 +224,10 @@ def strip_instructions(question: str) -> str:
     """
     text = _COMMENT.sub(" ", question)
     text = _SCRIPT.sub(" ", text)
-    text = _TAG.sub(" ", text)
+    text = _HIDDEN.sub(" ", text)
+    # A tag ends a clause, so an instruction inside one element is judged apart from the
+    # question beside it; kept clauses are joined again with spaces.
+    text = _TAG.sub("\n", text)
     text = _TOKEN.sub("\n", text)
     text = _drop_role_blocks(text)
     instruction = [lang.instruction for lang in languages().values()]

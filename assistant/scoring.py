@@ -29,11 +29,14 @@ DEFAULT_SCORER = Path(__file__).with_name("scorer.json")
 FEATURES = (
     "dense",  # cosine of question and sentence
     "dense_gap",  # that cosine minus the best among the candidates (0 for the best)
+    "dense_rank",  # 1 / its rank by cosine among the candidates
     "chunk",  # fused retrieval score of the sentence's passage (1.0: first in both rankings)
     "chunk_dense",  # cosine of question and passage
     "lexical",  # log(1 + BM25 score) of the passage
     "coverage",  # share of the question's topic terms the sentence holds
     "bigram",  # share of the question's adjacent topic-term pairs the sentence holds both of
+    "passage_coverage",  # share of the question's topic terms in the sentence's whole passage
+    "where",  # share of the question's topic terms in the passage's title and section
     "missing",  # topic terms in no form in the corpus (0 for questions in another language)
     "expects",  # the question asks for a type of fact (a year, an amount …) the sentence states
     "names",  # the question names corpus names, all in the sentence
@@ -61,6 +64,8 @@ class Candidate:
     dense: float
     terms: frozenset[str] = frozenset()
     context: str = ""  # the sentence an anaphoric segment depends on, else ""
+    where: frozenset[str] = frozenset()  # terms of the passage's title and section
+    passage: frozenset[str] = frozenset()  # terms of the whole passage
 
     @property
     def full_text(self) -> str:
@@ -96,6 +101,8 @@ def candidate_features(rq: ReadQuestion, candidates: Sequence[Candidate]) -> np.
     if not candidates:
         return out
     best_dense = max(c.dense for c in candidates)
+    by_dense = sorted(range(len(candidates)), key=lambda i: -candidates[i].dense)
+    dense_rank = {i: 1.0 / (r + 1) for r, i in enumerate(by_dense)}
     topic = rq.topic
     pairs = _pairs(rq)
     foreign = rq.language != DEFAULT
@@ -105,11 +112,14 @@ def candidate_features(rq: ReadQuestion, candidates: Sequence[Candidate]) -> np.
         out[i] = (
             c.dense,
             c.dense - best_dense,
+            dense_rank[i],
             c.hit.score,
             c.hit.dense,
             math.log1p(max(c.hit.lexical, 0.0)),
             len(topic & c.terms) / len(topic) if topic else 0.0,
             sum(a in c.terms and b in c.terms for a, b in pairs) / len(pairs) if pairs else 0.0,
+            len(topic & (c.passage | c.terms)) / len(topic) if topic else 0.0,
+            len(topic & c.where) / len(topic) if topic else 0.0,
             missing,
             float(rq.expects is not None),
             float(bool(rq.names)),
@@ -130,24 +140,33 @@ def _pairs(rq: ReadQuestion) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Model:
-    """A logistic regression over standardised features (a subset of `FEATURES`)."""
+    """A linear model over standardised features (a subset of `FEATURES`).
+
+    `link` "logistic": each row's own probability; "softmax": a distribution over the rows
+    given together (the candidates of one question), as a conditional logit is fitted.
+    """
 
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
+    link: str = "logistic"
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
-        """P(1) per row of a full feature matrix [n, len(FEATURES)] -> [n]."""
+        """Probabilities for the rows of a full feature matrix [n, len(FEATURES)] -> [n]."""
         if features.shape[0] == 0:
             return np.zeros(0)
         columns = [FEATURES.index(f) for f in self.features]
-        z = (features[:, columns] - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(z @ self.coef + self.intercept)))
+        z = (features[:, columns] - self.mean) / self.scale @ self.coef + self.intercept
+        if self.link == "softmax":
+            e = np.exp(z - z.max())
+            return e / e.sum()
+        return 1.0 / (1.0 + np.exp(-z))
 
     def to_json(self) -> dict:
         return {
+            "link": self.link,
             "features": list(self.features),
             "mean": self.mean.tolist(),
             "scale": self.scale.tolist(),
@@ -164,14 +183,18 @@ class Model:
         arrays = [np.asarray(data[k], dtype=np.float64) for k in ("mean", "scale", "coef")]
         if any(a.shape != (len(features),) for a in arrays):
             raise ValueError("mean, scale and coef must have one value per feature")
-        return cls(features, *arrays, float(data["intercept"]))
+        link = data.get("link", "logistic")
+        if link not in ("logistic", "softmax"):
+            raise ValueError(f"unknown link {link!r}")
+        return cls(features, *arrays, float(data["intercept"]), link)
 
 
 @dataclass(frozen=True)
 class Scorer:
-    """Two fitted models: `rank` says which sentence answers best (P that a sentence holds
-    the answer), `answer` whether the best one is good enough to quote (P that the question
-    is answered right by it, from that sentence's features).
+    """Two fitted models: `rank` says which sentence answers best (a softmax over the
+    candidates: the probability that each is the one that holds the answer), `answer` whether
+    the best one is good enough to quote (P that the question is answerable, from that
+    sentence's features).
 
     `threshold`: the least `answer` probability that is answered; `second`: a second sentence
     is quoted when its `rank` probability is within this of the best; `search_floor`:
@@ -185,7 +208,7 @@ class Scorer:
     search_floor: float
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """Rank probability per candidate: [n, len(FEATURES)] -> [n]."""
+        """Rank probability per candidate, over the candidates given: [n, len(FEATURES)] -> [n]."""
         return self.rank(features)
 
     def confidence(self, features: np.ndarray) -> np.ndarray:

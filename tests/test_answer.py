@@ -117,7 +117,7 @@ def test_unanswerable_is_an_honest_refusal(assistant: Assistant, question: str) 
         ("Är Flemingsberg en regional stadskärna?", "Flemingsberg"),
         pytest.param("Berätta om Flemingsberg", "Flemingsberg", marks=REFUSED_BY_SCORER),
         pytest.param("What is Flemingsberg?", "Flemingsberg", marks=REFUSED_BY_SCORER),
-        pytest.param("Vilka 8 kommuner ingår?", "Tyresö", marks=REFUSED_BY_SCORER),
+        ("Vilka 8 kommuner ingår?", "Tyresö"),
         # "andra" in "andra regionala samarbeten" means "other", not a count.
         ("hur manga kommuner ar med i sodertorn samarbetet", "åtta"),
         ("Hur många av de nio stadskärnorna ligger på Södertörn?", "Fyra"),
@@ -182,8 +182,10 @@ def library(tiny_settings, embedder) -> Assistant:  # type: ignore[no-untyped-de
     ("question", "expected"),
     [
         # "gratis" is the price, and weekdays are opening times, as much as "50 kr" or "9-17".
-        pytest.param("Vad kostar lånekortet?", "gratis", marks=REFUSED_BY_SCORER),
-        ("Vilka dagar har biblioteket öppet?", "måndag till fredag"),
+        ("Vad kostar lånekortet?", "gratis"),
+        pytest.param(
+            "Vilka dagar har biblioteket öppet?", "måndag till fredag", marks=REFUSED_BY_SCORER
+        ),
         ("har biblioteket oppet pa helgen", "måndag till fredag"),
     ],
 )

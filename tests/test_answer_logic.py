@@ -11,7 +11,7 @@ from assistant.scoring import FEATURES, Candidate, Model, Scorer, candidate_feat
 from assistant.types import Chunk, Hit
 
 MEMBERS = "De fyra kommunerna i länet – Alby, Bryn, Celsing och Dalby – samarbetar sedan länge."
-YEAR = "Samarbetet formaliserades år 2012 och sker på politisk nivå."
+YEAR = "Samarbetet formaliserades år 2012 och sker både på politisk nivå och mellan tjänstemän."
 LIST = "Samarbetet ska präglas av\n\n- öppenhet\n- gemensam nytta\n- respekt"
 TEXTS = [MEMBERS, YEAR, LIST]
 ANALYZER = Analyzer(t for text in TEXTS for t in Analyzer.base_terms(text))
@@ -70,6 +70,21 @@ def test_a_name_missing_from_a_complete_list_is_a_no() -> None:
 def test_a_contradicted_year_is_a_no() -> None:
     answer = ask("Formaliserades samarbetet år 2015?", (0.85, 0.91, 0.80))
     assert answer.answered and answer.answer.startswith("Nej.") and "2012" in answer.answer
+
+
+def test_a_restriction_the_evidence_widens_is_a_no() -> None:
+    answer = ask("Sker samarbetet bara på politisk nivå?", (0.80, 0.92, 0.78))
+    assert answer.answered and answer.answer.startswith("Nej.") and "tjänstemän" in answer.answer
+
+
+def test_a_negation_in_the_answering_clause_is_a_no() -> None:
+    from assistant.answer import _verdict
+
+    rq = read_question("Kan en enskild kommun lösa det själv?", analyzer=ANALYZER)
+    text = "Det är utmaningar som en enskild kommun inte kan lösa själv, och där kommunerna samarbetar."
+    assert _verdict(rq, candidate(0, text, 0.9)) == "no"
+    rq = read_question("Samarbetar kommunerna?", analyzer=ANALYZER)
+    assert _verdict(rq, candidate(0, text, 0.9)) == "yes"  # the negation is in another clause
 
 
 def test_a_list_comes_back_as_a_list() -> None:

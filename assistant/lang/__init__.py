@@ -36,6 +36,8 @@ class Language:
     kind_words: frozenset[str]  # analysed terms
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
     negations: frozenset[str]  # folded
+    restrictive: frozenset[str]  # folded: "bara", "only"
+    inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     follow_start: re.Pattern[str]
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
@@ -63,6 +65,8 @@ def _compile(data: dict) -> Language:
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
         negations=frozenset(fold(w) for w in words["negations"]),
+        restrictive=frozenset(fold(w) for w in words["restrictive"]),
+        inclusive=re.compile(words["inclusive"]),
         follow_start=re.compile(data["follow_up"]["start"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
         instruction=re.compile(data["instructions"]["clause"]),
@@ -91,10 +95,26 @@ def detect(folded_words: list[str]) -> str:
     return best
 
 
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", fold(text.lower())))
+
+
 def negated(text: str) -> bool:
     """Whether a text holds a negation of any known language ("inte", "not")."""
-    words = set(re.findall(r"\w+", fold(text.lower())))
+    words = _words(text)
     return any(words & lang.negations for lang in languages().values())
+
+
+def restricts(text: str) -> bool:
+    """Whether a text restricts what it says to one thing ("bara", "only")."""
+    words = _words(text)
+    return any(words & lang.restrictive for lang in languages().values())
+
+
+def widens(text: str) -> bool:
+    """Whether a text says more than one thing holds ("både … och", "såväl … som")."""
+    folded = fold(text.lower())
+    return any(lang.inclusive.search(folded) for lang in languages().values())
 
 
 @cache
