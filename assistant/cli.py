@@ -240,11 +240,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
     scorer.save(out)
     fitted = accuracy(rows, scorer, scorer.threshold)
     print(f"{len(rows)} questions, {sum(len(r.labels) for r in rows)} candidate sentences")
-    print(f"  {'signal':<12} {'rank':>7} {'answer':>7}")
-    for name, rank, answer in zip(
-        scorer.rank.features, scorer.rank.coef, scorer.answer.coef, strict=True
-    ):
-        print(f"  {name:<12} {rank:+7.3f} {answer:+7.3f}")
+    answer_coef = dict(zip(scorer.answer.features, scorer.answer.coef, strict=True))
+    print(f"  {'signal':<16} {'rank':>7} {'answer':>7}")
+    for name, rank in zip(scorer.rank.features, scorer.rank.coef, strict=True):
+        answer = f"{answer_coef[name]:+7.3f}" if name in answer_coef else f"{'-':>7}"
+        print(f"  {name:<16} {rank:+7.3f} {answer}")
     print(
         f"threshold {scorer.threshold:.3f}, second within {scorer.second}, "
         f"search floor {scorer.search_floor:.3f}; on these questions: answered "
