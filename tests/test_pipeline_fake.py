@@ -1,0 +1,119 @@
+"""The whole answer path without the model: a deterministic fake embedder, a real FAISS
+index and BM25, a scorer fitted in the test on a handful of questions, then answers."""
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.answer import REFUSAL
+from assistant.config import Settings
+from assistant.evaluation import EvalItem
+from assistant.fitting import collect, fit
+from assistant.lexical import Analyzer
+from assistant.pipeline import Assistant
+from assistant.scoring import Model, Scorer
+
+DIM = 256
+
+PAGE = """---
+title: Länsbiblioteken
+url: https://example.invalid/lansbiblioteken
+updated: 2025-03-01
+language: sv
+---
+
+# Länsbiblioteken
+
+De fyra kommunerna i länet – Alby, Bryn, Celsing och Dalby – driver biblioteken tillsammans.
+Samarbetet om biblioteken startade år 2014 och gäller både lån och programverksamhet.
+
+Lånekortet är gratis för alla som bor i länet. Bokbussen kör till skärgården varannan vecka.
+
+Biblioteken ska präglas av
+
+- öppenhet för alla
+- läsfrämjande arbete
+- samarbete med skolorna
+"""
+
+
+class FakeEmbedder:
+    """Bag of analysed terms hashed into DIM buckets, L2-normed: texts sharing words are
+    close, others orthogonal. Deterministic across processes (crc32, not hash())."""
+
+    model_id = "fake-bag-of-terms"
+    dimension = DIM
+    backend = "fake"
+
+    def _embed(self, texts) -> np.ndarray:  # type: ignore[no-untyped-def]
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for t in Analyzer.base_terms(text):
+                out[i, zlib.crc32(t.encode()) % DIM] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+    def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+        return self._embed(texts)
+
+    def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+        return self._embed(texts)
+
+
+TUNING = [
+    EvalItem(
+        "t1", "När startade samarbetet om biblioteken?", "answerable", gold="startade år 2014"
+    ),
+    EvalItem("t2", "Vilka kommuner driver biblioteken?", "answerable", gold="Alby, Bryn, Celsing"),
+    EvalItem("t3", "Vad kostar lånekortet?", "answerable", gold="Lånekortet är gratis"),
+    EvalItem("t4", "Hur ofta kör bokbussen till skärgården?", "answerable", gold="varannan vecka"),
+    EvalItem("t5", "Vad ska biblioteken präglas av?", "answerable", gold="öppenhet för alla"),
+    EvalItem("t6", "Gäller samarbetet lån?", "answerable", gold="både lån och programverksamhet"),
+    EvalItem("u1", "Hur många anställda har simhallen?", "unanswerable"),
+    EvalItem("u2", "Vilket väder blir det i morgon?", "unanswerable"),
+    EvalItem("u3", "Vem är kommunstyrelsens ordförande?", "unanswerable"),
+    EvalItem("u4", "Vad kostar parkering vid stationen?", "unanswerable"),
+]
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    root: Path = tmp_path_factory.mktemp("fake")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "bibliotek.md").write_text(PAGE, encoding="utf-8")
+    cosine = Model(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
+    assistant = Assistant(settings, scorer=Scorer(cosine, cosine, 0.5, 0.0, 0.0))
+    assistant.embedder = FakeEmbedder()
+    assistant.warm_up()
+    assistant.use_scorer(fit(collect(assistant, TUNING)))
+    return assistant
+
+
+def test_the_fitted_scorer_answers_and_cites(bot: Assistant) -> None:
+    answer = bot.ask("När startade samarbetet om biblioteken?")
+    assert answer.answered and "2014" in answer.answer and answer.citations
+
+
+def test_the_fitted_scorer_refuses_what_the_page_does_not_say(bot: Assistant) -> None:
+    answer = bot.ask("Vilket väder blir det i morgon?")
+    assert not answer.answered and answer.answer.startswith(REFUSAL) and not answer.citations
+
+
+def test_a_list_question_gets_the_list_as_parts(bot: Assistant) -> None:
+    answer = bot.ask("Vad ska biblioteken präglas av?")
+    assert answer.shape == "list"
+    items = next(p.items for p in answer.parts if p.kind == "list")
+    assert items == ["öppenhet för alla", "läsfrämjande arbete", "samarbete med skolorna"]
+
+
+def test_small_talk_never_reaches_retrieval(bot: Assistant) -> None:
+    answer = bot.ask("hej!")
+    assert answer.shape == "smalltalk" and "Länsbiblioteken" in answer.answer
+
+
+def test_search_drops_what_matches_nothing(bot: Assistant) -> None:
+    assert bot.search("xqzvy blorpf", 5) == []
+    assert bot.search("bokbussen skärgården", 5)
