@@ -157,7 +157,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     enskild kommun inte kan lösa själv"), and so is a restriction the evidence widens ("bara
     politikerna?" – "både på politisk nivå och mellan tjänstemän"). A number the question
     gives that the evidence contradicts with another number is a "no"; one it does not state
-    leaves the question undecided. Otherwise evidence strong enough to quote is a "yes".
+    leaves the question undecided. Otherwise evidence strong enough to quote that mentions
+    most of what the question asks about is a "yes".
     """
     clause = _closest_clause(best.full_text, rq.topic)
     if negated(rq.asked) != negated(clause):
@@ -166,10 +167,17 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no"
     if rq.numbers:
         stated = numbers_in(best.full_text)
-        if rq.numbers <= stated:
-            return "yes"
-        return "no" if stated else None
-    return "yes"
+        if not rq.numbers <= stated:
+            return "no" if stated else None
+    return "yes" if _speaks_to(rq, best) else None
+
+
+def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
+    """Whether the evidence mentions most of what the question asks about (its topic terms
+    the sources know): a "Ja" quoting a sentence about something else would read as a
+    confirmation it is not ("Har du ett recept på kanelbullar?")."""
+    known = rq.topic - rq.missing
+    return bool(known) and 2 * len(known & best.terms) >= len(known)
 
 
 _CLAUSE = re.compile(r"[,;:–()]|\b(?:och|men|där|som|samt|eftersom|and|but|which|where|that)\b")

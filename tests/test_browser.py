@@ -159,6 +159,14 @@ def test_conversation_follow_up_refusal_and_feedback(browser, site) -> None:  # 
     follow = _ask(browser, "Och när formaliserades det?")
     assert "2010" in follow.find_element("css selector", ".sa-answer").text
 
+    listed = _ask(browser, "Vilka principer ska samverkan ha?")
+    points = listed.find_elements("css selector", "ul.sa-list li")
+    assert len(points) == 5 and "gemensamma nyttan" in points[0].text
+    assert listed.find_elements("css selector", "button.sa-cite")
+
+    hello = _ask(browser, "hej")
+    assert "sa-msg--refusal" not in hello.get_attribute("class") and "AI-assistent" in hello.text
+
     refusal = _ask(browser, "Har du ett bra recept på kanelbullar?")
     assert "sa-msg--refusal" in refusal.get_attribute("class")
     assert "Det framgår inte av källorna" in refusal.text

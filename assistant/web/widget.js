@@ -548,11 +548,24 @@
           url: safeUrl(c.url),
           updated: str(c.updated),
         }));
+      // A list part (lead-in and points) is shown as a list; other parts are plain text.
+      const parts = (Array.isArray(raw.parts) ? raw.parts : [])
+        .filter((p) => p && typeof p.text === 'string' && (p.kind === 'text' || p.kind === 'list'))
+        .map((p) => ({
+          kind: p.kind,
+          text: p.text,
+          n: Number.isInteger(p.n) ? p.n : 0,
+          items: (Array.isArray(p.items) ? p.items : []).filter((i) => typeof i === 'string'),
+        }));
+      const answered = raw.answered !== false;
       return {
         id: str(raw.id) || '',
         answer: typeof raw.answer === 'string' ? raw.answer : streamed,
-        answered: raw.answered !== false,
+        answered,
+        // Small talk is not answered from the sources, but it is no refusal either.
+        refusal: !answered && raw.shape !== 'smalltalk',
         citations,
+        parts,
       };
     }
 
@@ -601,8 +614,9 @@
         last = match.index + match[0].length;
       }
       text.append(result.answer.slice(last));
+      if (result.parts.some((p) => p.kind === 'list')) renderParts(text, result.parts, known, cardId);
 
-      if (!result.answered) {
+      if (result.refusal) {
         msg.classList.add('sa-msg--refusal');
         text.before(el('p.sa-refusal-label', T.refusal));
         msg.append(el('p.sa-hint', { id: prefix + '-hint' }, T.hint), suggestionList(prefix + '-hint'));
@@ -615,6 +629,30 @@
       }
       if (result.id) msg.append(feedbackBar(result.id, prefix + '-rate'));
       if (stick) toBottom();
+    }
+
+    /**
+     * The answer from its parts, replacing the text in `first`: sentences as text with their
+     * [n] buttons, a list as its lead-in and a bulleted list of its points.
+     */
+    function renderParts(first, parts, known, cardId) {
+      first.textContent = '';
+      let para = first;
+      const cite = (n) => (known.has(n) ? [' ', citeButton(n, cardId(n))] : []);
+      for (const part of parts) {
+        if (part.kind === 'list') {
+          if (part.text) para.append(para.textContent ? ' ' : '', part.text + ':', ...cite(part.n));
+          const list = el('ul.sa-list');
+          for (const item of part.items) list.append(el('li', item));
+          para.after(list);
+          const next = el('p.sa-answer');
+          list.after(next);
+          para = next;
+        } else {
+          para.append(para.textContent ? ' ' : '', part.text, ...cite(part.n));
+        }
+      }
+      if (!para.textContent && para !== first) para.remove();
     }
 
     /** A [n] marker: opens the matching source card and moves focus to it. */
