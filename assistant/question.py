@@ -42,6 +42,12 @@ _COMMAND_ROLES = frozenset(
     "system assistant assistent ai bot admin developer utvecklare instruction instructions "
     "instruktion instruktioner".split()
 )
+#: A chat message written as JSON: {"role": "system", "content": "…"}.
+_JSON_MESSAGE = re.compile(
+    r'\{\s*"role"\s*:\s*"(\w+)"\s*,\s*"content"\s*:\s*"((?:[^"\\]|\\.)*)"\s*\}'
+)
+#: A Markdown heading that labels a block ("### Instruction"): the block runs to the next.
+_HEADING = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]*(\w+)[ \t]*:?[ \t]*$")
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?:;\n])\s+|\s+(?=(?:och|and) (?:skriv|svara|säg|say|reply)\b)")
 _WORD = re.compile(r"\w+")
 
@@ -145,7 +151,11 @@ def _smalltalk(folded: str, tables: list[Language]) -> str | None:
     for lang in tables:
         for kind, pattern in lang.smalltalk:
             match = pattern.match(text)
-            if match and (kind == "identity" or not _asks(folded, text[match.end() :])):
+            if not match:
+                continue
+            rest = text[match.end() :].strip()
+            # "God morgon! Hur mår du?" is small talk twice over; a question after it is not.
+            if kind == "identity" or not _asks(folded, rest) or _smalltalk(rest, tables):
                 return kind
     return None
 
@@ -225,6 +235,8 @@ def strip_instructions(question: str) -> str:
     text = _COMMENT.sub(" ", question)
     text = _SCRIPT.sub(" ", text)
     text = _HIDDEN.sub(" ", text)
+    text = _JSON_MESSAGE.sub(_json_message, text)
+    text = _drop_heading_blocks(text)
     # A tag ends a clause, so an instruction inside one element is judged apart from the
     # question beside it; kept clauses are joined again with spaces.
     text = _TAG.sub("\n", text)
@@ -239,6 +251,29 @@ def strip_instructions(question: str) -> str:
         and not any(p.search(fold(clause.lower())) for p in instruction)
     ]
     return " ".join(" ".join(kept).split()).strip(" \"'")
+
+
+def _json_message(match: re.Match[str]) -> str:
+    """A JSON chat message: its content on a line of its own if a user wrote it, else
+    nothing."""
+    if fold(match.group(1).lower()) in _COMMAND_ROLES:
+        return "\n"
+    return "\n" + match.group(2).replace('\\"', '"') + "\n"
+
+
+def _drop_heading_blocks(text: str) -> str:
+    """Blocks under a heading that names a command role ("### Instruction", "## System")
+    are dropped, up to the next heading; other headings are dropped, their blocks kept."""
+    out: list[str] = []
+    pos, dropping = 0, False
+    for match in _HEADING.finditer(text):
+        if not dropping:
+            out.append(text[pos : match.start()])
+        dropping = fold(match.group(1).lower()) in _COMMAND_ROLES
+        pos = match.end()
+    if not dropping:
+        out.append(text[pos:])
+    return "\n".join(out)
 
 
 def _drop_role_blocks(text: str) -> str:
