@@ -44,8 +44,9 @@ def test_second_corpus_is_well_formed() -> None:
         " ".join(p.read_text(encoding="utf-8").split()) for p in (folder / "docs").glob("*.md")
     )
     assert len(list((folder / "docs").glob("*.md"))) >= 5
-    items = load_eval(folder / "questions.jsonl")
-    assert len(items) >= 60
-    for item in items:
-        if item.gold:
-            assert " ".join(item.gold.split()) in pages, item.gold
+    for path in sorted(folder.glob("*.jsonl")):
+        items = load_eval(path)
+        assert len(items) >= 60, path
+        for item in items:
+            if item.gold:
+                assert " ".join(item.gold.split()) in pages, (path, item.gold)
