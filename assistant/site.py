@@ -29,7 +29,7 @@ def add_site(app: FastAPI, municipalities: Municipalities) -> None:
     """Serve the pages, the widget script, its files, and its per-municipality settings."""
     app.mount("/static", StaticFiles(directory=WEB, check_dir=False), name="static")
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def demo() -> FileResponse:
         return FileResponse(WEB / "demo.html", media_type="text/html; charset=utf-8")
 

@@ -64,3 +64,32 @@ def test_corrupt_index_stops_start_up_with_a_clear_message(assistant, tmp_path, 
     assert main([*args, "ask", "När formaliserades samverkan?"]) == 1
     err = capsys.readouterr().err
     assert "skadad" in err and "assistant build" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ASSISTANT_TRUSTED_PROXIES", '["not-an-ip"]'),
+        ("ASSISTANT_TRUSTED_PROXIES", "not json"),
+        ("ASSISTANT_ALLOWED_ORIGINS", '["*"]'),
+        ("ASSISTANT_ALLOWED_ORIGINS", '["https://kommun.se/sida"]'),
+        ("ASSISTANT_PORT", "åttatusen"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_one_line(name: str, value: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, name: value}
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "serve", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and name in lines[0], lines
+    assert "Traceback" not in done.stderr and "Serving" not in done.stdout + done.stderr

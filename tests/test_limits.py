@@ -12,7 +12,13 @@ import pytest
 
 from assistant.api import create_app
 from assistant.config import Settings
-from assistant.middleware import ConcurrencyLimit, RateLimiter, client_address, parse_networks
+from assistant.middleware import (
+    ConcurrencyLimit,
+    FailureLimit,
+    RateLimiter,
+    client_address,
+    parse_networks,
+)
 from assistant.pipeline import Assistant
 from tests.conftest import serve
 
@@ -209,6 +215,53 @@ def test_reload_needs_the_token(own_index: Assistant) -> None:
     no_token = own_index.settings.model_copy(update={"admin_token": None})
     with serve(create_app(no_token, own_index)) as url:
         assert httpx.post(f"{url}/admin/reload", timeout=30).status_code == 404
+
+
+def test_reload_wants_the_bearer_scheme_and_stops_guessing(own_index: Assistant) -> None:
+    with serve(create_app(own_index.settings, own_index)) as url:
+        bare = httpx.post(
+            f"{url}/admin/reload", headers={"Authorization": "hemlig-nyckel"}, timeout=30
+        )
+        assert bare.status_code == 401  # the token without "Bearer " is not accepted
+        codes = [
+            httpx.post(
+                f"{url}/admin/reload", headers={"Authorization": f"Bearer gissning{i}"}, timeout=30
+            ).status_code
+            for i in range(6)
+        ]
+        assert codes[:4] == [401] * 4 and codes[4:] == [429, 429]
+        right = httpx.post(
+            f"{url}/admin/reload", headers={"Authorization": "Bearer hemlig-nyckel"}, timeout=30
+        )
+        assert right.status_code == 429 and right.headers["retry-after"] == "60"
+
+
+def test_failure_limit_forgets_after_a_minute() -> None:
+    now = [0.0]
+    limit = FailureLimit(2, max_clients=3, clock=lambda: now[0])
+    limit.fail("a")
+    limit.fail("a")
+    assert limit.blocked("a") and not limit.blocked("b")
+    now[0] = 61.0
+    assert not limit.blocked("a")
+    for client in "bcde":
+        limit.fail(client)
+    assert len(limit._failures) <= 3
+
+
+def test_a_newline_in_the_path_cannot_forge_a_log_line(assistant: Assistant, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level("INFO", logger="assistant.access")
+    with serve(create_app(assistant.settings, assistant)) as url:
+        httpx.get(f"{url}/x%0aINFO%20assistant.access:%20request%0d%0a", timeout=30)
+    lines = [r.getMessage() for r in caplog.records if r.name == "assistant.access"]
+    assert len(lines) == 1
+    assert "\n" not in lines[0] and "\r" not in lines[0] and "\\x0a" in lines[0]
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz"])
+def test_head_requests_for_uptime_monitors(assistant: Assistant, path: str) -> None:
+    with serve(create_app(assistant.settings, assistant)) as url:
+        assert httpx.head(f"{url}{path}", timeout=30).status_code == 200
 
 
 def test_reload_swaps_under_load_without_failures(own_index: Assistant) -> None:
