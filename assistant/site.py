@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
+from assistant.config import MAX_MESSAGE_CHARS, Settings
 from assistant.municipalities import Municipalities
 
 WEB = Path(__file__).parent / "web"
@@ -23,9 +24,12 @@ class WidgetConfig(BaseModel):
     greeting: str
     suggestions: list[str]
     known: bool
+    max_question_chars: int  # the service's limits, so the widget need not copy them
+    max_history_turns: int
+    max_message_chars: int
 
 
-def add_site(app: FastAPI, municipalities: Municipalities) -> None:
+def add_site(app: FastAPI, municipalities: Municipalities, settings: Settings) -> None:
     """Serve the pages, the widget script, its files, and its per-municipality settings."""
     app.mount("/static", StaticFiles(directory=WEB, check_dir=False), name="static")
 
@@ -58,4 +62,7 @@ def add_site(app: FastAPI, municipalities: Municipalities) -> None:
             greeting=found.greeting,
             suggestions=found.suggestions,
             known=known,
+            max_question_chars=settings.max_question_chars,
+            max_history_turns=settings.max_history_turns,
+            max_message_chars=MAX_MESSAGE_CHARS,
         )

@@ -42,3 +42,13 @@ def test_api_answers_a_repeated_question_identically(
         assert first.status_code == again.status_code == 200
         assert first.json() == again.json()
         assert client.post("/api/ask", json={"question": "   "}).status_code == 422
+
+
+def test_a_question_with_personal_data_is_never_cached(assistant: Assistant) -> None:
+    question = "Jag heter Eva, 19811218-9876, vilka kommuner ingår?"
+    first = assistant.ask(question)
+    assert assistant.cached_answer(question) is None
+    assert assistant.ask(question) is not first  # answered again, from nothing kept
+    history = [Turn("user", "Min mejl är eva@example.se")]
+    assistant.ask("När formaliserades samverkan?", history)
+    assert assistant.cached_answer("När formaliserades samverkan?", history) is None

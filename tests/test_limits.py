@@ -315,3 +315,28 @@ def test_reload_of_a_corrupt_index_keeps_the_old_one(own_index: Assistant) -> No
             f"{url}/api/ask", json={"question": "När formaliserades samverkan?"}, timeout=30
         )
         assert answer.status_code == 200 and "2010" in answer.json()["answer"]
+
+
+def _with_settings(assistant: Assistant, settings: Settings) -> Assistant:
+    bot = Assistant(settings)
+    bot.embedder = assistant.embedder
+    bot.warm_up(build=False)
+    return bot
+
+
+def test_question_and_history_limits_come_from_the_settings(assistant: Assistant) -> None:
+    roomy = _settings(assistant.settings, max_question_chars=1500, max_history_turns=30)
+    with serve(create_app(roomy, _with_settings(assistant, roomy))) as url:
+        config = httpx.get(f"{url}/api/config", timeout=30).json()
+        assert (config["max_question_chars"], config["max_history_turns"]) == (1500, 30)
+        long = "Vilka kommuner ingår i samarbetet? " + "x" * 1100
+        assert httpx.post(f"{url}/api/ask", json={"question": long}, timeout=30).status_code == 200
+        history = [{"role": "user", "content": "hej"}] * 25
+        body = {"question": "Vilka kommuner ingår?", "history": history}
+        assert httpx.post(f"{url}/api/ask", json=body, timeout=30).status_code == 200
+    tight = _settings(assistant.settings, max_question_chars=40)
+    with serve(create_app(tight, _with_settings(assistant, tight))) as url:
+        response = httpx.post(f"{url}/api/ask", json={"question": "x" * 41}, timeout=30)
+        assert response.status_code == 422 and "Högst 40 tecken" in response.json()["detail"]
+        search = httpx.get(f"{url}/api/search", params={"q": "x" * 41}, timeout=30)
+        assert search.status_code == 422 and "Högst 40 tecken" in search.json()["detail"]

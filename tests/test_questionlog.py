@@ -17,6 +17,10 @@ from tests.conftest import serve
         ("mitt personnummer är 19850312-1234", "mitt personnummer är [personnummer]"),
         ("ring 08-123 456 78 eller +46 70 123 45 67", "ring [telefon] eller [telefon]"),
         ("När formaliserades samverkan år 2010?", "När formaliserades samverkan år 2010?"),
+        # The shared scrubber (assistant.privacy): non-ASCII hyphens, addresses, cards.
+        ("jag är 811218\u20139876", "jag är [personnummer]"),
+        ("bor på Storgatan 12B", "bor på [adress]"),
+        ("kort 4111 1111 1111 1111", "kort [kortnummer]"),
     ],
 )
 def test_scrub(text: str, expected: str) -> None:
@@ -33,6 +37,15 @@ def test_rows_older_than_retention_are_purged(tmp_path: Path) -> None:
         sqlite3.connect(tmp_path / "q.sqlite").execute("SELECT question FROM questions").fetchall()
     )
     assert rows == [("ny fråga",)]
+
+
+def test_row_cap_keeps_the_newest(tmp_path: Path) -> None:
+    log = QuestionLog(tmp_path / "q.sqlite", retention_days=30, max_rows=3)
+    for i in range(5):
+        log.record(f"fråga {i}", answered=True, citations=1)
+    db = sqlite3.connect(tmp_path / "q.sqlite")
+    rows = db.execute("SELECT question FROM questions ORDER BY rowid").fetchall()
+    assert rows == [("fråga 2",), ("fråga 3",), ("fråga 4",)]
 
 
 def test_no_questions_are_stored_by_default(assistant: Assistant, tmp_path: Path) -> None:

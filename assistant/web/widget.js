@@ -12,9 +12,10 @@
 
   const HOST_ID = 'sodertornsassistenten';
   const DEFAULT_ACCENT = '#005a9c';
-  const MAX_HISTORY = 20; // messages sent with a question (the API's limit)
-  const MAX_MESSAGE_CHARS = 4000; // per history message (the API's limit)
-  const MAX_QUESTION_CHARS = 1000; // per question (the API's limit)
+  // The service's limits come with /api/config; these are the defaults until it answers.
+  let MAX_HISTORY = 20; // messages sent with a question
+  let MAX_MESSAGE_CHARS = 4000; // per history message
+  let MAX_QUESTION_CHARS = 1000; // per question
   const STALL_MS = 60000; // give up on a reply that makes no progress for this long
 
   // Every user-facing text, in Swedish.
@@ -146,6 +147,11 @@
       warn('accentfärgen ' + accent + ' ger för låg kontrast; standardfärgen används.', 'accent rejected');
       accent = DEFAULT_ACCENT;
     }
+    const limit = (v, fallback) => (Number.isInteger(v) && v > 0 ? v : fallback);
+    MAX_QUESTION_CHARS = limit(c.max_question_chars, MAX_QUESTION_CHARS);
+    MAX_HISTORY = limit(c.max_history_turns, MAX_HISTORY);
+    MAX_MESSAGE_CHARS = limit(c.max_message_chars, MAX_MESSAGE_CHARS);
+    T.tooLong = 'Frågan är för lång. Högst ' + MAX_QUESTION_CHARS + ' tecken går bra.';
     const list = Array.isArray(c.suggestions) ? c.suggestions : [];
     const suggestions = list.filter((s) => typeof s === 'string' && s.trim()).slice(0, 4);
     return {
