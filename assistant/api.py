@@ -415,7 +415,10 @@ def _add_middleware(app: FastAPI, settings: Settings, bot: Assistant, origins: l
         per_minute=settings.rate_limit_per_minute,
         trusted_proxies=settings.trusted_proxies,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outside the rate and concurrency limits: they see a request only once its body is in.
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=origins,

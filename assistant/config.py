@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         32_768, ge=1024, description="Largest request body accepted; larger gets 413."
     )
+    body_timeout: float = Field(
+        10.0, gt=0, le=300, description="Seconds a request body may take to arrive; then 408."
+    )
     rate_limit_per_minute: int = Field(
         60, ge=0, description="Questions and searches per client and minute; 0 turns it off."
     )

@@ -6,6 +6,7 @@ bodies are JSON `{"detail": "<Swedish message>"}` like every other error.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import logging
@@ -50,14 +51,21 @@ def _limited(scope: Scope) -> bool:
 
 
 class BodySizeLimit:
-    """413 for a body over `max_bytes`, whether its length is declared or streamed."""
+    """Reads a request's whole body at the edge, before anything else sees the request.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    A body over `max_bytes` gets 413, whether its length is declared or streamed; one that
+    has not fully arrived within `timeout` seconds gets 408. Only a complete body is handed
+    on, so a client that sends headers and then trickles (or never sends) its body holds no
+    rate-limit token and no concurrency slot, and cannot starve the others.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float = 10.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not _has_body(scope):
             await self.app(scope, receive, send)
             return
         for name, value in scope["headers"]:
@@ -70,35 +78,54 @@ class BodySizeLimit:
                 if declared > self.max_bytes:
                     await send_json(send, 413, self._message())
                     return
-        received = 0
-        too_large = False
-        replied = False
+        try:
+            body = await asyncio.wait_for(self._read(receive), self.timeout)
+        except TimeoutError:
+            await send_json(send, 408, "Begäran kom inte fram i tid. Försök igen.")
+            return
+        except _Disconnected:
+            return
+        if body is None:
+            await send_json(send, 413, self._message())
+            return
+        delivered = False
 
-        async def guarded_receive() -> Message:
-            nonlocal received, too_large
-            if too_large:
-                return {"type": "http.request", "body": b"", "more_body": False}
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: only a disconnect can come
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body; None when it grows past `max_bytes`."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    # Stop reading; the app's answer to the cut body is replaced by a 413.
-                    too_large = True
-                    return {"type": "http.request", "body": b"", "more_body": False}
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal replied
-            if not too_large:
-                await send(message)
-            elif not replied:
-                replied = True
-                await send_json(send, 413, self._message())
-
-        await self.app(scope, guarded_receive, guarded_send)
+            if message["type"] == "http.disconnect":
+                raise _Disconnected
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
     def _message(self) -> str:
         return f"Begäran är för stor (högst {self.max_bytes} byte)."
+
+
+class _Disconnected(Exception):
+    """The client went away before its body arrived."""
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether a request declares a body (a length or chunked encoding)."""
+    return any(name in (b"content-length", b"transfer-encoding") for name, _ in scope["headers"])
 
 
 def client_address(

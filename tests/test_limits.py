@@ -340,3 +340,28 @@ def test_question_and_history_limits_come_from_the_settings(assistant: Assistant
         assert response.status_code == 422 and "Högst 40 tecken" in response.json()["detail"]
         search = httpx.get(f"{url}/api/search", params={"q": "x" * 41}, timeout=30)
         assert search.status_code == 422 and "Högst 40 tecken" in search.json()["detail"]
+
+
+def test_slow_bodies_hold_no_slot_and_time_out(assistant: Assistant) -> None:
+    import socket
+    import time
+
+    limited = _settings(assistant.settings, max_concurrent=4, body_timeout=2.0)
+    with serve(create_app(limited, assistant)) as url:
+        host, port = url.removeprefix("http://").split(":")
+        slow = []
+        for _ in range(8):  # twice the concurrency cap: headers, then no body
+            sock = socket.create_connection((host, int(port)), timeout=10)
+            sock.sendall(
+                b"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 30000\r\n\r\n"
+            )
+            slow.append(sock)
+        time.sleep(0.3)
+        body = {"question": "Vilka kommuner ingår i samarbetet?"}
+        assert httpx.post(f"{url}/api/ask", json=body, timeout=30).status_code == 200
+        replies = []
+        for sock in slow:
+            replies.append(sock.recv(4096))
+            sock.close()
+        assert all(reply.startswith(b"HTTP/1.1 408") for reply in replies), replies[:1]
