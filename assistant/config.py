@@ -110,6 +110,13 @@ class Settings(BaseSettings):
         None, description="Bearer token for POST /admin/reload; unset disables the endpoint."
     )
 
+    @field_validator("feedback_db", "question_log")
+    @classmethod
+    def _a_file(cls, path: Path | None) -> Path | None:
+        if path is not None and path.is_dir():
+            raise ValueError(f"{str(path)!r} is a folder; name a file, e.g. var/data.sqlite")
+        return path
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, items: list[str]) -> list[str]:

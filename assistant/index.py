@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -133,7 +134,15 @@ class Segments(Sequence[SegmentRef]):
 
     def chunk_ids(self) -> np.ndarray:
         """The chunk of each segment, [n_segments] (a view, not a copy)."""
-        return np.frombuffer(self._chunk, dtype=np.intc) if len(self) else np.zeros(0, np.intc)
+        return self.columns()[0]
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Chunk ids, starts and ends of the segments, [n_segments] each (views, no copies)."""
+        if not len(self):
+            return np.zeros(0, np.intc), np.zeros(0, np.intc), np.zeros(0, np.intc)
+        return tuple(  # type: ignore[return-value]
+            np.frombuffer(column, dtype=np.intc) for column in (self._chunk, self._start, self._end)
+        )
 
 
 class SegmentsByChunk(Mapping[int, list[int]]):
@@ -287,6 +296,7 @@ class VectorIndex:
         builds.mkdir(parents=True, exist_ok=True)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")  # sorts by time
         build_id = f"{stamp}-{uuid.uuid4().hex[:6]}"
+        _remove_stale_tmp(builds)
         tmp = builds / f".tmp-{build_id}"
         tmp.mkdir()
         try:
@@ -307,6 +317,9 @@ class VectorIndex:
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
             for name in (*FILES, "manifest.json"):
                 _fsync(tmp / name)
+                # Read-only: a build is never rewritten, and a file truncated in place under a
+                # server that maps it would kill the server (SIGBUS).
+                (tmp / name).chmod(0o444)
             final = builds / build_id
             os.rename(tmp, final)
         except BaseException:
@@ -339,6 +352,9 @@ class VectorIndex:
         except (OSError, ValueError) as exc:
             msg = f"Indexets manifest i {path} går inte att läsa ({exc}); kör `assistant build`."
             raise IndexCorrupt(msg) from exc
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+            msg = f"Indexets manifest i {path} har fel form; kör `assistant build`."
+            raise IndexCorrupt(msg)
         if manifest.get("format_version") != FORMAT_VERSION:
             found = manifest.get("format_version")
             msg = f"Indexet i {path} har formatversion {found}, väntade {FORMAT_VERSION}; "
@@ -376,10 +392,26 @@ class VectorIndex:
             problems.append(f"BM25 har {lexical.size} textstycken, inte {len(chunks)}")
         if any(c.chunk_id != i for i, c in enumerate(chunks)):
             problems.append("textstyckenas id är inte i ordning")
+        if any(not 0 <= c.start <= c.end for c in chunks):
+            problems.append("ett textstycke har ogiltiga positioner")
+        if not _segments_fit(segments, chunks):
+            problems.append("ett segment pekar utanför sitt textstycke")
         if problems:
             msg = f"Indexet i {path} är inkonsekvent: {'; '.join(problems)}. Kör `assistant build`."
             raise IndexCorrupt(msg)
         return cls(manifest, chunks, faiss_index, segments, seg_vectors, path=path, lexical=lexical)
+
+
+def _segments_fit(segments: Segments, chunks: Sequence[Chunk]) -> bool:
+    """Whether every segment names an existing chunk and lies within its text (vectorised:
+    millions of segments are checked in milliseconds)."""
+    if not len(segments):
+        return True
+    chunk_ids, starts, ends = segments.columns()
+    if chunk_ids.min() < 0 or chunk_ids.max() >= len(chunks):
+        return False
+    lengths = np.fromiter((len(c.text) for c in chunks), dtype=np.int64, count=len(chunks))
+    return bool(np.all((starts >= 0) & (starts <= ends) & (ends <= lengths[chunk_ids])))
 
 
 def _mmap_flags() -> int:
@@ -621,14 +653,30 @@ def passage_text(chunk: Chunk) -> str:
 def read_manifest(root: Path) -> dict | None:
     """The current build's manifest, or None when there is none or it is unreadable."""
     try:
-        return json.loads((root / "current" / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((root / "current" / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def _fsync(path: Path) -> None:
     with path.open("rb") as fh:
         os.fsync(fh.fileno())
+
+
+#: A temporary build folder older than this was left by a build that was killed.
+STALE_TMP_SECONDS = 3600
+
+
+def _remove_stale_tmp(builds: Path) -> None:
+    """Remove `.tmp-*` folders of builds killed while saving (a running build's is young)."""
+    now = time.time()
+    for tmp in builds.glob(".tmp-*"):
+        try:
+            if tmp.is_dir() and now - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _prune(builds: Path, keep: str) -> None:

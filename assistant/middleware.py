@@ -167,8 +167,9 @@ def parse_networks(items: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddre
 class RateLimiter:
     """A token bucket per client: `per_minute` requests, refilled continuously.
 
-    Buckets are kept for the most recent `max_clients` clients only, so memory
-    stays bounded whatever addresses arrive.
+    A bucket is forgotten a minute after its client's last request (it is full again by
+    then), and at most `max_clients` are kept, so memory stays bounded whatever addresses
+    arrive.
     """
 
     def __init__(
@@ -189,6 +190,12 @@ class RateLimiter:
         """Spend one token; returns 0 when allowed, else seconds until one is free."""
         now = self.clock()
         with self._lock:
+            # A bucket untouched for a minute is full again: forget it (oldest first).
+            while self._buckets:
+                oldest = next(iter(self._buckets))
+                if now - self._buckets[oldest][1] < 60.0:
+                    break
+                del self._buckets[oldest]
             tokens, last = self._buckets.pop(key, (self.capacity, now))
             tokens = min(self.capacity, tokens + (now - last) * self.rate)
             if tokens >= 1.0:

@@ -74,6 +74,8 @@ def test_corrupt_index_stops_start_up_with_a_clear_message(assistant, tmp_path, 
         ("ASSISTANT_ALLOWED_ORIGINS", '["*"]'),
         ("ASSISTANT_ALLOWED_ORIGINS", '["https://kommun.se/sida"]'),
         ("ASSISTANT_PORT", "åttatusen"),
+        ("ASSISTANT_FEEDBACK_DB", "tests"),  # a folder
+        ("ASSISTANT_QUESTION_LOG", "tests"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_line(name: str, value: str) -> None:

@@ -197,3 +197,52 @@ def test_older_format_is_stale_and_rebuilt(
     assert fresh.index.version != built.index.version
     assert fresh.index.manifest["format_version"] == FORMAT_VERSION
     assert fresh.stale_reason() is None
+
+
+@pytest.mark.parametrize("manifest", ["[1, 2, 3]", '{"format_version": 3, "files": ["x"]}'])
+def test_a_manifest_of_the_wrong_shape_is_refused(
+    built: Assistant, tiny_settings: Settings, manifest: str
+) -> None:
+    path = _current(tiny_settings) / "manifest.json"
+    path.chmod(0o644)
+    path.write_text(manifest, encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="fel form"):
+        VectorIndex.load(tiny_settings.index_dir)
+    if manifest.startswith("["):  # not an object: no manifest at all, the index is stale
+        assert read_manifest(tiny_settings.index_dir) is None
+
+
+def test_a_segment_outside_its_chunk_is_refused_even_with_matching_checksums(
+    built: Assistant, tiny_settings: Settings
+) -> None:
+    path = _current(tiny_settings)
+    segments = path / "segments.jsonl"
+    lines = segments.read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["end"] = 10**6  # far past the end of its chunk's text
+    lines[0] = json.dumps(first)
+    segments.chmod(0o644)
+    segments.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    manifest_path = path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    import hashlib
+
+    manifest["files"]["segments.jsonl"] = hashlib.sha256(segments.read_bytes()).hexdigest()
+    manifest_path.chmod(0o644)
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(IndexCorrupt, match="segment pekar utanför"):
+        VectorIndex.load(tiny_settings.index_dir)
+
+
+def test_build_files_are_read_only_and_stale_temporary_builds_go(
+    built: Assistant, tiny_settings: Settings
+) -> None:
+    path = _current(tiny_settings)
+    assert all(not (path / name).stat().st_mode & 0o222 for name in (*FILES, "manifest.json"))
+    builds = tiny_settings.index_dir / "builds"
+    stale, fresh = builds / ".tmp-killed", builds / ".tmp-running"
+    stale.mkdir()
+    fresh.mkdir()
+    os.utime(stale, (0, 0))  # a build killed long ago
+    built.build()
+    assert not stale.exists() and fresh.exists()

@@ -122,6 +122,18 @@ def test_token_bucket_refills_and_stays_bounded() -> None:
     assert isinstance(parse_networks(["127.0.0.1"])[0], ipaddress.IPv4Network)
 
 
+def test_idle_buckets_are_forgotten_after_a_minute() -> None:
+    now = [0.0]
+    limiter = RateLimiter(60, clock=lambda: now[0])
+    for key in ("a", "b", "c"):
+        limiter.take(key)
+    now[0] = 30.0
+    limiter.take("c")
+    now[0] = 61.0
+    limiter.take("d")
+    assert set(limiter._buckets) == {"c", "d"}  # a and b were idle for a minute
+
+
 def test_concurrency_cap_gives_quick_503() -> None:
     release = asyncio.Event()
 
