@@ -104,6 +104,8 @@ def _uvicorn_options(settings: Settings) -> dict:
         # believe X-Forwarded-For from any local peer.
         proxy_headers=False,
         log_level="info",
+        # Header read timeout and size cap (assistant.edge); uvicorn's own has neither.
+        http="assistant.edge:GuardedHttpTools",  # a string: worker processes import it
     )
 
 

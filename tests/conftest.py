@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 
 from assistant.config import Settings
+from assistant.edge import GuardedHttpTools
 from assistant.pipeline import Assistant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +106,7 @@ def serve(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
             log_level="warning",
             access_log=False,
             proxy_headers=False,  # as `assistant serve` runs it
+            http=GuardedHttpTools,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -377,3 +377,33 @@ def test_slow_bodies_hold_no_slot_and_time_out(assistant: Assistant) -> None:
             replies.append(sock.recv(4096))
             sock.close()
         assert all(reply.startswith(b"HTTP/1.1 408") for reply in replies), replies[:1]
+
+
+def test_slow_and_oversized_headers_are_cut_off(assistant: Assistant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    from assistant.edge import GuardedHttpTools
+
+    monkeypatch.setattr(GuardedHttpTools, "header_timeout", 1.5)
+    with serve(create_app(assistant.settings, assistant)) as url:
+        host, port = url.removeprefix("http://").split(":")
+        slow = []
+        for _ in range(8):  # headers started, never finished
+            sock = socket.create_connection((host, int(port)), timeout=10)
+            sock.sendall(b"POST /api/ask HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            slow.append(sock)
+        huge = socket.create_connection((host, int(port)), timeout=10)
+        try:
+            huge.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: ")
+            for _ in range(4):  # 128 kB of one header value, with no end
+                huge.sendall(b"a" * 32 * 1024)
+        except OSError:
+            pass  # closed on us: that is the point
+        body = {"question": "Vilka kommuner ingår i samarbetet?"}
+        assert httpx.post(f"{url}/api/ask", json=body, timeout=30).status_code == 200
+        assert all(sock.fileno() != -1 for sock in slow)  # still waiting, holding nothing
+        assert huge.recv(4096).startswith(b"HTTP/1.1 431")
+        huge.close()
+        for sock in slow:
+            assert sock.recv(4096).startswith(b"HTTP/1.1 408")
+            sock.close()
