@@ -154,3 +154,46 @@ def test_search_returns_highlight_spans(url: str) -> None:
     ).json()["results"][0]
     marked = [result["text"][a:b] for a, b in result["highlights"]]
     assert "stadskärnor" in marked and "regionala" in marked
+
+
+def test_planted_personal_data_is_never_stored(
+    assistant: Assistant, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ask and rate questions holding the 20+ planted identifiers, then search every byte
+    the service wrote: the feedback and question-log files, the CSV export, the log."""
+    from assistant.feedback import export_csv
+    from tests.test_privacy import PLANTED
+
+    settings = assistant.settings.model_copy(
+        update={
+            "feedback_db": tmp_path / "feedback.sqlite",
+            "question_log": tmp_path / "questions.sqlite",
+            "rate_limit_per_minute": 0,
+        }
+    )
+    caplog.set_level("INFO")
+    identifiers = [planted for planted, _ in PLANTED]
+    assert len(identifiers) >= 20
+    with serve(create_app(settings, assistant)) as base:
+        for n, planted in enumerate(identifiers):
+            question = f"Jag heter Eva och nås på {planted}. Vilka kommuner ingår i samarbetet?"
+            response = httpx.post(f"{base}/api/chat", json={"question": question}, timeout=30)
+            done = _events(response)[-1][1]
+            rating = "up" if n % 2 else "down"
+            feedback = httpx.post(
+                f"{base}/api/feedback", json={"id": done["id"], "rating": rating}, timeout=30
+            )
+            assert feedback.status_code == 204
+    export = tmp_path / "export.csv"
+    with export.open("w", encoding="utf-8", newline="") as out:
+        assert export_csv(settings.feedback_db, out) == len(identifiers)
+    stored = {
+        "feedback": settings.feedback_db.read_bytes().decode("utf-8", "replace"),
+        "question log": settings.question_log.read_bytes().decode("utf-8", "replace"),
+        "export": export.read_text(encoding="utf-8"),
+        "log": "\n".join(r.getMessage() for r in caplog.records),
+    }
+    for planted in identifiers:
+        for where, text in stored.items():
+            assert planted not in text, (planted, where)
+    assert "[personnummer]" in stored["export"] and "Vilka kommuner" in stored["export"]
