@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from assistant import __version__
+from assistant import __version__, messages
 from assistant.answer import citation_for
 from assistant.config import (
     HISTORY_CEILING,
@@ -299,7 +299,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     def rate(request: FeedbackRequest) -> Response:
         """Store a thumbs up or down on an answer (with the question and answer, no person data)."""
         if not feedback.rate(request.id, request.rating):
-            detail = "Svaret finns inte längre, så omdömet kunde inte sparas."
+            detail = messages.ANSWER_GONE
             return JSONResponse({"detail": detail}, status_code=404)
         return Response(status_code=204)
 
@@ -352,7 +352,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             raise StarletteHTTPException(404)
         client = client_address(request.scope, trusted)
         if admin_failures.blocked(client):
-            detail = "För många felaktiga försök. Vänta en minut och försök igen."
+            detail = messages.TOO_MANY_TOKEN_TRIES
             return JSONResponse(  # type: ignore[return-value]
                 {"detail": detail}, status_code=429, headers={"Retry-After": "60"}
             )
@@ -366,10 +366,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             index = await run_in_threadpool(bot.reload)
         except IndexCorrupt as exc:
             log.error("Reload refused, still serving the old index: %s", exc)
-            detail = "Det nya indexet klarade inte kontrollen; det gamla används fortfarande."
+            detail = messages.RELOAD_REFUSED
             return JSONResponse({"detail": detail}, status_code=409)  # type: ignore[return-value]
         except IndexMissing:
-            return JSONResponse({"detail": "Inget index att ladda."}, status_code=409)  # type: ignore[return-value]
+            return JSONResponse({"detail": messages.NO_INDEX_TO_LOAD}, status_code=409)  # type: ignore[return-value]
         log.info("Reloaded index %s", index.version)
         return Health(
             status="ok", version=__version__, index=index.version, chunks=len(index.chunks)
@@ -380,9 +380,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         if isinstance(exc, InvalidQuestion):
             return JSONResponse({"detail": str(exc)}, status_code=422)
         if isinstance(exc, IndexMissing):
-            return JSONResponse({"detail": "Tjänsten startar – försök igen om en stund."}, 503)
+            return JSONResponse({"detail": messages.STARTING}, 503)
         log.error("Assistant error: %s", exc)
-        return JSONResponse({"detail": "Något gick fel i tjänsten. Försök igen senare."}, 500)
+        return JSONResponse({"detail": messages.INTERNAL}, 500)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -390,18 +390,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        messages = {
-            401: "Behörighet saknas.",
-            404: "Sidan finns inte.",
-            405: "Metoden stöds inte här.",
-        }
-        detail = messages.get(exc.status_code, "Felaktig begäran.")
+        detail = messages.BY_STATUS.get(exc.status_code, messages.BAD_REQUEST)
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("Unexpected error")
-        return JSONResponse({"detail": "Något gick fel i tjänsten. Försök igen senare."}, 500)
+        return JSONResponse({"detail": messages.INTERNAL}, 500)
 
     return app
 
@@ -437,22 +432,21 @@ def _swedish_validation(exc: RequestValidationError, settings: Settings) -> str:
         kind = error.get("type", "")
         if where[:1] == ["history"]:
             if kind == "too_long" and len(where) == 1:
-                most = settings.max_history_turns
-                return f"Samtalshistoriken är för lång. Högst {most} meddelanden går bra."
-            return "Samtalshistoriken har fel form: varje meddelande behöver role (user eller assistant) och content."
+                return messages.history_too_long(settings.max_history_turns)
+            return messages.HISTORY_SHAPE
         if where[:1] in (["question"], ["q"]):
             if kind == "missing":
-                return "Frågan saknas. Skicka en fråga i fältet question."
+                return messages.MISSING_QUESTION
             if kind == "string_too_long":
-                return f"Frågan är för lång. Högst {settings.max_question_chars} tecken går bra."
+                return messages.question_too_long(settings.max_question_chars)
             if kind in ("string_too_short", "string_pattern_mismatch"):
-                return "Frågan är tom. Skriv en fråga om Södertörnssamarbetet."
-            return "Frågan måste vara text."
+                return messages.EMPTY_QUESTION
+            return messages.QUESTION_NOT_TEXT
         if where[:1] == ["k"]:
-            return "k måste vara ett heltal mellan 1 och 50."
+            return messages.BAD_K
         if kind in ("json_invalid", "model_attributes_type", "dict_type"):
-            return "Begäran är inte giltig JSON med fältet question."
-    return "Begäran har fel form."
+            return messages.NOT_JSON
+    return messages.BAD_REQUEST_SHAPE
 
 
 def _citation(c: Citation) -> CitationOut:

@@ -19,6 +19,8 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
+from assistant import messages
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -73,7 +75,7 @@ class BodySizeLimit:
                 try:
                     declared = int(value)
                 except ValueError:
-                    await send_json(send, 400, "Felaktig Content-Length.")
+                    await send_json(send, 400, messages.BAD_CONTENT_LENGTH)
                     return
                 if declared > self.max_bytes:
                     await send_json(send, 413, self._message())
@@ -81,7 +83,7 @@ class BodySizeLimit:
         try:
             body = await asyncio.wait_for(self._read(receive), self.timeout)
         except TimeoutError:
-            await send_json(send, 408, "Begäran kom inte fram i tid. Försök igen.")
+            await send_json(send, 408, messages.BODY_TIMEOUT)
             return
         except _Disconnected:
             return
@@ -116,7 +118,7 @@ class BodySizeLimit:
                 return b"".join(chunks)
 
     def _message(self) -> str:
-        return f"Begäran är för stor (högst {self.max_bytes} byte)."
+        return messages.body_too_large(self.max_bytes)
 
 
 class _Disconnected(Exception):
@@ -263,7 +265,7 @@ class RateLimit:
             wait = self.limiter.take(client_address(scope, self.trusted))
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
-                message = f"För många frågor på kort tid. Vänta {seconds} sekunder och försök igen."
+                message = messages.too_many_questions(seconds)
                 await send_json(send, 429, message, [("retry-after", str(seconds))])
                 return
         await self.app(scope, receive, send)
@@ -282,8 +284,7 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:  # one event loop: no lock needed
-            message = "Tjänsten är hårt belastad just nu. Försök igen om en stund."
-            await send_json(send, 503, message, [("retry-after", "1")])
+            await send_json(send, 503, messages.BUSY, [("retry-after", "1")])
             return
         self.in_flight += 1
         try:

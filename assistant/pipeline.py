@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant import messages
 from assistant.answer import compose_answer
 from assistant.chunking import chunk_documents, leans_on_previous
 from assistant.config import Settings
@@ -231,18 +232,16 @@ class Assistant:
         """
         question = (question or "").strip()
         if not re.search(r"\w", question):  # only white space or punctuation
-            raise InvalidQuestion("Frågan är tom. Skriv en fråga om Södertörnssamarbetet.")
+            raise InvalidQuestion(messages.EMPTY_QUESTION)
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            msg = f"Frågan är för lång ({len(question)} tecken). Högst {limit} tecken går bra."
-            raise InvalidQuestion(msg)
+            raise InvalidQuestion(messages.question_too_long(limit, len(question)))
         if len(history) > self.settings.max_history_turns:
             most = self.settings.max_history_turns
-            msg = f"Samtalshistoriken är för lång. Högst {most} meddelanden går bra."
-            raise InvalidQuestion(msg)
+            raise InvalidQuestion(messages.history_too_long(most))
         for turn in history:
             if turn.role not in ("user", "assistant"):
-                raise InvalidQuestion("Samtalshistoriken har en okänd roll.")
+                raise InvalidQuestion(messages.HISTORY_ROLE)
         return question
 
     def cached_answer(self, question: str, history: Sequence[Turn] = ()) -> Answer | None:
@@ -330,7 +329,7 @@ class Assistant:
     def _serving(self) -> tuple[HybridRetriever, SegmentView]:
         state = self._state
         if state is None:
-            raise IndexMissing("Indexet är inte laddat ännu – försök igen om en stund.")
+            raise IndexMissing(messages.INDEX_NOT_LOADED)
         return state
 
     def candidates(
