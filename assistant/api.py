@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import logging
 import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
@@ -192,6 +193,186 @@ def worker_app() -> FastAPI:
     return create_app()
 
 
+class EventStream(StreamingResponse):
+    """A server-sent events response."""
+
+    media_type = "text/event-stream"
+
+
+#: Where the answer is cut into `delta` events: after each citation marker (a sentence).
+_SENTENCE_END = re.compile(r"(?<=\])\s+")
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the routes share besides the assistant: made once per app, kept on its state."""
+
+    settings: Settings
+    feedback: FeedbackStore
+    question_log: QuestionLog | None
+    trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+    admin_failures: FailureLimit
+
+
+def get_services(request: Request) -> Services:
+    """The app's shared services (a FastAPI dependency)."""
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+Shared = Annotated[Services, Depends(get_services)]
+
+#: The error answers every question and search route may give.
+ERROR_RESPONSES: dict[int | str, dict] = {
+    code: {"model": ErrorResponse} for code in (413, 422, 429, 503)
+}
+
+health = APIRouter(tags=["health"])
+answers = APIRouter(tags=["answers"])
+searching = APIRouter(tags=["search"])
+admin = APIRouter(tags=["admin"])
+
+
+@health.head("/healthz", include_in_schema=False)  # uptime monitors send HEAD
+@health.get("/healthz", response_model=Health, responses={503: {"model": Health}})
+def healthz(bot: Bot) -> JSONResponse:
+    """200 once the index is loaded and questions can be answered, else 503."""
+    index = bot.index
+    if not bot.ready or index is None:
+        body = Health(status="starting", version=__version__)
+        return JSONResponse(body.model_dump(), status_code=503)
+    body = Health(status="ok", version=__version__, index=index.version, chunks=len(index.chunks))
+    return JSONResponse(body.model_dump())
+
+
+def _answer_question(request: AskRequest, bot: Assistant, services: Services) -> Answer:
+    history = [Turn(m.role, m.content) for m in request.history]
+    answer = bot.ask(request.question, history)
+    if services.question_log is not None:
+        services.question_log.record(
+            request.question, answered=answer.answered, citations=len(answer.citations)
+        )
+    return answer
+
+
+@answers.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES)
+async def ask(request: AskRequest, bot: Bot, services: Shared) -> AskResponse:
+    """Answer a question from the sources, citing the passages; or refuse honestly."""
+    if services.question_log is None:  # a repeated question is answered without a thread hop
+        history = [Turn(m.role, m.content) for m in request.history]
+        cached = bot.cached_answer(request.question, history)
+        if cached is not None:
+            return _ask_response(cached)
+    answer = await run_in_threadpool(_answer_question, request, bot, services)
+    return _ask_response(answer)
+
+
+@answers.post(
+    "/api/chat",
+    response_class=EventStream,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": _sse_schema()}},
+            "description": "Server-sent events: `delta` pieces, then `done` (or `error`).",
+        },
+        **ERROR_RESPONSES,
+    },
+)
+async def chat(request: AskRequest, bot: Bot, services: Shared) -> EventStream:
+    """The answer as server-sent events, for the widget.
+
+    `event: delta` carries `{"text"}`, the answer sentence by sentence; `event: done`
+    carries the whole answer like /api/ask plus its `id` for /api/feedback.
+    """
+    answer = await run_in_threadpool(_answer_question, request, bot, services)
+    answer_id = uuid.uuid4().hex
+    services.feedback.remember(answer_id, request.question, answer)
+    done = ChatDone(id=answer_id, **_ask_response(answer).model_dump()).model_dump()
+    return EventStream(_events(answer.answer, done), headers={"X-Accel-Buffering": "no"})
+
+
+@answers.post(
+    "/api/feedback",
+    status_code=204,
+    responses={404: {"model": ErrorResponse}, **ERROR_RESPONSES},
+)
+def rate(request: FeedbackRequest, services: Shared) -> Response:
+    """Store a thumbs up or down on an answer (the question scrubbed of personal data)."""
+    if not services.feedback.rate(request.id, request.rating):
+        return JSONResponse({"detail": messages.ANSWER_GONE}, status_code=404)
+    return Response(status_code=204)
+
+
+@searching.get("/api/search", response_model=SearchResponse, responses=ERROR_RESPONSES)
+def search(
+    bot: Bot,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=QUESTION_CEILING,
+            pattern=QUESTION_PATTERN,
+            description="Search text, 1 to ASSISTANT_MAX_QUESTION_CHARS characters.",
+        ),
+    ],
+    k: Annotated[int, Query(ge=1, le=50, description="Number of passages, 1–50.")] = 10,
+) -> SearchResponse:
+    """Ranked passages for a query (keyword and meaning search)."""
+    hits = bot.search(q, k)
+    analyzer = bot.retriever.lexical.analyzer if bot.retriever else None
+    results = [
+        SearchResult(
+            **_citation(citation_for(hit, n)).model_dump(),
+            highlights=analyzer.highlights(hit.chunk.text, q) if analyzer else [],
+        )
+        for n, hit in enumerate(hits, 1)
+    ]
+    return SearchResponse(query=q, results=results)
+
+
+@admin.post(
+    "/admin/reload",
+    response_model=Health,
+    responses={code: {"model": ErrorResponse} for code in (401, 404, 409, 429)},
+)
+async def reload(
+    bot: Bot,
+    services: Shared,
+    request: Request,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Health:
+    """Load the current index from disk and swap it in (after `assistant build`).
+
+    Needs `Authorization: Bearer <ASSISTANT_ADMIN_TOKEN>`; after `ADMIN_FAILURES_PER_MINUTE`
+    wrong tokens a client gets 429 for the rest of the minute. If the new index fails its
+    checks, the old one keeps serving and the answer is 409.
+    """
+    token = services.settings.admin_token
+    if not token:
+        raise StarletteHTTPException(404)
+    client = client_address(request.scope, services.trusted)
+    if services.admin_failures.blocked(client):
+        return JSONResponse(  # type: ignore[return-value]
+            {"detail": messages.TOO_MANY_TOKEN_TRIES},
+            status_code=429,
+            headers={"Retry-After": "60"},
+        )
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    ):
+        services.admin_failures.fail(client)
+        raise StarletteHTTPException(401, headers={"WWW-Authenticate": "Bearer"})
+    try:
+        index = await run_in_threadpool(bot.reload)
+    except IndexCorrupt as exc:
+        log.error("Reload refused, still serving the old index: %s", exc)
+        return JSONResponse({"detail": messages.RELOAD_REFUSED}, status_code=409)  # type: ignore[return-value]
+    except IndexMissing:
+        return JSONResponse({"detail": messages.NO_INDEX_TO_LOAD}, status_code=409)  # type: ignore[return-value]
+    log.info("Reloaded index %s", index.version)
+    return Health(status="ok", version=__version__, index=index.version, chunks=len(index.chunks))
+
+
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
     """Build the FastAPI app; the index is loaded (or built) at start-up.
 
@@ -215,165 +396,33 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
     app.state.assistant = bot
-    question_log = (
-        QuestionLog(settings.question_log, retention_days=settings.question_log_days)
-        if settings.question_log
-        else None
+    app.state.services = Services(
+        settings=settings,
+        feedback=FeedbackStore(
+            settings.feedback_db,
+            retention_days=settings.feedback_days,
+            max_rows=settings.feedback_max_rows,
+        ),
+        question_log=(
+            QuestionLog(settings.question_log, retention_days=settings.question_log_days)
+            if settings.question_log
+            else None
+        ),
+        trusted=parse_networks(settings.trusted_proxies),
+        admin_failures=FailureLimit(ADMIN_FAILURES_PER_MINUTE),
     )
-    feedback = FeedbackStore(
-        settings.feedback_db,
-        retention_days=settings.feedback_days,
-        max_rows=settings.feedback_max_rows,
-    )
-    trusted = parse_networks(settings.trusted_proxies)
-    admin_failures = FailureLimit(ADMIN_FAILURES_PER_MINUTE)
     municipalities = Municipalities.load(settings.municipalities_file)
     origins = sorted({*settings.allowed_origins, *municipalities.origins()})
     _add_middleware(app, settings, bot, origins)
     add_site(app, municipalities, settings)
+    for router in (health, answers, searching, admin):
+        app.include_router(router)
+    _add_error_handlers(app, settings)
+    return app
 
-    error_responses: dict[int | str, dict] = {
-        code: {"model": ErrorResponse} for code in (413, 422, 429, 503)
-    }
 
-    @app.head("/healthz", include_in_schema=False)  # uptime monitors send HEAD
-    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}})
-    def healthz(bot: Bot) -> JSONResponse:
-        """200 once the index is loaded and questions can be answered, else 503."""
-        index = bot.index
-        if not bot.ready or index is None:
-            body = Health(status="starting", version=__version__)
-            return JSONResponse(body.model_dump(), status_code=503)
-        body = Health(
-            status="ok", version=__version__, index=index.version, chunks=len(index.chunks)
-        )
-        return JSONResponse(body.model_dump())
-
-    def answer_question(request: AskRequest, bot: Assistant) -> Answer:
-        history = [Turn(m.role, m.content) for m in request.history]
-        answer = bot.ask(request.question, history)
-        if question_log is not None:
-            question_log.record(
-                request.question, answered=answer.answered, citations=len(answer.citations)
-            )
-        return answer
-
-    @app.post("/api/ask", response_model=AskResponse, responses=error_responses)
-    async def ask(request: AskRequest, bot: Bot) -> AskResponse:
-        """Answer a question from the sources, citing the passages; or refuse honestly."""
-        if question_log is None:  # a repeated question is answered without a thread hop
-            history = [Turn(m.role, m.content) for m in request.history]
-            cached = bot.cached_answer(request.question, history)
-            if cached is not None:
-                return _ask_response(cached)
-        return _ask_response(await run_in_threadpool(answer_question, request, bot))
-
-    @app.post(
-        "/api/chat",
-        response_class=EventStream,
-        responses={
-            200: {
-                "content": {"text/event-stream": {"schema": _sse_schema()}},
-                "description": "Server-sent events: `delta` pieces, then `done` (or `error`).",
-            },
-            **error_responses,
-        },
-    )
-    async def chat(request: AskRequest, bot: Bot) -> EventStream:
-        """The answer as server-sent events, for the widget.
-
-        `event: delta` carries `{"text"}`, the answer sentence by sentence; `event: done`
-        carries the whole answer like /api/ask plus its `id` for /api/feedback.
-        """
-        answer = await run_in_threadpool(answer_question, request, bot)
-        answer_id = uuid.uuid4().hex
-        feedback.remember(answer_id, request.question, answer)
-        done = ChatDone(id=answer_id, **_ask_response(answer).model_dump()).model_dump()
-        return EventStream(_events(answer.answer, done), headers={"X-Accel-Buffering": "no"})
-
-    @app.post(
-        "/api/feedback",
-        status_code=204,
-        responses={404: {"model": ErrorResponse}, **error_responses},
-    )
-    def rate(request: FeedbackRequest) -> Response:
-        """Store a thumbs up or down on an answer (with the question and answer, no person data)."""
-        if not feedback.rate(request.id, request.rating):
-            detail = messages.ANSWER_GONE
-            return JSONResponse({"detail": detail}, status_code=404)
-        return Response(status_code=204)
-
-    @app.get("/api/search", response_model=SearchResponse, responses=error_responses)
-    def search(
-        bot: Bot,
-        q: Annotated[
-            str,
-            Query(
-                min_length=1,
-                max_length=QUESTION_CEILING,
-                pattern=QUESTION_PATTERN,
-                description="Search text, 1–1,000 characters.",
-            ),
-        ],
-        k: Annotated[int, Query(ge=1, le=50, description="Number of passages, 1–50.")] = 10,
-    ) -> SearchResponse:
-        """Ranked passages for a query (keyword and meaning search)."""
-        hits = bot.search(q, k)
-        analyzer = bot.retriever.lexical.analyzer if bot.retriever else None
-        results = [
-            SearchResult(
-                **_citation(citation_for(hit, n)).model_dump(),
-                highlights=analyzer.highlights(hit.chunk.text, q) if analyzer else [],
-            )
-            for n, hit in enumerate(hits, 1)
-        ]
-        return SearchResponse(query=q, results=results)
-
-    @app.post(
-        "/admin/reload",
-        response_model=Health,
-        responses={
-            401: {"model": ErrorResponse},
-            404: {"model": ErrorResponse},
-            409: {"model": ErrorResponse},
-            429: {"model": ErrorResponse},
-        },
-    )
-    async def reload(
-        bot: Bot, request: Request, authorization: Annotated[str | None, Header()] = None
-    ) -> Health:
-        """Load the current index from disk and swap it in (after `assistant build`).
-
-        Needs `Authorization: Bearer <ASSISTANT_ADMIN_TOKEN>`. If the new index fails its
-        checks, the old one keeps serving and the answer is 409.
-        """
-        token = settings.admin_token
-        if not token:
-            raise StarletteHTTPException(404)
-        client = client_address(request.scope, trusted)
-        if admin_failures.blocked(client):
-            detail = messages.TOO_MANY_TOKEN_TRIES
-            return JSONResponse(  # type: ignore[return-value]
-                {"detail": detail}, status_code=429, headers={"Retry-After": "60"}
-            )
-        scheme, _, given = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), token.encode()
-        ):
-            admin_failures.fail(client)
-            raise StarletteHTTPException(401, headers={"WWW-Authenticate": "Bearer"})
-        try:
-            index = await run_in_threadpool(bot.reload)
-        except IndexCorrupt as exc:
-            log.error("Reload refused, still serving the old index: %s", exc)
-            detail = messages.RELOAD_REFUSED
-            return JSONResponse({"detail": detail}, status_code=409)  # type: ignore[return-value]
-        except IndexMissing:
-            return JSONResponse({"detail": messages.NO_INDEX_TO_LOAD}, status_code=409)  # type: ignore[return-value]
-        log.info("Reloaded index %s", index.version)
-        return Health(
-            status="ok", version=__version__, index=index.version, chunks=len(index.chunks)
-        )
+def _add_error_handlers(app: FastAPI, settings: Settings) -> None:
+    """Every error as JSON `{"detail": "<Swedish message>"}`, never a stack trace."""
 
     @app.exception_handler(AssistantError)
     async def assistant_error(_request: Request, exc: AssistantError) -> JSONResponse:
@@ -397,8 +446,6 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("Unexpected error")
         return JSONResponse({"detail": messages.INTERNAL}, 500)
-
-    return app
 
 
 def _add_middleware(app: FastAPI, settings: Settings, bot: Assistant, origins: list[str]) -> None:
@@ -461,16 +508,6 @@ def _ask_response(answer: Answer) -> AskResponse:
         shape=answer.shape,  # type: ignore[arg-type]
         parts=[AnswerPartOut(**asdict(p)) for p in answer.parts],
     )
-
-
-class EventStream(StreamingResponse):
-    """A server-sent events response."""
-
-    media_type = "text/event-stream"
-
-
-#: Where the answer is cut into `delta` events: after each citation marker (a sentence).
-_SENTENCE_END = re.compile(r"(?<=\])\s+")
 
 
 async def _events(text: str, done: dict) -> AsyncIterator[str]:
