@@ -9,7 +9,7 @@ population figures in ordinary questions are left alone.
 
 Example:
     >>> scrub("Jag heter Anna, 19811218-9876, bor på Storgatan 12B, ring 070-123 45 67.")
-    'Jag heter Anna, [personnummer], bor på [adress], ring [telefon].'
+    'Jag heter [namn], [personnummer], bor på [adress], ring [telefon].'
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable
 PURGE_EVERY = 3600.0
 #: Version of the rules in `scrub`; a store whose rows were scrubbed by an older one
 #: (PRAGMA user_version below this) scrubs them again at start. Raise it when the rules grow.
-SCRUB_VERSION = 1
+SCRUB_VERSION = 2
 
 # Hyphen-minus, the Unicode hyphens and dashes (U+2010–U+2015, among them the
 # non-breaking hyphen U+2011), the minus sign and the small and full-width hyphen-minus.
@@ -178,20 +178,31 @@ def _address(match: re.Match[str]) -> str:
     return "[adress]"
 
 
+#: A name the writer gives as theirs (or someone's): "jag heter Eva Svensson", "mitt namn är
+#: eva", "my name is Eva", "min son Karl". Up to three words after the cue are the name.
+_NAME = re.compile(
+    r"(?i:\b(?:jag heter|jag hette|mitt namn är|mitt namn ar|namnet är|jag kallas|"
+    r"min (?:son|dotter|man|fru|sambo|mamma|pappa|mor|far|bror|syster) heter|"
+    r"my name is|i am called|i'm called|call me)\s+)"
+    r"(?P<name>[^\W\d_][\w'-]*(?:\s+[A-ZÅÄÖÉ][\w'-]*){0,2})"
+)
+
+
 def scrub(text: str) -> str:
     """The text with personal data replaced by bracketed Swedish placeholders.
 
     Replaced: e-mail addresses ("[e-post]"), IBANs ("[iban]"), payment card numbers
     that pass the Luhn check ("[kortnummer]"), Swedish personal identity and coordination
-    numbers in any written form ("[personnummer]"), Swedish phone numbers ("[telefon]")
-    and street addresses with a house number ("[adress]"). Everything else is kept as
-    written.
+    numbers in any written form ("[personnummer]"), Swedish phone numbers ("[telefon]"),
+    names given after a cue such as "jag heter" ("[namn]"), and street addresses with a
+    house number ("[adress]"). Everything else is kept as written.
     """
     text = _EMAIL.sub("[e-post]", text)
     text = _replace_valid(text, _IBAN, "[iban]", _iban)
     text = _replace_valid(text, _CARD, "[kortnummer]", _card)
     text = _PERSONNUMMER.sub(_personnummer, text)
     text = _replace_valid(text, _PHONE, "[telefon]", _phone)
+    text = _NAME.sub(lambda m: m.group(0)[: m.start("name") - m.start()] + "[namn]", text)
     return _ADDRESS.sub(_address, text)
 
 

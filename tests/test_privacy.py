@@ -100,7 +100,7 @@ def test_several_kinds_in_one_question() -> None:
         "eller anna@example.se. Kort 4111 1111 1111 1111, konto SE45 5000 0000 0583 9825 7466."
     )
     assert scrub(text) == (
-        "Jag heter Anna, [personnummer], bor på [adress] och nås på [telefon] "
+        "Jag heter [namn], [personnummer], bor på [adress] och nås på [telefon] "
         "eller [e-post]. Kort [kortnummer], konto [iban]."
     )
 
@@ -144,3 +144,21 @@ def test_cap_rows_keeps_the_newest() -> None:
     assert cap_rows(db, "t", 5) == 4
     assert [n for (n,) in db.execute("SELECT n FROM t ORDER BY rowid")] == [4, 5, 6, 8, 9]
     assert cap_rows(db, "t", 5) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        (
+            "Jag heter Eva Svensson och undrar om avgiften",
+            "Jag heter [namn] och undrar om avgiften",
+        ),
+        ("jag heter eva, när startade det?", "jag heter [namn], när startade det?"),
+        ("Mitt namn är Per Albin. Vad kostar det?", "Mitt namn är [namn]. Vad kostar det?"),
+        ("My name is John Smith, what is the purpose?", "My name is [namn], what is the purpose?"),
+        ("Min dotter heter Alva och går i skolan", "Min dotter heter [namn] och går i skolan"),
+        ("Vad heter samarbetet?", "Vad heter samarbetet?"),  # no cue: nothing to take
+    ],
+)
+def test_names_given_after_a_cue_are_scrubbed(text: str, scrubbed: str) -> None:
+    assert scrub(text) == scrubbed

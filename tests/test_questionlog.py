@@ -69,6 +69,6 @@ def test_opt_in_log_keeps_scrubbed_question_and_nothing_identifying(
     columns = [row[1] for row in db.execute("PRAGMA table_info(questions)")]
     assert columns == ["hour", "question", "answered", "citations"]
     [(hour, question, answered, citations)] = db.execute("SELECT * FROM questions").fetchall()
-    assert question == "Jag heter Anna, [e-post]. När formaliserades samverkan?"
+    assert question == "Jag heter [namn], [e-post]. När formaliserades samverkan?"
     assert answered == 1 and citations == 1 and hour % 3600 == 0
     assert "127.0.0.1" not in (tmp_path / "q.sqlite").read_bytes().decode("latin-1")
