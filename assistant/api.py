@@ -190,6 +190,9 @@ def worker_app() -> FastAPI:
     """The app of one `assistant serve --workers N` process (settings from the environment)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("assistant").setLevel(logging.INFO)  # one access line per request
+    from assistant.cli import log_fatal_signals
+
+    log_fatal_signals()
     return create_app()
 
 
@@ -418,7 +421,28 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     for router in (health, answers, searching, admin):
         app.include_router(router)
     _add_error_handlers(app, settings)
+    _document_limits(app, settings)
     return app
+
+
+def _document_limits(app: FastAPI, settings: Settings) -> None:
+    """The OpenAPI schema states this service's limits, not the ceilings the request models
+    accept, so a client (or a fuzzer) that keeps to the schema is never refused for size."""
+    make_schema = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = make_schema()
+            ask = schema["components"]["schemas"]["AskRequest"]["properties"]
+            ask["question"]["maxLength"] = settings.max_question_chars
+            ask["history"]["maxItems"] = settings.max_history_turns
+            for parameter in schema["paths"]["/api/search"]["get"]["parameters"]:
+                if parameter["name"] == "q":
+                    parameter["schema"]["maxLength"] = settings.max_question_chars
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_error_handlers(app: FastAPI, settings: Settings) -> None:

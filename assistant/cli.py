@@ -77,6 +77,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def log_fatal_signals() -> None:
+    """A fatal signal (SIGBUS from a build file truncated under a running server, SIGSEGV)
+    writes what happened to stderr instead of ending the process without a line."""
+    import faulthandler
+
+    faulthandler.enable(file=sys.stderr, all_threads=False)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -84,6 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     logging.getLogger("assistant").setLevel(logging.INFO)  # one access line per request
+    log_fatal_signals()
     if settings.workers > 1:
         return _serve_workers(settings)
     bot = _assistant(args)

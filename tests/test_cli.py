@@ -95,3 +95,13 @@ def test_a_bad_setting_stops_start_up_with_one_line(name: str, value: str) -> No
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and name in lines[0], lines
     assert "Traceback" not in done.stderr and "Serving" not in done.stdout + done.stderr
+
+
+def test_a_fatal_signal_leaves_a_line_on_stderr() -> None:
+    import subprocess
+    import sys
+
+    code = "import os, signal; from assistant.cli import log_fatal_signals; "
+    code += "log_fatal_signals(); os.kill(os.getpid(), signal.SIGBUS)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "Bus error" in done.stderr
