@@ -194,16 +194,6 @@ def _expects(folded: str, tables: list[Language]) -> str | None:
     return None
 
 
-def question_kind(question: str) -> str:
-    """ "list", "yesno", "smalltalk" or "fact", from the words of a question alone."""
-    return read_question(question).kind
-
-
-def expected_answer(question: str) -> str | None:
-    """The type of fact the question needs ("money", "person", "year", …), if it says."""
-    return read_question(question).expects
-
-
 def numbers_in(text: str) -> frozenset[int]:
     """The whole numbers a text states, in digits or words: "de fem kärnorna" → {5}.
 
@@ -316,11 +306,6 @@ _CAPITAL = re.compile(r"(?<=[\w,:;–)] )[A-ZÅÄÖÉ][\wåäöé-]+")
 
 def _capitalised(asked: str) -> frozenset[str]:
     return frozenset(term(m.group().lower()) for m in _CAPITAL.finditer(asked))
-
-
-def follow_up_query(question: str, history: list[Turn]) -> str:
-    """The text to retrieve with: a follow-up question is read with the previous one."""
-    return read_question(question, history).query
 
 
 def is_follow_up(question: str) -> bool:

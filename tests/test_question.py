@@ -1,11 +1,8 @@
 import pytest
 
 from assistant.question import (
-    expected_answer,
-    follow_up_query,
     is_follow_up,
     numbers_in,
-    question_kind,
     read_question,
     strip_instructions,
 )
@@ -38,7 +35,7 @@ from assistant.types import Turn
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
-    assert question_kind(question) == kind
+    assert read_question(question).kind == kind
 
 
 @pytest.mark.parametrize(
@@ -59,7 +56,7 @@ def test_question_kind(question: str, kind: str) -> None:
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
-    assert expected_answer(question) == expected
+    assert read_question(question).expects == expected
 
 
 @pytest.mark.parametrize(
@@ -129,7 +126,7 @@ HISTORY = [
 )
 def test_follow_up_reads_the_previous_question(question: str) -> None:
     assert is_follow_up(question)
-    assert follow_up_query(question, HISTORY).startswith("Vilka kommuner ingår")
+    assert read_question(question, HISTORY).query.startswith("Vilka kommuner ingår")
 
 
 @pytest.mark.parametrize(
@@ -137,11 +134,11 @@ def test_follow_up_reads_the_previous_question(question: str) -> None:
 )
 def test_standalone_question_is_not_rewritten(question: str) -> None:
     assert not is_follow_up(question)
-    assert follow_up_query(question, HISTORY) == question
+    assert read_question(question, HISTORY).query == question
 
 
 def test_follow_up_without_history_is_unchanged() -> None:
-    assert follow_up_query("och när startade det?", []) == "och när startade det?"
+    assert read_question("och när startade det?").query == "och när startade det?"
 
 
 def test_read_question_is_read_once_against_the_corpus() -> None:
