@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import quote
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from assistant.lang import DEFAULT, answer_pattern, languages, negated, restrict
 from assistant.lexical import term
 from assistant.question import ReadQuestion, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
-from assistant.types import Answer, AnswerPart, Citation, Hit
+from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
 
 REFUSAL = "Det framgår inte av källorna jag har tillgång till."
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
@@ -245,12 +246,31 @@ def citation_for(hit: Hit, n: int) -> Citation:
         n=n,
         doc_id=chunk.doc_id,
         title=chunk.title,
-        url=chunk.url,
+        url=source_link(chunk),
         section=chunk.section,
         text=chunk.text,
         score=round(hit.score, 4),
         updated=chunk.updated,
+        page=chunk.page,
+        municipality=chunk.municipality,
+        kind=chunk.kind,
     )
+
+
+#: Where the service serves the PDF and Word files of its corpus (`site.add_site`).
+SOURCE_FILES = "/kallor/"
+
+
+def source_link(chunk: Chunk) -> str | None:
+    """A link that opens a passage's source where it is: a PDF at the passage's page.
+
+    A PDF or Word file without a URL of its own is linked to the copy the service serves."""
+    url = chunk.url
+    if url is None and chunk.kind in {"pdf", "docx"}:
+        url = SOURCE_FILES + quote(f"{chunk.doc_id}.{chunk.kind}")
+    if url is not None and chunk.kind == "pdf" and chunk.page and "#" not in url:
+        url += f"#page={chunk.page}"
+    return url
 
 
 def _topics_hint(topics: list[str] | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import ipaddress
 import json
@@ -46,7 +47,7 @@ from assistant.municipalities import Municipalities
 from assistant.pipeline import Assistant
 from assistant.questionlog import QuestionLog
 from assistant.site import add_site
-from assistant.types import Answer, Citation, Turn
+from assistant.types import Answer, Citation, SourceFilter, Turn
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,9 @@ class CitationOut(BaseModel):
     text: str
     score: float
     updated: str | None = None
+    page: int | None = None  # the page the passage starts on (PDF)
+    municipality: str | None = None  # the municipality that published the source
+    kind: str | None = None  # the source's file type: markdown, html, text, pdf, docx
 
 
 class AnswerPartOut(BaseModel):
@@ -141,6 +145,10 @@ def _sse_schema() -> dict:
             },
         },
     }
+
+
+#: A municipality or source id ("huddinge", "huddinge-webb").
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
 
 class SearchResult(CitationOut):
@@ -318,9 +326,33 @@ def search(
         ),
     ],
     k: Annotated[int, Query(ge=1, le=50, description="Number of passages, 1–50.")] = 10,
+    municipality: Annotated[
+        str | None, Query(max_length=40, pattern=SLUG, description="e.g. huddinge")
+    ] = None,
+    source: Annotated[
+        str | None, Query(max_length=64, pattern=SLUG, description="a source of sources.toml")
+    ] = None,
+    kind: Annotated[
+        Literal["markdown", "html", "text", "pdf", "docx"] | None,
+        Query(description="file type of the source"),
+    ] = None,
+    since: Annotated[
+        dt.date | None, Query(alias="from", description="updated on or after (YYYY-MM-DD)")
+    ] = None,
+    until: Annotated[
+        dt.date | None, Query(alias="to", description="updated on or before (YYYY-MM-DD)")
+    ] = None,
 ) -> SearchResponse:
-    """Ranked passages for a query (keyword and meaning search)."""
-    hits = bot.search(q, k)
+    """Ranked passages for a query (keyword and meaning search), optionally only from one
+    municipality, source or file type, or updated within a date range."""
+    only = SourceFilter(
+        municipality=municipality,
+        source=source,
+        kind=kind,
+        since=since.isoformat() if since else None,
+        until=until.isoformat() if until else None,
+    )
+    hits = bot.search(q, k, only)
     analyzer = bot.retriever.lexical.analyzer if bot.retriever else None
     results = [
         SearchResult(

@@ -95,6 +95,10 @@ def chunk_documents(docs: Iterable[Document], *, size: int, overlap: int) -> lis
                     end=end,
                     url=doc.url,
                     updated=doc.updated,
+                    page=doc.page_at(start),
+                    municipality=doc.municipality,
+                    kind=doc.kind,
+                    source=doc.source,
                 )
             )
     return chunks

@@ -1,24 +1,62 @@
-"""Load source documents: Markdown with front matter, plain text and HTML."""
+"""Load source documents: Markdown with front matter, plain text, HTML, PDF and Word (.docx).
+
+Metadata the file itself does not carry (the URL a crawled page came from, its municipality)
+can sit beside it in a sidecar `<file name>.meta.json`: {"url", "title", "updated",
+"municipality", "source"}; `assistant crawl` writes one for every page it stores.
+Text a reader would not see is never indexed: HTML comments, `hidden`, `aria-hidden="true"`,
+`display:none` and `<template>` content, cookie banners and navigation.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.formats import Parsed, parse_docx, parse_pdf
 from assistant.types import Document
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm"}
-#: Largest source file read: a municipal page is kilobytes; this bounds time and memory.
+#: File types read, by suffix, with the `Document.kind` they get.
+KINDS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
+SUFFIXES = set(KINDS)
+#: Largest text file read: a municipal page is kilobytes; this bounds time and memory.
 MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Largest PDF or Word file read: a programme with images is megabytes.
+MAX_BINARY_BYTES = 50 * 1024 * 1024
+#: The sidecar of metadata beside a source file, and the keys taken from it.
+SIDECAR = ".meta.json"
+_SIDECAR_KEYS = ("url", "title", "updated", "municipality", "source", "language")
 
-#: Elements that are page chrome rather than content.
-_CHROME = "script, style, noscript, nav, header, footer, aside, form, template, svg, iframe"
+#: Elements that are page chrome rather than content, or that a reader does not see.
+_CHROME = (
+    "script, style, noscript, nav, header, footer, aside, form, template, svg, iframe, dialog,"
+    " [hidden], [aria-hidden=true], [role=navigation], [role=banner], [role=contentinfo],"
+    " [role=search], [role=dialog], [id*=cookie], [class*=cookie], [id*=consent],"
+    " [class*=consent], [class*=breadcrumb], [class*=skip-link]"
+)
+_PAGE = {"html", "body", "main", "article"}
+_INVISIBLE_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+#: Markdown: HTML comments, and raw HTML elements hidden from the reader.
+_MD_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_MD_HIDDEN = re.compile(
+    r"<(\w+)\b[^>]*?(?:\bhidden\b|aria-hidden\s*=\s*[\"']?true|display\s*:\s*none)[^>]*>"
+    r".*?</\1\s*>",
+    re.DOTALL | re.IGNORECASE,
+)
 #: Zero-width and bidi control characters: invisible text has no place in an index.
 _INVISIBLE = re.compile(
     "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\u180e\ufeff\u00ad]"
@@ -53,15 +91,29 @@ def load_corpus(root: Path) -> LoadReport:
             continue
         rel = path.relative_to(root).as_posix()
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            reason = f"too large ({size} bytes; at most {MAX_FILE_BYTES})"
+        limit = (
+            MAX_BINARY_BYTES if KINDS[path.suffix.lower()] in {"pdf", "docx"} else MAX_FILE_BYTES
+        )
+        if size > limit:
+            reason = f"too large ({size} bytes; at most {limit})"
             log.warning("Skipping %s: %s", rel, reason)
             report.skipped[rel] = reason
             continue
         try:
-            doc = load_document(path, doc_id=_doc_id(rel))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            reason = f"{type(exc).__name__}: {exc}"
+            extra = read_sidecar(path)
+        except ValueError as exc:
+            extra = {}
+            report.skipped[rel + SIDECAR] = str(exc)
+            log.warning("Ignoring the metadata of %s: %s", rel, exc)
+        try:
+            doc = load_document(path, doc_id=_doc_id(rel), extra=extra)
+        except UnicodeDecodeError:
+            reason = "not text (not UTF-8; a binary file?)"
+            log.warning("Skipping %s: %s", rel, reason)
+            report.skipped[rel] = reason
+            continue
+        except (OSError, ValueError) as exc:
+            reason = f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc)
             log.warning("Skipping %s: %s", rel, reason)
             report.skipped[rel] = reason
             continue
@@ -73,18 +125,38 @@ def load_corpus(root: Path) -> LoadReport:
     return report
 
 
-def load_document(path: Path, *, doc_id: str) -> Document:
-    """Parse one file into a `Document` (metadata apart from the text)."""
-    raw = path.read_bytes().decode("utf-8-sig")  # a BOM would hide the front matter
-    suffix = path.suffix.lower()
-    meta: dict[str, object] = {}
-    if suffix in {".md", ".markdown"}:
-        meta, text = _parse_markdown(raw)
-    elif suffix in {".html", ".htm"}:
-        meta, text = _parse_html(raw)
+def load_document(path: Path, *, doc_id: str, extra: dict[str, object] | None = None) -> Document:
+    """Parse one file into a `Document` (metadata apart from the text).
+
+    Args:
+        path: The file; its suffix says how to read it (`KINDS`).
+        doc_id: The document's id in the index.
+        extra: Metadata from a sidecar; it wins over what the file says about itself.
+
+    Raises:
+        ValueError: The file cannot be read as its type (the message says why).
+        UnicodeDecodeError: A text file is not UTF-8.
+    """
+    kind = KINDS[path.suffix.lower()]
+    pages: tuple[int, ...] = ()
+    if kind == "pdf":
+        parsed = parse_pdf(path)
+        meta, text, pages = parsed.meta, *_clean_pages(parsed)
+    elif kind == "docx":
+        parsed = parse_docx(path)
+        meta, text = parsed.meta, clean_text(parsed.text)
     else:
-        text = raw
-    text = clean_text(text)
+        raw = path.read_bytes().decode("utf-8-sig")  # a BOM would hide the front matter
+        if _looks_binary(raw):
+            raise ValueError("not text (control bytes; a binary file?)")
+        meta = {}
+        if kind == "markdown":
+            meta, raw = _parse_markdown(raw)
+            raw = _MD_HIDDEN.sub("", _MD_COMMENT.sub("", raw))
+        elif kind == "html":
+            meta, raw = _parse_html(raw)
+        text = clean_text(raw)
+    meta = {**meta, **{k: v for k, v in (extra or {}).items() if v not in (None, "")}}
     title = str(meta.get("title") or _first_heading(text) or path.stem)
     return Document(
         doc_id=doc_id,
@@ -94,7 +166,48 @@ def load_document(path: Path, *, doc_id: str) -> Document:
         updated=_str_or_none(meta.get("updated") or meta.get("date")),
         language=str(meta.get("language") or meta.get("lang") or "sv"),
         path=str(path),
+        municipality=_str_or_none(meta.get("municipality")),
+        kind=kind,
+        source=_str_or_none(meta.get("source")),
+        pages=pages,
     )
+
+
+def _looks_binary(raw: str) -> bool:
+    """Whether a decoded file is mostly control characters, as a binary file is."""
+    sample = raw[:8192]
+    controls = sum(1 for c in sample if c < " " and c not in "\t\n\r\f")
+    return controls > 0.1 * len(sample)
+
+
+def read_sidecar(path: Path) -> dict[str, object]:
+    """The metadata in `<path>.meta.json`, if there is one.
+
+    Raises:
+        ValueError: The sidecar is not a JSON object of strings (named in the message).
+    """
+    sidecar = path.with_name(path.name + SIDECAR)
+    if not sidecar.is_file():
+        return {}
+    try:
+        data = json.loads(sidecar.read_bytes()[:65536].decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"unreadable metadata ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError("metadata is not a JSON object")
+    return {key: data[key] for key in _SIDECAR_KEYS if isinstance(data.get(key), str) and data[key]}
+
+
+def _clean_pages(parsed: Parsed) -> tuple[str, tuple[int, ...]]:
+    """Clean a paged text page by page, keeping where each page starts."""
+    bounds = [*parsed.pages, len(parsed.text)]
+    pages = [clean_text(parsed.text[a:b]).strip() for a, b in zip(bounds, bounds[1:], strict=False)]
+    offsets, pos = [], 0
+    for page in pages:
+        offsets.append(pos)
+        if page:
+            pos += len(page) + 2
+    return "\n\n".join(p for p in pages if p) + "\n", tuple(offsets)
 
 
 def clean_text(text: str) -> str:
@@ -157,7 +270,12 @@ def _parse_html(raw: str) -> tuple[dict[str, object], str]:
     if html is not None and html.attributes.get("lang"):
         meta["language"] = (html.attributes["lang"] or "sv").split("-")[0]
     for node in tree.css(_CHROME):
-        node.decompose()
+        # A class such as "has-cookie-banner" on the page itself does not make it chrome.
+        if node.tag not in _PAGE or "hidden" in node.attributes:
+            node.decompose()
+    for node in tree.css("[style]"):
+        if _INVISIBLE_STYLE.search(node.attributes.get("style") or ""):
+            node.decompose()
     root = tree.css_first("main") or tree.css_first("article") or tree.body
     if root is None:
         return meta, ""

@@ -60,8 +60,9 @@ from assistant.types import Chunk, Document
 log = logging.getLogger(__name__)
 
 #: 2: the manifest's "faiss" records the index type and its tuning; 3: BM25 is built with the
-#: index and saved in its folder (`LEXICAL_FILES`) instead of rebuilt at every load.
-FORMAT_VERSION = 3
+#: index and saved in its folder (`LEXICAL_FILES`) instead of rebuilt at every load; 4: the
+#: lexicon knows the words of titles and section headings.
+FORMAT_VERSION = 4
 FILES = ("vectors.faiss", "chunks.jsonl", "segments.jsonl", "segments.npy", *LEXICAL_FILES)
 #: Old builds kept next to the current one, for inspection or a manual roll-back.
 KEEP_BUILDS = 2
@@ -72,7 +73,7 @@ EMBED_CALL = 4096
 #: change, so that a rebuild does not reuse vectors of differently composed texts.
 TEXT_RECIPE = 1
 #: Chunk fields repeated by every chunk of a document: one string object is shared at load.
-_SHARED_FIELDS = ("doc_id", "title", "section", "url", "updated")
+_SHARED_FIELDS = ("doc_id", "title", "section", "url", "updated", "municipality", "kind", "source")
 
 
 @dataclass(frozen=True)
@@ -168,11 +169,18 @@ class SegmentsByChunk(Mapping[int, list[int]]):
         return len(self._keys)
 
 
+def lexical_index(chunks: Sequence[Chunk]) -> LexicalIndex:
+    """BM25 over the chunk texts; the words of titles and section headings are known too."""
+    headings = {f"{c.title} {c.section or ''}" for c in chunks}
+    return LexicalIndex([c.text for c in chunks], headings=sorted(headings))
+
+
 def corpus_hash(docs: Sequence[Document]) -> str:
     """A digest of everything about the documents that ends up in the index."""
     digest = hashlib.sha256()
     for doc in sorted(docs, key=lambda d: d.doc_id):
         record = [doc.doc_id, doc.title, doc.text, doc.url, doc.updated, doc.language]
+        record += [doc.municipality, doc.kind, doc.source, list(doc.pages)]
         digest.update(json.dumps(record, ensure_ascii=False).encode())
     return digest.hexdigest()
 
@@ -214,9 +222,11 @@ class VectorIndex:
         self.lexical = lexical
 
     def build_lexical(self) -> LexicalIndex:
-        """BM25 over the chunk texts, built now unless it already is."""
+        """BM25 over the chunk texts, built now unless it already is; the words of titles
+        and section headings are known to it too (a word only in a heading is still a word
+        of the sources)."""
         if self.lexical is None:
-            self.lexical = LexicalIndex([c.text for c in self.chunks])
+            self.lexical = lexical_index(self.chunks)
         return self.lexical
 
     @property

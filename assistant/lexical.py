@@ -236,13 +236,14 @@ class LexicalIndex:
     a server loads it (`load`) with the score matrix memory-mapped instead of rebuilding it.
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], headings: Iterable[str] = ()) -> None:
+        """Index `texts`; `headings` (titles, section headings) add only to the vocabulary."""
         import bm25s
 
         # Streamed: no list of every text's terms is kept; only the vocabulary and the
         # term ids (bm25s's own indexing from token lists holds both, as Python objects).
         vocabulary: set[str] = set()
-        for text in texts:
+        for text in (*texts, *headings):
             vocabulary.update(Analyzer.base_terms(text))
         self.analyzer = Analyzer(vocabulary)
         del vocabulary

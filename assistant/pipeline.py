@@ -34,7 +34,7 @@ from assistant.privacy import scrub
 from assistant.question import ReadQuestion, read_question
 from assistant.retrieval import HybridRetriever
 from assistant.scoring import Candidate, Scorer, candidate_features
-from assistant.types import Answer, Hit, Turn
+from assistant.types import Answer, Hit, SourceFilter, Turn
 
 log = logging.getLogger(__name__)
 
@@ -305,19 +305,20 @@ class Assistant:
             with self._state[1].answers_lock:
                 self._state[1].answers.clear()
 
-    def search(self, query: str, k: int) -> list[Hit]:
+    def search(self, query: str, k: int, only: SourceFilter | None = None) -> list[Hit]:
         """Ranked passages for a staff search, without those below the relevance floor.
 
         A passage is kept when its best sentence is at least `Scorer.search_floor` likely
         to answer the query, as the answer step judges it; a query in the sources' language
-        none of whose words the sources hold in any form finds nothing.
+        none of whose words the sources hold in any form finds nothing. `only` limits the
+        passages to a municipality, source, file type or date range.
         """
         query = self.check_question(query)
         retriever, view = self._serving()
         rq = _read(retriever, query)
         if not rq.asked or (rq.topic and rq.topic <= rq.missing and rq.language == DEFAULT):
             return []  # no word of the query is in the sources in any form
-        hits = retriever.retrieve(rq.query, k)
+        hits = retriever.retrieve(rq.query, k, only)
         kept = []
         for hit in hits:
             candidates = self.candidates(rq, [hit], retriever, view)

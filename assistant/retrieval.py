@@ -14,9 +14,11 @@ import numpy as np
 from assistant.embeddings import Embedder
 from assistant.index import VectorIndex
 from assistant.lexical import LexicalIndex
-from assistant.types import Hit
+from assistant.types import Hit, SourceFilter
 
 #: Dense candidates fetched from FAISS before fusion; BM25 adds its own top ones.
+#: How many times more candidates a filtered search considers.
+FILTERED_POOL = 8
 CANDIDATES = 100
 #: RRF damping constant, chosen with the weight on the FAQ dev half (grid k ∈ {1, 5, 10,
 #: 20, 30, 60, 100}); smaller than the usual 60 because the dense list is much the better one.
@@ -101,17 +103,22 @@ class HybridRetriever:
         """The corpus names a question mentions; an answer must contain each of them."""
         return frozenset(t for t in self.lexical.analyzer.query_terms(question) if t in self.names)
 
-    def retrieve(self, query: str, k: int) -> list[Hit]:
-        """The `k` best chunks for `query`, best first."""
+    def retrieve(self, query: str, k: int, only: SourceFilter | None = None) -> list[Hit]:
+        """The `k` best chunks for `query`, best first (of those `only` admits)."""
         n = len(self.index.chunks)
         if n == 0 or not query.strip():
             return []
         qvec = self.embedder.embed_queries([query])  # [1, dim]
-        d_scores, d_ids = self.index.search(qvec, min(n, CANDIDATES))
+        # A filter drops candidates afterwards, so it starts from a wider pool.
+        pool = min(n, CANDIDATES * (FILTERED_POOL if only else 1))
+        d_scores, d_ids = self.index.search(qvec, pool)
         lexical_all = self.lexical.scores(query)  # [n_chunks]
-        lexical_top = top_ids(lexical_all, min(n, CANDIDATES))
+        lexical_top = top_ids(lexical_all, pool)
         lexical_top = lexical_top[lexical_all[lexical_top] > 0]
         ids = np.unique(np.concatenate([d_ids[0][d_ids[0] >= 0], lexical_top]))
+        if only:
+            chunks = self.index.chunks
+            ids = ids[np.fromiter((only.admits(chunks[int(i)]) for i in ids), bool, len(ids))]
         dense = self._dense_for(qvec[0], ids, d_ids[0], d_scores[0])
         lexical = lexical_all[ids]
         fused = fuse(dense, lexical, self.dense_weight, self.rrf_k)

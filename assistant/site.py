@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
@@ -13,6 +13,11 @@ from assistant.config import MAX_MESSAGE_CHARS, Settings
 from assistant.municipalities import Municipalities
 
 WEB = Path(__file__).parent / "web"
+#: The corpus files served at /kallor/ for citations to open; text sources are quoted whole.
+SOURCE_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 class WidgetConfig(BaseModel):
@@ -48,6 +53,18 @@ def add_site(app: FastAPI, municipalities: Municipalities, settings: Settings) -
             media_type="text/javascript; charset=utf-8",
             headers={"Cache-Control": "public, max-age=300"},
         )
+
+    corpus = settings.corpus_dir.resolve()
+
+    @app.get("/kallor/{name:path}", include_in_schema=False)
+    def source_file(name: str) -> FileResponse:
+        """A PDF or Word file of the corpus, which citations of it link to."""
+        path = (corpus / name).resolve()
+        kind = SOURCE_TYPES.get(path.suffix.lower())
+        hidden = any(part.startswith(".") for part in Path(name).parts)
+        if kind is None or hidden or not path.is_relative_to(corpus) or not path.is_file():
+            raise HTTPException(status_code=404)
+        return FileResponse(path, media_type=kind, headers={"Cache-Control": "public, max-age=300"})
 
     @app.get("/api/config", response_model=WidgetConfig)
     def config(

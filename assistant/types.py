@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 
@@ -16,6 +17,16 @@ class Document:
     updated: str | None = None
     language: str = "sv"
     path: str | None = None
+    municipality: str | None = None  # the municipality that published it, if one did
+    kind: str = "text"  # the file type: "markdown", "html", "text", "pdf", "docx"
+    source: str | None = None  # the declared source it was crawled from (`sources.toml`)
+    pages: tuple[int, ...] = ()  # offsets in `text` where page 1, 2, … start (PDF)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (1-based) that the character at `offset` is on, for a paged document."""
+        if not self.pages:
+            return None
+        return max(1, bisect_right(self.pages, offset))
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,38 @@ class Chunk:
     end: int
     url: str | None = None
     updated: str | None = None
+    page: int | None = None  # the page the passage starts on, for a paged document (PDF)
+    municipality: str | None = None
+    kind: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceFilter:
+    """Which passages a staff search may return: by municipality, source, file type and the
+    date the source was updated (ISO dates, both ends included). Empty fields admit all."""
+
+    municipality: str | None = None
+    source: str | None = None
+    kind: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def __bool__(self) -> bool:
+        return any((self.municipality, self.source, self.kind, self.since, self.until))
+
+    def admits(self, chunk: Chunk) -> bool:
+        if self.municipality and chunk.municipality != self.municipality:
+            return False
+        if self.source and chunk.source != self.source:
+            return False
+        if self.kind and chunk.kind != self.kind:
+            return False
+        if self.since or self.until:
+            day = (chunk.updated or "")[:10]
+            if not day or (self.since and day < self.since) or (self.until and day > self.until):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -55,6 +98,9 @@ class Citation:
     text: str
     score: float
     updated: str | None = None
+    page: int | None = None
+    municipality: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ def test_plain_text_title_falls_back_to_file_name(tmp_path: Path) -> None:
     [
         ("tom.md", b"", "no text"),
         ("blank.txt", b"   \n\n  ", "no text"),
-        ("latin1.txt", "Skärgården".encode("latin-1"), "UnicodeDecodeError"),
+        ("latin1.txt", "Skärgården".encode("latin-1"), "not UTF-8"),
+        ("binär.html", b"<html>\x00\x01\x02<p>ok</p>", "control bytes"),
         ("trasig.md", b"---\ntitle: [oavslutad\n---\nText", "front matter"),
         ("bara-meta.md", b"---\ntitle: Rubrik\n---\n", "no text"),
     ],

@@ -23,8 +23,8 @@ from assistant.chunking import chunk_documents, split_blocks, split_segments
 from assistant.corpus import load_corpus
 from assistant.types import Document
 
-SUPPORTED = [".md", ".markdown", ".txt", ".html", ".htm", ".MD", ".Html", ".TXT"]
-UNSUPPORTED = [".png", ".json", ".md~", ".pdf", ""]
+SUPPORTED = [".md", ".markdown", ".txt", ".html", ".htm", ".MD", ".Html", ".TXT", ".pdf", ".docx"]
+UNSUPPORTED = [".png", ".json", ".md~", ".doc", ""]
 
 #: Zero-width characters and every Unicode Bidi_Control character.
 INVISIBLE = (

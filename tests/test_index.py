@@ -7,9 +7,8 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import CorpusError, IndexCorrupt, IndexMissing
-from assistant.index import FILES, FORMAT_VERSION, VectorIndex, read_manifest
+from assistant.index import FILES, FORMAT_VERSION, VectorIndex, lexical_index, read_manifest
 from assistant.lexical import FILES as LEXICAL_FILES
-from assistant.lexical import LexicalIndex
 from assistant.pipeline import Assistant
 
 
@@ -172,7 +171,7 @@ def test_bm25_is_saved_with_the_build_and_loads_scoring_the_same(
         assert (_current(tiny_settings) / name).is_file()
     loaded = VectorIndex.load(tiny_settings.index_dir)
     assert loaded.lexical is not None and loaded.lexical.size == len(loaded.chunks)
-    fresh = LexicalIndex([c.text for c in loaded.chunks])
+    fresh = lexical_index(loaded.chunks)
     assert loaded.lexical.analyzer.vocabulary == fresh.analyzer.vocabulary
     assert loaded.lexical.names == fresh.names
     queries = ["sodertorn kommuner", "södertörns kommunerna", "samarbetr", "vad är det"]
