@@ -210,7 +210,8 @@ def _quote(chosen: list[Candidate], *, verdict: str | None, listing: bool) -> An
         chunk = hit.chunk
         if chunk.chunk_id not in numbers:
             numbers[chunk.chunk_id] = len(citations) + 1
-            citations.append(citation_for(hit, numbers[chunk.chunk_id]))
+            quoted = _split_list(text)[0] if is_list else text
+            citations.append(citation_for(hit, numbers[chunk.chunk_id], _single_line(quoted)))
         n = numbers[chunk.chunk_id]
         if is_list:
             lead, items = _split_list(text)
@@ -239,14 +240,15 @@ def _states(pattern: re.Pattern[str], text: str, given: frozenset[int]) -> bool:
     )
 
 
-def citation_for(hit: Hit, n: int) -> Citation:
-    """The citation `[n]` for a retrieved chunk: its passage and where it comes from."""
+def citation_for(hit: Hit, n: int, quote: str | None = None) -> Citation:
+    """The citation `[n]` for a retrieved chunk: its passage, where it comes from and, for
+    an answer, the sentence quoted from it (which a web page's link scrolls to)."""
     chunk = hit.chunk
     return Citation(
         n=n,
         doc_id=chunk.doc_id,
         title=chunk.title,
-        url=source_link(chunk),
+        url=source_link(chunk, quote),
         section=chunk.section,
         text=chunk.text,
         score=round(hit.score, 4),
@@ -254,6 +256,7 @@ def citation_for(hit: Hit, n: int) -> Citation:
         page=chunk.page,
         municipality=chunk.municipality,
         kind=chunk.kind,
+        quote=quote,
     )
 
 
@@ -261,16 +264,33 @@ def citation_for(hit: Hit, n: int) -> Citation:
 SOURCE_FILES = "/kallor/"
 
 
-def source_link(chunk: Chunk) -> str | None:
-    """A link that opens a passage's source where it is: a PDF at the passage's page.
+def source_link(chunk: Chunk, quoted: str | None = None) -> str | None:
+    """A link that opens a passage's source where it is: a PDF at the passage's page, a web
+    page at the quoted sentence (a text fragment, `#:~:text=start,end`).
 
     A PDF or Word file without a URL of its own is linked to the copy the service serves."""
     url = chunk.url
     if url is None and chunk.kind in {"pdf", "docx"}:
         url = SOURCE_FILES + quote(f"{chunk.doc_id}.{chunk.kind}")
-    if url is not None and chunk.kind == "pdf" and chunk.page and "#" not in url:
-        url += f"#page={chunk.page}"
+    if url is None or "#" in url:
+        return url
+    if chunk.kind == "pdf" and chunk.page:
+        return f"{url}#page={chunk.page}"
+    if quoted and chunk.kind in {"html", "markdown", "text"} and url.startswith("http"):
+        return f"{url}#:~:text={text_fragment(quoted)}"
     return url
+
+
+def text_fragment(sentence: str) -> str:
+    """The `text=` directive that finds a sentence: its first and last words for a long one
+    (the browser matches what lies between), percent-encoded as the URL Fragment Text
+    Directive asks ("-", "," and "&" too)."""
+    words = sentence.rstrip(" .!?").split()
+    if len(words) <= 8:
+        parts = [" ".join(words)]
+    else:
+        parts = [" ".join(words[:4]), " ".join(words[-3:])]
+    return ",".join(quote(p, safe="").replace("-", "%2D") for p in parts)
 
 
 def _topics_hint(topics: list[str] | None) -> str:

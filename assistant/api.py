@@ -99,6 +99,7 @@ class CitationOut(BaseModel):
     page: int | None = None  # the page the passage starts on (PDF)
     municipality: str | None = None  # the municipality that published the source
     kind: str | None = None  # the source's file type: markdown, html, text, pdf, docx
+    quote: str | None = None  # the sentence the answer quotes from this passage
 
 
 class AnswerPartOut(BaseModel):

@@ -101,6 +101,7 @@ class Citation:
     page: int | None = None
     municipality: str | None = None
     kind: str | None = None
+    quote: str | None = None  # the sentence an answer quotes from the passage
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,10 @@ def test_ask_returns_a_cited_answer(client: httpx.Client) -> None:
     citation = body["citations"][0]
     assert set(citation) >= {"n", "doc_id", "title", "url", "section", "text", "score"}
     assert citation["n"] == 1 and "[1]" in body["answer"]
-    assert citation["url"] == "https://sodertornskommunerna.se/sodertornssamarbetet.html"
-    assert "formaliserades år 2010" in citation["text"]
+    # The link scrolls the page to the quoted sentence (a text fragment).
+    page, fragment = citation["url"].split("#:~:text=")
+    assert page == "https://sodertornskommunerna.se/sodertornssamarbetet.html" and fragment
+    assert "formaliserades år 2010" in citation["text"] and "2010" in citation["quote"]
 
 
 def test_ask_with_history(client: httpx.Client) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 import pytest
 
+from assistant.answer import text_fragment
 from assistant.api import create_app
 from assistant.chunking import chunk_documents
 from assistant.config import Settings
@@ -259,3 +261,19 @@ def test_a_changed_pdf_is_the_only_document_embedded_again(documents_bot: Assist
         assert "femton" in answer.answer
     finally:
         shutil.rmtree(documents_bot.settings.index_dir, ignore_errors=True)
+
+
+def test_a_web_page_citation_scrolls_to_the_quoted_sentence(assistant: Assistant) -> None:
+    answer = assistant.ask("När formaliserades samverkan?")
+    first = answer.citations[0]
+    assert first.quote is not None and "2010" in first.quote and first.quote in answer.answer
+    page, fragment = first.url.split("#:~:text=")
+    assert page.startswith("https://") and fragment
+    start = unquote(fragment.split(",")[0])
+    assert first.quote.startswith(start) and start in first.text
+
+
+def test_text_fragments_encode_what_the_directive_reserves() -> None:
+    assert text_fragment("Tre-fyra saker, och mer.") == "Tre%2Dfyra%20saker%2C%20och%20mer"
+    long = "Ett två tre fyra fem sex sju åtta nio tio."
+    assert text_fragment(long) == "Ett%20tv%C3%A5%20tre%20fyra,%C3%A5tta%20nio%20tio"
