@@ -224,6 +224,7 @@ class Services:
     question_log: QuestionLog | None
     trusted: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
     admin_failures: FailureLimit
+    municipalities: Municipalities
 
 
 def get_services(request: Request) -> Services:
@@ -365,6 +366,59 @@ def search(
     return SearchResponse(query=q, results=results)
 
 
+class Option(BaseModel):
+    """A value a search can be limited to, with its Swedish label."""
+
+    id: str
+    label: str
+
+
+class Facets(BaseModel):
+    """What /api/search can be limited to, from the passages indexed now."""
+
+    municipalities: list[Option]
+    sources: list[Option]
+    kinds: list[Option]
+    updated_from: dt.date | None = None  # the earliest date a source was updated
+    updated_to: dt.date | None = None
+
+
+#: Swedish names of the source file types.
+KIND_LABELS = {
+    "html": "Webbsida",
+    "markdown": "Text (Markdown)",
+    "text": "Text",
+    "pdf": "PDF",
+    "docx": "Word",
+}
+
+
+@searching.get("/api/facets", response_model=Facets, responses=ERROR_RESPONSES)
+def facets(bot: Bot, services: Shared) -> Facets:
+    """The municipalities, sources and file types the indexed passages come from."""
+    found = bot.facets()
+    towns = services.municipalities
+    span = [dt.date.fromisoformat(d) for d in found["updated"] if _is_date(d)]
+    return Facets(
+        municipalities=[
+            Option(id=m, label=towns.get(m)[0].name if towns.get(m)[1] else m)
+            for m in found["municipality"]
+        ],
+        sources=[Option(id=s, label=s) for s in found["source"]],
+        kinds=[Option(id=k, label=KIND_LABELS.get(k, k)) for k in found["kind"]],
+        updated_from=min(span) if span else None,
+        updated_to=max(span) if span else None,
+    )
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 @admin.post(
     "/admin/reload",
     response_model=Health,
@@ -432,6 +486,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         lifespan=lifespan,
     )
     app.state.assistant = bot
+    municipalities = Municipalities.load(settings.municipalities_file)
     app.state.services = Services(
         settings=settings,
         feedback=FeedbackStore(
@@ -446,8 +501,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         ),
         trusted=parse_networks(settings.trusted_proxies),
         admin_failures=FailureLimit(ADMIN_FAILURES_PER_MINUTE),
+        municipalities=municipalities,
     )
-    municipalities = Municipalities.load(settings.municipalities_file)
     origins = sorted({*settings.allowed_origins, *municipalities.origins()})
     _add_middleware(app, settings, bot, origins)
     add_site(app, municipalities, settings)

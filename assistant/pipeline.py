@@ -110,6 +110,7 @@ class Assistant:
     def __init__(self, settings: Settings, scorer: Scorer | None = None) -> None:
         self.settings = settings
         self.embedder: Embedder | None = None
+        self._facets: tuple[str, dict[str, list[str]]] | None = None
         self.index: VectorIndex | None = None
         self.retriever: HybridRetriever | None = None
         self._state: tuple[HybridRetriever, SegmentView] | None = None
@@ -326,6 +327,27 @@ class Assistant:
             if probs.size and probs.max() >= self.scorer.search_floor:
                 kept.append(hit)
         return kept
+
+    def facets(self) -> dict[str, list[str]]:
+        """What a search can be limited to: the municipalities, sources and file types of
+        the indexed passages, and the first and last date they were updated."""
+        retriever, _ = self._serving()
+        index = retriever.index
+        cached = self._facets
+        if cached is None or cached[0] != index.version:
+            found: dict[str, set[str]] = {"municipality": set(), "source": set(), "kind": set()}
+            days: set[str] = set()
+            for chunk in index.chunks:
+                for key in found:
+                    value = getattr(chunk, key)
+                    if value:
+                        found[key].add(value)
+                if chunk.updated:
+                    days.add(chunk.updated[:10])
+            span = [min(days), max(days)] if days else []
+            cached = (index.version, {**{k: sorted(v) for k, v in found.items()}, "updated": span})
+            self._facets = cached
+        return cached[1]
 
     def _serving(self) -> tuple[HybridRetriever, SegmentView]:
         state = self._state

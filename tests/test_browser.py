@@ -342,3 +342,53 @@ def test_embedded_cross_origin_with_unknown_municipality_and_inert_markup(
                 )
         finally:
             host.shutdown()
+
+
+def test_search_page_limits_to_a_type_of_source_and_clears_an_empty_query(
+    browser, assistant: Assistant, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Staff limit a search to PDFs of one municipality; the hit shows its page."""
+    from tests.conftest import TINY_MARKDOWN
+    from tests.documents import GUIDE_BLOCKS, PROGRAMME_PAGES, make_docx, make_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "bibliotek.md").write_text(TINY_MARKDOWN, encoding="utf-8")
+    make_pdf(corpus / "parkprogram.pdf", PROGRAMME_PAGES, title="Parkprogram för Exempelby")
+    (corpus / "parkprogram.pdf.meta.json").write_text(
+        '{"municipality": "huddinge", "updated": "2025-03-01"}', encoding="utf-8"
+    )
+    make_docx(corpus / "guide.docx", GUIDE_BLOCKS, title="Föreningsbidrag")
+    settings = assistant.settings.model_copy(
+        update={"corpus_dir": corpus, "index_dir": tmp_path / "index"}
+    )
+    bot = Assistant(settings)
+    bot.embedder = assistant.embedder
+    bot.warm_up()
+    with serve(create_app(settings, bot)) as url:
+        browser.set_window_size(1280, 900)
+        browser.get(url + "/sok?q=lekplatser+rullstol&kind=pdf")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not browser.find_elements(
+            "css selector", "#results li.result"
+        ):
+            time.sleep(0.1)
+        results = browser.find_elements("css selector", "#results li.result")
+        assert results and all("Parkprogram" in r.text for r in results)
+        meta = results[0].find_element("css selector", ".result-meta").text
+        assert "Sida\n2" in meta and "Huddinge kommun" in meta and "PDF" in meta
+        assert browser.find_element("css selector", "#filters").is_displayed()
+        assert browser.find_element("css selector", "#kind").get_attribute("value") == "pdf"
+        towns = browser.find_elements("css selector", "#municipality option")
+        assert [o.text for o in towns] == ["Alla kommuner", "Huddinge kommun"]
+        assert _axe(browser) == []
+
+        # An empty query: one message at the field, no stale results, the URL reset.
+        browser.find_element("css selector", "#q").clear()
+        browser.find_element("css selector", "#search-button").click()
+        assert (
+            browser.find_element("css selector", "#q-error").text == "Skriv något att söka efter."
+        )
+        assert browser.find_element("css selector", "#status").text == ""
+        assert not browser.find_elements("css selector", "#results li.result")
+        assert browser.execute_script("return window.location.search") == ""

@@ -277,3 +277,14 @@ def test_text_fragments_encode_what_the_directive_reserves() -> None:
     assert text_fragment("Tre-fyra saker, och mer.") == "Tre%2Dfyra%20saker%2C%20och%20mer"
     long = "Ett två tre fyra fem sex sju åtta nio tio."
     assert text_fragment(long) == "Ett%20tv%C3%A5%20tre%20fyra,%C3%A5tta%20nio%20tio"
+
+
+def test_facets_name_what_a_search_can_be_limited_to(documents_client: httpx.Client) -> None:
+    body = documents_client.get("/api/facets").json()
+    assert body["municipalities"] == [{"id": "exempelby", "label": "exempelby"}]
+    assert {k["id"]: k["label"] for k in body["kinds"]} == {
+        "docx": "Word",
+        "markdown": "Text (Markdown)",
+        "pdf": "PDF",
+    }
+    assert body["updated_from"] <= "2025-01-15" <= body["updated_to"]

@@ -1,7 +1,9 @@
 /*
  * Staff search page (/sok): searches the sources through GET /api/search and lists the
- * passages with the matched terms wrapped in <mark>. The query lives in the URL (?q=&k=),
- * so a search can be shared and is repeated on load.
+ * passages with the matched terms wrapped in <mark>. It can be limited to a municipality, a
+ * type of source and a date range (the choices come from GET /api/facets). The query and
+ * its limits live in the URL (?q=&k=&municipality=&kind=&from=&to=), so a search can be
+ * shared and is repeated on load.
  *
  * All text from the service is inserted as text nodes, never as HTML.
  */
@@ -20,10 +22,18 @@
     section: 'Avsnitt',
     score: 'Relevans',
     updated: 'Uppdaterad',
+    page: 'Sida',
+    municipality: 'Kommun',
+    kind: 'Typ',
+    badDates: 'Från-datumet ligger efter till-datumet.',
     untitled: 'Namnlös källa',
     pageTitle: 'Sök i källorna – Södertörnsassistenten',
   };
   const K_VALUES = ['10', '20', '50'];
+  /** The limits a search can have, by URL parameter and form control. */
+  const FILTERS = ['municipality', 'kind', 'from', 'to'];
+  const DATE = /^\d{4}-\d{2}-\d{2}$/;
+  const labels = { municipality: new Map(), kind: new Map() };
 
   const form = document.getElementById('search-form');
   const input = document.getElementById('q');
@@ -32,46 +42,113 @@
   const status = document.getElementById('status');
   const area = document.getElementById('results-area');
   const list = document.getElementById('results');
+  const control = (name) => document.getElementById(name);
   let controller = null;
 
-  // Repeat the search in the URL, if any.
+  // Repeat the search in the URL, if any, once the filter choices are known.
   const params = new URLSearchParams(window.location.search);
   const k = params.get('k');
   if (k && K_VALUES.includes(k)) kSelect.value = k;
   const initial = (params.get('q') || '').trim();
-  if (initial) {
-    input.value = initial;
-    search(initial, kSelect.value);
-  }
+  loadFacets(params).finally(() => {
+    if (initial) {
+      input.value = initial;
+      search(initial, kSelect.value, limits());
+    }
+  });
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const query = input.value.trim();
     if (!query) {
+      // Said once, at the field; the old results and the URL go with the old query.
+      if (controller) controller.abort();
+      clearResults();
+      setStatus('', false);
       showFieldError(T.empty);
+      window.history.replaceState(null, '', window.location.pathname);
       input.focus();
       return;
     }
+    const chosen = limits();
+    if (chosen.from && chosen.to && chosen.from > chosen.to) {
+      setStatus(T.badDates, true);
+      control('from').focus();
+      return;
+    }
     clearFieldError();
-    updateUrl(query, kSelect.value);
-    search(query, kSelect.value);
+    updateUrl(query, kSelect.value, chosen);
+    search(query, kSelect.value, chosen);
   });
 
   input.addEventListener('input', () => {
     if (input.value.trim()) clearFieldError();
   });
 
-  /** Keep the URL shareable: /sok?q=...&k=... (k only when not the default). */
-  function updateUrl(query, count) {
+  /** The filter choices as {name: value}, empty ones left out. */
+  function limits() {
+    const out = {};
+    for (const name of FILTERS) {
+      const value = control(name).value;
+      if (value) out[name] = value;
+    }
+    return out;
+  }
+
+  /** Fill the filter controls from the indexed sources, and set them from the URL. */
+  async function loadFacets(given) {
+    let data;
+    try {
+      const res = await fetch('/api/facets', { headers: { Accept: 'application/json' } });
+      if (!res.ok) return;
+      data = await res.json();
+    } catch (err) {
+      return; // searching works without filters
+    }
+    // A select is shown when choosing narrows the search: one municipality among passages
+    // of none, or two types of source or more.
+    const fill = (name, options, least) => {
+      const select = control(name);
+      for (const option of Array.isArray(options) ? options : []) {
+        if (!option || typeof option.id !== 'string') continue;
+        const label = typeof option.label === 'string' && option.label ? option.label : option.id;
+        labels[name].set(option.id, label);
+        const node = el('option', null, label);
+        node.value = option.id;
+        select.append(node);
+      }
+      const shown = select.options.length - 1 >= least;
+      control(name + '-field').hidden = !shown;
+      const wanted = given.get(name);
+      if (shown && wanted && labels[name].has(wanted)) select.value = wanted;
+      return shown;
+    };
+    const towns = fill('municipality', data.municipalities, 1);
+    const kinds = fill('kind', data.kinds, 2);
+    const dated = typeof data.updated_from === 'string' && DATE.test(data.updated_from);
+    if (dated) {
+      for (const name of ['from', 'to']) {
+        control(name).min = data.updated_from;
+        control(name).max = data.updated_to;
+        const wanted = given.get(name);
+        if (wanted && DATE.test(wanted)) control(name).value = wanted;
+      }
+    }
+    control('dates-field').hidden = !dated;
+    control('filters').hidden = !(towns || kinds || dated);
+  }
+
+  /** Keep the URL shareable: /sok?q=...&k=...&kind=... (k only when not the default). */
+  function updateUrl(query, count, chosen) {
     const next = new URLSearchParams({ q: query });
     if (count !== '10') next.set('k', count);
+    for (const [name, value] of Object.entries(chosen)) next.set(name, value);
     window.history.replaceState(null, '', window.location.pathname + '?' + next.toString());
   }
 
   function showFieldError(message) {
     fieldError.textContent = message;
     input.setAttribute('aria-invalid', 'true');
-    setStatus(message, true);
   }
 
   function clearFieldError() {
@@ -89,7 +166,7 @@
     area.hidden = true;
   }
 
-  async function search(query, count) {
+  async function search(query, count, chosen) {
     if (controller) controller.abort(); // a newer search replaces one still running
     controller = new AbortController();
     const { signal } = controller;
@@ -99,7 +176,8 @@
     try {
       let res;
       try {
-        res = await fetch('/api/search?q=' + encodeURIComponent(query) + '&k=' + encodeURIComponent(count), {
+        const asked = new URLSearchParams({ q: query, k: count, ...chosen });
+        res = await fetch('/api/search?' + asked.toString(), {
           headers: { Accept: 'application/json' },
           cache: 'no-store',
           signal,
@@ -183,6 +261,11 @@
       if (value !== null && value !== undefined && value !== '') meta.append(el('div', null, el('dt', null, term), el('dd', null, value)));
     };
     addMeta(T.section, typeof r.section === 'string' ? r.section : null);
+    addMeta(T.page, Number.isInteger(r.page) ? String(r.page) : null);
+    if (typeof r.municipality === 'string' && r.municipality) {
+      addMeta(T.municipality, labels.municipality.get(r.municipality) || r.municipality);
+    }
+    if (typeof r.kind === 'string' && r.kind) addMeta(T.kind, labels.kind.get(r.kind) || r.kind);
     addMeta(T.score, formatScore(r.score));
     if (typeof r.updated === 'string' && r.updated) {
       const time = el('time', null, r.updated);
