@@ -77,6 +77,43 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_crawl(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from assistant.crawl import (
+        SourcesError,
+        crawl_source,
+        format_report,
+        load_sources,
+        pick_sources,
+    )
+
+    settings = _settings(args)
+    try:
+        sources = pick_sources(load_sources(args.sources), args.source)
+    except SourcesError as exc:
+        for line in exc.problems:
+            print(f"Fel i källfilen: {line}", file=sys.stderr)
+        return EXIT_USAGE
+    if not sources:
+        _progress(f"No enabled source in {args.sources}; nothing to crawl")
+        return 0
+    reports = [crawl_source(s, settings.corpus_dir, progress=_progress) for s in sources]
+    if args.json:
+        body = {"sources": [report.as_dict() for report in reports]}
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(format_report(report) for report in reports))
+    if args.no_build:
+        return 0
+    if not any(report.touched for report in reports):
+        _progress("No stored page changed; the index is left as it is")
+        return 0
+    # With --json, standard output carries only the report.
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+        return cmd_build(args)
+
+
 def log_fatal_signals() -> None:
     """A fatal signal (SIGBUS from a build file truncated under a running server, SIGSEGV)
     writes what happened to stderr instead of ending the process without a line."""
@@ -337,6 +374,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="build the index from the corpus")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser(
+        "crawl",
+        help="fetch the web sources in sources.toml into the corpus, then rebuild the index",
+        description=(
+            "Crawl each enabled [[source]] of the sources file into <corpus>/web/<name>/\n"
+            "(robots.txt obeyed, unchanged pages not rewritten, vanished pages removed),\n"
+            "print what changed, and rebuild the index if any stored page changed."
+        ),
+        epilog=(
+            "examples:\n"
+            "  assistant crawl\n"
+            "  assistant crawl --source huddinge --no-build\n"
+            "  assistant crawl --sources /etc/assistant/sources.toml --json"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--sources", type=Path, default=Path("sources.toml"), help="default: sources.toml"
+    )
+    p.add_argument("--source", help="crawl only the source with this name")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--no-build", dest="no_build", action="store_true", help="do not rebuild the index"
+    )
+    p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("serve", help="serve the HTTP API (builds the index if needed)")
     p.add_argument("--host")
