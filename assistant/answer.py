@@ -104,7 +104,65 @@ def compose_answer(
         if verdict is None:
             return refusal(topics)
         chosen = [best]
+    else:
+        rival = _disagreeing(rq, usable, order, confidence, scorer.threshold)
+        if rival is not None:
+            return _quote_sources(best, rival)
     return _quote(chosen, verdict=verdict, listing=rq.kind == "list")
+
+
+def _facts(rq: ReadQuestion, candidate: Candidate) -> frozenset[str]:
+    """The facts of the asked type a sentence states ("450 kronor", "2012"), other than
+    numbers the question gives."""
+    pattern = answer_pattern(rq.expects) if rq.expects else None
+    if pattern is None:
+        return frozenset()
+    found = (m.group(0) for m in pattern.finditer(candidate.full_text))
+    return frozenset(
+        " ".join(f.lower().split()) for f in found if not (f.isdigit() and int(f) in rq.numbers)
+    )
+
+
+def _disagreeing(
+    rq: ReadQuestion,
+    usable: list[Candidate],
+    order: list[int],
+    confidence: np.ndarray,
+    threshold: float,
+) -> Candidate | None:
+    """Another source's confident answer that states a different fact of the asked type
+    than the best one (two sources give different fees for the same thing), or None."""
+    best = usable[order[0]]
+    mine = _facts(rq, best)
+    if not mine:
+        return None
+    for i in order[1:]:
+        other = usable[i]
+        if other.hit.chunk.doc_id == best.hit.chunk.doc_id or confidence[i] < threshold:
+            continue
+        theirs = _facts(rq, other)
+        if theirs and theirs != mine:
+            return other
+    return None
+
+
+def _quote_sources(first: Candidate, second: Candidate) -> Answer:
+    """Two sources that disagree, each quoted with its title and date, the newer first."""
+    newest = sorted((first, second), key=lambda c: c.hit.chunk.updated or "", reverse=True)
+    replies = _replies()
+    citations, sentences, parts = [], [], []
+    for n, cand in enumerate(newest, start=1):
+        chunk = cand.hit.chunk
+        citations.append(citation_for(cand.hit, n, _single_line(cand.full_text)))
+        date = chunk.updated[:10] if chunk.updated else None
+        when = replies["dated"].format(date=date) if date else replies["undated"]
+        lead = replies["according"].format(title=chunk.title, when=when)
+        text = f"{lead} {_single_line(cand.full_text)}"
+        sentences.append(f"{text} [{n}]")
+        parts.append(AnswerPart("text", text, n))
+    return Answer(
+        answer=" ".join(sentences), answered=True, citations=citations, shape="answer", parts=parts
+    )
 
 
 def _unknown_name(rq: ReadQuestion) -> bool:

@@ -139,3 +139,37 @@ def test_scorer_file_round_trips_and_rejects_malformed_data(tmp_path) -> None:  
     short["answer"]["coef"] = [1.0]
     with pytest.raises(ValueError):
         Model.from_json(short["answer"])
+
+
+def test_sources_that_disagree_are_both_quoted_with_their_dates_the_newer_first() -> None:
+    old = "Ett besök på återvinningscentralen kostar 400 kronor för företag."
+    new = "Ett besök på återvinningscentralen kostar 450 kronor för företag."
+    analyzer = Analyzer(t for text in (old, new) for t in Analyzer.base_terms(text))
+
+    def source(n: int, text: str, doc: str, updated: str, dense: float) -> Candidate:
+        chunk = Chunk(n, doc, doc.capitalize(), None, text, 0, len(text), None, updated)
+        hit = Hit(chunk, score=0.9, dense=dense, lexical=2.0)
+        return Candidate(hit, text, False, 0, dense, frozenset(analyzer.terms(text)))
+
+    rq = read_question(
+        "Vad kostar ett besök på återvinningscentralen för företag?", analyzer=analyzer
+    )
+    cands = [
+        source(0, old, "taxa", "2023-01-10", 0.93),
+        source(1, new, "nyheter", "2025-02-01", 0.92),
+    ]
+    answer = compose_answer(rq, cands, scorer=SCORER)
+    assert answer.answered
+    assert answer.answer == (
+        "Enligt Nyheter (uppdaterad 2025-02-01): " + new + " [1] "
+        "Enligt Taxa (uppdaterad 2023-01-10): " + old + " [2]"
+    )
+    assert [c.doc_id for c in answer.citations] == ["nyheter", "taxa"]
+
+    # Two sources that state the same fact are no disagreement: the best is quoted.
+    same = [
+        source(0, new, "taxa", "2023-01-10", 0.93),
+        source(1, new, "nyheter", "2025-02-01", 0.92),
+    ]
+    agreed = compose_answer(rq, same, scorer=SCORER)
+    assert agreed.answered and "Enligt" not in agreed.answer
