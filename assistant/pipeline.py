@@ -140,7 +140,7 @@ class Assistant:
         for path, reason in report.skipped.items():
             say(f"Skipped {path}: {reason}")
         if not report.documents:
-            msg = f"Inga dokument att indexera i {s.corpus_dir} (.md, .txt eller .html)."
+            msg = f"Inga dokument att indexera i {s.corpus_dir} (.md, .txt, .html, .pdf eller .docx)."
             raise CorpusError(msg)
         say(f"Loaded {len(report.documents)} document(s) from {s.corpus_dir}")
         chunks = chunk_documents(report.documents, size=s.chunk_size, overlap=s.chunk_overlap)
