@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from assistant import __version__, messages
+from assistant import __version__, messages, metrics
 from assistant.answer import citation_for
 from assistant.config import (
     HISTORY_CEILING,
@@ -33,6 +33,7 @@ from assistant.config import (
 )
 from assistant.errors import AssistantError, IndexCorrupt, IndexMissing, InvalidQuestion
 from assistant.feedback import FeedbackStore
+from assistant.logs import configure as configure_logging
 from assistant.middleware import (
     AccessLog,
     BodySizeLimit,
@@ -197,12 +198,12 @@ Bot = Annotated[Assistant, Depends(get_assistant)]
 
 def worker_app() -> FastAPI:
     """The app of one `assistant serve --workers N` process (settings from the environment)."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("assistant").setLevel(logging.INFO)  # one access line per request
     from assistant.cli import log_fatal_signals
 
+    settings = Settings()
+    configure_logging(logging.WARNING, settings.log_format)
     log_fatal_signals()
-    return create_app()
+    return create_app(settings)
 
 
 class EventStream(StreamingResponse):
@@ -257,9 +258,17 @@ def healthz(bot: Bot) -> JSONResponse:
     return JSONResponse(body.model_dump())
 
 
+@health.get("/metrics", include_in_schema=False)
+def prometheus_metrics() -> Response:
+    """Prometheus metrics (text format): requests, latency, answers, cache, index."""
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+
+
 def _answer_question(request: AskRequest, bot: Assistant, services: Services) -> Answer:
     history = [Turn(m.role, m.content) for m in request.history]
     answer = bot.ask(request.question, history)
+    metrics.count_answer(answer)
     if services.question_log is not None:
         services.question_log.record(
             request.question, answered=answer.answered, citations=len(answer.citations)
@@ -274,6 +283,7 @@ async def ask(request: AskRequest, bot: Bot, services: Shared) -> AskResponse:
         history = [Turn(m.role, m.content) for m in request.history]
         cached = bot.cached_answer(request.question, history)
         if cached is not None:
+            metrics.count_answer(cached)
             return _ask_response(cached)
     answer = await run_in_threadpool(_answer_question, request, bot, services)
     return _ask_response(answer)
@@ -508,6 +518,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     add_site(app, municipalities, settings)
     for router in (health, answers, searching, admin):
         app.include_router(router)
+    # Outermost, so it times what a client waits for and sees every status, 429s included.
+    app.add_middleware(metrics.Metrics)
     _add_error_handlers(app, settings)
     _document_limits(app, settings)
     return app

@@ -27,6 +27,8 @@ from pydantic_settings import SettingsError
 
 from assistant.config import Settings, get_settings
 from assistant.errors import AssistantError, InvalidQuestion
+from assistant.logs import JsonFormatter
+from assistant.logs import configure as configure_logging
 from assistant.types import Answer, Turn
 
 EXIT_ERROR = 1
@@ -47,7 +49,15 @@ def settings_errors(exc: Exception) -> list[str]:
 
 
 def _progress(message: str) -> None:
-    print(f"· {message}", file=sys.stderr, flush=True)
+    if logging.getLogger().handlers and isinstance(
+        logging.getLogger().handlers[0].formatter, JsonFormatter
+    ):
+        progress_log.info(message)  # a JSON log wants JSON lines only
+    else:
+        print(f"· {message}", file=sys.stderr, flush=True)
+
+
+progress_log = logging.getLogger("assistant.progress")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -128,7 +138,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from assistant.api import create_app
 
     settings = _settings(args)
-    logging.getLogger("assistant").setLevel(logging.INFO)  # one access line per request
+    configure_logging(logging.INFO if args.verbose else logging.WARNING, settings.log_format)
     log_fatal_signals()
     if settings.workers > 1:
         return _serve_workers(settings)
@@ -150,6 +160,11 @@ def _uvicorn_options(settings: Settings) -> dict:
         # believe X-Forwarded-For from any local peer.
         proxy_headers=False,
         log_level="info",
+        # Logging is set up by assistant.logs (text or JSON), not by uvicorn's own config.
+        log_config=None,
+        # SIGTERM (a rolling update) stops taking connections and lets requests in flight
+        # finish, for at most this long.
+        timeout_graceful_shutdown=settings.shutdown_seconds,
         # Header read timeout and size cap (assistant.edge); uvicorn's own has neither.
         http="assistant.edge:GuardedHttpTools",  # a string: worker processes import it
     )
@@ -188,6 +203,11 @@ def _serve_workers(settings: Settings) -> int:
     # The workers read their settings from the environment: pass the CLI overrides on.
     for key in ("corpus_dir", "index_dir", "model", "model_cache_dir"):
         os.environ[f"ASSISTANT_{key.upper()}"] = str(getattr(settings, key))
+    # Each worker writes its metrics to files there, and /metrics in any worker adds them up.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="assistant-metrics-")
     _progress(
         f"Serving on http://{settings.host}:{settings.port} with {settings.workers} workers"
         " (OpenAPI at /docs)"

@@ -109,6 +109,15 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(
         None, description="Bearer token for POST /admin/reload; unset disables the endpoint."
     )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as readable text, or one JSON object per line."
+    )
+    shutdown_seconds: float = Field(
+        20.0,
+        ge=0,
+        le=600,
+        description="On SIGTERM, how long requests in flight may take to finish before exit.",
+    )
 
     @field_validator("feedback_db", "question_log")
     @classmethod

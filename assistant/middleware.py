@@ -395,12 +395,17 @@ class AccessLog:
         try:
             await self.app(scope, receive, tagged)
         finally:
+            fields = {
+                "request_id": request_id,
+                "method": scope.get("method", ""),
+                "path": _printable(scope["path"]),
+                "status": status,
+                "ms": round((time.perf_counter() - start) * 1000, 1),
+                "index": self.index_version(),
+            }
             access_log.info(
-                "request id=%s method=%s path=%s status=%d ms=%.1f index=%s",
-                request_id,
-                scope.get("method", ""),
-                _printable(scope["path"]),
-                status,
-                (time.perf_counter() - start) * 1000,
-                self.index_version(),
+                "request id=%(request_id)s method=%(method)s path=%(path)s status=%(status)d"
+                " ms=%(ms).1f index=%(index)s",
+                fields,
+                extra={"fields": fields},
             )

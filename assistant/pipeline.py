@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant import messages
+from assistant import messages, metrics
 from assistant.answer import compose_answer
 from assistant.chunking import chunk_documents, leans_on_previous
 from assistant.config import Settings
@@ -140,7 +140,9 @@ class Assistant:
         for path, reason in report.skipped.items():
             say(f"Skipped {path}: {reason}")
         if not report.documents:
-            msg = f"Inga dokument att indexera i {s.corpus_dir} (.md, .txt, .html, .pdf eller .docx)."
+            msg = (
+                f"Inga dokument att indexera i {s.corpus_dir} (.md, .txt, .html, .pdf eller .docx)."
+            )
             raise CorpusError(msg)
         say(f"Loaded {len(report.documents)} document(s) from {s.corpus_dir}")
         chunks = chunk_documents(report.documents, size=s.chunk_size, overlap=s.chunk_overlap)
@@ -194,6 +196,7 @@ class Assistant:
         retriever = HybridRetriever(index, self.embedder, dense_weight=self.settings.dense_weight)
         self._state = (retriever, SegmentView(index, retriever))  # old or new, never a mix
         self.index, self.retriever = index, retriever
+        metrics.set_index(index.version, len(index.chunks))
 
     def stale_reason(self) -> str | None:
         """Why the index on disk cannot serve this corpus and model, or None if it can."""
@@ -259,6 +262,8 @@ class Assistant:
             answer = view.answers.get(key)
             if answer is not None:
                 view.answers.move_to_end(key)
+        if answer is not None:
+            metrics.CACHE.labels("hit").inc()
         return answer
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
@@ -269,7 +274,9 @@ class Assistant:
         with view.answers_lock:
             cached = view.answers.get(key)
         if cached is not None:
+            metrics.CACHE.labels("hit").inc()
             return cached
+        metrics.CACHE.labels("miss").inc()
         answer = self._answer(question, history, retriever, view)
         # A question holding personal data is never kept, not even in memory: how fast it is
         # answered must not tell anyone that it was asked before.

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from assistant.config import Settings
 from assistant.onnx_backend import WEIGHTS_FILE
@@ -81,6 +82,16 @@ def test_two_workers_serve_and_share_the_mapped_weights(
                     f"{url}/api/ask", json={"question": "Vilka kommuner ingår i samarbetet?"}
                 ).json()
                 assert body["answered"] and "Tyresö" in body["answer"]
+            # /metrics in either worker adds up what both counted.
+            scraped = client.get(f"{url}/metrics").text
+        asks = [
+            s.value
+            for family in text_string_to_metric_families(scraped)
+            for s in family.samples
+            if s.name == "assistant_http_requests_total"
+            and s.labels == {"route": "/api/ask", "method": "POST", "status": "200"}
+        ]
+        assert asks == [6.0]
         # The weights are a shared file mapping in both workers, not private copies.
         for worker in workers:
             maps = [m for m in worker.memory_maps(grouped=True) if m.path.endswith(WEIGHTS_FILE)]
