@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from assistant.grounding import Checked
 from assistant.lang import DEFAULT, answer_pattern, languages, negated, restricts, widens
 from assistant.lexical import term
 from assistant.question import ReadQuestion, numbers_in
@@ -349,6 +350,32 @@ def text_fragment(sentence: str) -> str:
     else:
         parts = [" ".join(words[:4]), " ".join(words[-3:])]
     return ",".join(quote(p, safe="").replace("-", "%2D") for p in parts)
+
+
+def generated_answer(sentences: Sequence[Checked], hits: Sequence[Hit]) -> Answer:
+    """A language model's verified sentences as an answer: passage `[n]` of the prompt is
+    `hits[n - 1]`, and the citations are renumbered in the order the sentences cite them."""
+    numbers: dict[int, int] = {}
+    citations: list[Citation] = []
+    texts: list[str] = []
+    parts: list[AnswerPart] = []
+    for sentence in sentences:
+        marks = []
+        for given in dict.fromkeys(sentence.markers):
+            if given not in numbers:
+                numbers[given] = len(numbers) + 1
+                citations.append(citation_for(hits[given - 1], numbers[given]))
+            marks.append(numbers[given])
+        texts.append(f"{sentence.text} {''.join(f'[{n}]' for n in marks)}")
+        parts.append(AnswerPart("text", sentence.text, marks[0]))
+    return Answer(
+        answer=" ".join(texts),
+        answered=True,
+        citations=citations,
+        shape="answer",
+        parts=parts,
+        mode="generated",
+    )
 
 
 def _topics_hint(topics: list[str] | None) -> str:

@@ -7,7 +7,6 @@ import hmac
 import ipaddress
 import json
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,12 +17,13 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant import __version__, messages, metrics
 from assistant.answer import citation_for
+from assistant.compat import compat
 from assistant.config import (
     HISTORY_CEILING,
     MAX_MESSAGE_CHARS,
@@ -125,6 +125,10 @@ class AskResponse(BaseModel):
     citations: list[CitationOut]
     shape: Literal["answer", "list", "yes", "no", "refusal", "smalltalk"] = "answer"
     parts: list[AnswerPartOut] = Field(default_factory=list)
+    # "generated": phrased by the language model (ASSISTANT_LLM_URL) and verified sentence by
+    # sentence against the cited passages; "extractive": quoted from them.
+    mode: Literal["extractive", "generated"] = "extractive"
+    verified: bool = False  # true on every generated answer served
 
 
 class ChatDone(AskResponse):
@@ -212,10 +216,6 @@ class EventStream(StreamingResponse):
     media_type = "text/event-stream"
 
 
-#: Where the answer is cut into `delta` events: after each citation marker (a sentence).
-_SENTENCE_END = re.compile(r"(?<=\])\s+")
-
-
 @dataclass(frozen=True)
 class Services:
     """What the routes share besides the assistant: made once per app, kept on its state."""
@@ -259,8 +259,10 @@ def healthz(bot: Bot) -> JSONResponse:
 
 
 @health.get("/metrics", include_in_schema=False)
-def prometheus_metrics() -> Response:
+def prometheus_metrics(bot: Bot) -> Response:
     """Prometheus metrics (text format): requests, latency, answers, cache, index."""
+    if bot.index is not None:
+        metrics.set_index(bot.index.version, len(bot.index.chunks))
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
@@ -268,12 +270,17 @@ def prometheus_metrics() -> Response:
 def _answer_question(request: AskRequest, bot: Assistant, services: Services) -> Answer:
     history = [Turn(m.role, m.content) for m in request.history]
     answer = bot.ask(request.question, history)
+    _record(request.question, answer, services)
+    return answer
+
+
+def _record(question: str, answer: Answer, services: Services) -> None:
+    """Count an answer given, and log the question when the opt-in log is on."""
     metrics.count_answer(answer)
     if services.question_log is not None:
         services.question_log.record(
-            request.question, answered=answer.answered, citations=len(answer.citations)
+            question, answered=answer.answered, citations=len(answer.citations)
         )
-    return answer
 
 
 @answers.post("/api/ask", response_model=AskResponse, responses=ERROR_RESPONSES)
@@ -284,9 +291,9 @@ async def ask(request: AskRequest, bot: Bot, services: Shared) -> AskResponse:
         cached = bot.cached_answer(request.question, history)
         if cached is not None:
             metrics.count_answer(cached)
-            return _ask_response(cached)
+            return ask_response(cached)
     answer = await run_in_threadpool(_answer_question, request, bot, services)
-    return _ask_response(answer)
+    return ask_response(answer)
 
 
 @answers.post(
@@ -303,14 +310,35 @@ async def ask(request: AskRequest, bot: Bot, services: Shared) -> AskResponse:
 async def chat(request: AskRequest, bot: Bot, services: Shared) -> EventStream:
     """The answer as server-sent events, for the widget.
 
-    `event: delta` carries `{"text"}`, the answer sentence by sentence; `event: done`
-    carries the whole answer like /api/ask plus its `id` for /api/feedback.
+    `event: delta` carries `{"text"}`: the answer sentence by sentence, or a language model's
+    words as they arrive; `event: done` carries the final answer like /api/ask plus its `id`
+    for /api/feedback (a client shows it in place of the deltas: verification may have
+    changed them). A failure after the stream has started is an `event: error`.
     """
-    answer = await run_in_threadpool(_answer_question, request, bot, services)
-    answer_id = uuid.uuid4().hex
-    services.feedback.remember(answer_id, request.question, answer)
-    done = ChatDone(id=answer_id, **_ask_response(answer).model_dump()).model_dump()
-    return EventStream(_events(answer.answer, done), headers={"X-Accel-Buffering": "no"})
+    history = [Turn(m.role, m.content) for m in request.history]
+    bot.check_question(request.question, history)  # bad input is a 422 before the stream
+    if not bot.ready:
+        raise IndexMissing(messages.INDEX_NOT_LOADED)
+    events = iterate_in_threadpool(bot.answer_events(request.question, history))
+    return EventStream(_chat_events(events, request, services), headers={"X-Accel-Buffering": "no"})
+
+
+async def _chat_events(
+    events: AsyncIterator[str | Answer], request: AskRequest, services: Services
+) -> AsyncIterator[str]:
+    try:
+        async for event in events:
+            if isinstance(event, str):
+                yield _event("delta", {"text": event})
+                continue
+            _record(request.question, event, services)
+            answer_id = uuid.uuid4().hex
+            services.feedback.remember(answer_id, request.question, event)
+            done = ChatDone(id=answer_id, **ask_response(event).model_dump())
+            yield _event("done", done.model_dump())
+    except Exception:  # noqa: BLE001 - the stream has started: the client gets an error event
+        log.exception("Answer stream failed")
+        yield _event("error", {"detail": messages.INTERNAL})
 
 
 @answers.post(
@@ -518,6 +546,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     add_site(app, municipalities, settings)
     for router in (health, answers, searching, admin):
         app.include_router(router)
+    app.include_router(compat, responses=ERROR_RESPONSES)
     # Outermost, so it times what a client waits for and sees every status, 429s included.
     app.add_middleware(metrics.Metrics)
     _add_error_handlers(app, settings)
@@ -573,8 +602,18 @@ def _add_error_handlers(app: FastAPI, settings: Settings) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings, bot: Assistant, origins: list[str]) -> None:
-    """The protections, outermost first: log, headers, CORS, body cap, rate, concurrency."""
+    """The protections, outermost first: log, headers, CORS, body cap, rate, concurrency;
+    and gzip for text (the widget, pages, JSON), never for the event stream or source files."""
+    from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+
+    from assistant.site import SOURCE_TYPES
+
     # add_middleware wraps what is there, so the last added is the outermost.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=500,  # below one TCP segment compression saves no round trip
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, *SOURCE_TYPES.values()),
+    )
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent)
     app.add_middleware(
         RateLimit,
@@ -624,23 +663,16 @@ def _citation(c: Citation) -> CitationOut:
     return CitationOut(**asdict(c))
 
 
-def _ask_response(answer: Answer) -> AskResponse:
+def ask_response(answer: Answer) -> AskResponse:
     return AskResponse(
         answer=answer.answer,
         answered=answer.answered,
         citations=[_citation(c) for c in answer.citations],
         shape=answer.shape,  # type: ignore[arg-type]
         parts=[AnswerPartOut(**asdict(p)) for p in answer.parts],
+        mode=answer.mode,  # type: ignore[arg-type]
+        verified=answer.mode == "generated",
     )
-
-
-async def _events(text: str, done: dict) -> AsyncIterator[str]:
-    """`delta` events with the answer sentence by sentence, then `done`."""
-    pieces = _SENTENCE_END.split(text)
-    for i, piece in enumerate(pieces):
-        chunk = piece if i == len(pieces) - 1 else piece + " "
-        yield _event("delta", {"text": chunk})
-    yield _event("done", done)
 
 
 def _event(name: str, data: dict) -> str:

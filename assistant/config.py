@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The most the question and history limits can be raised to: request bodies stay small.
@@ -109,6 +109,32 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(
         None, description="Bearer token for POST /admin/reload; unset disables the endpoint."
     )
+    llm_url: str | None = Field(
+        None,
+        description="Base URL of an OpenAI-compatible chat API (e.g. http://127.0.0.1:8080/v1) "
+        "that phrases answers; unset: extractive answers only.",
+    )
+    llm_model: str = Field("default", description="Model name sent to the language model API.")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key for the language model API (never logged)."
+    )
+    llm_api_key_file: Path | None = Field(
+        None, description="File holding the API key instead (e.g. a mounted secret)."
+    )
+    llm_timeout: float = Field(
+        8.0, gt=0, le=120, description="Seconds a phrased answer may take in all; then extractive."
+    )
+    llm_max_tokens: int = Field(300, ge=16, le=4096, description="Longest reply, in tokens.")
+    llm_temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+    llm_max_concurrent: int = Field(
+        4, ge=1, le=256, description="Model calls at once; beyond it answers are extractive."
+    )
+    llm_breaker_failures: int = Field(
+        3, ge=1, le=100, description="Failed model calls in a row that open the circuit breaker."
+    )
+    llm_breaker_seconds: float = Field(
+        30.0, gt=0, le=3600, description="Seconds the breaker stays open before a trial call."
+    )
     log_format: Literal["text", "json"] = Field(
         "text", description="Log lines as readable text, or one JSON object per line."
     )
@@ -146,6 +172,31 @@ class Settings(BaseSettings):
                 msg = f"{item!r} is not an origin like https://www.kommun.se (no '*', no path)"
                 raise ValueError(msg)
         return items
+
+    @field_validator("llm_url")
+    @classmethod
+    def _llm_url(cls, url: str | None) -> str | None:
+        if url is None or not url.strip():
+            return None
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http(s) base URL like http://127.0.0.1:8080/v1")
+        return url.strip()
+
+    @field_validator("llm_api_key_file")
+    @classmethod
+    def _key_file(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"{str(path)!r} is not a readable file")
+        return path
+
+    def llm_key(self) -> str | None:
+        """The language model API key, from the setting or its file (never logged)."""
+        if self.llm_api_key is not None:
+            return self.llm_api_key.get_secret_value()
+        if self.llm_api_key_file is not None:
+            return self.llm_api_key_file.read_text(encoding="utf-8").strip() or None
+        return None
 
 
 @lru_cache

@@ -45,6 +45,25 @@ CACHE = Counter(
     "Questions answered from the answer cache (hit) or composed anew (miss).",
     ["result"],
 )
+LLM_CALLS = Counter(
+    "assistant_llm_calls_total",
+    "Language model calls by outcome: ok, timeout, error, busy (no free slot), breaker_open.",
+    ["outcome"],
+)
+LLM_TOKENS = Counter(
+    "assistant_llm_tokens_total",
+    "Tokens the language model server reported using, by kind (prompt, completion).",
+    ["kind"],
+)
+LLM_PIECES = Counter(
+    "assistant_llm_streamed_pieces_total",
+    "Text pieces streamed from the language model (about one token each).",
+)
+LLM_ANSWERS = Counter(
+    "assistant_llm_answers_total",
+    "What became of a language model reply: served (verified), fallback (extractive served).",
+    ["result"],
+)
 INDEX_CHUNKS = Gauge(
     "assistant_index_chunks",
     "Passages in the index being served.",

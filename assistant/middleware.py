@@ -30,7 +30,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 access_log = logging.getLogger("assistant.access")
 
 #: Paths whose requests cost model time; limits apply to these.
-LIMITED_PREFIXES = ("/api/",)
+LIMITED_PREFIXES = ("/api/", "/v1/")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 

@@ -10,17 +10,18 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant import messages, metrics
-from assistant.answer import compose_answer
+from assistant.answer import REFUSAL, compose_answer, generated_answer
 from assistant.chunking import chunk_documents, leans_on_previous
 from assistant.config import Settings
 from assistant.corpus import load_corpus
 from assistant.embeddings import Embedder, load_embedder
 from assistant.errors import CorpusError, IndexMissing, InvalidQuestion
+from assistant.grounding import check, kept
 from assistant.index import (
     FORMAT_VERSION,
     VectorIndex,
@@ -30,6 +31,7 @@ from assistant.index import (
     segment_text,
 )
 from assistant.lang import DEFAULT
+from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
 from assistant.question import ReadQuestion, read_question
 from assistant.retrieval import HybridRetriever
@@ -116,6 +118,8 @@ class Assistant:
         self._state: tuple[HybridRetriever, SegmentView] | None = None
         self.scorer = scorer or Scorer.load(settings.scorer_file)
         self._lock = threading.Lock()
+        #: The language model that phrases answers (`ASSISTANT_LLM_URL`), or None.
+        self.model: LanguageModel | None = LanguageModel(settings) if settings.llm_url else None
 
     @property
     def ready(self) -> bool:
@@ -196,7 +200,6 @@ class Assistant:
         retriever = HybridRetriever(index, self.embedder, dense_weight=self.settings.dense_weight)
         self._state = (retriever, SegmentView(index, retriever))  # old or new, never a mix
         self.index, self.retriever = index, retriever
-        metrics.set_index(index.version, len(index.chunks))
 
     def stale_reason(self) -> str | None:
         """Why the index on disk cannot serve this corpus and model, or None if it can."""
@@ -268,6 +271,21 @@ class Assistant:
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         """Answer a question from the sources, or refuse honestly."""
+        final: Answer | None = None
+        for event in self.answer_events(question, history):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def answer_events(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str | Answer]:
+        """The answer as it is made: pieces of its text, then the final `Answer`.
+
+        Without a language model the pieces are the answer's sentences. With one
+        (`ASSISTANT_LLM_URL`), they are the model's words as they arrive, and the final answer
+        is what verification kept of them, or the extractive answer; a client shows the final
+        answer in place of the pieces.
+        """
         question = self.check_question(question, history)
         retriever, view = self._serving()
         key = _answer_key(question, history)
@@ -275,9 +293,15 @@ class Assistant:
             cached = view.answers.get(key)
         if cached is not None:
             metrics.CACHE.labels("hit").inc()
-            return cached
+            yield from sentence_pieces(cached.answer)
+            yield cached
+            return
         metrics.CACHE.labels("miss").inc()
-        answer = self._answer(question, history, retriever, view)
+        rq, hits, answer = self._answer(question, history, retriever, view)
+        if self.model is not None and answer.answered and answer.shape in ("answer", "list"):
+            answer = yield from self._generated(rq, hits, history, answer)
+        else:
+            yield from sentence_pieces(answer.answer)
         # A question holding personal data is never kept, not even in memory: how fast it is
         # answered must not tell anyone that it was asked before.
         if not _personal(question, history):
@@ -285,7 +309,34 @@ class Assistant:
                 view.answers[key] = answer
                 while len(view.answers) > ANSWER_CACHE_SIZE:
                     view.answers.popitem(last=False)
-        return answer
+        yield answer
+
+    def _generated(
+        self, rq: ReadQuestion, hits: Sequence[Hit], history: Sequence[Turn], extractive: Answer
+    ) -> Generator[str, None, Answer]:
+        """The model's phrasing of the answer as far as verification keeps it, else the
+        extractive answer; the model's words are yielded as they come."""
+        assert self.model is not None
+        passages = [h.chunk for h in hits[:ANSWER_CHUNKS]]
+        messages = self.model.prompt.messages(rq.asked, passages, history, REFUSAL)
+        text = ""
+        try:
+            for piece in self.model.stream(messages):
+                text += piece
+                yield piece
+        except ModelUnavailable as exc:
+            log.info("Extractive answer served: %s", exc)
+            return extractive
+        good = (
+            []
+            if REFUSAL in text
+            else kept(check(text, {n: c.text for n, c in enumerate(passages, 1)}))
+        )
+        if not good:
+            metrics.LLM_ANSWERS.labels("fallback").inc()
+            return extractive
+        metrics.LLM_ANSWERS.labels("served").inc()
+        return generated_answer(good, hits[:ANSWER_CHUNKS])
 
     def read(self, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:
         """The question read once against the serving index's vocabulary and names."""
@@ -298,13 +349,15 @@ class Assistant:
         history: Sequence[Turn],
         retriever: HybridRetriever,
         view: SegmentView,
-    ) -> Answer:
+    ) -> tuple[ReadQuestion, list[Hit], Answer]:
         rq = _read(retriever, question, history)
         candidates: list[Candidate] = []
+        hits: list[Hit] = []
         if rq.asked and rq.kind != "smalltalk":
             hits = retriever.retrieve(rq.query, self.settings.top_k)
             candidates = self.candidates(rq, hits[:ANSWER_CHUNKS], retriever, view)
-        return compose_answer(rq, candidates, scorer=self.scorer, topics=retriever.titles)
+        answer = compose_answer(rq, candidates, scorer=self.scorer, topics=retriever.titles)
+        return rq, hits, answer
 
     def use_scorer(self, scorer: Scorer) -> None:
         """Answer with another evidence scorer from now on (cached answers are dropped)."""
@@ -404,6 +457,17 @@ def _read(retriever: HybridRetriever, question: str, history: Sequence[Turn] = (
     return read_question(
         question, history, analyzer=retriever.lexical.analyzer, names=retriever.names
     )
+
+
+def sentence_pieces(text: str) -> Iterator[str]:
+    """An answer's text sentence by sentence (after each citation marker), spaces kept."""
+    pieces = _SENTENCE_END.split(text)
+    for i, piece in enumerate(pieces):
+        yield piece if i == len(pieces) - 1 else piece + " "
+
+
+#: Where an answer is cut into pieces: after each citation marker (a sentence).
+_SENTENCE_END = re.compile(r"(?<=\])\s+")
 
 
 def _personal(question: str, history: Sequence[Turn]) -> bool:

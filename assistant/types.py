@@ -137,3 +137,4 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     shape: str = "answer"
     parts: list[AnswerPart] = field(default_factory=list)
+    mode: str = "extractive"  # "generated": phrased by the language model and verified

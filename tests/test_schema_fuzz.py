@@ -4,6 +4,7 @@ import os
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from assistant.api import create_app
 
@@ -23,6 +24,10 @@ def test_api_never_errors_and_matches_its_schema(assistant) -> None:  # type: ig
         "/admin/reload",
     }
     for operation in operations:
+        # The chat-completions protocol has rules a schema cannot state (a question is the
+        # last user message with text, of at most ASSISTANT_MAX_QUESTION_CHARS): there a
+        # schema-valid request may get 422, with its Swedish reason.
+        excluded = [positive_data_acceptance] if operation.path.startswith("/v1/") else []
 
         @given(case=operation.as_strategy())
         @settings(
@@ -31,6 +36,6 @@ def test_api_never_errors_and_matches_its_schema(assistant) -> None:  # type: ig
             suppress_health_check=list(HealthCheck),
         )
         def check(case) -> None:  # type: ignore[no-untyped-def]
-            case.call_and_validate()
+            case.call_and_validate(excluded_checks=excluded)  # noqa: B023 - run at once
 
         check()
