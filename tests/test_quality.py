@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from assistant.evaluation import load_eval, run_eval, score
 from assistant.pipeline import Assistant
 
@@ -38,8 +40,9 @@ def test_every_question_set_is_well_formed() -> None:
                 assert " ".join(item.gold.split()) in corpus, (path, item.gold)
 
 
-def test_second_corpus_is_well_formed() -> None:
-    folder = ROOT / "tests" / "second_corpus"
+@pytest.mark.parametrize("name", ["second_corpus", "third_corpus"])
+def test_other_corpora_are_well_formed(name: str) -> None:
+    folder = ROOT / "tests" / name
     pages = " ".join(
         " ".join(p.read_text(encoding="utf-8").split()) for p in (folder / "docs").glob("*.md")
     )
