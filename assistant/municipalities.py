@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 _ID = re.compile(r"^[a-z0-9-]{1,40}$")
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s<>\"]*)?$")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Municipality:
     greeting: str
     suggestions: list[str]
     origins: list[str] = field(default_factory=list)
+    contact: str | None = None  # where a resident goes when the sources have no answer
 
 
 class Municipalities:
@@ -79,12 +81,17 @@ def _section(key: str, value: object, base: dict, path: Path) -> Municipality:
     merged = {**base, **value}
     accent = str(merged.get("accent", "#1d4f73"))
     if not _COLOUR.match(accent):
-        raise AssistantError(f"{where}: accent måste vara en färg som #005a9c.")
+        raise AssistantError(f"{where}: accent måste vara en färg som #1d4f73.")
     origins = [str(o).rstrip("/") for o in value.get("origins", [])]
     bad = [o for o in origins if not _ORIGIN.match(o)]
     if bad:
         raise AssistantError(
             f"{where}: ogiltiga origins {bad} (skriv t.ex. https://www.huddinge.se)."
+        )
+    contact = merged.get("contact")
+    if contact is not None and not (isinstance(contact, str) and _URL.match(contact)):
+        raise AssistantError(
+            f"{where}: contact måste vara en webbadress (t.ex. https://www.huddinge.se/)."
         )
     suggestions = [str(s) for s in merged.get("suggestions", [])][:4]
     return Municipality(
@@ -94,4 +101,5 @@ def _section(key: str, value: object, base: dict, path: Path) -> Municipality:
         greeting=str(merged.get("greeting", "")),
         suggestions=suggestions,
         origins=origins,
+        contact=contact,
     )

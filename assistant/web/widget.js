@@ -1,29 +1,44 @@
 /*
  * Södertörnsassistenten – the chat widget a municipal site embeds with one tag:
  *   <script src="https://assistent.example/widget.js" data-municipality="huddinge" defer></script>
- * It takes the service's base URL from its own src, fetches /api/config and mounts
- * <div id="sodertornsassistenten"> with an open shadow root. Answers stream from
- * POST /api/chat as server-sent events read with fetch.
+ * data-open-on="<css selector>" lets the page's own buttons open it too.
+ *
+ * It takes the service's base URL from its own src and starts loading its stylesheet and
+ * GET /api/config at the same moment. It mounts <sodertorns-assistenten id="sodertornsassistenten">,
+ * with an open shadow root, in the top layer (a manual popover in <body>), where no page
+ * transform, overflow or z-index can move, clip or cover it; without popovers on <html>. The
+ * shadow stylesheet's :host rules are !important, which beats even the page's !important rules.
+ * The widget is laid out over the visual viewport (window.visualViewport), so a page wider
+ * than the screen, pinch zoom or an on-screen keyboard cannot push it out of sight. Where the
+ * panel fills the screen (phones, 400 % zoom) it is modal: the page behind is inert and Tab
+ * stays in the panel. Answers stream from POST /api/chat as server-sent events read with fetch.
  * Service text is always inserted as text, never HTML. No cookies, storage or tracking: the
- * conversation lives in memory only. The only style set from script is --accent (CSSOM).
+ * conversation lives in memory only. Styles set from script (through CSSOM, which a strict
+ * CSP allows) are custom properties, and the host's display until the widget is ready.
  */
 (function () {
   'use strict';
 
   const HOST_ID = 'sodertornsassistenten';
-  const DEFAULT_ACCENT = '#005a9c';
+  // A custom element: a page's rules for div and the like do not match it.
+  const HOST_TAG = 'sodertorns-assistenten';
+  const DEFAULT_ACCENT = '#1d4f73'; // the [default] accent of municipalities.toml
+  // The service serves widget.js with this path replaced by the content-hashed file's.
+  const STYLESHEET = '/static/widget.css';
   // The service's limits come with /api/config; these are the defaults until it answers.
   let MAX_HISTORY = 20; // messages sent with a question
   let MAX_MESSAGE_CHARS = 4000; // per history message
   let MAX_QUESTION_CHARS = 1000; // per question
   const STALL_MS = 60000; // give up on a reply that makes no progress for this long
+  const CONTEXT_CHARS = 100; // passage text shown on each side of the quoted sentence
+  const FOCUSABLE = 'a[href],button,textarea,[tabindex]:not([tabindex="-1"])';
 
   // Every user-facing text, in Swedish.
   const T = {
     launcher: 'Fråga assistenten',
     close: 'Stäng',
     disclosure:
-      'Du chattar med en AI-assistent. Den svarar bara utifrån de listade källorna och kan ha fel. Skriv inte personuppgifter.',
+      'Du chattar med en AI-assistent. Den svarar bara utifrån källorna och kan ha fel. Skriv inte personuppgifter.',
     examples: 'Du kan till exempel fråga:',
     log: 'Samtal',
     you: 'Du frågade: ',
@@ -33,14 +48,16 @@
     inputHint: 'Enter skickar, Skift+Enter ger ny rad.',
     placeholder: 'Skriv din fråga här',
     send: 'Skicka',
-    done: 'Svar klart',
     refusal: 'Kan inte besvaras utifrån källorna',
     hint: 'Jag kan svara på frågor om Södertörnssamarbetet, till exempel:',
+    contact: 'Hittar du inte svaret? ',
     sources: 'Källor',
     cite: 'Källa ',
     section: 'Avsnitt: ',
+    page: 'Sida ',
     updated: 'Uppdaterad ',
-    openSource: 'Öppna källan',
+    more: 'Visa hela stycket',
+    less: 'Visa mindre',
     newTab: ' (öppnas i ny flik)',
     rateLabel: 'Var svaret till hjälp?',
     good: 'Bra svar',
@@ -51,6 +68,8 @@
     error: 'Fel: ',
     generic: 'Något gick fel. Försök igen om en stund.',
     network: 'Det gick inte att nå assistenten. Kontrollera anslutningen och försök igen.',
+    blocked:
+      'Assistenten är inte påslagen för den här webbplatsen ännu. Det är inget fel hos dig; försök gärna igen senare.',
     timeout: 'Det tog för lång tid att få svar. Försök igen.',
     interrupted: 'Svaret avbröts. Försök igen.',
     tooMany: 'För många frågor på kort tid. Vänta en stund och försök igen.',
@@ -61,7 +80,7 @@
   // Used when /api/config cannot be reached, so the host page never breaks.
   const FALLBACK = {
     name: 'Södertörnskommunerna',
-    greeting: 'Hej! Jag svarar på frågor om Södertörnssamarbetet utifrån källorna.',
+    greeting: 'Hej! Jag är en AI-assistent som svarar på frågor om Södertörnssamarbetet utifrån källorna.',
     suggestions: [
       'Vilka kommuner ingår i samarbetet?',
       'När formaliserades samverkan?',
@@ -74,28 +93,68 @@
 
   const script = findScript();
   const base = serviceBase(script);
-  const municipality = ((script && script.getAttribute('data-municipality')) || '').trim();
+  const setting = (name) => ((script && script.getAttribute(name)) || '').trim();
+  const municipality = setting('data-municipality');
   const warn = (sv, en) => console.warn('Södertörnsassistenten: ' + sv + ' (' + en + ')');
+  let blocked = false; // the service refuses this page's origin (CORS)
 
-  // Public API, for tests and for host pages that want their own "open the chat" link.
+  // Public API (documented in the README): window.SodertornsAssistenten.open() / .close().
   let widget = null;
-  let openWhenReady = false;
+  let openWhenReady = null; // the opener, when open() came before the widget was ready
   let markReady;
   const ready = new Promise((resolve) => (markReady = resolve));
+  const open = (opener) => (widget ? widget.open(opener) : (openWhenReady = { opener }));
   window.SodertornsAssistenten = Object.freeze({
-    open: () => (widget ? widget.open() : (openWhenReady = true)),
-    close: () => (widget ? widget.close(false) : (openWhenReady = false)),
+    open: () => open(null),
+    close: () => (widget ? widget.close(false) : (openWhenReady = null)),
     isOpen: () => Boolean(widget && widget.isOpen()),
     ready, // resolves with the host element once the widget is mounted and styled
   });
+  listenForOpeners(setting('data-open-on'));
 
-  const start = () =>
-    loadConfig().then((config) => {
-      widget = createWidget(config);
-      if (openWhenReady) widget.open();
+  // The host and its stylesheet go in at once, so the stylesheet loads while /api/config
+  // answers. The host stays hidden until both are in.
+  const host = document.createElement(HOST_TAG);
+  host.id = HOST_ID;
+  host.style.setProperty('display', 'none', 'important');
+  const shadow = host.attachShadow({ mode: 'open' });
+  const stylesheet = el('link', { rel: 'stylesheet', href: base + STYLESHEET });
+  const styled = new Promise((resolve) => {
+    stylesheet.addEventListener('load', resolve);
+    stylesheet.addEventListener('error', () => resolve(warn('widget.css kunde inte laddas.', 'stylesheet failed')));
+    setTimeout(resolve, 4000);
+  });
+  shadow.append(stylesheet);
+  (document.body || document.documentElement).append(host);
+  const loaded = new Promise((resolve) =>
+    document.body ? resolve() : document.addEventListener('DOMContentLoaded', resolve, { once: true })
+  );
+  Promise.all([loadConfig(), styled, loaded]).then(([config]) => {
+    widget = createWidget(config);
+    host.style.removeProperty('display');
+    mount();
+    // Put it back if the page replaces its <body> or empties it (single-page sites do).
+    new MutationObserver(() => host.isConnected || mount()).observe(document.documentElement, {
+      childList: true,
+      subtree: true,
     });
-  if (document.body) start();
-  else document.addEventListener('DOMContentLoaded', start, { once: true });
+    if (openWhenReady) widget.open(openWhenReady.opener);
+    markReady(host);
+  });
+
+  /**
+   * In <body>, as a manual popover: the top layer is above every z-index and outside the
+   * page's transforms, filters and overflow. Without popovers: on <html>, outside <body>.
+   */
+  function mount() {
+    const popover = typeof host.showPopover === 'function' && document.body;
+    const parent = popover || document.documentElement;
+    if (host.parentNode !== parent) parent.append(host);
+    if (popover && !host.matches(':popover-open')) {
+      host.setAttribute('popover', 'manual');
+      host.showPopover();
+    }
+  }
 
   // ------------------------------------------------------------------ bootstrapping
 
@@ -116,6 +175,23 @@
     }
   }
 
+  /** data-open-on: a click on an element matching the selector opens the widget. */
+  function listenForOpeners(selector) {
+    if (!selector) return;
+    try {
+      document.querySelector(selector);
+    } catch (err) {
+      console.error('Södertörnsassistenten: data-open-on="' + selector + '" är ingen giltig CSS-väljare (invalid selector).');
+      return;
+    }
+    document.addEventListener('click', (event) => {
+      const opener = event.target instanceof Element && event.target.closest(selector);
+      if (!opener) return;
+      event.preventDefault(); // a link to a contact page stays a link where the script is blocked
+      open(opener);
+    });
+  }
+
   async function loadConfig() {
     if (!municipality) warn('data-municipality saknas; standardinställningar används.', 'no municipality id');
     const controller = new AbortController();
@@ -132,11 +208,35 @@
       }
       return config;
     } catch (err) {
-      warn('inställningarna kunde inte hämtas; standardinställningar används.', String(err));
+      if (err instanceof TypeError) await checkOrigin();
+      if (!blocked) warn('inställningarna kunde inte hämtas; standardinställningar används.', String(err));
       return cleanConfig({});
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * After a fetch failed at the network level: is the service reachable all the same? An
+   * opaque no-cors request succeeds where CORS alone refused, so then this page's origin is
+   * not allowed. Tell the web editor exactly what to add where.
+   */
+  async function checkOrigin() {
+    if (blocked) return true;
+    try {
+      await fetch(base + '/healthz', { mode: 'no-cors', credentials: 'omit', cache: 'no-store' });
+    } catch (err) {
+      return false; // the service is unreachable: a network problem
+    }
+    blocked = true;
+    const origin = window.location.origin;
+    console.error(
+      'Södertörnsassistenten: tjänsten ' + base + ' tillåter inte webbplatsen ' + origin +
+        '. Lägg till "' + origin + '" i origins under [' + (municipality || 'default') +
+        '] i municipalities.toml (eller i ASSISTANT_ALLOWED_ORIGINS) och starta om tjänsten.' +
+        ' (Origin ' + origin + ' is not allowed: add it to "origins" in municipalities.toml.)'
+    );
+    return true;
   }
 
   /** Keep only well-formed values from /api/config, with fallbacks for the rest. */
@@ -159,6 +259,7 @@
       accent,
       greeting: text(c.greeting, FALLBACK.greeting),
       suggestions: suggestions.length ? suggestions : FALLBACK.suggestions,
+      contact: typeof c.contact === 'string' ? safeUrl(c.contact) : null,
       known: c.known === true,
     };
   }
@@ -193,6 +294,10 @@
     return node;
   }
 
+  /** A link that opens in a new tab and says so to screen readers. */
+  const newTabLink = (spec, href, ...text) =>
+    el(spec, { href, target: '_blank', rel: 'noopener' }, ...text, el('span.sa-visually-hidden', T.newTab));
+
   const ICONS = {
     chat: 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z',
     close: 'M6 6l12 12M18 6L6 18',
@@ -226,6 +331,39 @@
     }
   }
 
+  /**
+   * The passage as nodes, the quoted sentence in <mark>. Short: the sentence with up to
+   * CONTEXT_CHARS of text either side, cut at a sentence or word, with an ellipsis.
+   * Returns [nodes, whether text was left out].
+   */
+  function passage(text, quote, whole) {
+    // The quote is the sentence with its white space collapsed: match it word by word.
+    const words = (quote || '').split(/\s+/).filter(Boolean);
+    const pattern = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+');
+    const found = pattern ? new RegExp(pattern).exec(text) : null;
+    const start = found ? found.index : 0;
+    const end = found ? start + found[0].length : 0;
+    let from = 0;
+    let to = text.length;
+    if (!whole) {
+      if (start > CONTEXT_CHARS) {
+        const before = text.slice(start - CONTEXT_CHARS, start);
+        const cut = /[.!?:]\s+/.exec(before) || /\s/.exec(before);
+        from = start - CONTEXT_CHARS + (cut ? cut.index + cut[0].length : 0);
+      }
+      const after = text.slice(end, end + (found ? CONTEXT_CHARS : 2 * CONTEXT_CHARS));
+      if (end + after.length < text.length) {
+        const cut = after.match(/^[^]*[.!?](?=\s)/) || after.match(/^[^]*\S(?=\s)/);
+        to = end + (cut ? cut[0].length : after.length);
+      }
+    }
+    const nodes = [from ? '…' : '', text.slice(from, start)];
+    if (found) nodes.push(el('mark', found[0]), text.slice(end, to));
+    else nodes.push(text.slice(Math.max(from, start), to));
+    nodes.push(to < text.length ? '…' : '');
+    return [nodes, from > 0 || to < text.length];
+  }
+
   /** An error whose message is meant for the user. */
   class WidgetError extends Error {}
 
@@ -240,7 +378,8 @@
         cache: 'no-store',
       }, extra));
     } catch (err) {
-      throw new WidgetError(extra && extra.signal && extra.signal.aborted ? T.timeout : T.network);
+      if (extra && extra.signal && extra.signal.aborted) throw new WidgetError(T.timeout);
+      throw new WidgetError((await checkOrigin()) ? T.blocked : T.network);
     }
   }
 
@@ -303,12 +442,9 @@
     const history = []; // {role, content}: in memory only
     let busy = false;
     let answers = 0;
-
-    // The host element is the only node placed in the page's own DOM.
-    const host = el('div', { id: HOST_ID });
-    host.style.setProperty('--accent', config.accent); // CSSOM: allowed under a strict CSP
-    const shadow = host.attachShadow({ mode: 'open' });
-    const stylesheet = el('link', { rel: 'stylesheet', href: base + '/static/widget.css' });
+    let modal = false;
+    let inerted = []; // the page's elements this widget made inert
+    let returnTo = null; // a page element that opened the panel (data-open-on)
 
     const launcher = el(
       'button#sa-launcher.sa-launcher',
@@ -326,16 +462,37 @@
       rows: 2,
       maxlength: MAX_QUESTION_CHARS,
       placeholder: T.placeholder,
-      'aria-describedby': 'sa-input-hint',
+      enterkeyhint: 'send',
       autocomplete: 'off',
     });
     const sendButton = el('button#sa-send.sa-send', { type: 'submit' }, T.send);
+    // Why a question was not sent (empty, busy, too long): shown at the field and announced.
+    const notice = el('p#sa-notice.sa-notice', { hidden: true });
+    const hint = el('p#sa-input-hint.sa-input-hint', T.inputHint);
     const form = el(
       'form#sa-form.sa-form',
       { novalidate: true },
       el('label.sa-label', { for: 'sa-input' }, T.inputLabel),
       el('div.sa-form-row', input, sendButton),
-      el('p#sa-input-hint.sa-input-hint', T.inputHint)
+      notice,
+      hint
+    );
+    // The one polite live region: the finished answer, notices, thanks, errors; never
+    // streamed pieces. Inside the dialog, which a screen reader may confine itself to.
+    const status = el('div#sa-status.sa-visually-hidden', {
+      role: 'status',
+      'aria-live': 'polite',
+      'aria-atomic': 'true',
+    });
+    // What scrolls as a whole on short viewports (otherwise only the conversation scrolls).
+    const scrollBox = el(
+      'div.sa-scroll',
+      el('div.sa-header', el('h2#sa-title.sa-title', titleFor(config.name)), closeButton),
+      // The permanent AI disclosure (EU AI Act art. 50): always shown, cannot be dismissed.
+      el('p#sa-disclosure.sa-disclosure', T.disclosure),
+      body,
+      form,
+      status
     );
     const panel = el(
       'div#sa-panel.sa-panel',
@@ -344,40 +501,39 @@
         'aria-modal': 'false',
         'aria-labelledby': 'sa-title',
         'aria-describedby': 'sa-disclosure',
-        lang: 'sv',
         hidden: true,
       },
-      el('div.sa-header', el('h2#sa-title.sa-title', titleFor(config.name)), closeButton),
-      // The permanent AI disclosure (EU AI Act art. 50): always shown, cannot be dismissed.
-      el('p#sa-disclosure.sa-disclosure', T.disclosure),
-      body,
-      form
+      scrollBox
     );
-    // The one polite live region ("Svar klart", thanks, errors; never streamed tokens).
-    // Outside the panel so it is heard even while the panel is closed.
-    const status = el('div#sa-status.sa-status.sa-visually-hidden', {
-      role: 'status',
-      'aria-live': 'polite',
-      'aria-atomic': 'true',
-    });
-    const root = el('div.sa-root', { lang: 'sv', hidden: true }, launcher, panel, status);
-    shadow.append(stylesheet, root);
+    // The root covers the visual viewport (see fitViewport); launcher and panel sit in it.
+    const root = el('div.sa-root', { lang: 'sv', dir: 'ltr' }, launcher, panel);
+    root.style.setProperty('--accent', config.accent); // CSSOM: allowed under a strict CSP
+    shadow.append(root);
+    if (blocked) welcome.replaceChildren(errorMessage(T.blocked)); // no suggestions that fail
 
-    // Show the widget once its stylesheet has loaded (no unstyled flash), or after 4 s anyway.
-    let shown = false;
-    const show = () => {
-      if (shown) return;
-      shown = true;
-      root.hidden = false;
-      markReady(host);
+    // No keyboard hint on touch screens. Not (hover: none): that is also true with no
+    // pointer at all, where the keyboard is all there is.
+    const touch = window.matchMedia('(pointer: coarse)');
+    const fitHint = () => {
+      hint.hidden = touch.matches;
+      input.setAttribute('aria-describedby', touch.matches ? 'sa-notice' : 'sa-notice sa-input-hint');
     };
-    stylesheet.addEventListener('load', show);
-    stylesheet.addEventListener('error', () => {
-      warn('widget.css kunde inte laddas.', 'stylesheet failed to load');
-      show();
-    });
-    setTimeout(show, 4000);
-    document.body.append(host);
+    fitHint();
+    touch.addEventListener('change', fitHint);
+
+    // Follow the visual viewport: what is on screen after pinch zoom, with an on-screen
+    // keyboard, or on a page wider than the screen (where the layout viewport is wider).
+    const viewport = window.visualViewport;
+    const fitViewport = () => {
+      if (viewport) {
+        const box = { left: viewport.offsetLeft, top: viewport.offsetTop, width: viewport.width, height: viewport.height };
+        for (const [k, v] of Object.entries(box)) root.style.setProperty('--vv-' + k, v + 'px');
+      }
+      if (isOpen()) fitModal();
+    };
+    fitViewport();
+    if (viewport) for (const type of ['resize', 'scroll']) viewport.addEventListener(type, fitViewport);
+    window.addEventListener('resize', fitViewport);
 
     // ---------------------------------------------------------------- behaviour
 
@@ -387,8 +543,12 @@
       if (event.key === 'Escape' && isOpen()) {
         event.stopPropagation();
         close(true);
+      } else if (event.key === 'Tab' && modal) {
+        trapTab(event);
       }
     });
+    // A modal panel keeps focus, even from the page's own scripts.
+    document.addEventListener('focusin', (event) => modal && event.target !== host && input.focus());
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       submit(input.value);
@@ -400,15 +560,18 @@
         submit(input.value);
       }
     });
+    input.addEventListener('input', () => showNotice(''));
 
     function isOpen() {
       return !panel.hidden;
     }
 
-    function open() {
+    function open(opener) {
+      returnTo = opener || null;
       panel.hidden = false;
       root.classList.add('sa-is-open');
       launcher.setAttribute('aria-expanded', 'true');
+      fitModal();
       input.focus();
     }
 
@@ -417,13 +580,60 @@
       panel.hidden = true;
       root.classList.remove('sa-is-open');
       launcher.setAttribute('aria-expanded', 'false');
-      if (returnFocus || focusInside) launcher.focus();
+      setModal(false);
+      const back = returnTo && returnTo.isConnected ? returnTo : launcher;
+      returnTo = null;
+      if (returnFocus || focusInside) back.focus();
+    }
+
+    /** Modal whenever the CSS lets the open panel fill the viewport (phones, high zoom). */
+    function fitModal() {
+      setModal(isOpen() && getComputedStyle(panel).getPropertyValue('--sa-fills').trim() === '1');
+    }
+
+    function setModal(on) {
+      if (on === modal) return;
+      modal = on;
+      panel.setAttribute('aria-modal', String(on));
+      if (on) {
+        // Everything but the widget and its ancestors (and <head>, which shows nothing).
+        for (let node = host; node.parentElement; node = node.parentElement) {
+          for (const other of node.parentElement.children) {
+            if (other !== node && other !== document.head && other.inert === false) inerted.push(other);
+          }
+        }
+        for (const node of inerted) node.inert = true;
+        if (!panel.contains(shadow.activeElement)) input.focus();
+      } else {
+        for (const node of inerted) node.inert = false;
+        inerted = [];
+      }
+    }
+
+    /** Tab and Shift+Tab go round the modal panel's controls. */
+    function trapTab(event) {
+      const items = Array.from(panel.querySelectorAll(FOCUSABLE)).filter((n) => n.getClientRects().length);
+      const active = shadow.activeElement;
+      const [first, last] = [items[0], items[items.length - 1]];
+      if (!panel.contains(active) || active === (event.shiftKey ? first : last)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
+      }
     }
 
     /** Say a message in the live region (emptied first, so a repeat is heard again). */
     function announce(message) {
       status.textContent = '';
       setTimeout(() => (status.textContent = message), 50);
+    }
+
+    /** Show (or with '' clear) the message at the question field; also announced. */
+    function showNotice(message, invalid) {
+      notice.textContent = message;
+      notice.hidden = !message;
+      if (invalid) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+      if (message) announce(message);
     }
 
     function suggestionList(labelledBy) {
@@ -443,9 +653,9 @@
       if (busy) problem = T.wait;
       else if (!question) problem = T.empty;
       else if (question.length > MAX_QUESTION_CHARS) problem = T.tooLong;
+      showNotice(problem, Boolean(problem) && !busy);
       if (problem) {
-        announce(problem);
-        if (!question) input.focus();
+        if (!busy) input.focus();
         return false;
       }
       if (input.value.trim() === question) input.value = '';
@@ -455,14 +665,16 @@
 
     function setBusy(on) {
       busy = on;
-      sendButton.disabled = on;
+      // aria-disabled, not disabled: a press while busy still says why nothing happens.
+      sendButton.setAttribute('aria-disabled', String(on));
       log.setAttribute('aria-busy', String(on));
       root.classList.toggle('sa-is-busy', on);
+      if (!on && notice.textContent === T.wait) showNotice('');
     }
 
     // The conversation scrolls in .sa-body, except on short viewports, where the CSS lets
-    // the whole panel scroll instead.
-    const scroller = () => (getComputedStyle(body).overflowY === 'visible' ? panel : body);
+    // the whole panel's content scroll instead.
+    const scroller = () => (getComputedStyle(body).overflowY === 'visible' ? scrollBox : body);
     const nearBottom = (s = scroller()) => s.scrollHeight - s.scrollTop - s.clientHeight < 48;
     const toBottom = (s = scroller()) => (s.scrollTop = s.scrollHeight);
 
@@ -473,6 +685,10 @@
       const view = s.getBoundingClientRect();
       if (box.bottom > view.bottom) s.scrollTop += Math.min(box.bottom - view.bottom, box.top - view.top);
       else if (box.top < view.top) s.scrollTop -= view.top - box.top;
+    }
+
+    function errorMessage(message) {
+      return el('div.sa-msg.sa-msg--error', el('p.sa-error-text', el('strong', T.error), message));
     }
 
     async function ask(question) {
@@ -489,13 +705,13 @@
           { role: 'assistant', content: result.answer.slice(0, MAX_MESSAGE_CHARS) }
         );
         history.splice(0, Math.max(0, history.length - MAX_HISTORY));
-        announce(T.done);
+        // The answer itself is read out once it is complete, without its [n] markers.
+        const spoken = result.answer.replace(/\s*\[\d+\]/g, '');
+        announce(result.refusal ? T.refusal + '. ' + spoken : T.bot + spoken);
       } catch (err) {
         const message = err instanceof WidgetError ? err.message : T.generic;
         const stick = nearBottom();
-        view.msg.className = 'sa-msg sa-msg--error';
-        view.msg.textContent = '';
-        view.msg.append(el('p.sa-error-text', el('strong', T.error), message));
+        view.msg.replaceWith(errorMessage(message));
         if (stick) toBottom();
         if (!input.value) input.value = question; // offer the question again
         announce(message);
@@ -551,7 +767,9 @@
           title: c.title,
           section: str(c.section),
           text: str(c.text) || '',
+          quote: str(c.quote),
           url: safeUrl(c.url),
+          page: Number.isInteger(c.page) ? c.page : null,
           updated: str(c.updated),
         }));
       // A list part (lead-in and points) is shown as a list; other parts are plain text.
@@ -626,6 +844,10 @@
         msg.classList.add('sa-msg--refusal');
         text.before(el('p.sa-refusal-label', T.refusal));
         msg.append(el('p.sa-hint', { id: prefix + '-hint' }, T.hint), suggestionList(prefix + '-hint'));
+        // A way on: the municipality's own contact page (`contact` in municipalities.toml).
+        if (config.contact) {
+          msg.append(el('p.sa-contact', T.contact, newTabLink('a.sa-link', config.contact, 'Kontakta ' + config.name)));
+        }
       }
       if (result.citations.length) {
         const list = el('ol.sa-source-list', { 'aria-labelledby': prefix + '-sources' });
@@ -661,50 +883,49 @@
       if (!para.textContent && para !== first) para.remove();
     }
 
-    /** A [n] marker: opens the matching source card and moves focus to it. */
+    /** A [n] marker: brings its source card into view and focuses the link to the source. */
     function citeButton(n, target) {
-      const button = el(
-        'button.sa-cite',
-        { type: 'button', 'data-n': n, 'aria-controls': target, 'aria-expanded': 'false', 'aria-label': T.cite + n },
-        String(n) // the brackets are drawn by the CSS
-      );
+      const button = el('button.sa-cite', { type: 'button', 'data-n': n, 'aria-label': T.cite + n }, String(n));
       button.addEventListener('click', () => {
         const card = shadow.getElementById(target);
         if (!card) return;
-        card.open = true;
-        card.querySelector('summary').focus({ preventScroll: true });
+        for (const other of shadow.querySelectorAll('.sa-source--current')) other.classList.remove('sa-source--current');
+        card.classList.add('sa-source--current');
+        (card.querySelector('a') || card).focus({ preventScroll: true });
         reveal(card);
       });
       return button;
     }
 
-    /** A collapsible source card: title, section, passage, date and link. */
+    /** A source card: the title links to the source at the quoted spot; the passage is
+     * shortened around the quoted sentence, which is marked. */
     function sourceCard(c, id) {
-      const content = el('div.sa-source-body');
-      if (c.section) content.append(el('p.sa-source-section', T.section + c.section));
-      content.append(el('blockquote.sa-source-text', c.text));
-      if (c.updated) {
-        content.append(el('p.sa-source-updated', T.updated, el('time', { datetime: c.updated }, c.updated)));
+      const title = c.url ? newTabLink('a.sa-source-link', c.url, c.title) : el('span.sa-source-title', c.title);
+      const card = el('div.sa-source', { id, 'data-n': c.n, tabindex: -1 });
+      card.append(el('p.sa-source-head', el('span.sa-source-n', '[' + c.n + ']'), ' ', title));
+      const meta = [c.section && T.section + c.section, c.page && T.page + c.page, c.updated && T.updated];
+      const line = meta.filter(Boolean).join(' · ');
+      if (line) {
+        const date = c.updated ? el('time', { datetime: c.updated }, c.updated) : '';
+        card.append(el('p.sa-source-meta', line, date));
       }
-      if (c.url) {
-        const attrs = { href: c.url, target: '_blank', rel: 'noopener' };
-        const link = el('a.sa-source-link', attrs, T.openSource, el('span.sa-visually-hidden', T.newTab));
-        content.append(el('p', link));
+      const quote = el('blockquote.sa-source-text', { id: id + '-text' });
+      const show = (whole) => {
+        const [nodes, cut] = passage(c.text, c.quote, whole);
+        quote.replaceChildren(...nodes);
+        return cut;
+      };
+      card.append(quote);
+      if (show(false)) {
+        const more = el('button.sa-more', { type: 'button', 'aria-expanded': 'false', 'aria-controls': id + '-text' }, T.more);
+        more.addEventListener('click', () => {
+          const whole = more.getAttribute('aria-expanded') !== 'true';
+          show(whole);
+          more.setAttribute('aria-expanded', String(whole));
+          more.textContent = whole ? T.less : T.more;
+        });
+        card.append(more);
       }
-      // tabindex: so that Safari, too, can focus the summary
-      const summary = el(
-        'summary.sa-source-summary',
-        { tabindex: 0 },
-        el('span.sa-source-n', '[' + c.n + ']'),
-        ' ',
-        el('span.sa-source-title', c.title)
-      );
-      const card = el('details.sa-source', { id, 'data-n': c.n }, summary, content);
-      // Keep the matching [n] buttons' aria-expanded in step with the card.
-      card.addEventListener('toggle', () => {
-        const markers = shadow.querySelectorAll('.sa-cite[aria-controls="' + id + '"]');
-        for (const b of markers) b.setAttribute('aria-expanded', String(card.open));
-      });
       return card;
     }
 
