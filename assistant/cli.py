@@ -296,6 +296,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    import tempfile
     from dataclasses import replace
 
     import numpy as np
@@ -305,21 +306,34 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from assistant.pipeline import Assistant
     from assistant.scoring import DEFAULT_SCORER, Model, Scorer
 
-    items = [item for name in args.files for item in load_eval(Path(name))]
     # Reading questions and collecting candidates needs no scorer; a cosine one stands in.
     cosine = Model(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
     stand_in = Scorer(cosine, cosine, 0.5, 0.0, 0.0)
     bot = Assistant(_settings(args), scorer=stand_in)
     bot.warm_up(progress=_progress)
-    rows = collect(bot, items)
-    scorer = fit(rows)
-    # The margin for quoting a second sentence: the best term recall on the tuning answers.
-    best_second, best_recall = 0.0, -1.0
-    for second in (0.0, 0.05, 0.1, 0.2, 0.3):
-        bot.use_scorer(replace(scorer, second=second))
-        recall = score(run_eval(items, bot.ask))["term_recall"]
-        if recall > best_recall + 1e-9:
-            best_second, best_recall = second, recall
+    # Each corpus with its own questions: the main one, then every --corpus DIR FILE….
+    groups = [(bot, [item for name in args.files for item in load_eval(Path(name))])]
+    with tempfile.TemporaryDirectory(prefix="assistant-fit-") as tmp:
+        for n, (folder, *files) in enumerate(args.corpus or []):
+            settings = bot.settings.model_copy(
+                update={"corpus_dir": Path(folder), "index_dir": Path(tmp) / f"index-{n}"}
+            )
+            other = Assistant(settings, scorer=stand_in)
+            other.embedder = bot.embedder
+            other.warm_up(progress=_progress)
+            groups.append((other, [item for name in files for item in load_eval(Path(name))]))
+        rows = [row for member, items in groups for row in collect(member, items)]
+        scorer = fit(rows)
+        # The margin for quoting a second sentence: the best term recall on the tuning answers.
+        best_second, best_recall = 0.0, -1.0
+        for second in (0.0, 0.05, 0.1, 0.2, 0.3):
+            results = []
+            for member, items in groups:
+                member.use_scorer(replace(scorer, second=second))
+                results += run_eval(items, member.ask)
+            recall = score(results)["term_recall"]
+            if recall > best_recall + 1e-9:
+                best_second, best_recall = second, recall
     scorer = replace(scorer, second=best_second)
     out = Path(args.out) if args.out else DEFAULT_SCORER
     scorer.save(out)
@@ -448,6 +462,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="tuning sets (JSON lines), never a held-out set")
     p.add_argument("-o", "--out", help="scorer file to write (default: the packaged one)")
     p.add_argument("--ablation", action="store_true", help="also report what each signal adds")
+    p.add_argument(
+        "--corpus",
+        nargs="+",
+        action="append",
+        metavar=("DIR", "FILE"),
+        help="another corpus folder and its tuning sets, fitted on together (repeatable)",
+    )
     p.set_defaults(func=cmd_fit)
 
     p = sub.add_parser("feedback", help="feedback on answers, for staff")

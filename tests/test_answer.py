@@ -116,7 +116,7 @@ def test_unanswerable_is_an_honest_refusal(assistant: Assistant, question: str) 
         ("Är Haninge med i samarbetet?", "Haninge"),
         ("Är Flemingsberg en regional stadskärna?", "Flemingsberg"),
         pytest.param("Berätta om Flemingsberg", "Flemingsberg", marks=REFUSED_BY_SCORER),
-        pytest.param("What is Flemingsberg?", "Flemingsberg", marks=REFUSED_BY_SCORER),
+        ("What is Flemingsberg?", "Flemingsberg"),
         ("Vilka 8 kommuner ingår?", "Tyresö"),
         # "andra" in "andra regionala samarbeten" means "other", not a count.
         ("hur manga kommuner ar med i sodertorn samarbetet", "åtta"),
@@ -183,9 +183,7 @@ def library(tiny_settings, embedder) -> Assistant:  # type: ignore[no-untyped-de
     [
         # "gratis" is the price, and weekdays are opening times, as much as "50 kr" or "9-17".
         ("Vad kostar lånekortet?", "gratis"),
-        pytest.param(
-            "Vilka dagar har biblioteket öppet?", "måndag till fredag", marks=REFUSED_BY_SCORER
-        ),
+        ("Vilka dagar har biblioteket öppet?", "måndag till fredag"),
         ("har biblioteket oppet pa helgen", "måndag till fredag"),
     ],
 )
