@@ -381,8 +381,11 @@ def _remote_ask(base_url: str):  # type: ignore[no-untyped-def]
             data=body,
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            data = json.load(response)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                data = json.load(response)
+        except (OSError, ValueError) as exc:  # refused, timed out, an HTTP error, not JSON
+            raise AssistantError(f"tjänsten på {base_url} svarade inte på en fråga: {exc}") from exc
         return Answer(
             data["answer"],
             data["answered"],
