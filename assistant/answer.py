@@ -22,7 +22,7 @@ from urllib.parse import quote
 import numpy as np
 
 from assistant.grounding import Checked
-from assistant.lang import DEFAULT, answer_pattern, languages, negated, restricts, widens
+from assistant.lang import DEFAULT, answer_pattern, languages, negated, ranks, restricts, widens
 from assistant.lexical import term
 from assistant.question import ReadQuestion, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
@@ -225,11 +225,22 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no"
     if restricts(rq.asked) and widens(best.full_text):
         return "no"
+    if _outranked(rq, clause):
+        return "no"
     if rq.numbers:
         stated = numbers_in(best.full_text)
         if not rq.numbers <= stated:
             return "no" if stated else None
     return "yes" if _speaks_to(rq, best) else None
+
+
+def _outranked(rq: ReadQuestion, clause: str) -> bool:
+    """A question about the first by some measure, answered with a lower rank by the same
+    measure: "Är Södertörn det största länet?" – "… det fjärde största länet" is a "no"."""
+    if rq.numbers:
+        return False
+    asked = {term(w) for w in re.findall(r"\w+", rq.asked.lower())}
+    return any(rank >= 2 and term(word) in asked for rank, word in ranks(clause))
 
 
 def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:

@@ -173,3 +173,16 @@ def test_sources_that_disagree_are_both_quoted_with_their_dates_the_newer_first(
     ]
     agreed = compose_answer(rq, same, scorer=SCORER)
     assert agreed.answered and "Enligt" not in agreed.answer
+
+
+def test_a_lower_rank_by_the_asked_measure_is_a_no() -> None:
+    text = "Om länet bildades skulle det vara det fjärde största länet i landet."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    chunk = Chunk(0, "doc", "Länet", None, text, 0, len(text), None)
+    cand = Candidate(
+        Hit(chunk, 0.95, 0.93, 2.0), text, False, 0, 0.93, frozenset(analyzer.terms(text))
+    )
+    largest = read_question("Skulle det bli landets största län?", analyzer=analyzer)
+    assert compose_answer(largest, [cand], scorer=SCORER).answer.startswith("Nej.")
+    fourth = read_question("Skulle det bli det fjärde största länet?", analyzer=analyzer)
+    assert compose_answer(fourth, [cand], scorer=SCORER).answer.startswith("Ja.")

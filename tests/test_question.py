@@ -155,3 +155,10 @@ def test_read_question_is_read_once_against_the_corpus() -> None:
     assert "anstalld" in rq.missing  # no form of it in the corpus
     assert "samverkan" not in rq.missing
     assert read_question("What is the purpose of the cooperation?").language == "en"
+
+
+def test_swedish_prepositions_do_not_make_a_question_english() -> None:
+    # "i" is a Swedish preposition, not the English pronoun: a modal verb first is yes/no.
+    rq = read_question("Ska samarbetet respektera demokratin i varje enskild kommun?")
+    assert (rq.language, rq.kind) == ("sv", "yesno")
+    assert read_question("Can I recycle batteries at the centre?").language == "en"

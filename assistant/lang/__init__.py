@@ -35,6 +35,7 @@ class Language:
     asking: frozenset[str]  # analysed terms
     kind_words: frozenset[str]  # analysed terms
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
+    ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
     negations: frozenset[str]  # folded
     restrictive: frozenset[str]  # folded: "bara", "only"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
@@ -64,6 +65,7 @@ def _compile(data: dict) -> Language:
         numbers={
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
+        ordinals={fold(k): int(v) for k, v in words["ordinals"].items()},
         negations=frozenset(fold(w) for w in words["negations"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         inclusive=re.compile(words["inclusive"]),
@@ -97,6 +99,18 @@ def detect(folded_words: list[str]) -> str:
 
 def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", fold(text.lower())))
+
+
+def ranks(text: str) -> list[tuple[int, str]]:
+    """The ranks a text gives, with the word each ranks by: "det fjärde största länet" ->
+    [(4, "storsta")] (folded words, any known language)."""
+    words = re.findall(r"\w+", fold(text.lower()))
+    found = []
+    for lang in languages().values():
+        for first, second in zip(words, words[1:], strict=False):
+            if first in lang.ordinals:
+                found.append((lang.ordinals[first], second))
+    return found
 
 
 def negated(text: str) -> bool:
