@@ -90,13 +90,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_crawl(args: argparse.Namespace) -> int:
     import contextlib
 
-    from assistant.crawl import (
-        SourcesError,
-        crawl_source,
-        format_report,
-        load_sources,
-        pick_sources,
-    )
+    from assistant.crawl import crawl_source, format_report
+    from assistant.sources import SourcesError, load_sources, pick_sources
 
     settings = _settings(args)
     try:

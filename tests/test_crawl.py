@@ -21,18 +21,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from assistant.cli import main
-from assistant.crawl import (
-    SIDECAR,
-    STATE_FILE,
-    Source,
-    SourcesError,
-    crawl_source,
-    file_name,
-    format_report,
-    load_sources,
-    normalise_url,
-    parse_sitemap,
-)
+from assistant.crawl import SIDECAR, STATE_FILE, crawl_source, file_name, format_report
+from assistant.fetching import parse_sitemap
+from assistant.sources import Source, SourcesError, load_sources, normalise_url
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Generated pages /sida/1 … /sida/120: page n links to 10n … 10n+9, so depth grows by tens.
