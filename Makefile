@@ -5,15 +5,17 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install serve build test lint eval bench clean
+.PHONY: install serve build test lint eval bench image image-offline clean
 
-# The CPU build of torch is pinned and installed first: an unpinned torch pulled in by
+# The `build` extra (torch, sentence-transformers) rebuilds the default model and exports it
+# to ONNX on the first run; serving itself needs only the base install (see Dockerfile). The
+# CPU build of torch is pinned and installed first: an unpinned torch pulled in by
 # sentence-transformers would be a multi-GB CUDA build.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[build,dev]'
 	touch $@
 
 install: $(BIN)/.installed
@@ -48,6 +50,12 @@ eval: install  ## answer quality on the tuning sets, the held-out set and the se
 
 bench: install  ## retrieval quality on the Swedish FAQ, baselines side by side
 	$(BIN)/python -m benchmarks
+
+image:  ## the serving image (python:3.11-slim base; needs a registry and PyTorch's index)
+	docker build -t sodertornsassistenten .
+
+image-offline:  ## the same image with no registry: a debootstrapped Debian base (as root)
+	bash deploy/build-offline.sh sodertornsassistenten:latest
 
 clean:
 	rm -rf index models .pytest_cache
