@@ -547,8 +547,6 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     for router in (health, answers, searching, admin):
         app.include_router(router)
     app.include_router(compat, responses=ERROR_RESPONSES)
-    # Outermost, so it times what a client waits for and sees every status, 429s included.
-    app.add_middleware(metrics.Metrics)
     _add_error_handlers(app, settings)
     _document_limits(app, settings)
     return app

@@ -9,7 +9,6 @@ prometheus-client's multiprocess mode documents.
 from __future__ import annotations
 
 import os
-import time
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,7 +19,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from assistant.types import Answer
 
@@ -104,35 +103,13 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
-class Metrics:
-    """ASGI middleware: counts and times every HTTP request by route, method and status."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def observed(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, observed)
-        finally:
-            # The router leaves the matched route in the scope: its template keeps labels few
-            # ("/kallor/{name:path}"); a path no route serves is "other".
-            matched = scope.get("route")
-            route = getattr(matched, "path", None) or "other"
-            method = scope.get("method", "")
-            REQUESTS.labels(route, method if method in _METHODS else "other", str(status)).inc()
-            LATENCY.labels(route).observe(time.perf_counter() - start)
+def observe_request(scope: Scope, status: int, seconds: float) -> None:
+    """Count and time one HTTP request. The router leaves the matched route in the scope: its
+    template keeps labels few ("/kallor/{name:path}"); a path no route serves is "other"."""
+    route = getattr(scope.get("route"), "path", None) or "other"
+    method = scope.get("method", "")
+    REQUESTS.labels(route, method if method in _METHODS else "other", str(status)).inc()
+    LATENCY.labels(route).observe(seconds)
 
 
 _METHODS = {"GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"}

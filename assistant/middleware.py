@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
-from assistant import messages
+from assistant import messages, metrics
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -360,7 +360,8 @@ def _is_static(path: str) -> bool:
 
 
 class AccessLog:
-    """One log line per request: id, method, path, status, latency, index version.
+    """One log line per request: id, method, path, status, latency, index version; and the
+    request counted and timed in the metrics.
 
     No client address and no query string or body: questions and IP addresses
     are personal data and stay out of logs (see the README's privacy section).
@@ -395,12 +396,14 @@ class AccessLog:
         try:
             await self.app(scope, receive, tagged)
         finally:
+            seconds = time.perf_counter() - start
+            metrics.observe_request(scope, status, seconds)
             fields = {
                 "request_id": request_id,
                 "method": scope.get("method", ""),
                 "path": _printable(scope["path"]),
                 "status": status,
-                "ms": round((time.perf_counter() - start) * 1000, 1),
+                "ms": round(seconds * 1000, 1),
                 "index": self.index_version(),
             }
             access_log.info(

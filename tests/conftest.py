@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -90,6 +91,29 @@ def tiny_settings(tmp_path: Path, model_cache: Path) -> Settings:
     corpus.mkdir()
     (corpus / "bibliotek.md").write_text(TINY_MARKDOWN, encoding="utf-8")
     return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", model_cache_dir=model_cache)
+
+
+def sibling(assistant: Assistant, **settings: object) -> Assistant:
+    """A warmed-up assistant with other settings (a corpus, an index folder, a language
+    model …) that shares the session's loaded model."""
+    bot = Assistant(assistant.settings.model_copy(update=settings))
+    bot.embedder = assistant.embedder
+    bot.warm_up()
+    return bot
+
+
+def serve_env(seed_settings: Settings, data: Path, **extra: str) -> dict[str, str]:
+    """The environment for `assistant serve` in a subprocess over the seed corpus and the
+    index the `assistant` fixture built, with its writable files in `data`."""
+    env = dict(os.environ)
+    env.update(
+        ASSISTANT_CORPUS_DIR=str(seed_settings.corpus_dir),
+        ASSISTANT_INDEX_DIR=str(seed_settings.index_dir),
+        ASSISTANT_MODEL_CACHE_DIR=str(seed_settings.model_cache_dir),
+        ASSISTANT_FEEDBACK_DB=str(data / "feedback.sqlite"),
+        **extra,
+    )
+    return env
 
 
 @contextmanager

@@ -14,10 +14,9 @@ import pytest
 from assistant.answer import text_fragment
 from assistant.api import create_app
 from assistant.chunking import chunk_documents
-from assistant.config import Settings
 from assistant.corpus import load_corpus
 from assistant.pipeline import Assistant
-from tests.conftest import TINY_MARKDOWN, serve
+from tests.conftest import TINY_MARKDOWN, serve, sibling
 from tests.documents import (
     GUIDE_BLOCKS,
     PROGRAMME_PAGES,
@@ -166,15 +165,7 @@ def documents_bot(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory
         json.dumps({"municipality": "exempelby", "updated": "2025-03-01"}), encoding="utf-8"
     )
     make_docx(corpus / "guide.docx", GUIDE_BLOCKS, title="Föreningsbidrag")
-    settings = Settings(
-        corpus_dir=corpus,
-        index_dir=root / "index",
-        model_cache_dir=assistant.settings.model_cache_dir,
-    )
-    bot = Assistant(settings)
-    bot.embedder = assistant.embedder
-    bot.warm_up()
-    return bot
+    return sibling(assistant, corpus_dir=corpus, index_dir=root / "index")
 
 
 @pytest.fixture(scope="module")

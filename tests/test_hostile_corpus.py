@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from assistant.config import Settings
 from assistant.pipeline import Assistant
+from tests.conftest import sibling
 
 #: Hand-written fixtures (not sources), each a way a published page could attack the index.
 INJECTION = """---
@@ -33,15 +33,7 @@ def hostile(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> A
     (corpus / "osynlig.txt").write_text(INVISIBLE, encoding="utf-8")
     # A 10 kB single line with no spaces or sentence ends, like a pasted data blob.
     (corpus / "enrad.txt").write_text("Q" + "x7" * 5_000, encoding="utf-8")
-    settings = Settings(
-        corpus_dir=corpus,
-        index_dir=root / "index",
-        model_cache_dir=assistant.settings.model_cache_dir,
-    )
-    bot = Assistant(settings)
-    bot.embedder = assistant.embedder
-    bot.warm_up()
-    return bot
+    return sibling(assistant, corpus_dir=corpus, index_dir=root / "index")
 
 
 def test_seed_answers_are_unchanged_by_instructions_in_the_corpus(hostile: Assistant) -> None:

@@ -26,6 +26,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
+from tests.conftest import serve_env
 
 pytestmark = pytest.mark.slow
 
@@ -207,13 +208,7 @@ def test_serving_never_imports_torch(
 ) -> None:
     """`assistant serve` warms up and answers with torch installed but refused."""
     report = tmp_path / "imports.json"
-    env = dict(os.environ)
-    env.update(
-        ASSISTANT_CORPUS_DIR=str(seed_settings.corpus_dir),
-        ASSISTANT_INDEX_DIR=str(seed_settings.index_dir),  # built by the `assistant` fixture
-        ASSISTANT_MODEL_CACHE_DIR=str(seed_settings.model_cache_dir),
-        ASSISTANT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite"),
-    )
+    env = serve_env(seed_settings, tmp_path)
     guard = _GUARD.format(blocked=BUILD_ONLY, report=str(report), port=unused_port)
     process = subprocess.Popen(
         [sys.executable, "-c", guard], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

@@ -20,7 +20,7 @@ from assistant.llm import Prompt
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Turn
 from benchmarks.llm import llama_server
-from tests.conftest import serve
+from tests.conftest import serve, sibling
 from tests.test_workers import _free_port
 
 pytestmark = pytest.mark.slow
@@ -48,10 +48,7 @@ def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _with_model(assistant: Assistant, **settings: object) -> Assistant:
-    bot = Assistant(assistant.settings.model_copy(update=settings))
-    bot.embedder = assistant.embedder
-    bot.warm_up(build=False)
-    return bot
+    return sibling(assistant, **settings)
 
 
 def _served_sentences_are_supported(answer: Answer) -> None:

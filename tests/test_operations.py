@@ -4,7 +4,6 @@ lets a request in flight finish (a rolling update loses no answer)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -17,6 +16,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
+from tests.conftest import serve_env
 from tests.test_workers import _free_port, _wait_healthy
 
 pytestmark = pytest.mark.slow
@@ -28,14 +28,8 @@ def test_json_logs_and_graceful_shutdown(
     assistant: Assistant, seed_settings: Settings, tmp_path: Path
 ) -> None:
     port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        ASSISTANT_CORPUS_DIR=str(seed_settings.corpus_dir),
-        ASSISTANT_INDEX_DIR=str(seed_settings.index_dir),  # built by the `assistant` fixture
-        ASSISTANT_MODEL_CACHE_DIR=str(seed_settings.model_cache_dir),
-        ASSISTANT_FEEDBACK_DB=str(tmp_path / "feedback.sqlite"),
-        ASSISTANT_LOG_FORMAT="json",
-        ASSISTANT_SHUTDOWN_SECONDS="20",
+    env = serve_env(
+        seed_settings, tmp_path, ASSISTANT_LOG_FORMAT="json", ASSISTANT_SHUTDOWN_SECONDS="20"
     )
     log = (tmp_path / "serve.log").open("w+b")
     command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from assistant.config import Settings
 from assistant.onnx_backend import WEIGHTS_FILE
 from assistant.pipeline import Assistant
+from tests.conftest import serve_env
 
 pytestmark = pytest.mark.slow
 
@@ -57,14 +57,8 @@ def test_two_workers_serve_and_share_the_mapped_weights(
     assistant: Assistant, seed_settings: Settings
 ) -> None:
     port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        ASSISTANT_CORPUS_DIR=str(seed_settings.corpus_dir),
-        ASSISTANT_INDEX_DIR=str(seed_settings.index_dir),  # built by the `assistant` fixture
-        ASSISTANT_MODEL_CACHE_DIR=str(seed_settings.model_cache_dir),
-        ASSISTANT_RATE_LIMIT_PER_MINUTE="0",
-        ASSISTANT_FEEDBACK_DB=str(Path(seed_settings.index_dir).parent / "feedback.sqlite"),
-    )
+    data = Path(seed_settings.index_dir).parent
+    env = serve_env(seed_settings, data, ASSISTANT_RATE_LIMIT_PER_MINUTE="0")
     command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "2"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
