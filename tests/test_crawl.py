@@ -174,7 +174,7 @@ class Site:
         if path == "/":
             return 200, html, self.home().encode()
         if path == "/seg":
-            time.sleep(1.5)  # longer than the source's timeout
+            time.sleep(4.0)  # far longer than the source's timeout, even on a loaded machine
             return 200, html, b"<p>Sent omsider</p>"
         if path == "/binar":
             return 200, html, bytes(range(256)) * 4
@@ -266,7 +266,7 @@ def _source(site: Site, **changes: object) -> Source:
         hosts=frozenset({"127.0.0.1"}),
         max_bytes=200_000,
         delay=0.0,
-        timeout=0.5,
+        timeout=1.0,
     )
     return replace(source, **changes)  # type: ignore[arg-type]
 
@@ -657,7 +657,7 @@ def test_cli_crawls_reports_and_exits_2_on_a_bad_sources_file(  # type: ignore[n
     sources = _write_sources(
         tmp_path / "sources.toml",
         f'[[source]]\nname = "testby"\nmunicipality = "huddinge"\nstart = ["{site.url("/")}"]\n'
-        "max_depth = 1\ndelay = 0\ntimeout = 0.5\nmax_bytes = 200000\n"
+        "max_depth = 1\ndelay = 0\ntimeout = 1.0\nmax_bytes = 200000\n"
         '[[source]]\nname = "annan"\nstart = ["https://annan.invalid/"]\nenabled = false\n',
     )
     args = ["--corpus-dir", str(corpus), "crawl", "--sources", str(sources), "--no-build"]
