@@ -42,11 +42,13 @@ test: install $(BROWSER_DEPS)  ## lint and run the whole test suite (real model,
 	$(BIN)/ruff format --check assistant tests benchmarks
 	$(BIN)/pytest
 
-eval: install  ## answer quality on the tuning sets, the held-out set and the second corpus
-	for f in eval/dev.jsonl eval/dev2.jsonl eval/dev3.jsonl eval/test.jsonl eval/holdout.jsonl eval/tune4.jsonl eval/holdout2.jsonl eval/holdout3.jsonl; do \
+eval: install  ## answer quality on every question set of the three corpora
+	for f in eval/*.jsonl; do \
 		echo "== $$f"; $(BIN)/assistant eval $$f || exit 1; done
-	echo "== second corpus"; $(BIN)/assistant --corpus-dir tests/second_corpus/docs --index-dir index-second-corpus eval tests/second_corpus/questions.jsonl \
-		&& $(BIN)/assistant --corpus-dir tests/second_corpus/docs --index-dir index-second-corpus eval tests/second_corpus/holdout.jsonl
+	for f in tests/second_corpus/*.jsonl; do \
+		echo "== $$f"; $(BIN)/assistant --corpus-dir tests/second_corpus/docs --index-dir index-second-corpus eval $$f || exit 1; done
+	for f in tests/third_corpus/*.jsonl; do \
+		echo "== $$f"; $(BIN)/assistant --corpus-dir tests/third_corpus/docs --index-dir index-third-corpus eval $$f || exit 1; done
 
 bench: install  ## retrieval quality on the Swedish FAQ, baselines side by side
 	$(BIN)/python -m benchmarks
