@@ -153,8 +153,8 @@ def _sse_schema() -> dict:
     }
 
 
-#: A municipality or source id ("huddinge", "huddinge-webb").
-SLUG = r"^[a-z0-9][a-z0-9-]*$"
+#: A municipality or source as the sources name it ("huddinge", "Södertälje", "huddinge-webb").
+SLUG = r"^\w[\w .-]*$"
 
 
 class SearchResult(CitationOut):

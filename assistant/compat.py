@@ -12,6 +12,7 @@ verification is done.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -27,6 +28,8 @@ from assistant.config import HISTORY_CEILING, MAX_MESSAGE_CHARS
 from assistant.errors import IndexMissing, InvalidQuestion
 from assistant.pipeline import Assistant, sentence_pieces
 from assistant.types import Answer, Turn
+
+log = logging.getLogger(__name__)
 
 #: The one "model" this endpoint offers.
 MODEL_ID = "sodertornsassistenten"
@@ -45,14 +48,14 @@ class TextPart(BaseModel):
     """One part of a message's content list; only text parts are read."""
 
     model_config = ConfigDict(extra="ignore")
-    type: str
+    type: str = Field(max_length=40)
     text: str | None = Field(None, max_length=MAX_MESSAGE_CHARS)
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="ignore")
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[TextPart] | None = None
+    content: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)] | list[TextPart] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):
@@ -155,10 +158,16 @@ async def _chunks(
 
     yield chunk({"role": "assistant", "content": ""})
     final: Answer | None = None
-    async for event in events:  # a model's unverified words are not passed on
-        if isinstance(event, Answer):
-            final = event
-    assert final is not None
+    try:
+        async for event in events:  # a model's unverified words are not passed on
+            if isinstance(event, Answer):
+                final = event
+    except Exception:  # noqa: BLE001 - the stream has started: it ends with an error
+        log.exception("Answer stream failed")
+    if final is None:
+        yield f"data: {json.dumps({'error': {'message': messages.INTERNAL}}, ensure_ascii=False)}\n\n"
+        yield "data: [DONE]\n\n"
+        return
     metrics.count_answer(final)
     for piece in sentence_pieces(final.answer):
         yield chunk({"content": piece})

@@ -4,7 +4,7 @@ A generated answer is served only sentence by sentence as far as its passages su
 
 * every sentence carries `[n]` markers, and each names a passage that was given;
 * every number (years, amounts, phone numbers), e-mail address and proper name in it occurs
-  in a passage it cites;
+  in a passage it cites, and a negation in it is in one of them too;
 * most of its content words (stemmed) occur in the passages it cites;
 * it is in the sources' language.
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.lang import DEFAULT, detect
-from assistant.lexical import Analyzer, fold
+from assistant.lang import DEFAULT, detect, negated
+from assistant.lexical import Analyzer, fold, term
 
 #: Share of a sentence's content words that its cited passages must hold.
 MIN_COVERAGE = 0.6
@@ -65,12 +65,18 @@ def sentences(generated: str) -> list[tuple[str, tuple[int, ...]]]:
     return out
 
 
-def check(generated: str, passages: dict[int, str]) -> list[Checked]:
-    """Every sentence of `generated` checked against the `passages` it cites (by number)."""
+def check(
+    generated: str, passages: dict[int, str], names: frozenset[str] = frozenset()
+) -> list[Checked]:
+    """Every sentence of `generated` checked against the `passages` it cites (by number).
+
+    `names` are the corpus's names (analysed terms, "botkyrka"): a sentence's first word is
+    checked as a name only when it is one of them, since every sentence starts with a capital.
+    """
     analyzed = {n: _Passage(text) for n, text in passages.items()}
     out = []
     for text, markers in sentences(generated):
-        out.append(Checked(text, markers, _problem(text, markers, analyzed)))
+        out.append(Checked(text, markers, _problem(text, markers, analyzed, names)))
     return out
 
 
@@ -86,7 +92,9 @@ def _digits(number: str) -> str:
     return re.sub(r"\D", "", number)
 
 
-def _problem(text: str, markers: tuple[int, ...], passages: dict[int, _Passage]) -> str | None:
+def _problem(
+    text: str, markers: tuple[int, ...], passages: dict[int, _Passage], names: frozenset[str]
+) -> str | None:
     if not markers:
         return "no citation marker"
     unknown = [n for n in markers if n not in passages]
@@ -98,14 +106,16 @@ def _problem(text: str, markers: tuple[int, ...], passages: dict[int, _Passage])
         return "not in the sources' language"
     for match in _NUMBER.finditer(text):
         digits = _digits(match.group())
-        if digits and not any(digits in p.digits or digits in _all_digits(p) for p in cited):
+        if digits and not any(digits in p.digits for p in cited):
             return f"the number {match.group()} is in no cited passage"
     for email in _EMAIL.findall(text):
         if not any(email.lower() in p.text.lower() for p in cited):
             return f"the address {email} is in no cited passage"
-    for name in _names(text):
+    for name in _names(text, names):
         if not any(_mentions(p, name) for p in cited):
             return f"the name {name} is in no cited passage"
+    if negated(text) and not any(negated(p.text) for p in cited):
+        return "it negates what no cited passage negates"
     terms = Analyzer.base_terms(text)
     if terms:
         held = sum(any(t in p.terms or t in p.folded for p in cited) for t in terms)
@@ -114,20 +124,17 @@ def _problem(text: str, markers: tuple[int, ...], passages: dict[int, _Passage])
     return None
 
 
-def _all_digits(passage: _Passage) -> str:
-    """The passage's digits run together, so "08-465 004 12" is found however it is spaced."""
-    return _digits(passage.text)
-
-
-def _names(text: str) -> list[str]:
-    """Capitalised words that are not the first word of the sentence or of a quote."""
+def _names(text: str, known: frozenset[str]) -> list[str]:
+    """Capitalised words: every one inside the sentence, and a first word that is a name of
+    the corpus ("Botkyrka tar …" names Botkyrka; "Ring kansliet …" names nothing)."""
     words = text.split()
     out = []
     for i, raw in enumerate(words):
         word = raw.strip("\"'«»()[],.;:!?–-")
-        if i == 0 or not word or not _CAPITAL.match(word):
+        if not word or not _CAPITAL.match(word):
             continue
-        if words[i - 1].endswith((":", ".", "!", "?")):
+        first = i == 0 or words[i - 1].endswith((":", ".", "!", "?"))
+        if first and term(word.lower()) not in known:
             continue
         out.append(word)
     return out

@@ -124,12 +124,13 @@ class LanguageModel:
             ModelUnavailable: Breaker open, all slots busy, an error or the deadline passed;
                 pieces already yielded were not the whole reply.
         """
-        if not self.breaker.allows():
-            metrics.LLM_CALLS.labels("breaker_open").inc()
-            raise ModelUnavailable("circuit breaker open")
         if not self._slots.acquire(blocking=False):
             metrics.LLM_CALLS.labels("busy").inc()
             raise ModelUnavailable("all model call slots busy")
+        if not self.breaker.allows():  # after the slot: a busy refusal spends no trial call
+            self._slots.release()
+            metrics.LLM_CALLS.labels("breaker_open").inc()
+            raise ModelUnavailable("circuit breaker open")
         pieces: queue.Queue[tuple[str, object]] = queue.Queue()
         stop = threading.Event()
         worker = threading.Thread(target=self._read, args=(messages, pieces, stop), daemon=True)

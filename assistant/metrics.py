@@ -88,10 +88,17 @@ def count_answer(answer: Answer) -> None:
 
 
 def set_index(version: str, chunks: int) -> None:
-    """Record the index now served (the previous version's series is dropped)."""
-    INDEX_INFO.clear()
+    """Record the index now served: its version's series is 1, a previous one's 0 (the
+    multiprocess mode of --workers cannot drop a series)."""
+    global _served
+    if _served not in (None, version):
+        INDEX_INFO.labels(_served).set(0)
+    _served = version
     INDEX_INFO.labels(version).set(1)
     INDEX_CHUNKS.set(chunks)
+
+
+_served: str | None = None
 
 
 def exposition() -> tuple[bytes, str]:

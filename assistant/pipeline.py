@@ -298,13 +298,16 @@ class Assistant:
             return
         metrics.CACHE.labels("miss").inc()
         rq, hits, answer = self._answer(question, history, retriever, view)
+        keep = True
         if self.model is not None and answer.answered and answer.shape in ("answer", "list"):
-            answer = yield from self._generated(rq, hits, history, answer)
+            # An answer given because the model was out of reach is not kept: the next
+            # asking gets another try.
+            answer, keep = yield from self._generated(rq, hits, history, answer)
         else:
             yield from sentence_pieces(answer.answer)
         # A question holding personal data is never kept, not even in memory: how fast it is
         # answered must not tell anyone that it was asked before.
-        if not _personal(question, history):
+        if keep and not _personal(question, history):
             with view.answers_lock:
                 view.answers[key] = answer
                 while len(view.answers) > ANSWER_CACHE_SIZE:
@@ -313,9 +316,10 @@ class Assistant:
 
     def _generated(
         self, rq: ReadQuestion, hits: Sequence[Hit], history: Sequence[Turn], extractive: Answer
-    ) -> Generator[str, None, Answer]:
+    ) -> Generator[str, None, tuple[Answer, bool]]:
         """The model's phrasing of the answer as far as verification keeps it, else the
-        extractive answer; the model's words are yielded as they come."""
+        extractive answer; the model's words are yielded as they come. The flag is False
+        when the model could not be asked (a failure that may pass)."""
         assert self.model is not None
         passages = [h.chunk for h in hits[:ANSWER_CHUNKS]]
         messages = self.model.prompt.messages(rq.asked, passages, history, REFUSAL)
@@ -326,17 +330,17 @@ class Assistant:
                 yield piece
         except ModelUnavailable as exc:
             log.info("Extractive answer served: %s", exc)
-            return extractive
+            return extractive, False
         good = (
             []
             if REFUSAL in text
-            else kept(check(text, {n: c.text for n, c in enumerate(passages, 1)}))
+            else kept(check(text, {n: c.text for n, c in enumerate(passages, 1)}, self._names()))
         )
         if not good:
             metrics.LLM_ANSWERS.labels("fallback").inc()
-            return extractive
+            return extractive, True
         metrics.LLM_ANSWERS.labels("served").inc()
-        return generated_answer(good, hits[:ANSWER_CHUNKS])
+        return generated_answer(good, hits[:ANSWER_CHUNKS]), True
 
     def read(self, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:
         """The question read once against the serving index's vocabulary and names."""
@@ -408,6 +412,10 @@ class Assistant:
             cached = (index.version, {**{k: sorted(v) for k, v in found.items()}, "updated": span})
             self._facets = cached
         return cached[1]
+
+    def _names(self) -> frozenset[str]:
+        retriever, _ = self._serving()
+        return retriever.names
 
     def _serving(self) -> tuple[HybridRetriever, SegmentView]:
         state = self._state

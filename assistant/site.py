@@ -150,12 +150,15 @@ def add_site(app: FastAPI, municipalities: Municipalities, settings: Settings) -
 
     @app.get("/kallor/{name:path}", include_in_schema=False)
     def source_file(name: str) -> FileResponse:
-        """A PDF or Word file of the corpus, which citations of it link to."""
-        path = (corpus / name).resolve()
-        kind = SOURCE_TYPES.get(path.suffix.lower())
-        hidden = any(part.startswith(".") for part in Path(name).parts)
-        if kind is None or hidden or not path.is_relative_to(corpus) or not path.is_file():
+        """A PDF or Word file of the corpus, which citations of it link to (the suffix in
+        any case: a citation names "plan.pdf" for "plan.PDF")."""
+        try:
+            path = _source_path(corpus, name)
+        except (OSError, ValueError):  # a NUL byte, a name too long for the file system
+            path = None
+        if path is None:
             raise HTTPException(status_code=404)
+        kind = SOURCE_TYPES[path.suffix.lower()]
         return FileResponse(path, media_type=kind, headers={"Cache-Control": SHORT_CACHE})
 
     @app.get("/api/config", response_model=WidgetConfig)
@@ -176,3 +179,19 @@ def add_site(app: FastAPI, municipalities: Municipalities, settings: Settings) -
             max_history_turns=settings.max_history_turns,
             max_message_chars=MAX_MESSAGE_CHARS,
         )
+
+
+def _source_path(corpus: Path, name: str) -> Path | None:
+    """The corpus file `name` names, if it is a visible PDF or Word file inside the corpus."""
+    if any(part.startswith(".") for part in Path(name).parts):
+        return None
+    path = (corpus / name).resolve()
+    if SOURCE_TYPES.get(path.suffix.lower()) is None or not path.is_relative_to(corpus):
+        return None
+    if path.is_file():
+        return path
+    if path.parent.is_dir():  # the same name with its suffix in another case
+        for sibling in path.parent.iterdir():
+            if sibling.name.lower() == path.name.lower() and sibling.is_file():
+                return sibling
+    return None

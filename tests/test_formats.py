@@ -218,6 +218,18 @@ def test_only_the_corpus_pdf_and_word_files_are_served(
     assert response.json()["detail"] == "Sidan finns inte."
 
 
+def test_a_citation_link_finds_a_file_whose_suffix_is_upper_case(
+    documents_client: httpx.Client, documents_bot: Assistant
+) -> None:
+    corpus = documents_bot.settings.corpus_dir
+    (corpus / "Versaler.PDF").write_bytes((corpus / "parkprogram.pdf").read_bytes())
+    try:
+        response = documents_client.get("/kallor/Versaler.pdf")
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    finally:
+        (corpus / "Versaler.PDF").unlink()
+
+
 def test_search_filters_by_municipality_kind_and_date(documents_client: httpx.Client) -> None:
     def docs(**params: str) -> set[str]:
         response = documents_client.get("/api/search", params={"q": "lekplatser parker", **params})
@@ -231,6 +243,7 @@ def test_search_filters_by_municipality_kind_and_date(documents_client: httpx.Cl
     assert docs(**{"from": "2025-01-01", "to": "2025-12-31"}) <= {"parkprogram", "bibliotek"}
     assert docs(**{"from": "2026-01-01", "to": "2026-01-31"}) == set()
     assert docs(municipality="annanstans") == set()
+    assert docs(municipality="Södertälje") == set()  # a name as a source may write it
     bad = documents_client.get("/api/search", params={"q": "parker", "from": "igår"})
     assert bad.status_code == 422
     assert documents_client.get("/api/search", params={"q": "x", "kind": "exe"}).status_code == 422

@@ -1,6 +1,7 @@
 """The verifier of generated answers, on hand-written generations (no model)."""
 
 from assistant.grounding import check, kept, sentences
+from assistant.lexical import term
 
 PASSAGES = {
     1: "Södertörnskommunernas samverkan formaliserades år 2010 och sker både på politisk nivå "
@@ -78,3 +79,26 @@ def test_too_little_supported_means_nothing_is_kept() -> None:
     checked = check(generated, PASSAGES)
     assert [c.problem is None for c in checked] == [True, False, False]
     assert kept(checked) == []
+
+
+def test_a_number_must_stand_in_the_passage_not_only_its_digits() -> None:
+    passages = {1: "Avgiften för bygglov är 450 kronor sedan år 2012."}
+    [problem] = [c.problem for c in check("Avgiften för bygglov är 502 kronor [1].", passages)]
+    assert problem is not None and "502" in problem
+
+
+def test_a_name_that_opens_the_sentence_is_checked_too() -> None:
+    passages = {1: "Huddinge tar en avgift för bygglov på 450 kronor."}
+    names = frozenset({term("botkyrka"), term("huddinge")})  # as the corpus analyses them
+    [problem] = [
+        c.problem for c in check("Botkyrka tar en avgift för bygglov [1].", passages, names)
+    ]
+    assert problem is not None and "Botkyrka" in problem
+    supported = check("Huddinge tar en avgift för bygglov [1].", passages, names)
+    assert [c.problem for c in supported] == [None]
+
+
+def test_a_negation_the_passages_do_not_make_is_dropped() -> None:
+    passages = {1: "Avgiften för bygglov är 450 kronor."}
+    [problem] = [c.problem for c in check("Avgiften för bygglov är inte 450 kronor [1].", passages)]
+    assert problem is not None and "negates" in problem

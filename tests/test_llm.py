@@ -127,6 +127,10 @@ def test_a_silent_endpoint_times_out_to_the_extractive_answer(assistant: Assista
         answer = bot.ask(QUESTIONS[0])
         assert answer.answered and answer.mode == "extractive" and "2010" in answer.answer
         assert _counter("assistant_llm_calls_total", outcome="timeout") - timeouts == 1
+        # An answer given because the model was out of reach is not cached: asked again,
+        # the model is tried again.
+        assert bot.ask(QUESTIONS[0]).mode == "extractive"
+        assert _counter("assistant_llm_calls_total", outcome="timeout") - timeouts == 2
         for conn in held:
             conn.close()
 
