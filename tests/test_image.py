@@ -26,7 +26,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.conftest import serve_env
+from tests.conftest import free_port, serve_env, stop, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -215,18 +215,7 @@ def test_serving_never_imports_torch(
     )
     url = f"http://127.0.0.1:{unused_port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                stderr = process.stderr.read().decode() if process.stderr else ""
-                raise AssertionError(f"the server exited: {stderr[-2000:]}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "not healthy in time"
-            time.sleep(0.2)
+        wait_healthy(url, process, timeout=120)
         reply = httpx.post(f"{url}/api/ask", json={"question": "När formaliserades samverkan?"})
         assert reply.status_code == 200 and "2010" in reply.json()["answer"]
         process.send_signal(signal.SIGUSR1)
@@ -235,12 +224,7 @@ def test_serving_never_imports_torch(
             time.sleep(0.1)
         assert json.loads(report.read_text()) == {"tried": [], "loaded": []}
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     stderr = process.stderr.read().decode() if process.stderr else ""
     # uvicorn finishes its graceful shutdown, then re-raises SIGTERM.
     assert process.returncode in (0, -signal.SIGTERM), stderr[-2000:]
@@ -248,8 +232,4 @@ def test_serving_never_imports_torch(
 
 @pytest.fixture
 def unused_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_port()

@@ -20,8 +20,7 @@ from assistant.llm import Prompt
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Turn
 from benchmarks.llm import llama_server
-from tests.conftest import serve, sibling
-from tests.test_workers import _free_port
+from tests.conftest import free_port, serve, sibling
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +101,7 @@ def test_chat_streams_the_model_then_the_final_answer(assistant: Assistant, llm_
 def test_a_down_endpoint_gives_extractive_answers_and_opens_the_breaker(
     assistant: Assistant,
 ) -> None:
-    closed = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    closed = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     bot = _with_model(assistant, llm_url=closed, llm_breaker_failures=2, llm_breaker_seconds=60)
     errors = _counter("assistant_llm_calls_total", outcome="error")
     refused = _counter("assistant_llm_calls_total", outcome="breaker_open")

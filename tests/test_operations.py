@@ -16,8 +16,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.pipeline import Assistant
-from tests.conftest import serve_env
-from tests.test_workers import _free_port, _wait_healthy
+from tests.conftest import free_port, serve_env, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +26,7 @@ QUESTION = "När formaliserades samverkan?"
 def test_json_logs_and_graceful_shutdown(
     assistant: Assistant, seed_settings: Settings, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     env = serve_env(
         seed_settings, tmp_path, ASSISTANT_LOG_FORMAT="json", ASSISTANT_SHUTDOWN_SECONDS="20"
     )
@@ -36,7 +35,7 @@ def test_json_logs_and_graceful_shutdown(
     process = subprocess.Popen([*command, "--port", str(port)], env=env, stderr=log, stdout=log)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process)
+        wait_healthy(url, process)
         assert httpx.post(f"{url}/api/ask", json={"question": QUESTION}).json()["answered"]
 
         # A request in flight: its headers and half its body are in when SIGTERM arrives.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,28 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from assistant.config import Settings
 from assistant.onnx_backend import WEIGHTS_FILE
 from assistant.pipeline import Assistant
-from tests.conftest import serve_env
+from tests.conftest import free_port, serve_env, stop, wait_healthy
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 180) -> None:  # type: ignore[type-arg]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited"
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("not healthy in time")
 
 
 def _workers(process: subprocess.Popen) -> list[psutil.Process]:  # type: ignore[type-arg]
@@ -56,7 +36,7 @@ def _workers(process: subprocess.Popen) -> list[psutil.Process]:  # type: ignore
 def test_two_workers_serve_and_share_the_mapped_weights(
     assistant: Assistant, seed_settings: Settings
 ) -> None:
-    port = _free_port()
+    port = free_port()
     data = Path(seed_settings.index_dir).parent
     env = serve_env(seed_settings, data, ASSISTANT_RATE_LIMIT_PER_MINUTE="0")
     command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1"]
@@ -64,7 +44,7 @@ def test_two_workers_serve_and_share_the_mapped_weights(
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process)
+        wait_healthy(url, process)
         deadline = time.monotonic() + 60
         while len(_workers(process)) < 2 and time.monotonic() < deadline:
             time.sleep(0.5)
@@ -102,15 +82,10 @@ def test_two_workers_serve_and_share_the_mapped_weights(
             time.sleep(0.5)
         else:
             raise AssertionError("the workers were not restarted")
-        _wait_healthy(url, process)
+        wait_healthy(url, process)
         assert (
             httpx.post(f"{url}/api/ask", json={"question": "När bildades det?"}).status_code == 200
         )
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     assert process.returncode == 0, process.stderr.read().decode()[-2000:] if process.stderr else ""
