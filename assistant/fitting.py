@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import admissible
+from assistant.errors import AssistantError
 from assistant.evaluation import EvalItem
 from assistant.pipeline import ANSWER_CHUNKS
 from assistant.scoring import FEATURES, Model, Scorer, candidate_features
@@ -93,7 +94,10 @@ def fit_softmax(groups: Sequence[tuple[np.ndarray, np.ndarray]], l2: float = L2)
     """Coefficients of an L2-penalised conditional logit: per group (the candidates of one
     question, standardised features x [n, d] and labels y [n]), the softmax of x @ w should
     put its mass on the labelled rows. Fitted with L-BFGS."""
-    from scipy.optimize import minimize
+    try:
+        from scipy.optimize import minimize
+    except ImportError as exc:  # a serving install: fitting is a build step
+        raise AssistantError("assistant fit needs SciPy: pip install '.[build]'") from exc
 
     d = groups[0][0].shape[1]
 

