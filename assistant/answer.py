@@ -251,7 +251,10 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     return bool(known) and 2 * len(known & best.terms) >= len(known)
 
 
-_CLAUSE = re.compile(r"[,;:–()]|\b(?:och|men|där|som|samt|eftersom|and|but|which|where|that)\b")
+#: Where one clause ends and another begins: not at commas, "och" or "som", which join the
+#: items of an enumeration or a predicate to its subject ("Barnbidrag, bostadsbidrag och
+#: studiemedel räknas inte som inkomst" is one negated clause).
+_CLAUSE = re.compile(r"[;:–()]|\b(?:men|där|eftersom|medan|but|which|where|whereas)\b")
 
 
 def _closest_clause(text: str, topic: frozenset[str]) -> str:

@@ -61,8 +61,9 @@ log = logging.getLogger(__name__)
 
 #: 2: the manifest's "faiss" records the index type and its tuning; 3: BM25 is built with the
 #: index and saved in its folder (`LEXICAL_FILES`) instead of rebuilt at every load; 4: the
-#: lexicon knows the words of titles and section headings.
-FORMAT_VERSION = 4
+#: lexicon knows the words of titles and section headings; 5: a word written in lower case
+#: anywhere is no name (`lexical.names_of`).
+FORMAT_VERSION = 5
 FILES = ("vectors.faiss", "chunks.jsonl", "segments.jsonl", "segments.npy", *LEXICAL_FILES)
 #: Old builds kept next to the current one, for inspection or a manual roll-back.
 KEEP_BUILDS = 2

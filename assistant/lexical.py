@@ -26,6 +26,22 @@ import numpy as np
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: A capitalised word that does not start a sentence or a list item: a name ("Flemingsberg").
 _NAME = re.compile(r"(?<=[\w,:;–)] )[A-ZÅÄÖÉ][\wåäöé-]+")
+#: A word written in lower case: where a word is, it is not a name.
+_LOWER = re.compile(r"\b[a-zåäöé][\wåäöé-]*")
+#: A web or e-mail address (a word with "@", "/" or a dot inside).
+_ADDRESS = re.compile(r"\S*(?:[@/]|\w\.\w)\S*")
+
+
+def names_of(texts: Sequence[str]) -> frozenset[str]:
+    """The terms of the names in `texts`: words capitalised where no sentence starts, and
+    never written in lower case ("Flemingsberg"; not "Slamtömning", the name of an e-service
+    that is "slamtömning" everywhere else)."""
+    capitalised = {term(m.group().lower()) for t in texts for m in _NAME.finditer(t)}
+    # Addresses write names in lower case ("sjovik.se", "info@botkyrka.se"): not counted.
+    lower = {term(m.group()) for t in texts for m in _LOWER.finditer(_ADDRESS.sub(" ", t))}
+    return frozenset(capitalised - lower)
+
+
 #: Shortest half of a compound worth splitting off; shorter stems ("att", "ny") are noise.
 MIN_PART = 4
 
@@ -247,7 +263,7 @@ class LexicalIndex:
             vocabulary.update(Analyzer.base_terms(text))
         self.analyzer = Analyzer(vocabulary)
         del vocabulary
-        self.names = frozenset(term(m.group().lower()) for t in texts for m in _NAME.finditer(t))
+        self.names = names_of(texts)
         self.size = len(texts)
         self._bm25 = bm25s.BM25()
         if not self.size:  # bm25s cannot index an empty corpus

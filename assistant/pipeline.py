@@ -14,6 +14,8 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from assistant import messages, metrics
 from assistant.answer import REFUSAL, compose_answer, generated_answer
 from assistant.chunking import chunk_documents, leans_on_previous
@@ -30,7 +32,7 @@ from assistant.index import (
     read_manifest,
     segment_text,
 )
-from assistant.lang import DEFAULT
+from assistant.lang import DEFAULT, languages
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
 from assistant.question import ReadQuestion, read_question
@@ -112,6 +114,7 @@ class Assistant:
     def __init__(self, settings: Settings, scorer: Scorer | None = None) -> None:
         self.settings = settings
         self.embedder: Embedder | None = None
+        self._background: tuple[Embedder, np.ndarray] | None = None
         self._facets: tuple[str, dict[str, list[str]]] | None = None
         self.index: VectorIndex | None = None
         self.retriever: HybridRetriever | None = None
@@ -177,7 +180,7 @@ class Assistant:
             if self.ready:
                 return
             say = progress or log.info
-            self.load_embedder(progress)
+            self.background(self.load_embedder(progress))
             stale = self.stale_reason()
             if stale and build:
                 say(f"Building the index: {stale}")
@@ -423,6 +426,16 @@ class Assistant:
             raise IndexMissing(messages.INDEX_NOT_LOADED)
         return state
 
+    def background(self, embedder: Embedder) -> np.ndarray:
+        """The vectors of every language's background sentences (`Language.background`),
+        embedded once per embedder: [n, dim]."""
+        cached = self._background
+        if cached is None or cached[0] is not embedder:
+            texts = [s for lang in languages().values() for s in lang.background]
+            cached = (embedder, embedder.embed_passages(texts))
+            self._background = cached
+        return cached[1]
+
     def candidates(
         self,
         rq: ReadQuestion,
@@ -437,6 +450,11 @@ class Assistant:
         """
         qvec = retriever.embedder.embed_queries([rq.query])[0]  # [dim], cached from retrieval
         vectors = view.index.segment_vectors
+        # How close the question comes to everyday text that does not answer it.
+        against = self.background(retriever.embedder) @ qvec
+        background = (
+            (float(against.mean()), float(against.std()) or 1.0) if against.size else (0.0, 1.0)
+        )
         out: list[Candidate] = []
         for hit in hits:
             segments = view.of_chunk(hit.chunk.chunk_id)
@@ -455,6 +473,7 @@ class Assistant:
                         context=seg.context,
                         where=seg.where,
                         passage=seg.passage,
+                        background=background,
                     )
                 )
         return out

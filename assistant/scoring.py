@@ -30,6 +30,8 @@ FEATURES = (
     "dense",  # cosine of question and sentence
     "dense_gap",  # that cosine minus the best among the candidates (0 for the best)
     "dense_rank",  # 1 / its rank by cosine among the candidates
+    "dense_z",  # that cosine in standard deviations above the background sentences' cosines
+    "chunk_z",  # the passage's cosine likewise
     "chunk",  # fused retrieval score of the sentence's passage (1.0: first in both rankings)
     "chunk_dense",  # cosine of question and passage
     "lexical",  # log(1 + BM25 score) of the passage
@@ -66,6 +68,8 @@ class Candidate:
     context: str = ""  # the sentence an anaphoric segment depends on, else ""
     where: frozenset[str] = frozenset()  # terms of the passage's title and section
     passage: frozenset[str] = frozenset()  # terms of the whole passage
+    background: tuple[float, float] = (0.0, 1.0)  # mean and spread of the question's cosines
+    # to everyday sentences that do not answer it (`Language.background`)
 
     @property
     def full_text(self) -> str:
@@ -113,6 +117,8 @@ def candidate_features(rq: ReadQuestion, candidates: Sequence[Candidate]) -> np.
             c.dense,
             c.dense - best_dense,
             dense_rank[i],
+            (c.dense - c.background[0]) / c.background[1],
+            (c.hit.dense - c.background[0]) / c.background[1],
             c.hit.score,
             c.hit.dense,
             math.log1p(max(c.hit.lexical, 0.0)),

@@ -87,6 +87,17 @@ def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "yes"  # the negation is in another clause
 
 
+def test_a_negation_after_an_enumeration_is_a_no() -> None:
+    """Commas and "och" join the items of an enumeration, not clauses: the "inte" after
+    them answers the question about the first item."""
+    from assistant.answer import _verdict
+
+    analyzer = Analyzer(Analyzer.base_terms("Barnbidrag, bostadsbidrag och studiemedel inkomst"))
+    text = "Barnbidrag, bostadsbidrag och studiemedel räknas inte som inkomst."
+    rq = read_question("räknas barnbidraget in i inkomsten?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, text, 0.9)) == "no"
+
+
 def test_a_list_comes_back_as_a_list() -> None:
     answer = ask("Vilka principer ska samarbetet präglas av?", (0.80, 0.82, 0.91))
     assert answer.answered and answer.shape == "list"
@@ -116,6 +127,17 @@ def test_features_have_one_column_per_signal() -> None:
     assert matrix.shape == (2, len(FEATURES))
     gap = matrix[:, FEATURES.index("dense_gap")]
     assert gap[1] == 0.0 and gap[0] == pytest.approx(-0.1)
+
+
+def test_cosines_are_also_measured_against_the_background() -> None:
+    """dense_z and chunk_z: standard deviations above the question's cosines to everyday
+    sentences that do not answer it (mean 0.70, spread 0.05 here)."""
+    rq = read_question("När formaliserades samarbetet?", analyzer=ANALYZER, names=NAMES)
+    plain = candidate(1, YEAR, 0.9)
+    judged = Candidate(plain.hit, plain.text, False, 0, 0.9, plain.terms, background=(0.7, 0.05))
+    row = candidate_features(rq, [judged])[0]
+    assert row[FEATURES.index("dense_z")] == pytest.approx(4.0)
+    assert row[FEATURES.index("chunk_z")] == pytest.approx(4.0)  # the passage's cosine, 0.9
 
 
 def test_logistic_regression_finds_the_separating_direction() -> None:

@@ -132,3 +132,15 @@ def test_typo_correction_does_not_depend_on_vocabulary_order() -> None:
     forward = Analyzer(["kommun", "kommuna", "kommunb"])
     backward = Analyzer(["kommunb", "kommuna", "kommun"])
     assert forward.correct("kommunc") == backward.correct("kommunc")
+
+
+def test_names_are_words_never_written_in_lower_case() -> None:
+    from assistant.lexical import names_of
+
+    texts = [
+        "Beställ i e-tjänsten Slamtömning på sjovik.se eller mejla slam@sjovik.se.",
+        "Vi sköter slamtömning i hela Sjövik, från Norrby till Ekudden.",
+    ]
+    # "Slamtömning" is a common noun elsewhere; "Sjövik" stays a name although the addresses
+    # write it in lower case.
+    assert names_of(texts) == {"sjovik", "norrby", "ekud"}

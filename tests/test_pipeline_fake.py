@@ -117,3 +117,19 @@ def test_small_talk_never_reaches_retrieval(bot: Assistant) -> None:
 def test_search_drops_what_matches_nothing(bot: Assistant) -> None:
     assert bot.search("xqzvy blorpf", 5) == []
     assert bot.search("bokbussen skärgården", 5)
+
+
+def test_the_background_is_embedded_once_and_judges_every_candidate(bot: Assistant) -> None:
+    from assistant.lang import languages
+
+    retriever, view = bot._serving()
+    vectors = bot.background(retriever.embedder)
+    count = sum(len(lang.background) for lang in languages().values())
+    assert vectors.shape == (count, DIM) and count >= 40
+    assert bot.background(retriever.embedder) is vectors  # computed at warm-up, then kept
+    rq = bot.read("När startade samarbetet om biblioteken?")
+    hits = retriever.retrieve(rq.query, 3)
+    qvec = retriever.embedder.embed_queries([rq.query])[0]
+    against = vectors @ qvec
+    for c in bot.candidates(rq, hits, retriever, view):
+        assert c.background == pytest.approx((against.mean(), against.std()))

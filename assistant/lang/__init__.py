@@ -43,6 +43,7 @@ class Language:
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
     replies: dict[str, str]  # what is said to small talk and as a verdict (answer language)
+    background: tuple[str, ...] = ()  # everyday sentences on unrelated subjects
 
 
 def _compile(data: dict) -> Language:
@@ -73,6 +74,7 @@ def _compile(data: dict) -> Language:
         pronoun=re.compile(data["follow_up"]["pronoun"]),
         instruction=re.compile(data["instructions"]["clause"]),
         replies=dict(data.get("replies", {})),
+        background=tuple(data.get("background", {}).get("sentences", ())),
     )
 
 
