@@ -55,20 +55,6 @@ open("/build/build.txt", "w").write("\n".join(p["optional-dependencies"]["build"
     python3 -m venv /opt/venv; \
     pip install -r /build/runtime.txt
 
-# ---- venv: deps plus the package, without pip: what the runtime image gets ---------------
-# pip goes (the image installs nothing at run time), and so does numpy's test suite (never
-# imported).
-FROM deps AS venv
-ARG PIP_INDEX_URL=
-ARG PIP_CERT=
-COPY README.md /build/src/
-COPY assistant /build/src/assistant
-RUN set -eu; \
-    [ -n "${PIP_INDEX_URL:-}" ] || unset PIP_INDEX_URL; [ -n "${PIP_CERT:-}" ] || unset PIP_CERT; \
-    pip install --no-deps /build/src; \
-    pip uninstall -y pip setuptools; \
-    find /opt/venv/lib/python3.11/site-packages/numpy -type d -name tests -prune -exec rm -rf {} +
-
 # ---- builder: torch and the build extra; model, ONNX export and index --------------------
 FROM deps AS builder
 # Where the CPU build of torch comes from (an unpinned torch is a multi-GB CUDA build). An
@@ -97,6 +83,26 @@ ENV ASSISTANT_BACKEND=$ASSISTANT_BACKEND
 # reads them, and the runtime serves the export (stamped with this folder) without them.
 RUN assistant build \
  && rm /app/models/multilingual-e5-small/model.safetensors
+
+# ---- venv: deps plus the package, without pip: what the runtime image gets ---------------
+# pip goes (the image installs nothing at run time), and so does numpy's test suite (never
+# imported).
+FROM deps AS venv
+ARG PIP_INDEX_URL=
+ARG PIP_CERT=
+COPY README.md /build/src/
+COPY assistant /build/src/assistant
+RUN set -eu; \
+    [ -n "${PIP_INDEX_URL:-}" ] || unset PIP_INDEX_URL; [ -n "${PIP_CERT:-}" ] || unset PIP_CERT; \
+    pip install --no-deps /build/src; \
+    pip uninstall -y pip setuptools; \
+    find /opt/venv/lib/python3.11/site-packages/numpy -type d -name tests -prune -exec rm -rf {} +
+# Only the bytecode serving loads (about a fifth of it): the builder's model and index are
+# borrowed, at the paths the runtime uses, for one run of the server that records what it
+# imports (deploy/keep-used-bytecode.py). The runtime image copies /opt/venv alone.
+COPY --from=builder /app /app
+COPY deploy/keep-used-bytecode.py /build/
+RUN python /build/keep-used-bytecode.py /opt/venv && rm -rf /app
 
 # ---- runtime: what serving needs, and nothing that builds models -------------------------
 FROM base AS runtime

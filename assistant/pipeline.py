@@ -6,7 +6,10 @@ cheap; `warm_up()` prepares the model and loads (or builds) the index.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -155,6 +158,7 @@ class Assistant:
         chunks = chunk_documents(report.documents, size=s.chunk_size, overlap=s.chunk_overlap)
         say(f"Split into {len(chunks)} chunks")
         embedder = self.load_embedder(progress)
+        self.background(embedder)  # stored beside the model for serving processes
         index = VectorIndex.build(
             chunks,
             embedder,
@@ -427,14 +431,36 @@ class Assistant:
         return state
 
     def background(self, embedder: Embedder) -> np.ndarray:
-        """The vectors of every language's background sentences (`Language.background`),
-        embedded once per embedder: [n, dim]."""
+        """The vectors of every language's background sentences (`Language.background`):
+        [n, dim], kept per embedder.
+
+        They depend on the model and the sentences only, so they are stored in the model
+        cache (`assistant build` makes them) and read from there at start-up: embedding them
+        in the serving process would grow the runtime's memory arena for good. Where the
+        cache cannot be written (a read-only image without them), they are embedded, one at
+        a time as questions are, and kept in memory.
+        """
         cached = self._background
-        if cached is None or cached[0] is not embedder:
-            texts = [s for lang in languages().values() for s in lang.background]
-            cached = (embedder, embedder.embed_passages(texts))
-            self._background = cached
-        return cached[1]
+        if cached is not None and cached[0] is embedder:
+            return cached[1]
+        texts = [s for lang in languages().values() for s in lang.background]
+        recipe = [getattr(embedder, "model_id", ""), embedding_recipe(embedder), texts]
+        digest = hashlib.blake2b(json.dumps(recipe).encode(), digest_size=12).hexdigest()
+        path = self.settings.model_cache_dir / "background" / f"{digest}.npy"
+        try:
+            vectors = np.load(path)
+        except (OSError, ValueError):
+            vectors = np.vstack([embedder.embed_passages([t]) for t in texts])
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                with open(tmp, "wb") as out:
+                    np.save(out, vectors)
+                os.replace(tmp, path)
+            except OSError as exc:
+                log.info("Background vectors not cached (%s); embedded in memory", exc)
+        self._background = (embedder, vectors)
+        return vectors
 
     def candidates(
         self,

@@ -48,7 +48,7 @@ fi
 context=$(mktemp -d /var/tmp/sodertornsassistenten-context.XXXXXX)
 trap 'rm -rf "$context"' EXIT
 tar -c --exclude=__pycache__ --exclude='*.pyc' Dockerfile .dockerignore pyproject.toml README.md \
-    assistant corpus municipalities.toml "$inputs" | tar -x -C "$context"
+    assistant corpus municipalities.toml deploy/keep-used-bytecode.py "$inputs" | tar -x -C "$context"
 
 # pip's CA bundle: PIP_CERT, else pip's configured cert, else the system bundle.
 cert=${PIP_CERT:-$(python3 -m pip config get global.cert 2>/dev/null || true)}

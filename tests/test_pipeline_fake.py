@@ -84,7 +84,9 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     (root / "corpus").mkdir()
     (root / "corpus" / "bibliotek.md").write_text(PAGE, encoding="utf-8")
     cosine = Model(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
-    settings = Settings(corpus_dir=root / "corpus", index_dir=root / "index")
+    settings = Settings(
+        corpus_dir=root / "corpus", index_dir=root / "index", model_cache_dir=root / "models"
+    )
     assistant = Assistant(settings, scorer=Scorer(cosine, cosine, 0.5, 0.0, 0.0))
     assistant.embedder = FakeEmbedder()
     assistant.warm_up()
@@ -127,6 +129,11 @@ def test_the_background_is_embedded_once_and_judges_every_candidate(bot: Assista
     count = sum(len(lang.background) for lang in languages().values())
     assert vectors.shape == (count, DIM) and count >= 40
     assert bot.background(retriever.embedder) is vectors  # computed at warm-up, then kept
+    # Stored in the model cache, so a serving process reads them instead of embedding them.
+    stored = list((bot.settings.model_cache_dir / "background").glob("*.npy"))
+    assert len(stored) == 1 and np.array_equal(np.load(stored[0]), vectors)
+    other = Assistant(bot.settings, scorer=bot.scorer)
+    assert np.array_equal(other.background(retriever.embedder), vectors)
     rq = bot.read("När startade samarbetet om biblioteken?")
     hits = retriever.retrieve(rq.query, 3)
     qvec = retriever.embedder.embed_queries([rq.query])[0]
