@@ -104,7 +104,25 @@ def models() -> dict:
     }
 
 
-@compat.post("/v1/chat/completions", response_model=None)
+@compat.post(
+    "/v1/chat/completions",
+    response_model=None,
+    responses={
+        200: {
+            "description": "A chat.completion, or with `stream` its chunks as server-sent events",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/event-stream": {
+                    "schema": {
+                        "type": "string",
+                        "description": "`data: <chat.completion.chunk JSON>` lines, then "
+                        "`data: [DONE]`",
+                    }
+                },
+            },
+        }
+    },
+)
 async def chat_completions(request: CompletionRequest, bot: Bot) -> dict | StreamingResponse:
     """Answer the last user message from the sources, with `[n]` markers and citations."""
     question, history = _conversation(request)
