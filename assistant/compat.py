@@ -113,10 +113,16 @@ def models() -> dict:
             "content": {
                 "application/json": {"schema": {"type": "object"}},
                 "text/event-stream": {
-                    "schema": {
-                        "type": "string",
-                        "description": "`data: <chat.completion.chunk JSON>` lines, then "
-                        "`data: [DONE]`",
+                    "schema": {  # one event
+                        "type": "object",
+                        "required": ["data"],
+                        "properties": {
+                            "data": {
+                                "type": "string",
+                                "description": "a chat.completion.chunk as JSON; the last "
+                                "event is [DONE]",
+                            }
+                        },
                     }
                 },
             },
