@@ -149,6 +149,9 @@ class LanguageModel:
                     self.breaker.succeeded()
                     metrics.LLM_CALLS.labels("ok").inc()
                     return
+                elif kind == "timeout":  # the client's own timeout, a moment before ours
+                    self._failed("timeout")
+                    raise ModelUnavailable(f"no complete reply within {self.timeout} s")
                 else:
                     self._failed("error")
                     raise ModelUnavailable(f"model call failed: {value}")
@@ -191,7 +194,8 @@ class LanguageModel:
                             pieces.put(("text", text))
             pieces.put(("end", None))
         except Exception as exc:  # noqa: BLE001 - every failure ends as the extractive answer
-            log.warning("Language model call failed: %s", type(exc).__name__)
-            pieces.put(("error", type(exc).__name__))
+            name = type(exc).__name__
+            log.warning("Language model call failed: %s", name)
+            pieces.put(("timeout" if "Timeout" in name else "error", name))
         finally:
             self._slots.release()

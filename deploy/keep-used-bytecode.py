@@ -27,11 +27,12 @@ import urllib.request
 from pathlib import Path
 
 LAUNCHER = """
-import json, signal, sys
+import json, os, signal, sys
 def dump(signum, frame):
     files = [getattr(m, "__file__", None) for m in list(sys.modules.values())]
-    with open({report!r}, "w") as out:
+    with open({report!r} + ".tmp", "w") as out:
         json.dump([f for f in files if f], out)
+    os.replace({report!r} + ".tmp", {report!r})  # whole, or not there yet
 signal.signal(signal.SIGUSR1, dump)
 import openai  # the language-model client: loaded when ASSISTANT_LLM_URL is set
 from assistant.cli import main
