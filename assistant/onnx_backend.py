@@ -279,7 +279,7 @@ def compress_lookup(model: Any) -> tuple[str, float] | None:
     if not tables:
         return None
     table = max(tables, key=lambda t: t.dims[0] * t.dims[1])
-    rows, width = (int(d) for d in table.dims)
+    width = int(table.dims[1])
     users = [n for n in graph.node if table.name in n.input]
     if width % TABLE_BLOCK or not users:
         return None
