@@ -42,23 +42,22 @@ test: install $(BROWSER_DEPS)  ## lint and run the whole test suite (real model,
 	$(BIN)/ruff format --check assistant tests benchmarks
 	$(BIN)/pytest
 
-eval: install  ## answer quality on every question set of the three corpora
+eval: install  ## answer quality on every question set of every corpus
 	for f in eval/*.jsonl; do \
 		echo "== $$f"; $(BIN)/assistant eval $$f || exit 1; done
-	for f in tests/second_corpus/*.jsonl; do \
-		echo "== $$f"; $(BIN)/assistant --corpus-dir tests/second_corpus/docs --index-dir index-second-corpus eval $$f || exit 1; done
-	for f in tests/third_corpus/*.jsonl; do \
-		echo "== $$f"; $(BIN)/assistant --corpus-dir tests/third_corpus/docs --index-dir index-third-corpus eval $$f || exit 1; done
+	for d in tests/*_corpus; do for f in $$d/*.jsonl; do \
+		[ -f "$$f" ] || continue; index=index-$$(basename $$d | tr _ -); \
+		echo "== $$f"; $(BIN)/assistant --corpus-dir $$d/docs --index-dir $$index eval $$f || exit 1; done; done
 
 # The sealed held-out sets (eval/sealed/README.md), answered over HTTP by a served instance of
 # their corpus (rate limit off): reported once, then moved next to the tuning sets.
 eval-sealed: install  ## the sealed held-out sets, over HTTP (report once)
-	@found=0; for file in eval/sealed/*.jsonl tests/second_corpus/sealed/*.jsonl tests/third_corpus/sealed/*.jsonl; do \
+	@found=0; for file in eval/sealed/*.jsonl tests/*_corpus/sealed/*.jsonl; do \
 		[ -f "$$file" ] || continue; found=1; set -e; \
 		case $$file in \
 			eval/*) docs=corpus; index=index;; \
-			tests/second_corpus/*) docs=tests/second_corpus/docs; index=index-second-corpus;; \
-			*) docs=tests/third_corpus/docs; index=index-third-corpus;; \
+			*) corpus=$$(echo $$file | cut -d/ -f2); docs=tests/$$corpus/docs; \
+				index=index-$$(echo $$corpus | tr _ -);; \
 		esac; \
 		$(BIN)/assistant --corpus-dir $$docs --index-dir $$index build >/dev/null; \
 		ASSISTANT_RATE_LIMIT_PER_MINUTE=0 $(BIN)/assistant --corpus-dir $$docs --index-dir $$index serve --port 8765 >/dev/null 2>&1 & pid=$$!; \
