@@ -16,14 +16,16 @@ The graph is exported once from the local model folder (``torch.onnx.export``) a
 Runtime's transformer optimizer; the result is checked against torch before it is kept. It is
 written atomically into ``<cache>/onnx/<model>-<hash>/`` with a stamp of the source weights, and
 re-exported when they change. The weights are saved beside the graph, page-aligned, so ONNX
-Runtime maps them instead of copying (see `WEIGHTS_FILE`); the token-embedding table, most of
-the model, is stored as int8 blocks that give the same values back (`compress_lookup`).
+Runtime maps them instead of copying (see `WEIGHTS_FILE`). Weights that come from 4 bits (the
+default model's) are stored in 4 bits and give the same floats back (`compress_lookup` for the
+token-embedding table, `compress_weights` for the layers' matrices).
 Serving needs neither torch nor sentence-transformers, nor the source weights once exported
 (`_pruned_export`), and a Unigram ``tokenizer.json`` is read by `assistant.unigram`.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import logging
@@ -42,7 +44,7 @@ from assistant.errors import ModelError
 from assistant.unigram import UnigramTokenizer
 
 #: Bump when the exported files would change, so old exports are rebuilt.
-EXPORT_RECIPE = 3
+EXPORT_RECIPE = 4
 GRAPH_FILE = "model_O2.onnx"
 #: The weights, beside the graph: ONNX Runtime maps page-aligned external data into memory
 #: instead of copying it, so worker processes share one copy through the page cache and only
@@ -60,7 +62,7 @@ MAX_EXPORT_DIFF = 1e-4
 #: The opt-in int8 graph (`ensure_int8`) lives in its own folder beside the fp32 export.
 INT8_GRAPH_FILE = "model_O2_int8.onnx"
 #: Bump when the int8 graph would change, so old ones are rebuilt.
-INT8_RECIPE = 1
+INT8_RECIPE = 2
 #: Smallest cosine of an int8 vector to its fp32 counterpart accepted on `_INT8_CHECK`.
 MIN_INT8_COSINE = 0.98
 #: Real sentences for that check (quantisation errors show on text, not on arbitrary ids).
@@ -243,6 +245,38 @@ def fuse(model_dir: Path, plain: Path, out: Path, ref: np.ndarray, say: Say) -> 
     say(f"  {out.name} fused {stats} (max |diff| vs torch {diff:.1e})")
 
 
+def four_bit_blocks(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Signed 4-bit values (-8..7, int8) and fp32 scales [..., n] with values × scale equal to
+    `blocks` [..., n, block] bit for bit, or None when some block is not such a product.
+
+    4-bit weights (ggml's Q4_0, the default model's) dequantise as (nibble - 8) × scale with
+    the block's largest magnitude at nibble 0, so the scale is minus that entry / 8.
+    """
+    blocks = blocks.astype(np.float32)
+    peak = np.take_along_axis(blocks, np.abs(blocks).argmax(axis=-1)[..., None], axis=-1)[..., 0]
+    scale = np.where(peak == 0, np.float32(1), -peak / np.float32(8)).astype(np.float32)
+    values = np.rint(blocks / scale[..., None])
+    if (
+        values.min() < -8
+        or values.max() > 7
+        or not np.array_equal(values * scale[..., None], blocks)
+    ):
+        return None
+    return values.astype(np.int8), scale
+
+
+def int4_tensor(values: np.ndarray, name: str) -> Any:
+    """`values` (int8 in -8..7) as an ONNX INT4 tensor: two per byte, the first in the low
+    nibble."""
+    from onnx import TensorProto, helper
+
+    flat = (values.reshape(-1).astype(np.int16) & 0xF).astype(np.uint8)
+    if flat.size % 2:
+        flat = np.append(flat, np.uint8(0))
+    packed = flat[0::2] | (flat[1::2] << 4)
+    return helper.make_tensor(name, TensorProto.INT4, values.shape, packed.tobytes(), raw=True)
+
+
 def block_quantize(table: np.ndarray, block: int = TABLE_BLOCK) -> tuple[np.ndarray, np.ndarray]:
     """int8 values [v, h/block, block] and fp32 scales [v, h/block, 1], table = values × scale.
 
@@ -261,15 +295,17 @@ def block_quantize(table: np.ndarray, block: int = TABLE_BLOCK) -> tuple[np.ndar
     return values, scale
 
 
-def compress_lookup(model: Any) -> tuple[str, float] | None:
-    """Store the graph's largest lookup table (the token embeddings) as `block_quantize` blocks.
+def compress_lookup(model: Any) -> tuple[str, str] | None:
+    """Store the graph's largest lookup table (the token embeddings) in blocks of TABLE_BLOCK.
 
-    Each Gather from the fp32 table becomes two Gathers (int8 values, scales), a Cast, a Mul
-    and a Reshape back to the row width: a quarter of the bytes on disk and in the page cache,
-    and only the looked-up rows are ever made fp32. Edits `model` in place.
+    A table of 4-bit weights (`four_bit_blocks`) is stored as such and looked up by ONNX
+    Runtime's GatherBlockQuantized, which gives the same floats back. Any other table becomes
+    `block_quantize` int8 blocks: each Gather becomes two Gathers (values, scales), a Cast, a
+    Mul and a Reshape back to the row width. Either way only the looked-up rows are ever made
+    fp32. Edits `model` in place.
 
     Returns:
-        (table name, share of blocks kept exactly), or None when the largest 2-D fp32 tensor
+        (table name, "4-bit" or "int8 (x % exact)"), or None when the largest 2-D fp32 tensor
         is not used by Gather alone or its rows do not split into blocks.
     """
     from onnx import TensorProto, helper, numpy_helper
@@ -279,7 +315,7 @@ def compress_lookup(model: Any) -> tuple[str, float] | None:
     if not tables:
         return None
     table = max(tables, key=lambda t: t.dims[0] * t.dims[1])
-    width = int(table.dims[1])
+    rows, width = (int(d) for d in table.dims)
     users = [n for n in graph.node if table.name in n.input]
     if width % TABLE_BLOCK or not users:
         return None
@@ -287,10 +323,32 @@ def compress_lookup(model: Any) -> tuple[str, float] | None:
         axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
         if node.op_type != "Gather" or node.input[0] != table.name or axis != 0:
             return None
-    values, scale = block_quantize(numpy_helper.to_array(table), TABLE_BLOCK)
-    exact = float((np.abs(values).max(axis=2) <= 8).mean())
+    array = numpy_helper.to_array(table)
     name = table.name
+    four_bit = four_bit_blocks(array.reshape(rows, width // TABLE_BLOCK, TABLE_BLOCK))
     graph.initializer.remove(table)
+    if four_bit is not None:
+        values4, scale4 = four_bit
+        graph.initializer.extend(
+            [
+                int4_tensor(values4.reshape(rows, width), f"{name}.int4"),
+                numpy_helper.from_array(scale4, f"{name}.scale"),
+            ]
+        )
+        for node in users:
+            lookup = helper.make_node(
+                "GatherBlockQuantized",
+                [f"{name}.int4", node.input[1], f"{name}.scale"],
+                list(node.output),
+                domain="com.microsoft",
+                gather_axis=0,
+                quantize_axis=1,
+                block_size=TABLE_BLOCK,
+            )
+            _replace_node(graph, node, [lookup])
+        return name, "4-bit"
+    values, scale = block_quantize(array, TABLE_BLOCK)
+    exact = float((np.abs(values).max(axis=2) <= 8).mean())
     graph.initializer.extend(
         [
             numpy_helper.from_array(values, f"{name}.int8"),
@@ -312,34 +370,105 @@ def compress_lookup(model: Any) -> tuple[str, float] | None:
             ),
             helper.make_node("Reshape", [part.format("m"), part.format("to")], [out]),
         ]
-        position = list(graph.node).index(node)
-        graph.node.remove(node)
-        for offset, item in enumerate(new):
-            graph.node.insert(position + offset, item)
-    return name, exact
+        _replace_node(graph, node, new)
+    return name, f"int8 ({exact:.1%} exact)"
 
 
-def shrink_table(src: Path, out: Path, ref: np.ndarray, say: Say) -> bool:
-    """`compress_lookup` of `src` saved as `out`, if it keeps the probe within MAX_EXPORT_DIFF.
+def _replace_node(graph: Any, node: Any, new: Sequence[Any]) -> None:
+    position = list(graph.node).index(node)
+    graph.node.remove(node)
+    for offset, item in enumerate(new):
+        graph.node.insert(position + offset, item)
+
+
+#: Operators whose second input is a [in, out] weight matrix (`compress_weights`).
+_WEIGHT_USERS = {"MatMul", "Attention"}
+#: Cast from INT4 needs this opset of the default domain.
+_INT4_OPSET = 21
+
+
+def compress_weights(model: Any) -> int:
+    """Store each 4-bit weight matrix (`four_bit_blocks` along its input axis) as INT4.
+
+    Cast, Mul by the block scales, Reshape and Transpose give the fp32 matrix back; they take
+    only constants, so ONNX Runtime folds them into the fp32 weight once, when the session is
+    made, and every query runs the same kernels on the same floats as before. A matrix that is
+    not 4-bit, or is used other than as a MatMul's or Attention's weight, is left alone.
+    Edits `model` in place.
 
     Returns:
-        Whether `out` was written (otherwise the fp32 table stays, and it is said why).
+        How many matrices were stored as INT4.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = model.graph
+    users: dict[str, list[Any]] = {}
+    for node in graph.node:
+        for position, name in enumerate(node.input):
+            users.setdefault(name, []).append((node.op_type, position))
+    done = 0
+    for tensor in list(graph.initializer):
+        name = tensor.name
+        if len(tensor.dims) != 2 or tensor.data_type != TensorProto.FLOAT:
+            continue
+        rows, cols = (int(d) for d in tensor.dims)
+        if rows % TABLE_BLOCK or not users.get(name):
+            continue
+        if any(op not in _WEIGHT_USERS or position != 1 for op, position in users[name]):
+            continue
+        matrix = numpy_helper.to_array(tensor)
+        four_bit = four_bit_blocks(matrix.T.reshape(cols, rows // TABLE_BLOCK, TABLE_BLOCK))
+        if four_bit is None:
+            continue
+        values, scale = four_bit
+        graph.initializer.remove(tensor)
+        graph.initializer.extend(
+            [
+                int4_tensor(values, f"{name}.int4"),
+                numpy_helper.from_array(scale[..., None], f"{name}.scale"),
+                numpy_helper.from_array(np.array([cols, rows], dtype=np.int64), f"{name}.shape"),
+            ]
+        )
+        part = f"{name}.{{}}"
+        unpack = [
+            helper.make_node("Cast", [f"{name}.int4"], [part.format("f")], to=TensorProto.FLOAT),
+            helper.make_node("Mul", [part.format("f"), f"{name}.scale"], [part.format("m")]),
+            helper.make_node("Reshape", [part.format("m"), f"{name}.shape"], [part.format("t")]),
+            helper.make_node("Transpose", [part.format("t")], [name], perm=[1, 0]),
+        ]
+        for offset, item in enumerate(unpack):
+            graph.node.insert(offset, item)
+        done += 1
+    if done:
+        for opset in model.opset_import:
+            if opset.domain in ("", "ai.onnx") and opset.version < _INT4_OPSET:
+                opset.version = _INT4_OPSET
+    return done
+
+
+def shrink_weights(src: Path, out: Path, ref: np.ndarray, say: Say) -> bool:
+    """`compress_lookup` and `compress_weights` of `src` saved as `out`, if the probe stays
+    within MAX_EXPORT_DIFF.
+
+    Returns:
+        Whether `out` was written (otherwise the fp32 weights stay, and it is said why).
     """
     import onnx
 
     model = onnx.load(str(src))
-    done = compress_lookup(model)
-    if done is None:
-        say("  token table left in fp32 (not a plain row lookup)")
+    table = compress_lookup(model)
+    matrices = compress_weights(model)
+    if table is None and not matrices:
+        say("  weights left in fp32 (no plain row lookup, no 4-bit weight matrix)")
         return False
     onnx.save_model(model, str(out))
     diff = probe_diff(_run_probe(out), ref)
     if diff > MAX_EXPORT_DIFF:
         out.unlink()
-        say(f"  token table left in fp32: int8 blocks move the probe by {diff:.1e}")
+        say(f"  weights left in fp32: blocks move the probe by {diff:.1e}")
         return False
-    name, exact = done
-    say(f"  {name} stored as int8 blocks ({exact:.1%} exact; max |diff| vs torch {diff:.1e})")
+    stored = f"{table[0]} as {table[1]} blocks" if table else "token table in fp32"
+    say(f"  {stored}, {matrices} weight matrices as INT4 (max |diff| vs torch {diff:.1e})")
     return True
 
 
@@ -353,7 +482,9 @@ def externalize(src: Path, out: Path) -> None:
     weights = f"{out.name}.data"  # WEIGHTS_FILE for GRAPH_FILE
     with open(out.with_name(weights), "wb") as data:
         for tensor in model.graph.initializer:
-            raw = numpy_helper.to_array(tensor).tobytes()
+            # raw bytes as stored (INT4 is packed two per byte; to_array would unpack it)
+            raw = tensor.raw_data if tensor.HasField("raw_data") else None
+            raw = raw or numpy_helper.to_array(tensor).tobytes()
             if len(raw) < 1024:
                 continue  # small tensors stay inline
             pad = -offset % WEIGHTS_ALIGN
@@ -404,7 +535,7 @@ def ensure_export(model_dir: Path, cache_dir: Path, say: Say | None = None) -> P
         fuse(model_dir, plain, fused, ref, say)
         plain.unlink()
         compact = tmp / "compact.onnx"
-        if shrink_table(fused, compact, ref, say):
+        if shrink_weights(fused, compact, ref, say):
             fused.unlink()
             fused = compact
         externalize(fused, tmp / GRAPH_FILE)
@@ -505,6 +636,7 @@ class OnnxEncoder:
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(graph), opts, providers=["CPUExecutionProvider"])
+        release_freed_heap()  # the unfolding of INT4 weights (`compress_weights`) freed much
         self.output = self.session.get_outputs()[0].name
         self.dimension = int(self.encode(["x"]).shape[1])
 
@@ -538,6 +670,21 @@ class OnnxEncoder:
         return ids, mask
 
 
+def release_freed_heap() -> None:
+    """Return the heap that glibc keeps after large frees to the system.
+
+    Making a session unfolds the INT4 weight matrices (`compress_weights`) through fp32
+    intermediates that ONNX Runtime frees at once; glibc keeps such memory for reuse, which
+    would leave the idle process about twice its working size. Elsewhere than glibc, nothing.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
+
+
 def down_projections(graph: Any) -> list[str]:
     """Names of the MatMul nodes whose constant weight narrows its input ([in, out], in > out).
 
@@ -566,10 +713,22 @@ def quantize_int8(fp32_graph: Path, out: Path) -> None:
     everything loses 0.02-0.03, at 1.4-1.7 times fp32's passage throughput rather than 2.1.
     """
     import onnx
+    import onnxruntime as ort
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    graph = onnx.load(str(fp32_graph), load_external_data=False).graph
-    keep = down_projections(graph) + [n.name for n in graph.node if n.op_type == "Gather"]
+    # The export keeps 4-bit weight matrices as INT4 that ONNX Runtime unfolds when it loads
+    # them (`compress_weights`); the quantiser needs them as the fp32 initializers they become.
+    unfolded = out.with_name(f".{out.name}.fp32")
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    opts.optimized_model_filepath = str(unfolded)
+    unfolded_data = unfolded.with_name(f"{unfolded.name}.data")
+    opts.add_session_config_entry(
+        "session.optimized_model_external_initializers_file_name", unfolded_data.name
+    )
+    ort.InferenceSession(str(fp32_graph), opts, providers=["CPUExecutionProvider"])
+    graph = onnx.load(str(unfolded), load_external_data=False).graph
+    keep = down_projections(graph) + [n.name for n in graph.node if "Gather" in n.op_type]
     inline = out.with_name(f".{out.name}.inline")
     # The quantiser advises its pre-processing pass on the root logger; the fused graph is
     # already optimised (and the result is checked against fp32), so that advice is noise.
@@ -577,7 +736,7 @@ def quantize_int8(fp32_graph: Path, out: Path) -> None:
     logging.getLogger().addFilter(quiet)
     try:
         quantize_dynamic(
-            str(fp32_graph),
+            str(unfolded),
             str(inline),
             weight_type=QuantType.QInt8,
             per_channel=True,
@@ -588,6 +747,8 @@ def quantize_int8(fp32_graph: Path, out: Path) -> None:
     finally:
         logging.getLogger().removeFilter(quiet)
         inline.unlink(missing_ok=True)
+        unfolded.unlink(missing_ok=True)
+        unfolded_data.unlink(missing_ok=True)
 
 
 class _DropRecords(logging.Filter):

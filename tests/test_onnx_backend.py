@@ -130,19 +130,35 @@ def _run_lookup(model: object, ids: np.ndarray) -> np.ndarray:
     return session.run(None, {"ids": ids})[0]
 
 
-def test_a_four_bit_table_is_stored_in_int8_blocks_bit_for_bit() -> None:
-    rng = np.random.default_rng(7)
-    # As 4-bit blocks dequantise: (nibble - 8) × a per-block scale, the nibble 0 in each block.
-    nibbles = rng.integers(0, 16, size=(50, 2, 32))
-    nibbles[:, :, 0] = 0
-    scales = rng.uniform(1e-3, 5e-2, size=(50, 2, 1)).astype(np.float16).astype(np.float32)
-    table = ((nibbles - 8) * scales).astype(np.float32).reshape(50, 64)
+def _four_bit(rng: np.random.Generator, rows: int, blocks: int) -> np.ndarray:
+    """[rows, blocks, 32] as 4-bit blocks dequantise: (nibble - 8) × a per-block scale, with
+    the nibble 0 somewhere in each block."""
+    nibbles = rng.integers(0, 16, size=(rows, blocks, 32))
+    nibbles[:, :, 5] = 0
+    scales = rng.uniform(1e-3, 5e-2, size=(rows, blocks, 1)).astype(np.float16).astype(np.float32)
+    return ((nibbles - 8) * scales).astype(np.float32)
+
+
+def test_four_bit_blocks_are_found_exactly_or_not_at_all() -> None:
+    rng = np.random.default_rng(11)
+    blocks = _four_bit(rng, 6, 3)
+    values, scale = onnx_backend.four_bit_blocks(blocks)  # type: ignore[misc]
+    assert values.dtype == np.int8 and values.min() >= -8 and values.max() <= 7
+    assert np.array_equal(values * scale[..., None], blocks)
+    assert onnx_backend.four_bit_blocks(-blocks) is not None  # the scale carries the sign
+    blocks[2, 1, 7] *= 1.0001  # one value off the 4-bit grid
+    assert onnx_backend.four_bit_blocks(blocks) is None
+    both_ends = np.linspace(-1, 1, 32, dtype=np.float32)[None, None]  # +8 and -8 steps
+    assert onnx_backend.four_bit_blocks(both_ends) is None
+
+
+def test_a_four_bit_table_is_stored_in_four_bits_bit_for_bit() -> None:
+    table = _four_bit(np.random.default_rng(7), 50, 2).reshape(50, 64)
     model = _lookup_graph(table)
     ids = np.array([[3, 0, 49], [7, 7, 1]], dtype=np.int64)
     want = _run_lookup(model, ids)
-    name, exact = onnx_backend.compress_lookup(model)  # type: ignore[misc]
-    assert (name, exact) == ("table", 1.0)
-    assert {t.name: t.data_type for t in model.graph.initializer}["table.int8"] == 3  # type: ignore[attr-defined]
+    assert onnx_backend.compress_lookup(model) == ("table", "4-bit")
+    assert {t.name: t.data_type for t in model.graph.initializer}["table.int4"] == 22  # type: ignore[attr-defined]
     got = _run_lookup(model, ids)
     assert got.shape == (2, 3, 64) and np.array_equal(got, want)
     assert np.array_equal(_run_lookup(model, np.array(5, dtype=np.int64)), table[5])
@@ -155,7 +171,10 @@ def test_any_other_table_stays_within_int8_rounding() -> None:
     back = (values * scale).reshape(20, 64)
     assert np.abs(back - table).max() <= np.abs(table).max() / 254 + 1e-7
     model = _lookup_graph(table)
-    assert onnx_backend.compress_lookup(model)[1] == 0.0  # type: ignore[index]
+    ids = np.array([0, 19, 4], dtype=np.int64)
+    assert onnx_backend.compress_lookup(model) == ("table", "int8 (0.0% exact)")
+    got = _run_lookup(model, ids)
+    assert np.abs(got - table[ids]).max() <= np.abs(table).max() / 254 + 1e-7
 
 
 def test_a_table_used_by_more_than_lookups_is_left_alone() -> None:
@@ -166,15 +185,60 @@ def test_a_table_used_by_more_than_lookups_is_left_alone() -> None:
     assert onnx_backend.compress_lookup(model) is None
 
 
-def test_the_default_export_stores_the_token_table_as_int8(model_cache: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def _matmul_graph(weights: dict[str, np.ndarray]) -> object:
+    """x [n, 64] through one MatMul per weight; the outputs are named after the weights."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes = [helper.make_node("MatMul", ["x", name], [f"{name}.y"]) for name in weights]
+    graph = helper.make_graph(
+        nodes,
+        "matmuls",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, 64])],
+        [helper.make_tensor_value_info(f"{n}.y", TensorProto.FLOAT, None) for n in weights],
+        [numpy_helper.from_array(w, name) for name, w in weights.items()],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_four_bit_weight_matrices_are_stored_in_four_bits_and_multiply_the_same() -> None:
+    import onnxruntime as ort
+
+    rng = np.random.default_rng(5)
+    four_bit = _four_bit(rng, 48, 2).reshape(48, 64).T.copy()  # [in 64, out 48], blocks along in
+    other = rng.normal(size=(64, 16)).astype(np.float32)
+    model = _matmul_graph({"w4": four_bit, "w32": other})
+    x = rng.normal(size=(3, 64)).astype(np.float32)
+
+    def run() -> list[np.ndarray]:
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(
+            model.SerializeToString(),  # type: ignore[attr-defined]
+            opts,
+            providers=["CPUExecutionProvider"],
+        )
+        return session.run(None, {"x": x})
+
+    want = run()
+    assert onnx_backend.compress_weights(model) == 1
+    kinds = {t.name: t.data_type for t in model.graph.initializer}  # type: ignore[attr-defined]
+    assert kinds["w4.int4"] == 22 and kinds["w32"] == 1 and "w4" not in kinds
+    got = run()
+    assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+
+
+def test_the_default_export_stores_its_weights_in_four_bits(model_cache: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     import onnx
 
     path, _ = prepare_model(DEFAULT_MODEL, model_cache)
     graph = onnx_backend.ensure_export(Path(path), model_cache)
     model = onnx.load(str(graph), load_external_data=False)
-    types = {t.name: (t.data_type, tuple(t.dims)) for t in model.graph.initializer}
-    table = [k for k, (kind, dims) in types.items() if dims[:1] == (250037,)]
-    assert sorted(types[k][0] for k in table) == [1, 3]  # fp32 scales, int8 values
+    kinds = {t.name: t.data_type for t in model.graph.initializer}
+    four_bit = [k for k, kind in kinds.items() if kind == 22]
+    # the token table and every weight matrix of the 12 layers (QKV, output, two feed-forward)
+    assert len(four_bit) == 1 + 12 * 4
+    weights = [n.input[1] for n in model.graph.node if n.op_type in ("MatMul", "Attention")]
+    assert len(weights) == 12 * 4 and not set(weights) & set(kinds)  # each made from INT4
 
 
 def _pruned_copy(model_cache: Path, tmp: Path) -> Path:
