@@ -4,17 +4,19 @@ Off unless `ASSISTANT_LLM_URL` is set. The model is asked only after retrieval a
 evidence judgement have found an answer, sees only the passages and the scrubbed question,
 and what it says is served only as far as `assistant.grounding` finds it supported; anything
 else, and every failure (timeout, error, an open circuit breaker, all call slots busy), gives
-the extractive answer. Calls go through the official `openai` client.
+the extractive answer. Calls are plain HTTP (httpx): a streamed chat completion is a POST
+and a stream of server-sent events, which needs no vendor client.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import threading
 import time
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,18 +102,18 @@ class LanguageModel:
     """An OpenAI-compatible chat endpoint with a deadline, a breaker and a call cap."""
 
     def __init__(self, settings: Settings) -> None:
-        from openai import OpenAI
+        import httpx
 
         assert settings.llm_url is not None
         self.model = settings.llm_model
         self.timeout = settings.llm_timeout
         self.max_tokens = settings.llm_max_tokens
         self.temperature = settings.llm_temperature
-        self.client = OpenAI(
-            base_url=settings.llm_url,
-            api_key=settings.llm_key() or "not-needed",
+        # No retries (a retry would overrun the deadline; the breaker handles outages).
+        self.client = httpx.Client(
+            base_url=settings.llm_url.rstrip("/") + "/",
+            headers={"Authorization": f"Bearer {settings.llm_key() or 'not-needed'}"},
             timeout=settings.llm_timeout,
-            max_retries=0,  # a retry would overrun the deadline; the breaker handles outages
         )
         self.breaker = Breaker(settings.llm_breaker_failures, settings.llm_breaker_seconds)
         self._slots = threading.BoundedSemaphore(settings.llm_max_concurrent)
@@ -170,25 +172,34 @@ class LanguageModel:
     ) -> None:
         """Read the streamed reply into `pieces` (in a thread, so the caller keeps its
         deadline however the server trickles)."""
+        body = {
+            "model": self.model,
+            "messages": messages,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
         try:
-            stream = self.client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                max_tokens=self.max_tokens,
-                temperature=self.temperature,
-                stream=True,
-                stream_options={"include_usage": True},
-            )
-            with stream:
-                for chunk in stream:
+            with self.client.stream("POST", "chat/completions", json=body) as reply:
+                if reply.status_code != 200:
+                    raise ModelUnavailable(f"HTTP {reply.status_code}")
+                for data in server_sent_data(reply.iter_lines()):
                     if stop.is_set():
                         return
-                    usage = getattr(chunk, "usage", None)
-                    if usage is not None:  # the server's own count, when it reports one
-                        metrics.LLM_TOKENS.labels("prompt").inc(usage.prompt_tokens or 0)
-                        metrics.LLM_TOKENS.labels("completion").inc(usage.completion_tokens or 0)
-                    for choice in chunk.choices or ():
-                        text = choice.delta.content if choice.delta else None
+                    if data == "[DONE]":
+                        break
+                    chunk = json.loads(data)
+                    if not isinstance(chunk, dict) or "error" in chunk:
+                        raise ModelUnavailable("the stream reported an error")
+                    usage = chunk.get("usage")
+                    if isinstance(usage, dict):  # the server's own count, when it reports one
+                        metrics.LLM_TOKENS.labels("prompt").inc(usage.get("prompt_tokens") or 0)
+                        metrics.LLM_TOKENS.labels("completion").inc(
+                            usage.get("completion_tokens") or 0
+                        )
+                    for choice in chunk.get("choices") or ():
+                        text = (choice.get("delta") or {}).get("content")
                         if text:
                             metrics.LLM_PIECES.inc()
                             pieces.put(("text", text))
@@ -199,3 +210,19 @@ class LanguageModel:
             pieces.put(("timeout" if "Timeout" in name else "error", name))
         finally:
             self._slots.release()
+
+
+def server_sent_data(lines: Iterable[str]) -> Iterator[str]:
+    """The data of each server-sent event in `lines` (the text/event-stream format): the
+    `data:` lines of an event joined by newlines; comments and other fields are skipped."""
+    data: list[str] = []
+    for line in lines:
+        if not line:
+            if data:
+                yield "\n".join(data)
+            data = []
+        elif line.startswith("data:"):
+            value = line[5:]
+            data.append(value[1:] if value.startswith(" ") else value)
+    if data:
+        yield "\n".join(data)

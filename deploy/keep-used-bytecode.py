@@ -34,7 +34,7 @@ def dump(signum, frame):
         json.dump([f for f in files if f], out)
     os.replace({report!r} + ".tmp", {report!r})  # whole, or not there yet
 signal.signal(signal.SIGUSR1, dump)
-import openai  # the language-model client: loaded when ASSISTANT_LLM_URL is set
+import httpx  # the language-model client: loaded when ASSISTANT_LLM_URL is set
 from assistant.cli import main
 sys.exit(main(["serve", "--host", "127.0.0.1", "--port", "{port}"]))
 """

@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from prometheus_client import REGISTRY
 
 from assistant.api import create_app
 from assistant.grounding import check
-from assistant.llm import Prompt
+from assistant.llm import Prompt, server_sent_data
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Turn
 from benchmarks.llm import llama_server
@@ -132,6 +133,42 @@ def test_a_silent_endpoint_times_out_to_the_extractive_answer(assistant: Assista
         assert _counter("assistant_llm_calls_total", outcome="timeout") - timeouts == 2
         for conn in held:
             conn.close()
+
+
+def test_server_sent_events_are_read_as_the_format_says() -> None:
+    lines = [": a comment", 'data: {"a": 1}', "", "event: x", "data:two", "data: lines", "", ""]
+    assert list(server_sent_data(lines + ["data: [DONE]"])) == ['{"a": 1}', "two\nlines", "[DONE]"]
+
+
+class _Failing(BaseHTTPRequestHandler):
+    """Answers every POST with 503 and a JSON error, as an overloaded endpoint does."""
+
+    def do_POST(self) -> None:  # noqa: N802 - the http.server hook's name
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"error": {"message": "overloaded"}}'
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_error_status_gives_the_extractive_answer(assistant: Assistant) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        bot = _with_model(assistant, llm_url=url, llm_timeout=10)
+        errors = _counter("assistant_llm_calls_total", outcome="error")
+        answer = bot.ask(QUESTIONS[0])
+        assert answer.answered and answer.mode == "extractive" and "2010" in answer.answer
+        assert _counter("assistant_llm_calls_total", outcome="error") - errors == 1
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_the_prompt_holds_numbered_passages_and_no_personal_data(assistant: Assistant) -> None:
