@@ -117,14 +117,15 @@ def read_question(
         weak = frozenset().union(*(t.asking | t.kind_words for t in tables))
         topic = terms - weak
         missing = _missing_terms(asked, analyzer, weak)
+    kind = "smalltalk" if smalltalk else _kind(folded, tables)
     return ReadQuestion(
         raw=raw,
         asked=asked,
         query=query,
         language=lang_code,
-        kind="smalltalk" if smalltalk else _kind(folded, tables),
+        kind=kind,
         smalltalk=smalltalk,
-        expects=_expects(folded, tables),
+        expects=_expects(folded, kind, tables),
         numbers=numbers_in(asked),
         sequence=sequence,
         terms=terms,
@@ -170,6 +171,7 @@ def _asks(folded: str, rest: str) -> bool:
         lang.list_cue.search(rest)
         or lang.yesno_cue.search(rest)
         or any(p.search(rest) for _, p in lang.expects)
+        or any(p.match(rest) for _, p in lang.asks)
         for lang in languages().values()
     )
 
@@ -186,7 +188,18 @@ def _kind(folded: str, tables: list[Language]) -> str:
     return "fact"
 
 
-def _expects(folded: str, tables: list[Language]) -> str | None:
+def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
+    """The type of fact asked for: named by an interrogative that opens a clause ("… idag.
+    När ska jag ringa?"), else by a cue anywhere ("avgift förskola?"). A yes/no question
+    asks whether, not for a fact ("Måste jag betala för de månaderna?")."""
+    if kind == "smalltalk":
+        return None
+    clauses = [c.strip() for c in re.split(r"[.!?:;,\n]+", folded) if c.strip()]
+    for lang in tables:
+        for clause in clauses:
+            for name, pattern in lang.asks:
+                if pattern.match(clause):
+                    return name
     for lang in tables:
         for name, pattern in lang.expects:
             if pattern.search(folded):

@@ -53,6 +53,14 @@ def test_question_kind(question: str, kind: str) -> None:
         ("Vilka öppettider gäller?", "time"),
         ("Vem är ordförande?", "person"),
         ("Vilka kommuner ingår?", None),
+        # The interrogative that opens a clause decides, wherever a cue word stands.
+        ("sopbilen kom aldrig idag. när ska jag ringa er?", "year"),
+        ("vilka tider svarar de i telefon?", "time"),
+        ("When were the fees approved by the council?", "year"),
+        ("hur många gånger per år får man åka dit utan att betala extra?", "number"),
+        # "när" that joins two clauses asks nothing; "8-åring" is no year.
+        ("vad gör jag med min 8-åring när vi lämnar grovsopor?", None),
+        ("what do I do when the bin is full?", None),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:

@@ -31,6 +31,7 @@ class Language:
     yesno_cue: re.Pattern[str]
     smalltalk: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, whole-question pattern)
     expects: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, cue), first match wins
+    asks: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, interrogative opening a clause)
     answers: dict[str, re.Pattern[str]]  # fact type -> what an answering sentence holds
     asking: frozenset[str]  # analysed terms
     kind_words: frozenset[str]  # analysed terms
@@ -56,6 +57,7 @@ def _compile(data: dict) -> Language:
         yesno_cue=re.compile(data["kinds"]["yesno"]),
         smalltalk=tuple((k, re.compile(v)) for k, v in data["smalltalk"].items()),
         expects=tuple((e["type"], re.compile(e["cue"])) for e in data["expects"]),
+        asks=tuple((e["type"], re.compile(e["asks"])) for e in data["expects"] if "asks" in e),
         answers={
             # A person is told by capitals, so that pattern keeps its case.
             name: re.compile(p, 0 if name == "person" else re.IGNORECASE)
