@@ -22,7 +22,16 @@ from urllib.parse import quote
 import numpy as np
 
 from assistant.grounding import Checked
-from assistant.lang import DEFAULT, answer_pattern, languages, negated, ranks, restricts, widens
+from assistant.lang import (
+    DEFAULT,
+    answer_pattern,
+    asks_membership,
+    languages,
+    negated,
+    ranks,
+    restricts,
+    widens,
+)
 from assistant.lexical import term
 from assistant.question import ReadQuestion, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
@@ -167,13 +176,14 @@ def _quote_sources(first: Candidate, second: Candidate) -> Answer:
 
 
 def _unknown_name(rq: ReadQuestion) -> bool:
-    """A yes/no question about something the sources never mention ("Ingår Nacka?"); in
-    another language than the sources', only a capitalised word counts."""
-    if rq.names:  # it names something the sources know: that is checked as usual
-        return False
-    first = re.findall(r"\w+", rq.asked.lower())[:1]
-    asked = rq.missing - {term(w) for w in first}  # the verb that makes it a yes/no question
-    return bool(asked if rq.language == DEFAULT else rq.capitalised & asked)
+    """A yes/no question whether something the sources never mention belongs to a group
+    they list ("Ingår Nacka?", "är kista en av stadskärnorna?"): a capitalised word they do
+    not have, or in the sources' language any such word in a question about belonging.
+    "Har samarbetet en simhall?" asks about the group, not who is in it."""
+    asked = _asked_unknown(rq)
+    if rq.capitalised & asked:
+        return True
+    return bool(asked) and rq.language == DEFAULT and asks_membership(rq.asked)
 
 
 def _not_in_list(
@@ -249,6 +259,13 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     confirmation it is not ("Har du ett recept på kanelbullar?")."""
     known = rq.topic - rq.missing
     return bool(known) and 2 * len(known & best.terms) >= len(known)
+
+
+def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
+    """Topic words of a yes/no question the sources have in no form, but its first word (the
+    verb that makes it a question)."""
+    first = re.findall(r"\w+", rq.asked.lower())[:1]
+    return rq.missing - {term(w) for w in first}
 
 
 #: Where one clause ends and another begins: not at commas, "och" or "som", which join the

@@ -67,6 +67,17 @@ def test_a_name_missing_from_a_complete_list_is_a_no() -> None:
     assert answer.answer.startswith("Nej.") and "Alby, Bryn, Celsing och Dalby" in answer.answer
 
 
+def test_an_unknown_name_beside_a_known_one_is_a_no_from_the_complete_list() -> None:
+    answer = ask("Är Ekeby en av kommunerna som samarbetar med Alby?", (0.88, 0.82, 0.80))
+    assert answer.answered and answer.shape == "no"
+    assert answer.answer.startswith("Nej.") and "Alby, Bryn, Celsing och Dalby" in answer.answer
+
+
+def test_a_lower_case_unknown_name_asked_to_belong_is_a_no() -> None:
+    answer = ask("ar ekeby en av kommunerna", (0.88, 0.82, 0.80))
+    assert answer.answered and answer.answer.startswith("Nej.")
+
+
 def test_a_contradicted_year_is_a_no() -> None:
     answer = ask("Formaliserades samarbetet år 2015?", (0.85, 0.91, 0.80))
     assert answer.answered and answer.answer.startswith("Nej.") and "2012" in answer.answer

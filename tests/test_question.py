@@ -20,6 +20,7 @@ from assistant.types import Turn
         ("Ingår Nacka i samarbetet?", "yesno"),
         ("finns det en budget", "yesno"),
         ("Is Nacka a member?", "yesno"),
+        ("e det gratis att lämna elektronik?", "yesno"),  # "e": "är" as it is typed
         ("Var ligger Flemingsberg?", "fact"),  # "var" is "where" as often as "was"
         ("hej", "smalltalk"),
         ("Tack så mycket, det var till stor hjälp!", "smalltalk"),

@@ -40,6 +40,7 @@ class Language:
     negations: frozenset[str]  # folded
     restrictive: frozenset[str]  # folded: "bara", "only"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
+    membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     follow_start: re.Pattern[str]
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
@@ -72,6 +73,7 @@ def _compile(data: dict) -> Language:
         negations=frozenset(fold(w) for w in words["negations"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         inclusive=re.compile(words["inclusive"]),
+        membership=re.compile(words["membership"]),
         follow_start=re.compile(data["follow_up"]["start"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
         instruction=re.compile(data["instructions"]["clause"]),
@@ -127,6 +129,12 @@ def restricts(text: str) -> bool:
     """Whether a text restricts what it says to one thing ("bara", "only")."""
     words = _words(text)
     return any(words & lang.restrictive for lang in languages().values())
+
+
+def asks_membership(text: str) -> bool:
+    """Whether a question asks if something belongs to a group ("ingår", "en av", "part of")."""
+    folded = fold(text.lower())
+    return any(lang.membership.search(folded) for lang in languages().values())
 
 
 def widens(text: str) -> bool:
