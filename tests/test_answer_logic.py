@@ -219,3 +219,36 @@ def test_a_lower_rank_by_the_asked_measure_is_a_no() -> None:
     assert compose_answer(largest, [cand], scorer=SCORER).answer.startswith("Nej.")
     fourth = read_question("Skulle det bli det fjärde största länet?", analyzer=analyzer)
     assert compose_answer(fourth, [cand], scorer=SCORER).answer.startswith("Ja.")
+
+
+@pytest.mark.parametrize(
+    ("fact_type", "text"),
+    [
+        ("contact", "Postadress: Ekeby kommun, Färdtjänstenheten, Box 204, 635 21 Ekeby."),
+        ("contact", "Besök oss på Storgatan 4."),
+        ("person", "| Maria Lindqvist | Färdtjänst, efternamn A–K | 08-465 004 31 |"),
+        ("person", "- Johan Ekström, rektor norra området"),
+        ("person", "Kontakta samordnaren, Linnea Vik, på telefon."),
+        ("money", "Avgifterna har höjts med i genomsnitt 4,5 procent."),
+    ],
+)
+def test_a_sentence_stating_the_asked_kind_of_fact_is_recognised(fact_type: str, text: str) -> None:
+    from assistant.lang import answer_pattern
+
+    pattern = answer_pattern(fact_type)
+    assert pattern is not None and pattern.search(text)
+
+
+@pytest.mark.parametrize(
+    ("fact_type", "text"),
+    [
+        ("person", "Förskolan Lärkan i Ekängen har öppet hela sommaren."),  # a sentence's start
+        ("contact", "Resan får vara högst 204 kilometer lång."),
+        ("money", "Det tar 20 minuter."),
+    ],
+)
+def test_a_sentence_without_that_kind_of_fact_is_not(fact_type: str, text: str) -> None:
+    from assistant.lang import answer_pattern
+
+    pattern = answer_pattern(fact_type)
+    assert pattern is not None and not pattern.search(text)
