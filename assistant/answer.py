@@ -262,8 +262,8 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
 
 
 def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
-    """Topic words of a yes/no question the sources have in no form, but its first word (the
-    verb that makes it a question)."""
+    """Words of a yes/no question that the sources have in no form, except its first word
+    (the verb that makes it a question)."""
     first = re.findall(r"\w+", rq.asked.lower())[:1]
     return rq.missing - {term(w) for w in first}
 

@@ -190,8 +190,8 @@ def _kind(folded: str, tables: list[Language]) -> str:
 
 def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
     """The type of fact asked for: named by an interrogative that opens a clause ("… idag.
-    När ska jag ringa?"), else by a cue anywhere ("avgift förskola?"). A yes/no question
-    asks whether, not for a fact ("Måste jag betala för de månaderna?")."""
+    När ska jag ringa?"), else by a cue anywhere ("avgift förskola?"); small talk asks for
+    none."""
     if kind == "smalltalk":
         return None
     clauses = [c.strip() for c in re.split(r"[.!?:;,\n]+", folded) if c.strip()]
