@@ -53,7 +53,8 @@ WEIGHTS_FILE = GRAPH_FILE + ".data"
 #: Offsets of external tensors are aligned to this (the mmap granularity ORT requires).
 WEIGHTS_ALIGN = 65_536
 STAMP_FILE = "source.json"
-#: Values per scale in the stored token-embedding table (`block_quantize`).
+#: Values per scale in the stored blocks: of the token table (`block_quantize`, `four_bit_blocks`)
+#: and of 4-bit weight matrices along their input axis (`compress_weights`).
 TABLE_BLOCK = 32
 #: The source weights an export is made from (and stamped with); see `_pruned_export`.
 SOURCE_WEIGHTS = "model.safetensors"
