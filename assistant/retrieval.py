@@ -23,6 +23,11 @@ CANDIDATES = 100
 #: RRF damping constant, chosen with the weight on the FAQ dev half (grid k ∈ {1, 5, 10,
 #: 20, 30, 60, 100}); smaller than the usual 60 because the dense list is much the better one.
 RRF_K = 20
+#: Share of a chunk's dense score taken from its closest sentence rather than the whole chunk.
+#: A question usually asks what one sentence says, and a long chunk's single vector dilutes
+#: that sentence among its neighbours. Chosen on the tuning sets of the four corpora
+#: (`python -m benchmarks.answers` prints recall with and without it).
+SENTENCE_SHARE = 0.4
 
 
 def fuse(dense: np.ndarray, lexical: np.ndarray, weight: float, k: int = RRF_K) -> np.ndarray:
@@ -85,11 +90,13 @@ class HybridRetriever:
         dense_weight: float,
         lexical: LexicalIndex | None = None,
         rrf_k: int = RRF_K,
+        sentence_share: float = SENTENCE_SHARE,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.rrf_k = rrf_k
+        self.sentence_share = sentence_share
         # Loaded with the index (built at `assistant build`); built here only for an index
         # made in memory without it.
         self.lexical = lexical or index.build_lexical()
@@ -121,12 +128,28 @@ class HybridRetriever:
             ids = ids[np.fromiter((only.admits(chunks[int(i)]) for i in ids), bool, len(ids))]
         dense = self._dense_for(qvec[0], ids, d_ids[0], d_scores[0])
         lexical = lexical_all[ids]
-        fused = fuse(dense, lexical, self.dense_weight, self.rrf_k)
+        ranked = dense
+        if self.sentence_share:
+            closest = self._closest_sentence(qvec[0], ids, dense)
+            ranked = (1.0 - self.sentence_share) * dense + self.sentence_share * closest
+        fused = fuse(ranked, lexical, self.dense_weight, self.rrf_k)
         order = np.argsort(-fused, kind="stable")[:k]
         return [
             Hit(self.index.chunks[int(ids[i])], float(fused[i]), float(dense[i]), float(lexical[i]))
             for i in order
         ]
+
+    def _closest_sentence(self, qvec: np.ndarray, ids: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        """Cosine of each chunk's sentence closest to the query; the chunk's own cosine for a
+        chunk without segments."""
+        by_chunk = self.index.segments_by_chunk
+        vectors = self.index.segment_vectors
+        out = dense.copy()
+        for j, chunk_id in enumerate(ids):
+            segments = by_chunk.get(int(chunk_id))
+            if segments:
+                out[j] = float((vectors[segments] @ qvec).max())
+        return out
 
     def _dense_for(
         self, qvec: np.ndarray, ids: np.ndarray, found: np.ndarray, scores: np.ndarray

@@ -140,3 +140,34 @@ def test_the_background_is_embedded_once_and_judges_every_candidate(bot: Assista
     against = vectors @ qvec
     for c in bot.candidates(rq, hits, retriever, view):
         assert c.background == pytest.approx((against.mean(), against.std()))
+
+
+SPREAD = "Bokbussen har fått nya hyllor i år. Skärgården har många öar och bryggor. Bussen kör ofta extra turer på vintern."
+FOCUSED = "Bokbussen kör till skärgården varannan vecka. Lånekortet är gratis för alla som bor i länet. Biblioteket har tidningar."
+
+
+def test_a_passage_with_the_answering_sentence_outranks_one_that_spreads_the_words(
+    tmp_path: Path,
+) -> None:
+    """The passage whose one sentence says what is asked comes first, although another
+    passage, whose sentences each hold a word of the question, is closer as a whole."""
+    (tmp_path / "corpus").mkdir()
+    for name, title, text in (("a", "Nyheter", SPREAD), ("b", "Turer", FOCUSED)):
+        page = f"---\ntitle: {title}\n---\n\n# {title}\n\n{text}\n"
+        (tmp_path / "corpus" / f"{name}.md").write_text(page, encoding="utf-8")
+    cosine = Model(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+    settings = Settings(
+        corpus_dir=tmp_path / "corpus",
+        index_dir=tmp_path / "index",
+        model_cache_dir=tmp_path / "models",
+    )
+    assistant = Assistant(settings, scorer=Scorer(cosine, cosine, 0.5, 0.0, 0.0))
+    assistant.embedder = FakeEmbedder()
+    assistant.warm_up()
+    retriever, _ = assistant._serving()
+    question = "Hur ofta kör bokbussen till skärgården?"
+    hits = retriever.retrieve(question, 2)
+    assert [h.chunk.title for h in hits] == ["Turer", "Nyheter"]
+    assert hits[0].dense < hits[1].dense  # the passage's own cosine says otherwise
+    retriever.sentence_share = 0.0
+    assert [h.chunk.title for h in retriever.retrieve(question, 2)] == ["Nyheter", "Turer"]
