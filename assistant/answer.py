@@ -228,8 +228,12 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     politikerna?" – "både på politisk nivå och mellan tjänstemän"). A number the question
     gives that the evidence contradicts with another number is a "no"; one it does not state
     leaves the question undecided. Otherwise evidence strong enough to quote that mentions
-    most of what the question asks about is a "yes".
+    most of what the question asks about is a "yes". Evidence in the sources' language that
+    shares none of the question's known topic words decides nothing: "Måste man ge dricks?"
+    is no "Nej" from a sentence that merely holds a negation.
     """
+    if rq.language == DEFAULT and not (rq.topic - rq.missing) & best.terms:
+        return None  # evidence that shares no word with what is asked decides nothing
     clause = _closest_clause(best.full_text, rq.topic)
     if negated(rq.asked) != negated(clause):
         return "no"

@@ -109,6 +109,19 @@ def test_a_negation_after_an_enumeration_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "no"
 
 
+def test_a_negation_in_evidence_about_something_else_decides_nothing() -> None:
+    """A sentence that shares no known word with the question is no "Nej", however close
+    its cosine: it holds a negation, but not about what is asked."""
+    from assistant.answer import _verdict
+
+    text = "Ring trafikledningen om bilen inte dyker upp."
+    analyzer = Analyzer(Analyzer.base_terms(f"{text} Föraren tar inte emot dricks."))
+    rq = read_question("Måste man ge dricks till föraren?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, text, 0.9)) is None
+    said = candidate(0, "Föraren tar inte emot dricks.", 0.9)
+    assert _verdict(rq, said) == "no"
+
+
 def test_a_list_comes_back_as_a_list() -> None:
     answer = ask("Vilka principer ska samarbetet präglas av?", (0.80, 0.82, 0.91))
     assert answer.answered and answer.shape == "list"
