@@ -30,6 +30,7 @@ from assistant.lang import (
     negated,
     ranks,
     restricts,
+    speaks_of,
     widens,
 )
 from assistant.lexical import term
@@ -50,13 +51,17 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires: every corpus name it
     mentions, the type of fact it asks for (a year for "när", an amount for "vad kostar"),
     other than a number the question gives itself, and every number it counts with ("de
-    andra fem …"; a yes/no question may give a number the sentence contradicts)."""
+    andra fem …"; a yes/no question may give a number the sentence contradicts). For a
+    yes/no question, a sentence that speaks of that kind of fact will do."""
     text = candidate.full_text
     if not rq.names <= candidate.terms:
         return False
     pattern = answer_pattern(rq.expects) if rq.expects else None
     if pattern is not None and not _states(pattern, text, rq.numbers):
-        return False
+        # A yes/no question asks whether, not how much: "Måste man betala?" is answered by
+        # a sentence about paying ("kostar ingenting", "betalar avgift under …").
+        if not (rq.kind == "yesno" and rq.expects and speaks_of(rq.expects, text)):
+            return False
     return rq.kind == "yesno" or rq.numbers <= numbers_in(text)
 
 

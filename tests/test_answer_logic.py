@@ -243,6 +243,9 @@ def test_a_lower_rank_by_the_asked_measure_is_a_no() -> None:
         ("person", "- Johan Ekström, rektor norra området"),
         ("person", "Kontakta samordnaren, Linnea Vik, på telefon."),
         ("money", "Avgifterna har höjts med i genomsnitt 4,5 procent."),
+        ("money", "Det kostar ingenting att överklaga."),
+        ("money", "Då behöver du inte betala någon egenavgift för resan."),
+        ("money", "Barn under sju år betalar ingen avgift."),
     ],
 )
 def test_a_sentence_stating_the_asked_kind_of_fact_is_recognised(fact_type: str, text: str) -> None:
@@ -265,3 +268,20 @@ def test_a_sentence_without_that_kind_of_fact_is_not(fact_type: str, text: str) 
 
     pattern = answer_pattern(fact_type)
     assert pattern is not None and not pattern.search(text)
+
+
+def test_a_yes_no_question_about_paying_is_answered_by_a_sentence_about_paying() -> None:
+    """ "Måste man betala …?" asks whether, not how much: a sentence that speaks of the fee
+    can answer it without an amount; a question about how much still needs one."""
+    from assistant.answer import admissible
+
+    text = "Avgiften tas ut från den första dagen i förskolan."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    cand = candidate(0, text, 0.9)
+    whether = read_question("Måste man betala från första dagen?", analyzer=analyzer)
+    assert whether.kind == "yesno" and whether.expects == "money"
+    assert admissible(cand, whether)
+    how_much = read_question("Vad kostar det från första dagen?", analyzer=analyzer)
+    assert how_much.expects == "money" and not admissible(cand, how_much)
+    by_card = read_question("Kan man betala med kort?", analyzer=analyzer)
+    assert by_card.expects is None  # how to pay, not how much

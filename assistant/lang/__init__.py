@@ -143,6 +143,19 @@ def widens(text: str) -> bool:
     return any(lang.inclusive.search(folded) for lang in languages().values())
 
 
+def speaks_of(fact_type: str, text: str) -> bool:
+    """Whether a text speaks of a kind of fact in the words a question would ask for it with
+    (the type's cue in any known language): "Det kostar ingenting att överklaga" speaks of
+    money, so it can answer "Måste man betala för att överklaga?", amount or not."""
+    folded = fold(text.lower())
+    return any(
+        cue.search(folded)
+        for lang in languages().values()
+        for name, cue in lang.expects
+        if name == fact_type
+    )
+
+
 @cache
 def answer_pattern(fact_type: str) -> re.Pattern[str] | None:
     """What a sentence in any known language holds when it states a fact of this type."""
