@@ -26,6 +26,7 @@ from assistant.lang import (
     DEFAULT,
     answer_pattern,
     asks_membership,
+    circumstances,
     languages,
     negated,
     ranks,
@@ -51,7 +52,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires: every corpus name it
     mentions, the type of fact it asks for (a year for "när", an amount for "vad kostar"),
     other than a number the question gives itself, and every number it counts with ("de
-    andra fem …"; a yes/no question may give a number the sentence contradicts). For a
+    andra fem …"; a yes/no question may give a number the sentence contradicts, and an age
+    or a delay the asker gives is answered by a limit: `circumstances`). For a
     yes/no question, a sentence that speaks of that kind of fact will do."""
     text = candidate.full_text
     if not rq.names <= candidate.terms:
@@ -62,7 +64,7 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         # a sentence about paying ("kostar ingenting", "betalar avgift under …").
         if not (rq.kind == "yesno" and rq.expects and speaks_of(rq.expects, text)):
             return False
-    return rq.kind == "yesno" or rq.numbers <= numbers_in(text)
+    return rq.kind == "yesno" or rq.numbers - circumstances(rq.asked) <= numbers_in(text)
 
 
 def compose_answer(

@@ -285,3 +285,34 @@ def test_a_yes_no_question_about_paying_is_answered_by_a_sentence_about_paying()
     assert how_much.expects == "money" and not admissible(cand, how_much)
     by_card = read_question("Kan man betala med kort?", analyzer=analyzer)
     assert by_card.expects is None  # how to pay, not how much
+
+
+@pytest.mark.parametrize(
+    ("question", "given"),
+    [
+        ("och för min son som är 15?", {15}),
+        ("Min pappa fyller 86, räcker åldern?", {86}),
+        ("taxin kom 40 min forsenad, maste jag betala?", {40}),
+        ("What about a 12-year-old?", {12}),
+        ("hur många bodde här år 2010?", set()),  # a year is asked about, not given
+        ("vilka är de andra fem?", set()),
+    ],
+)
+def test_the_asker_s_own_numbers_are_told_from_counted_ones(question: str, given: set) -> None:
+    from assistant.lang import circumstances
+
+    assert circumstances(question) == given
+
+
+def test_an_age_the_asker_gives_is_answered_by_a_limit() -> None:
+    """ "som är 15" need not be repeated by the answer ("under 20 år"); a count the
+    question presupposes ("de andra fem") still must be."""
+    from assistant.answer import admissible
+
+    text = "Barn och unga under 20 år betalar 40 kronor per resa."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    cand = candidate(0, text, 0.9)
+    age = read_question("Vad betalar min son som är 15?", analyzer=analyzer)
+    assert admissible(cand, age)
+    counted = read_question("Vad betalar de andra fem barnen per resa?", analyzer=analyzer)
+    assert not admissible(cand, counted)

@@ -41,6 +41,7 @@ class Language:
     restrictive: frozenset[str]  # folded: "bara", "only"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
+    circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     follow_start: re.Pattern[str]
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
@@ -74,6 +75,7 @@ def _compile(data: dict) -> Language:
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         inclusive=re.compile(words["inclusive"]),
         membership=re.compile(words["membership"]),
+        circumstance=re.compile(words["circumstance"]),
         follow_start=re.compile(data["follow_up"]["start"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
         instruction=re.compile(data["instructions"]["clause"]),
@@ -135,6 +137,20 @@ def asks_membership(text: str) -> bool:
     """Whether a question asks if something belongs to a group ("ingår", "en av", "part of")."""
     folded = fold(text.lower())
     return any(lang.membership.search(folded) for lang in languages().values())
+
+
+def circumstances(text: str) -> frozenset[int]:
+    """The numbers a question gives about the asker's own case (an age, a delay, a
+    distance: "min son som är 15", "kom 40 min försenad"), which a sentence answers with a
+    limit ("under 20 år") rather than repeats."""
+    folded = fold(text.lower())
+    return frozenset(
+        int(number)
+        for lang in languages().values()
+        for match in lang.circumstance.finditer(folded)
+        for number in match.groups()
+        if number
+    )
 
 
 def widens(text: str) -> bool:
