@@ -50,7 +50,7 @@ def _replies() -> dict[str, str]:
 
 def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires: every corpus name it
-    mentions, the type of fact it asks for (a year for "när", an amount for "vad kostar"),
+    mentions, what it counts ("hur många bilar": a word of `ReadQuestion.counted`), the type of fact it asks for (a year for "när", an amount for "vad kostar"),
     other than a number the question gives itself, and every number it counts with ("de
     andra fem …"; a yes/no question may give a number the sentence contradicts, and an age
     or a delay the asker gives is answered by a limit: `circumstances`). For a
@@ -58,6 +58,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     text = candidate.full_text
     if not rq.names <= candidate.terms:
         return False
+    if rq.counted and not rq.counted & candidate.terms:
+        return False  # "hur många bilar?" is not answered by "tre sätt att betala"
     pattern = answer_pattern(rq.expects) if rq.expects else None
     if pattern is not None and not _states(pattern, text, rq.numbers):
         # A yes/no question asks whether, not how much: "Måste man betala?" is answered by

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.lang import Language, detect, languages
+from assistant.lang import DEFAULT, Language, counted_words, detect, languages
 from assistant.lexical import Analyzer, fold, stopwords, term
 from assistant.types import Turn
 
@@ -80,6 +80,8 @@ class ReadQuestion:
     missing: frozenset[str]
     capitalised: frozenset[str]  # terms of words the resident wrote with a capital, not first
     follow_up: bool
+    counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
+    # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
 
 
 def read_question(
@@ -111,12 +113,21 @@ def read_question(
     terms: frozenset[str] = frozenset()
     topic: frozenset[str] = frozenset()
     missing: frozenset[str] = frozenset()
+    counted: frozenset[str] = frozenset()
     if analyzer is not None and asked:
         sequence = tuple(analyzer.query_terms(asked))
         terms = frozenset(sequence)
         weak = frozenset().union(*(t.asking | t.kind_words for t in tables))
         topic = terms - weak
         missing = _missing_terms(asked, analyzer, weak)
+        # A word the sources lack is counted only in their language: there it is the
+        # focus the sources miss, in another it may be a mere translation.
+        counted = frozenset(
+            t
+            for w in counted_words(asked)
+            for t in analyzer.query_terms(w)
+            if t not in weak and (t in analyzer.vocabulary or lang_code == DEFAULT)
+        )
     kind = "smalltalk" if smalltalk else _kind(folded, tables)
     return ReadQuestion(
         raw=raw,
@@ -134,6 +145,7 @@ def read_question(
         missing=missing,
         capitalised=_capitalised(asked),
         follow_up=follow,
+        counted=counted,
     )
 
 

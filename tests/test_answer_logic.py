@@ -316,3 +316,35 @@ def test_an_age_the_asker_gives_is_answered_by_a_limit() -> None:
     assert admissible(cand, age)
     counted = read_question("Vad betalar de andra fem barnen per resa?", analyzer=analyzer)
     assert not admissible(cand, counted)
+
+
+@pytest.mark.parametrize(
+    ("question", "counted"),
+    [
+        ("hur många bilar finns det?", ["bilar", "finns"]),  # "finns" is dropped as a stop word
+        ("Hur många nya bostäder planeras?", ["nya", "bostader"]),
+        ("hur många av barnen får plats?", ["barnen", "far"]),
+        ("och hur många av dom ligger på södertörn?", []),  # counts what was named before
+        ("hur många gånger om året får man åka?", []),  # asks how often
+        ("How many of the children get a place?", ["children", "get"]),
+    ],
+)
+def test_what_a_count_question_counts(question: str, counted: list) -> None:
+    from assistant.lang import counted_words
+
+    assert counted_words(question) == counted
+
+
+def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
+    """ "Hur många bilar?" is not answered by "tre sätt att betala", though both count."""
+    from assistant.answer import admissible
+
+    ways = "Du kan välja mellan tre sätt att betala."
+    cars = "Färdtjänsten har 40 bilar i trafik."
+    analyzer = Analyzer(Analyzer.base_terms(f"{ways} {cars}"))
+    rq = read_question("hur många bilar finns det?", analyzer=analyzer)
+    assert rq.counted == {"bil"}
+    assert admissible(candidate(1, cars, 0.8), rq)
+    assert not admissible(candidate(0, ways, 0.9), rq)
+    english = read_question("how many vehicles are there?", analyzer=analyzer)
+    assert english.counted == frozenset()  # a word the sources lack, in another language

@@ -42,6 +42,7 @@ class Language:
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
+    counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
     follow_start: re.Pattern[str]
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
@@ -76,6 +77,7 @@ def _compile(data: dict) -> Language:
         inclusive=re.compile(words["inclusive"]),
         membership=re.compile(words["membership"]),
         circumstance=re.compile(words["circumstance"]),
+        counted=re.compile(words["counted"]),
         follow_start=re.compile(data["follow_up"]["start"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
         instruction=re.compile(data["instructions"]["clause"]),
@@ -151,6 +153,19 @@ def circumstances(text: str) -> frozenset[int]:
         for number in match.groups()
         if number
     )
+
+
+def counted_words(text: str) -> list[str]:
+    """The words a question counts: the noun after "hur många", or an adjective and its
+    noun ("hur många nya bostäder …" → ["nya", "bostader"]), folded."""
+    folded = fold(text.lower())
+    return [
+        word
+        for lang in languages().values()
+        for match in lang.counted.finditer(folded)
+        for word in match.groups()
+        if word
+    ]
 
 
 def widens(text: str) -> bool:
