@@ -31,6 +31,7 @@ from assistant.types import Turn
         ("godmorgon :)", "smalltalk"),
         ("God morgon! Hur mår du idag?", "smalltalk"),
         ("kan du prata engelska också?", "smalltalk"),
+        ("tja, vad kan du svara på?", "smalltalk"),  # asks what it can do: no order
         ("Hej! Vilka kommuner ingår?", "list"),
         ("hej, när formaliserades samverkan", "fact"),
     ],
