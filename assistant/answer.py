@@ -50,11 +50,12 @@ def _replies() -> dict[str, str]:
 
 def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires: every corpus name it
-    mentions, what it counts ("hur många bilar": a word of `ReadQuestion.counted`), the type of fact it asks for (a year for "när", an amount for "vad kostar"),
-    other than a number the question gives itself, and every number it counts with ("de
-    andra fem …"; a yes/no question may give a number the sentence contradicts, and an age
-    or a delay the asker gives is answered by a limit: `circumstances`). For a
-    yes/no question, a sentence that speaks of that kind of fact will do."""
+    mentions, what it counts ("hur många bilar": a word of `ReadQuestion.counted`), the type
+    of fact it asks for (a year for "när", an amount for "vad kostar"), other than a number
+    the question gives itself, and every number it counts with ("de andra fem …"; a yes/no
+    question may give a number the sentence contradicts, and an age or a delay the asker
+    gives is answered by a limit: `circumstances`). For a yes/no question, a sentence that
+    speaks of that kind of fact will do."""
     text = candidate.full_text
     if not rq.names <= candidate.terms:
         return False
