@@ -163,6 +163,16 @@ class SegmentsByChunk(Mapping[int, list[int]]):
             raise KeyError(chunk_id)
         return list(range(lo, hi)) if self._order is None else self._order[lo:hi].tolist()
 
+    def flat(self, chunk_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The segment ids of several chunks at once, in chunk order, and for each the
+        position of its chunk in `chunk_ids` (a chunk without segments adds none)."""
+        lo = np.searchsorted(self._sorted, chunk_ids, side="left")
+        counts = np.searchsorted(self._sorted, chunk_ids, side="right") - lo
+        owner = np.repeat(np.arange(len(chunk_ids)), counts)
+        starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        positions = np.arange(int(counts.sum())) + starts
+        return (positions if self._order is None else self._order[positions]), owner
+
     def __iter__(self) -> Iterator[int]:
         return (int(k) for k in self._keys)
 

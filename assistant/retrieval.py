@@ -142,14 +142,12 @@ class HybridRetriever:
     def _closest_sentence(self, qvec: np.ndarray, ids: np.ndarray, dense: np.ndarray) -> np.ndarray:
         """Cosine of each chunk's sentence closest to the query; the chunk's own cosine for a
         chunk without segments."""
-        by_chunk = self.index.segments_by_chunk
-        vectors = self.index.segment_vectors
-        out = dense.copy()
-        for j, chunk_id in enumerate(ids):
-            segments = by_chunk.get(int(chunk_id))
-            if segments:
-                out[j] = float((vectors[segments] @ qvec).max())
-        return out
+        segments, owner = self.index.segments_by_chunk.flat(ids)
+        if not segments.size:
+            return dense.copy()
+        best = np.full(len(ids), -np.inf, dtype=np.float32)
+        np.maximum.at(best, owner, self.index.segment_vectors[segments] @ qvec)
+        return np.where(np.isfinite(best), best, dense).astype(np.float32)
 
     def _dense_for(
         self, qvec: np.ndarray, ids: np.ndarray, found: np.ndarray, scores: np.ndarray

@@ -61,3 +61,11 @@ def test_compact_segments_behave_like_the_list() -> None:
     assert sorted(by_chunk) == [0, 2]
     shuffled = SegmentsByChunk(np.array([2, 0, 2, 1], dtype=np.intc))
     assert shuffled[2] == [0, 2] and shuffled[0] == [1] and len(shuffled) == 3
+    # Several chunks at once, as retrieval asks: each one's segments, and whose they are.
+    for mapping in (by_chunk, shuffled):
+        wanted = np.array([2, 1, 0, 5])
+        ids, owner = mapping.flat(wanted)
+        expected = [(s, j) for j, c in enumerate(wanted) for s in mapping.get(int(c), [])]
+        assert list(zip(ids.tolist(), owner.tolist(), strict=True)) == expected
+    empty_ids, empty_owner = by_chunk.flat(np.array([], dtype=np.int64))
+    assert empty_ids.size == 0 and empty_owner.size == 0
