@@ -40,7 +40,9 @@ def test_every_question_set_is_well_formed() -> None:
                 assert " ".join(item.gold.split()) in corpus, (path, item.gold)
 
 
-@pytest.mark.parametrize("name", ["second_corpus", "third_corpus", "fourth_corpus", "fifth_corpus"])
+@pytest.mark.parametrize(
+    "name", ["second_corpus", "third_corpus", "fourth_corpus", "fifth_corpus", "sixth_corpus"]
+)
 def test_other_corpora_are_well_formed(name: str) -> None:
     folder = ROOT / "tests" / name
     pages = " ".join(
