@@ -1,7 +1,7 @@
 """Split documents into heading-aware chunks, and chunks into answer segments.
 
 A chunk never crosses a section heading and never cuts a bulleted list in half:
-the paragraph that introduces a list travels with it. Text that is too long for
+the paragraph that introduces a list travels with it. A table is cut only between rows. Text that is too long for
 one chunk is split by langchain's `RecursiveCharacterTextSplitter`, preferring
 line, sentence and clause boundaries. Every chunk keeps character offsets into
 `Document.text`, so a citation can point back at its source.
@@ -22,6 +22,9 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 #: A sentence opening with one of these leans on the sentence before it ("Fyra av dessa …").
 _ANAPHOR = re.compile(r"^(det|dessa|detta|de|den|där|\w+ av dessa|\w+ av dem)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'«(A-ZÅÄÖÉÜ0-9])")
+#: A row of a Markdown table ("| Avgift | 55 kr |"), and the rule under its header row.
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|(?:\s*:?-+:?\s*\|)+\s*$")
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Block:
 
     start: int
     end: int
-    kind: str  # "heading" | "list" | "paragraph"
+    kind: str  # "heading" | "list" | "table" | "paragraph"
     text: str
     level: int = 0
 
@@ -43,7 +46,8 @@ class Segment:
     end: int
     text: str
     is_list: bool = False
-    lead: str = ""  # for one item of a list: the sentence that introduces the list
+    lead: str = ""  # one item of a list: the sentence that introduces the list; one row of
+    # a table: the table's header row
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -63,6 +67,8 @@ def split_blocks(text: str) -> list[Block]:
                 body = heading.group(2)
             elif all(_LIST_ITEM.match(line) for line in body.splitlines() if line.strip()):
                 kind, level = "list", 0
+            elif all(_TABLE_ROW.match(line) for line in body.splitlines() if line.strip()):
+                kind, level = "table", 0
             else:
                 kind, level = "paragraph", 0
             blocks.append(Block(start, start + len(raw.strip()), kind, body, level))
@@ -138,6 +144,8 @@ def _document_spans(doc: Document, *, size: int, overlap: int) -> list[tuple[str
             else:
                 start = block.start
             units.extend(_split_list(doc.text, start, block, size))
+        elif block.kind == "table":
+            units.extend(_split_list(doc.text, block.start, block, size))
         elif block.end - block.start > size:
             units.extend(_split_long(doc.text, block.start, block.end, size, overlap))
         else:
@@ -158,7 +166,8 @@ def _pack(units: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
 
 
 def _split_list(text: str, start: int, block: Block, size: int) -> list[tuple[int, int]]:
-    """Keep a list (and its lead-in) whole, or split it between items when too long."""
+    """Keep a list (and its lead-in) or a table whole, or split it between items or rows
+    when too long."""
     if block.end - start <= size:
         return [(start, block.end)]
     items: list[tuple[int, int]] = []
@@ -220,13 +229,17 @@ def _split_long(text: str, start: int, end: int, size: int, overlap: int) -> lis
 
 
 def split_segments(text: str) -> list[Segment]:
-    """Split a chunk's text into sentences; a list with its lead-in is one segment.
+    """Split a chunk's text into sentences; a list with its lead-in is one segment, and so is
+    each of its items; each row of a table is one (a whole table is too long to quote).
 
     Headings are left out: they are not statements an answer can quote.
     """
     segments: list[Segment] = []
     for block in split_blocks(text):
         if block.kind == "heading":
+            continue
+        if block.kind == "table":
+            segments.extend(_table_segments(text, block))
             continue
         if block.kind == "list":
             prev = segments[-1] if segments else None
@@ -258,6 +271,25 @@ def split_segments(text: str) -> list[Segment]:
     return segments
 
 
+def _table_segments(text: str, block: Block) -> list[Segment]:
+    """Each row of a table, with the header row as its lead (a table cut between chunks has
+    no header in the later one; its rows are read alone)."""
+    lines: list[tuple[int, str]] = []
+    pos = block.start
+    for line in text[block.start : block.end].split("\n"):
+        if line.strip():
+            lines.append((pos, line.rstrip()))
+        pos += len(line) + 1
+    header = ""
+    if len(lines) > 2 and _TABLE_RULE.match(lines[1][1]):
+        header, lines = lines[0][1].strip(), lines[2:]
+    return [
+        Segment(start, start + len(line), line, False, header)
+        for start, line in lines
+        if not _TABLE_RULE.match(line)
+    ]
+
+
 def _only_whitespace(text: str, start: int, end: int) -> bool:
     return not text[start:end].strip()
 
@@ -278,6 +310,28 @@ def item_sentence(lead: str, item: str) -> str:
     if not lead:
         return f"{body[:1].upper()}{body[1:]}."
     return f"{lead.rstrip(' :')} {body}."
+
+
+def is_row(text: str) -> bool:
+    """Whether a segment is one row of a table ("| 0–10 km | 55 kr |")."""
+    return bool(_TABLE_ROW.match(text)) and "\n" not in text.strip()
+
+
+def table_cells(row: str) -> list[str]:
+    """The cells of a table row, stripped."""
+    return [cell.strip() for cell in row.strip().strip("|").split("|")]
+
+
+def row_sentence(header: str, row: str) -> str:
+    """One table row read as a sentence, each cell named by its column:
+    "Avstånd: 0–10 km, Vuxen: 55 kr." (the cells alone when the header does not fit)."""
+    cells = table_cells(row)
+    names = table_cells(header) if header else []
+    if len(names) != len(cells):
+        names = [""] * len(cells)
+    parts = [f"{name}: {cell}" if name else cell for name, cell in zip(names, cells, strict=True)]
+    body = ", ".join(p for p, cell in zip(parts, cells, strict=True) if cell).rstrip(" .")
+    return f"{body}." if body else ""
 
 
 def leans_on_previous(sentence: str) -> bool:

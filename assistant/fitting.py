@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import admissible
+from assistant.chunking import table_cells
 from assistant.errors import AssistantError
 from assistant.evaluation import EvalItem
 from assistant.pipeline import ANSWER_CHUNKS
@@ -57,7 +58,7 @@ def collect(bot, items: Sequence[EvalItem]) -> list[QuestionRows]:  # type: igno
         candidates = bot.candidates(rq, hits[:ANSWER_CHUNKS], retriever, view)
         usable = [c for c in candidates if admissible(c, rq)]
         labels = np.array(
-            [answerable and item.gold in c.full_text for c in usable], dtype=np.float64
+            [answerable and holds(c.full_text, item.gold) for c in usable], dtype=np.float64
         )
         gold_chunk = None
         if answerable:
@@ -69,6 +70,16 @@ def collect(bot, items: Sequence[EvalItem]) -> list[QuestionRows]:  # type: igno
             QuestionRows(item, candidate_features(rq, usable), labels, answerable, gold_chunk)
         )
     return rows
+
+
+def holds(sentence: str, gold: str | None) -> bool:
+    """Whether a candidate sentence holds a gold passage; a gold copied across the cells of a
+    table row ("10,1–20 km | 75 kr") is held by the row read as a sentence."""
+    if not gold:
+        return False
+    if "|" in gold:
+        return all(cell in sentence for cell in table_cells(gold) if cell)
+    return gold in sentence
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarray, float]:

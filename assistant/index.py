@@ -46,8 +46,10 @@ import numpy as np
 from assistant.ann import build_vector_index, prepare_loaded
 from assistant.chunking import (
     is_item,
+    is_row,
     item_sentence,
     leans_on_previous,
+    row_sentence,
     split_segments,
     strip_bullet,
 )
@@ -62,8 +64,9 @@ log = logging.getLogger(__name__)
 #: 2: the manifest's "faiss" records the index type and its tuning; 3: BM25 is built with the
 #: index and saved in its folder (`LEXICAL_FILES`) instead of rebuilt at every load; 4: the
 #: lexicon knows the words of titles and section headings; 5: a word written in lower case
-#: anywhere is no name (`lexical.names_of`).
-FORMAT_VERSION = 5
+#: anywhere is no name (`lexical.names_of`); 6: a table is a segment, and so is each of its rows
+#: (`chunking.split_segments`).
+FORMAT_VERSION = 6
 FILES = ("vectors.faiss", "chunks.jsonl", "segments.jsonl", "segments.npy", *LEXICAL_FILES)
 #: Old builds kept next to the current one, for inspection or a manual roll-back.
 KEEP_BUILDS = 2
@@ -72,7 +75,7 @@ KEEP_BUILDS = 2
 EMBED_CALL = 4096
 #: How the embedded texts are composed (`passage_text`, `segment_texts`); bump it when they
 #: change, so that a rebuild does not reuse vectors of differently composed texts.
-TEXT_RECIPE = 1
+TEXT_RECIPE = 2
 #: Chunk fields repeated by every chunk of a document: one string object is shared at load.
 _SHARED_FIELDS = ("doc_id", "title", "section", "url", "updated", "municipality", "kind", "source")
 
@@ -650,6 +653,8 @@ def iter_segment_texts(chunks: Sequence[Chunk], segments: Iterable[SegmentRef]) 
         # A list item is embedded on its own: its lead-in is shared by every item and would
         # make them all look alike; the answer still quotes the item with its lead-in.
         text = strip_bullet(text) if is_item(text) else text
+        # A table row is embedded as a sentence that names each cell by its column.
+        text = row_sentence(seg.lead, text) if is_row(text) else text
         # "Fyra av dessa finns på Södertörn: …" means little alone; embed it with its lead.
         leans = seg.chunk_id == before_chunk and leans_on_previous(text)
         yield f"{before} {text}" if leans else text
@@ -657,9 +662,12 @@ def iter_segment_texts(chunks: Sequence[Chunk], segments: Iterable[SegmentRef]) 
 
 
 def segment_text(chunk: Chunk, segment: SegmentRef) -> str:
-    """A segment as a sentence: a list item is read together with its lead-in."""
+    """A segment as a sentence: a list item is read together with its lead-in, a table row
+    with its header row."""
     text = chunk.text[segment.start : segment.end]
-    return item_sentence(segment.lead, text) if is_item(text) else text
+    if is_item(text):
+        return item_sentence(segment.lead, text)
+    return row_sentence(segment.lead, text) if is_row(text) else text
 
 
 def passage_text(chunk: Chunk) -> str:

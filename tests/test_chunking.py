@@ -98,3 +98,60 @@ def test_list_items_are_segments_read_with_their_lead_in() -> None:
     ]
     assert item_sentence("Biblioteket erbjuder", "- läxhjälp") == "Biblioteket erbjuder läxhjälp."
     assert item_sentence("", "- fri punkt") == "Fri punkt."
+
+
+FEES = (
+    "Avgiften beror på resans längd.\n\n"
+    "| Reslängd | Vuxen | Barn |\n|---|---|---|\n"
+    "| 0–10 km | 55 kr | 30 kr |\n| 10,1–20 km | 75 kr | |\n\nSista meningen.\n"
+)
+
+
+def test_table_rows_are_segments_read_with_their_header() -> None:
+    from assistant.chunking import is_row, row_sentence
+
+    assert [b.kind for b in split_blocks(FEES)] == ["paragraph", "table", "paragraph"]
+    segments = split_segments(FEES)
+    assert all(FEES[s.start : s.end] == s.text for s in segments)
+    rows = [s for s in segments if is_row(s.text)]
+    # The header and the rule under it are no rows; no segment is the whole table.
+    assert [(s.text, s.lead) for s in rows] == [
+        ("| 0–10 km | 55 kr | 30 kr |", "| Reslängd | Vuxen | Barn |"),
+        ("| 10,1–20 km | 75 kr | |", "| Reslängd | Vuxen | Barn |"),
+    ]
+    assert not any("\n" in s.text for s in segments)
+    assert (
+        row_sentence(rows[0].lead, rows[0].text) == "Reslängd: 0–10 km, Vuxen: 55 kr, Barn: 30 kr."
+    )
+    # An empty cell is left out; a header that does not fit the row names no cells.
+    assert row_sentence(rows[1].lead, rows[1].text) == "Reslängd: 10,1–20 km, Vuxen: 75 kr."
+    assert row_sentence("| A |", "| x | y |") == "x, y."
+
+
+def test_a_headerless_table_is_read_row_by_row() -> None:
+    from assistant.chunking import row_sentence
+
+    [row] = split_segments("| Telefon | 08-465 004 20 |\n")
+    assert row.lead == "" and row_sentence(row.lead, row.text) == "Telefon, 08-465 004 20."
+
+
+def test_long_table_is_split_between_rows_only() -> None:
+    rows = "\n".join(f"| Rad {i} | {i * 10} kr för en resa i kommunen |" for i in range(40))
+    doc = _doc("| Namn | Pris |\n|---|---|\n" + rows)
+    chunks = chunk_documents([doc], size=300, overlap=50)
+    assert len(chunks) > 1
+    lines = [line for chunk in chunks for line in chunk.text.splitlines()]
+    assert lines == doc.text.splitlines()  # whole rows, each in one chunk, none repeated
+
+
+def test_a_table_row_is_quoted_and_embedded_as_a_sentence() -> None:
+    from assistant.index import SegmentRef, segment_text, segment_texts
+
+    [chunk] = chunk_documents([_doc(FEES)], size=700, overlap=0)
+    refs = [
+        SegmentRef(chunk.chunk_id, s.start, s.end, s.is_list, s.lead)
+        for s in split_segments(chunk.text)
+    ]
+    read = [segment_text(chunk, ref) for ref in refs]
+    assert read[1] == "Reslängd: 0–10 km, Vuxen: 55 kr, Barn: 30 kr."
+    assert segment_texts([chunk], refs) == read
