@@ -35,7 +35,7 @@ from assistant.lang import (
     widens,
 )
 from assistant.lexical import term
-from assistant.question import ReadQuestion, numbers_in
+from assistant.question import ReadQuestion, held, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
 
@@ -52,7 +52,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires: every corpus name it
     mentions, what it counts ("hur många bilar": a word of `ReadQuestion.counted`), the type
     of fact it asks for (a year for "när", an amount for "vad kostar"), other than a number
-    the question gives itself, and every number it counts with ("de andra fem …"; a yes/no
+    the question gives itself, and every number it counts with, as itself or within a range
+    or bound it states ("de andra fem …"; "200 000 kr" – "upp till 400 000 kr"; a yes/no
     question may give a number the sentence contradicts, and an age or a delay the asker
     gives is answered by a limit: `circumstances`). For a yes/no question, a sentence that
     speaks of that kind of fact will do."""
@@ -62,12 +63,13 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     if rq.counted and not rq.counted & candidate.terms:
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
     pattern = answer_pattern(rq.expects) if rq.expects else None
-    if pattern is not None and not _states(pattern, text, rq.numbers):
+    if pattern is not None and not _states(pattern, text, rq):
         # A yes/no question asks whether, not how much: "Måste man betala?" is answered by
         # a sentence about paying ("kostar ingenting", "betalar avgift under …").
         if not (rq.kind == "yesno" and rq.expects and speaks_of(rq.expects, text)):
             return False
-    return rq.kind == "yesno" or rq.numbers - circumstances(rq.asked) <= numbers_in(text)
+    given = rq.numbers - circumstances(rq.asked)
+    return rq.kind == "yesno" or all(held(rq.asked, n, text) for n in given)
 
 
 def compose_answer(
@@ -236,8 +238,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     one of them and not the other is a "no" ("Kan en kommun lösa det själv?" – "… som en
     enskild kommun inte kan lösa själv"), and so is a restriction the evidence widens ("bara
     politikerna?" – "både på politisk nivå och mellan tjänstemän"). A number the question
-    gives that the evidence contradicts with another number is a "no"; one it does not state
-    leaves the question undecided. Otherwise evidence strong enough to quote that mentions
+    gives that the evidence contradicts with another number, a range or a bound it lies
+    outside of, is a "no"; one it does not state leaves the question undecided. Otherwise evidence strong enough to quote that mentions
     most of what the question asks about is a "yes". Evidence in the sources' language that
     shares none of the question's known topic words decides nothing: "Måste man ge dricks?"
     is no "Nej" from a sentence that merely holds a negation.
@@ -253,7 +255,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no"
     if rq.numbers:
         stated = numbers_in(best.full_text)
-        if not rq.numbers <= stated:
+        if not all(held(rq.asked, n, best.full_text) for n in rq.numbers):
             return "no" if stated else None
     return "yes" if _speaks_to(rq, best) else None
 
@@ -335,13 +337,19 @@ def _quote(chosen: list[Candidate], *, verdict: str | None, listing: bool) -> An
     )
 
 
-def _states(pattern: re.Pattern[str], text: str, given: frozenset[int]) -> bool:
-    """Whether `text` holds a fact of the asked kind other than a number the question gives:
-    "2050" in "RUFS 2050" does not say when RUFS 2050 was adopted."""
-    return any(
-        not (match.group(0).isdigit() and int(match.group(0)) in given)
-        for match in pattern.finditer(text)
-    )
+def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
+    """Whether `text` holds a fact of the asked kind other than one the question gives: "2050"
+    in "RUFS 2050" does not say when RUFS 2050 was adopted, and the body the question names
+    does not say who acts for it ("vem beslutar i nämnden?" – "… är nämnden")."""
+    roles = rq.expects == "agent"
+    for match in pattern.finditer(text):
+        found = match.group(0).strip()
+        if found.isdigit() and int(found) in rq.numbers:
+            continue
+        if roles and " " not in found and term(found.lower()) in rq.terms:
+            continue
+        return True
+    return False
 
 
 def citation_for(hit: Hit, n: int, quote: str | None = None) -> Citation:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.lang import DEFAULT, Language, counted_words, detect, languages
+from assistant.lang import DEFAULT, Language, bound, counted_words, detect, languages, unit_of
 from assistant.lexical import Analyzer, fold, stopwords, term
 from assistant.types import Turn
 
@@ -227,12 +227,63 @@ def numbers_in(text: str) -> frozenset[int]:
     """
     words = _number_words()
     found = set()
-    for token in re.findall(r"\d{1,3}(?:[  ]\d{3})+|\d+|\w+", fold(text.lower())):
+    for token in re.findall(rf"{_DIGITS}|\w+", fold(text.lower())):
         if token in words:
             found.add(words[token])
         elif token[0].isdigit():
             found.add(int(re.sub(r"\D", "", token)))
     return frozenset(found)
+
+
+#: A number in digits, with its thousands apart ("400 000") or, as in English, comma-separated
+#: ("400,000"); a decimal comma ("10,1") is no thousands separator.
+_DIGITS = r"\d{1,3}(?:[  ]\d{3})+(?!\d)|\d{1,3}(?:,\d{3})+(?![\d,])|\d+"
+#: A range of numbers: "0–10 km", "150 001–400 000 kr", "7 till 19"; not a phone number
+#: ("08-465 …") or a date ("2024-05-01"), whose parts start with a zero.
+_WHOLE = r"(?:0|[1-9]\d{0,2}(?:[  ]\d{3})+|[1-9]\d*)"
+_RANGE = re.compile(rf"(?<![\d,.])({_WHOLE})(?:,\d+)?\s*(?:–|—|-|till)\s*({_WHOLE})(?![\d])")
+
+
+def _is_year(n: int) -> bool:
+    return 1800 <= n <= 2099
+
+
+def _value(digits: str) -> int:
+    return int(re.sub(r"\D", "", digits))
+
+
+def _unit(folded: str, end: int) -> str:
+    """What the number ending at `end` counts: the word after it ("400 000 kr" → "kronor")."""
+    word = re.match(r"\s*([^\W\d]+)", folded[end:])
+    return unit_of(word.group(1)) if word else ""
+
+
+def held(question: str, n: int, text: str) -> bool:
+    """Whether a text holds a number `n` the question gives: the number itself, or a range or
+    a bound of the same unit that it lies within ("bidrag på 200 000 kr" – "150 001–400 000
+    kr", "15 km" – "10,1–20 km", "80 000 kr" – "mer än 50 000 kronor"; `lang.bound`). A year
+    is held only by itself: "under 2023" says nothing of 2022."""
+    if n in numbers_in(text):
+        return True
+    if _is_year(n):
+        return False
+    asked = fold(question.lower())
+    units = {_unit(asked, m.end()) for m in re.finditer(_DIGITS, asked) if _value(m.group()) == n}
+    units.discard("")
+    if not units:
+        return False
+    folded = fold(text.lower())
+    for match in _RANGE.finditer(folded):
+        low, high = _value(match.group(1)), _value(match.group(2))
+        if low <= n <= high and not _is_year(high) and _unit(folded, match.end()) in units:
+            return True
+    for match in re.finditer(_DIGITS, folded):
+        side = bound(folded[max(0, match.start() - 25) : match.start()])
+        if side and _unit(folded, match.end()) in units:
+            value = _value(match.group())
+            if (side < 0 and n <= value) or (side > 0 and n >= value):
+                return True
+    return False
 
 
 def _number_words() -> dict[str, int]:

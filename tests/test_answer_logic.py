@@ -242,6 +242,10 @@ def test_a_lower_rank_by_the_asked_measure_is_a_no() -> None:
         ("person", "| Maria Lindqvist | Färdtjänst, efternamn A–K | 08-465 004 31 |"),
         ("person", "- Johan Ekström, rektor norra området"),
         ("person", "Kontakta samordnaren, Linnea Vik, på telefon."),
+        ("agent", "Bidragets storlek: 150 001–400 000 kr, Beslutsfattare: Enhetschef för bidrag."),
+        ("agent", "Då krävs även markägarens godkännande."),
+        ("agent", "Själva resorna körs av taxibolag som kommunen har upphandlat."),
+        ("agent", "Kontakta samordnaren, Linnea Vik, på telefon."),
         ("money", "Avgifterna har höjts med i genomsnitt 4,5 procent."),
         ("money", "Det kostar ingenting att överklaga."),
         ("money", "Då behöver du inte betala någon egenavgift för resan."),
@@ -259,6 +263,8 @@ def test_a_sentence_stating_the_asked_kind_of_fact_is_recognised(fact_type: str,
     ("fact_type", "text"),
     [
         ("person", "Förskolan Lärkan i Ekängen har öppet hela sommaren."),  # a sentence's start
+        ("person", "Ansvarig nämnd är barn- och utbildningsnämnden."),  # who is: a name
+        ("agent", "Det har ett värde av tre kronor."),
         ("contact", "Resan får vara högst 204 kilometer lång."),
         ("money", "Det tar 20 minuter."),
     ],
@@ -348,3 +354,36 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
     assert not admissible(candidate(0, ways, 0.9), rq)
     english = read_question("how many vehicles are there?", analyzer=analyzer)
     assert english.counted == frozenset()  # a word the sources lack, in another language
+
+
+def test_a_number_within_a_range_admits_the_row_and_one_outside_says_no() -> None:
+    """ "ett bidrag på 200 000 kr" is answered by the row for 150 001–400 000 kr, and "Får
+    jag lämna 600 kilo?" gets a "Nej" from "upp till 500 kilo"."""
+    from assistant.answer import admissible
+
+    row = "Bidragets storlek: 150 001–400 000 kr, Beslutsfattare: Enhetschefen."
+    analyzer = Analyzer(Analyzer.base_terms(row))
+    who = read_question("Vem beslutar om ett bidrag på 200 000 kr?", analyzer=analyzer)
+    assert who.expects == "agent" and who.numbers == {200000}
+    assert admissible(candidate(0, row, 0.9), who)
+    other = read_question("Vem beslutar om ett bidrag på 600 000 kr?", analyzer=analyzer)
+    assert not admissible(candidate(0, row, 0.9), other)
+
+    limit = "Du får lämna upp till 500 kilo grovavfall per besök utan avgift."
+    analyzer = Analyzer(Analyzer.base_terms(limit))
+    cand = candidate(0, limit, 0.93)
+    more = read_question("Får jag lämna 600 kilo grovavfall per besök?", analyzer=analyzer)
+    assert compose_answer(more, [cand], scorer=SCORER).answer.startswith("Nej.")
+    less = read_question("Får jag lämna 300 kilo grovavfall per besök?", analyzer=analyzer)
+    assert compose_answer(less, [cand], scorer=SCORER).answer.startswith("Ja.")
+
+
+def test_the_body_a_question_names_does_not_say_who_acts_for_it() -> None:
+    from assistant.answer import admissible
+
+    text = "Ärendet avgörs av nämnden."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    who = read_question("Vem beslutar i nämnden?", analyzer=analyzer)
+    assert who.expects == "agent" and not admissible(candidate(0, text, 0.9), who)
+    decides = read_question("Vem avgör ärendet?", analyzer=analyzer)
+    assert admissible(candidate(0, text, 0.9), decides)

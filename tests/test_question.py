@@ -54,6 +54,12 @@ def test_question_kind(question: str, kind: str) -> None:
         ("Vilken mejladress har kansliet?", "contact"),
         ("Vilka öppettider gäller?", "time"),
         ("Vem är ordförande?", "person"),
+        # Who does something is answered by a role or a body too ("enhetschefen").
+        ("Vem beslutar om ett bidrag på 200 000 kr?", "agent"),
+        ("vem är det som kör bilarna?", "agent"),
+        ("Who decides on the grant?", "agent"),
+        ("Who is the head of the unit?", "person"),
+        ("vem kan söka bidrag?", None),
         ("Vilka kommuner ingår?", None),
         # The interrogative that opens a clause decides, wherever a cue word stands.
         ("sopbilen kom aldrig idag. när ska jag ringa er?", "year"),
@@ -80,10 +86,54 @@ def test_expected_answer_type(question: str, expected: str | None) -> None:
         ("Idag bor över en halv miljon människor", set()),  # "en" is an article here
         ("det fjärde största länet", {4}),  # ordinals count
         ("Sveriges näst största län", {2}),
+        ("cases up to 400,000 SEK", {400000}),  # an English thousands separator
+        ("Reslängd 10,1–20 km", {1, 10, 20}),  # a decimal comma is none
     ],
 )
 def test_numbers_in(text: str, numbers: set[int]) -> None:
     assert numbers_in(text) == numbers
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        (
+            "ett bidrag på 200 000 kr?",
+            "Storlek: 150 001–400 000 kr, Beslutsfattare: Enhetschef.",
+            True,
+        ),
+        ("en resa på 15 km?", "Reslängd: 10,1–20 km, Vuxen: 75 kr.", True),
+        ("en resa på 25 km?", "Reslängd: 10,1–20 km, Vuxen: 75 kr.", False),
+        ("ett ärende på 300 000 kr?", "Ärenden upp till 400 000 kronor: cirka 6 veckor.", True),
+        ("ett ärende på 500 000 kr?", "Ärenden upp till 400 000 kronor: cirka 6 veckor.", False),
+        (
+            "ett jobb på 80 000 kr?",
+            "Kostar åtgärden mer än 50 000 kronor krävs två offerter.",
+            True,
+        ),
+        (
+            "ett jobb på 30 000 kr?",
+            "Kostar åtgärden mer än 50 000 kronor krävs två offerter.",
+            False,
+        ),
+        ("a case costing 250,000 SEK?", "Ärenden upp till 400 000 kronor: cirka 6 veckor.", True),
+        # A bound of another unit, a count, a phone number or a date hold nothing; a year is
+        # held only by itself.
+        ("en tank på 8 kubik?", "Slamavskiljare: 1 380 kronor; utöver 3: 290 kronor.", False),
+        ("de andra fem barnen?", "Barn och unga under 20 år betalar 40 kronor.", False),
+        ("efter 15 minuter?", "Ring 08-465 004 20 om du har frågor.", False),
+        ("efter 3 dagar?", "Beslutet kom 2024-05-01.", False),
+        ("år 2022?", "Under 2023 överklagades 19 beslut.", False),
+        ("år 2022?", "Statistik för 2021–2024.", False),
+    ],
+)
+def test_a_number_within_a_range_or_bound_of_its_unit_is_held(
+    question: str, text: str, expected: bool
+) -> None:
+    from assistant.question import held
+
+    [number] = numbers_in(question)
+    assert held(question, number, text) is expected
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,10 @@ HERE = Path(__file__).parent
 DEFAULT = "sv"
 
 
+#: Fact types whose answers are told by capitals (names): their patterns keep their case.
+_CASED = frozenset({"person", "agent"})
+
+
 @dataclass(frozen=True)
 class Language:
     """One language's compiled tables."""
@@ -43,6 +47,9 @@ class Language:
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
+    at_most: re.Pattern[str]  # on folded text before a number: "upp till", "högst"
+    at_least: re.Pattern[str]  # on folded text before a number: "mer än", "minst"
+    units: dict[str, str]  # folded short unit -> the unit it names ("kr" -> "kronor")
     follow_start: re.Pattern[str]
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
@@ -62,8 +69,8 @@ def _compile(data: dict) -> Language:
         expects=tuple((e["type"], re.compile(e["cue"])) for e in data["expects"]),
         asks=tuple((e["type"], re.compile(e["asks"])) for e in data["expects"] if "asks" in e),
         answers={
-            # A person is told by capitals, so that pattern keeps its case.
-            name: re.compile(p, 0 if name == "person" else re.IGNORECASE)
+            # A person is told by capitals, so those patterns keep their case.
+            name: re.compile(p, 0 if name in _CASED else re.IGNORECASE)
             for name, p in answers.items()
         },
         asking=frozenset(term(w) for w in words["asking"]),
@@ -78,6 +85,9 @@ def _compile(data: dict) -> Language:
         membership=re.compile(words["membership"]),
         circumstance=re.compile(words["circumstance"]),
         counted=re.compile(words["counted"]),
+        at_most=re.compile(words["at_most"]),
+        at_least=re.compile(words["at_least"]),
+        units={fold(k): fold(v) for k, v in words["units"].items()},
         follow_start=re.compile(data["follow_up"]["start"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
         instruction=re.compile(data["instructions"]["clause"]),
@@ -141,6 +151,26 @@ def asks_membership(text: str) -> bool:
     return any(lang.membership.search(folded) for lang in languages().values())
 
 
+def bound(before: str) -> int:
+    """How the words just before a number bound it, in any known language: -1 "at most"
+    ("upp till 400 000"), 1 "at least" ("mer än 50 000"), 0 none (folded text)."""
+    for lang in languages().values():
+        if lang.at_most.search(before):
+            return -1
+        if lang.at_least.search(before):
+            return 1
+    return 0
+
+
+def unit_of(word: str) -> str:
+    """The unit a folded word after a number names, in any known language: "kr", "sek" and
+    "kronor" all name "kronor"; other words are their own unit, by their stem."""
+    for lang in languages().values():
+        if word in lang.units:
+            return term(lang.units[word])
+    return term(word)
+
+
 def circumstances(text: str) -> frozenset[int]:
     """The numbers a question gives about the asker's own case (an age, a delay, a
     distance: "min son som är 15", "kom 40 min försenad"), which a sentence answers with a
@@ -197,5 +227,5 @@ def answer_pattern(fact_type: str) -> re.Pattern[str] | None:
     ]
     if not parts:
         return None
-    flags = 0 if fact_type == "person" else re.IGNORECASE
+    flags = 0 if fact_type in _CASED else re.IGNORECASE
     return re.compile("|".join(f"(?:{p})" for p in parts), flags)
