@@ -20,7 +20,10 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote.
 #: A sentence opening with one of these leans on the sentence before it ("Fyra av dessa …").
-_ANAPHOR = re.compile(r"^(det|dessa|detta|de|den|där|\w+ av dessa|\w+ av dem)\b", re.IGNORECASE)
+_ANAPHOR = re.compile(
+    r"^(det|dessa|detta|de|den|där|han|hon|hen|hans|hennes|dess|deras|\w+ av dessa|\w+ av dem)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'«(A-ZÅÄÖÉÜ0-9])")
 #: A row of a Markdown table ("| Avgift | 55 kr |"), and the rule under its header row.
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")

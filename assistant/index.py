@@ -75,7 +75,7 @@ KEEP_BUILDS = 2
 EMBED_CALL = 4096
 #: How the embedded texts are composed (`passage_text`, `segment_texts`); bump it when they
 #: change, so that a rebuild does not reuse vectors of differently composed texts.
-TEXT_RECIPE = 2
+TEXT_RECIPE = 3
 #: Chunk fields repeated by every chunk of a document: one string object is shared at load.
 _SHARED_FIELDS = ("doc_id", "title", "section", "url", "updated", "municipality", "kind", "source")
 

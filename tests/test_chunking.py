@@ -155,3 +155,11 @@ def test_a_table_row_is_quoted_and_embedded_as_a_sentence() -> None:
     read = [segment_text(chunk, ref) for ref in refs]
     assert read[1] == "Reslängd: 0–10 km, Vuxen: 55 kr, Barn: 30 kr."
     assert segment_texts([chunk], refs) == read
+
+
+def test_a_sentence_opening_with_a_personal_pronoun_leans_on_the_one_before() -> None:
+    from assistant.chunking import leans_on_previous
+
+    assert leans_on_previous("Hon efterträdde Lars Nyström, som ledde enheten i fem år.")
+    assert leans_on_previous("Han nås på telefon.")
+    assert not leans_on_previous("Handläggaren ringer upp dig.")
