@@ -239,6 +239,7 @@ def test_a_lower_rank_by_the_asked_measure_is_a_no() -> None:
     [
         ("contact", "Postadress: Ekeby kommun, Färdtjänstenheten, Box 204, 635 21 Ekeby."),
         ("contact", "Besök oss på Storgatan 4."),
+        ("contact", "Använd Säkra meddelanden på ekeby.se/fardtjanst/meddelande."),
         ("person", "| Maria Lindqvist | Färdtjänst, efternamn A–K | 08-465 004 31 |"),
         ("person", "- Johan Ekström, rektor norra området"),
         ("person", "Kontakta samordnaren, Linnea Vik, på telefon."),

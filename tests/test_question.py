@@ -229,3 +229,20 @@ def test_swedish_prepositions_do_not_make_a_question_english() -> None:
     rq = read_question("Ska samarbetet respektera demokratin i varje enskild kommun?")
     assert (rq.language, rq.kind) == ("sv", "yesno")
     assert read_question("Can I recycle batteries at the centre?").language == "en"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "expects"),
+    [
+        ("Står kommunen för kostnaden?", "yesno", "money"),
+        ("kostar det nat extra att fa fakturan pa papper?", "yesno", "money"),
+        ("Behövs det ett läkarintyg?", "yesno", None),
+        ("hur snabbt blir jag kontaktad?", "fact", "number"),
+        ("How quickly is the money paid out?", "fact", "number"),
+    ],
+)
+def test_more_verbs_open_a_yes_no_question_and_speed_asks_a_number(
+    question: str, kind: str, expects: str | None
+) -> None:
+    rq = read_question(question)
+    assert (rq.kind, rq.expects) == (kind, expects)
