@@ -27,6 +27,7 @@ from assistant.lang import (
     answer_pattern,
     asks_membership,
     circumstances,
+    excepted,
     languages,
     negated,
     ranks,
@@ -236,12 +237,14 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
 
     The clause of the evidence that shares most with the question decides: a negation in
     one of them and not the other is a "no" ("Kan en kommun lösa det själv?" – "… som en
-    enskild kommun inte kan lösa själv"), and so is a restriction the evidence widens ("bara
-    politikerna?" – "både på politisk nivå och mellan tjänstemän"). A number the question
-    gives that the evidence contradicts with another number, a range or a bound it lies
-    outside of, is a "no"; one it does not state leaves the question undecided. Otherwise evidence strong enough to quote that mentions
-    most of what the question asks about is a "yes". Evidence in the sources' language that
-    shares none of the question's known topic words decides nothing: "Måste man ge dricks?"
+    enskild kommun inte kan lösa själv"), and so is what the evidence leaves out with an
+    exception ("öppet på söndagar?" – "alla dagar utom söndag") or a restriction it widens
+    ("bara politikerna?" – "både på politisk nivå och mellan tjänstemän"). A number the
+    question gives that the evidence contradicts with another number, or a range or a bound
+    it lies outside of, is a "no"; one it does not state leaves the question undecided.
+    Otherwise evidence strong enough to quote that mentions most of what the question asks
+    about is a "yes". Evidence in the sources' language that shares none of the question's
+    known topic words decides nothing: "Måste man ge dricks?"
     is no "Nej" from a sentence that merely holds a negation.
     """
     if rq.language == DEFAULT and not (rq.topic - rq.missing) & best.terms:
@@ -249,6 +252,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     clause = _closest_clause(best.full_text, rq.topic)
     if negated(rq.asked) != negated(clause):
         return "no"
+    if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(rq.asked):
+        return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
     if restricts(rq.asked) and widens(best.full_text):
         return "no"
     if _outranked(rq, clause):

@@ -388,3 +388,13 @@ def test_the_body_a_question_names_does_not_say_who_acts_for_it() -> None:
     assert who.expects == "agent" and not admissible(candidate(0, text, 0.9), who)
     decides = read_question("Vem avgör ärendet?", analyzer=analyzer)
     assert admissible(candidate(0, text, 0.9), decides)
+
+
+def test_what_the_evidence_leaves_out_with_an_exception_is_a_no() -> None:
+    text = "Miljöstationen har öppet alla dagar utom söndag, klockan 10–18."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    cand = candidate(0, text, 0.93)
+    sunday = read_question("Har miljöstationen öppet på söndagar?", analyzer=analyzer)
+    assert compose_answer(sunday, [cand], scorer=SCORER).answer.startswith("Nej.")
+    monday = read_question("Har miljöstationen öppet på måndagar?", analyzer=analyzer)
+    assert not compose_answer(monday, [cand], scorer=SCORER).answer.startswith("Nej.")

@@ -44,6 +44,7 @@ class Language:
     negations: frozenset[str]  # folded
     restrictive: frozenset[str]  # folded: "bara", "only"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
+    exception: re.Pattern[str]  # on folded text: "utom", "except"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
@@ -82,6 +83,7 @@ def _compile(data: dict) -> Language:
         negations=frozenset(fold(w) for w in words["negations"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         inclusive=re.compile(words["inclusive"]),
+        exception=re.compile(words["exception"]),
         membership=re.compile(words["membership"]),
         circumstance=re.compile(words["circumstance"]),
         counted=re.compile(words["counted"]),
@@ -202,6 +204,17 @@ def widens(text: str) -> bool:
     """Whether a text says more than one thing holds ("både … och", "såväl … som")."""
     folded = fold(text.lower())
     return any(lang.inclusive.search(folded) for lang in languages().values())
+
+
+def excepted(text: str) -> frozenset[str]:
+    """The terms a text leaves out with an exception, the few words after "utom" or "except"
+    in any known language: "öppet alla dagar utom söndag" -> {"sondag"}."""
+    folded = fold(text.lower())
+    found: set[str] = set()
+    for lang in languages().values():
+        for match in lang.exception.finditer(folded):
+            found.update(term(w) for w in re.findall(r"\w+", folded[match.end() :])[:4])
+    return frozenset(found)
 
 
 def speaks_of(fact_type: str, text: str) -> bool:
