@@ -124,7 +124,7 @@ def compose_answer(
     verdict = None
     if rq.kind == "yesno":
         verdict = _verdict(rq, best)
-        if verdict is None:
+        if verdict is None or (_unknown_member(rq) and verdict == "yes"):
             return refusal(topics)
         chosen = [best]
     else:
@@ -197,6 +197,14 @@ def _unknown_name(rq: ReadQuestion) -> bool:
     if rq.capitalised & asked:
         return True
     return bool(asked) and rq.language == DEFAULT and asks_membership(rq.asked)
+
+
+def _unknown_member(rq: ReadQuestion) -> bool:
+    """A question whether something the sources never name belongs to a group ("Is Värmdö
+    part of the cooperation?"): never a "Ja". In Swedish any such name is caught earlier; in
+    another language a capital may mark a mere adjective ("Swedish"), so only a question
+    about belonging counts."""
+    return bool(rq.capitalised & rq.missing) and asks_membership(rq.asked)
 
 
 def _not_in_list(

@@ -78,6 +78,16 @@ def test_a_lower_case_unknown_name_asked_to_belong_is_a_no() -> None:
     assert answer.answered and answer.answer.startswith("Nej.")
 
 
+def test_an_unknown_name_asked_to_belong_in_english_is_never_a_yes() -> None:
+    """ "Is Värmdö part of …?" got a "Ja" from a sentence about the group; a capital in
+    English may mark an adjective, so only a question about belonging is held to this."""
+    text = "Länet bidrar starkt till regionens utveckling och tillväxt."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    cand = candidate(0, text, 0.93)
+    member = read_question("Is Ekeby part of the Länet cooperation?", analyzer=analyzer)
+    assert compose_answer(member, [cand], scorer=SCORER).answer.startswith(REFUSAL)
+
+
 def test_a_contradicted_year_is_a_no() -> None:
     answer = ask("Formaliserades samarbetet år 2015?", (0.85, 0.91, 0.80))
     assert answer.answered and answer.answer.startswith("Nej.") and "2012" in answer.answer
