@@ -257,6 +257,7 @@ def test_a_lower_rank_by_the_asked_measure_is_a_no() -> None:
         ("agent", "Då krävs även markägarens godkännande."),
         ("agent", "Själva resorna körs av taxibolag som kommunen har upphandlat."),
         ("agent", "Kontakta samordnaren, Linnea Vik, på telefon."),
+        ("year", "Fritidshus töms varannan vecka under vecka 18 till och med vecka 39."),
         ("money", "Avgifterna har höjts med i genomsnitt 4,5 procent."),
         ("money", "Det kostar ingenting att överklaga."),
         ("money", "Då behöver du inte betala någon egenavgift för resan."),

@@ -60,6 +60,11 @@ def test_question_kind(question: str, kind: str) -> None:
         ("Who decides on the grant?", "agent"),
         ("Who is the head of the unit?", "person"),
         ("vem kan söka bidrag?", None),
+        ("vilket företag hämtar soporna?", "agent"),
+        ("Which company picks up the bins?", "agent"),
+        # A month or a week says when, like a year.
+        ("Vilka månader kommer räkningarna?", "year"),
+        ("Which weeks is rubbish collected from holiday cottages?", "year"),
         ("Vilka kommuner ingår?", None),
         # The interrogative that opens a clause decides, wherever a cue word stands.
         ("sopbilen kom aldrig idag. när ska jag ringa er?", "year"),
