@@ -50,15 +50,18 @@ def _replies() -> dict[str, str]:
 
 
 def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
-    """Whether a sentence states what the question requires: every corpus name it
-    mentions, what it counts ("hur många bilar": a word of `ReadQuestion.counted`), the type
-    of fact it asks for (a year for "när", an amount for "vad kostar"), other than a number
-    the question gives itself, and every number it counts with, as itself or within a range
-    or bound it states ("de andra fem …"; "200 000 kr" – "upp till 400 000 kr"; a yes/no
-    question may give a number the sentence contradicts, and an age or a delay the asker
-    gives is answered by a limit: `circumstances`). For a yes/no question, a sentence that
+    """Whether a sentence states what the question requires (a question in the sources is
+    never an answer): every corpus name it mentions, what it counts ("hur många bilar": a
+    word of `ReadQuestion.counted`), the type of fact it asks for (a year for "när", an
+    amount for "vad kostar"), other than a number the question gives itself, and every
+    number it counts with, as itself or within a range or bound it states ("de andra fem …";
+    "200 000 kr" – "upp till 400 000 kr"; a yes/no question may give a number the sentence
+    contradicts, and an age or a delay the asker gives is answered by a limit:
+    `circumstances`). For a yes/no question, a sentence that
     speaks of that kind of fact will do."""
     text = candidate.full_text
+    if candidate.text.rstrip().endswith("?"):
+        return False  # a question in the sources ("Har du frågor om …?") answers nothing
     if not rq.names <= candidate.terms:
         return False
     if rq.counted and not rq.counted & candidate.terms:
@@ -255,8 +258,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     known topic words decides nothing: "Måste man ge dricks?"
     is no "Nej" from a sentence that merely holds a negation.
     """
-    if rq.language == DEFAULT and not (rq.topic - rq.missing) & best.terms:
-        return None  # evidence that shares no word with what is asked decides nothing
+    if rq.language == DEFAULT and not _beyond_names(rq, best):
+        # Evidence that shares no word with what is asked, or only the names of what is asked
+        # about, decides nothing: "parkering vid Norrbyskolan?" – "Plats: Norrbyskolan, …".
+        return None
     clause = _closest_clause(best.full_text, rq.topic)
     if negated(rq.asked) != negated(clause):
         return "no"
@@ -271,6 +276,17 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         if not all(held(rq.asked, n, best.full_text) for n in rq.numbers):
             return "no" if stated else None
     return "yes" if _speaks_to(rq, best) else None
+
+
+def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:
+    """Whether the evidence shares a known word with the question other than its names and
+    their parts ("skolan" of "Norrbyskolan"): a sentence that only names the place asked
+    about says nothing of what is asked about it."""
+
+    def named(t: str) -> bool:
+        return any(t == n or n.startswith(t) or n.endswith(t) for n in rq.names)
+
+    return any(not named(t) for t in (rq.topic - rq.missing) & best.terms)
 
 
 def _outranked(rq: ReadQuestion, clause: str) -> bool:
@@ -300,12 +316,15 @@ def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
 #: Where one clause ends and another begins: not at commas, "och" or "som", which join the
 #: items of an enumeration or a predicate to its subject ("Barnbidrag, bostadsbidrag och
 #: studiemedel räknas inte som inkomst" is one negated clause).
+#: A label that opens a sentence: "**Åsa skola:** …", "Plats: …".
+_LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)")
 _CLAUSE = re.compile(r"[;:–()]|\b(?:men|där|eftersom|medan|but|which|where|whereas)\b")
 
 
 def _closest_clause(text: str, topic: frozenset[str]) -> str:
     """The clause of `text` that holds most of the question's topic terms."""
-    clauses = [c for c in _CLAUSE.split(text) if c and c.strip()]
+    # A leading label ("**Åsa skola:** Musiksalen … saknar hiss") names, it does not say.
+    clauses = [c for c in _CLAUSE.split(_LABEL.sub("", text, count=1)) if c and c.strip()]
     return max(clauses, key=lambda c: len(topic & {term(w) for w in re.findall(r"\w+", c.lower())}))
 
 

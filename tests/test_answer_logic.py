@@ -409,3 +409,28 @@ def test_what_the_evidence_leaves_out_with_an_exception_is_a_no() -> None:
     assert compose_answer(sunday, [cand], scorer=SCORER).answer.startswith("Nej.")
     monday = read_question("Har miljöstationen öppet på måndagar?", analyzer=analyzer)
     assert not compose_answer(monday, [cand], scorer=SCORER).answer.startswith("Nej.")
+
+
+def test_a_labelled_sentence_that_lacks_what_is_asked_is_a_no() -> None:
+    """ "Finns det hiss på Åsa skola?" – "**Åsa skola:** … skolan saknar hiss": the label names
+    the place, the clause after it decides, and "saknar" negates."""
+    text = "**Åsa skola:** Musiksalen ligger en trappa upp och skolan saknar hiss."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    cand = candidate(0, text, 0.93)
+    lift = read_question("Finns det hiss på Åsa skola?", analyzer=analyzer)
+    assert compose_answer(lift, [cand], scorer=SCORER).answer.startswith("Nej.")
+
+
+def test_a_sentence_that_shares_only_names_or_asks_itself_decides_nothing() -> None:
+    from assistant.answer import _verdict, admissible
+
+    text = "Plats: Norrbyskolan, Adress: Skolvägen 3, Norrby, Ämnen: piano och gitarr."
+    analyzer = Analyzer(Analyzer.base_terms(text) + ["parkering", "trafik"])
+    names = frozenset({"norrbyskolan", "norrby"})
+    parking = read_question("Finns det parkering vid Norrbyskolan?", analyzer=analyzer, names=names)
+    assert _verdict(parking, candidate(0, text, 0.9)) is None
+    piano = read_question("Finns det piano på Norrbyskolan?", analyzer=analyzer, names=names)
+    assert _verdict(piano, candidate(0, text, 0.9)) == "yes"
+    question = "Har du frågor om kulturskolan?"
+    asked = read_question("Har kulturskolan lektioner på nätet?", analyzer=analyzer)
+    assert not admissible(candidate(0, question, 0.9), asked)

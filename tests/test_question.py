@@ -21,6 +21,7 @@ from assistant.types import Turn
         ("finns det en budget", "yesno"),
         ("Is Nacka a member?", "yesno"),
         ("e det gratis att lämna elektronik?", "yesno"),  # "e": "är" as it is typed
+        ("ha en fin dag", "smalltalk"),
         ("Var ligger Flemingsberg?", "fact"),  # "var" is "where" as often as "was"
         ("hej", "smalltalk"),
         ("Tack så mycket, det var till stor hjälp!", "smalltalk"),
