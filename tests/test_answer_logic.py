@@ -36,6 +36,13 @@ def ask(question: str, dense: tuple[float, float, float]):  # type: ignore[no-un
     return compose_answer(rq, cands, scorer=SCORER, topics=["Länssamarbetet"])
 
 
+def answer_from(text: str, question: str) -> str:
+    """The answer to a question that has one sentence, `text`, as its only candidate."""
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    rq = read_question(question, analyzer=analyzer)
+    return compose_answer(rq, [candidate(0, text, 0.93)], scorer=SCORER).answer
+
+
 def test_the_sentence_with_the_asked_fact_is_quoted_and_cited() -> None:
     answer = ask("När formaliserades samarbetet?", (0.86, 0.90, 0.80))
     assert answer.answered and answer.shape == "answer"
@@ -82,10 +89,7 @@ def test_an_unknown_name_asked_to_belong_in_english_is_never_a_yes() -> None:
     """ "Is Värmdö part of …?" got a "Ja" from a sentence about the group; a capital in
     English may mark an adjective, so only a question about belonging is held to this."""
     text = "Länet bidrar starkt till regionens utveckling och tillväxt."
-    analyzer = Analyzer(Analyzer.base_terms(text))
-    cand = candidate(0, text, 0.93)
-    member = read_question("Is Ekeby part of the Länet cooperation?", analyzer=analyzer)
-    assert compose_answer(member, [cand], scorer=SCORER).answer.startswith(REFUSAL)
+    assert answer_from(text, "Is Ekeby part of the Länet cooperation?").startswith(REFUSAL)
 
 
 def test_a_contradicted_year_is_a_no() -> None:
@@ -382,12 +386,8 @@ def test_a_number_within_a_range_admits_the_row_and_one_outside_says_no() -> Non
     assert not admissible(candidate(0, row, 0.9), other)
 
     limit = "Du får lämna upp till 500 kilo grovavfall per besök utan avgift."
-    analyzer = Analyzer(Analyzer.base_terms(limit))
-    cand = candidate(0, limit, 0.93)
-    more = read_question("Får jag lämna 600 kilo grovavfall per besök?", analyzer=analyzer)
-    assert compose_answer(more, [cand], scorer=SCORER).answer.startswith("Nej.")
-    less = read_question("Får jag lämna 300 kilo grovavfall per besök?", analyzer=analyzer)
-    assert compose_answer(less, [cand], scorer=SCORER).answer.startswith("Ja.")
+    assert answer_from(limit, "Får jag lämna 600 kilo grovavfall per besök?").startswith("Nej.")
+    assert answer_from(limit, "Får jag lämna 300 kilo grovavfall per besök?").startswith("Ja.")
 
 
 def test_the_body_a_question_names_does_not_say_who_acts_for_it() -> None:
@@ -403,22 +403,15 @@ def test_the_body_a_question_names_does_not_say_who_acts_for_it() -> None:
 
 def test_what_the_evidence_leaves_out_with_an_exception_is_a_no() -> None:
     text = "Miljöstationen har öppet alla dagar utom söndag, klockan 10–18."
-    analyzer = Analyzer(Analyzer.base_terms(text))
-    cand = candidate(0, text, 0.93)
-    sunday = read_question("Har miljöstationen öppet på söndagar?", analyzer=analyzer)
-    assert compose_answer(sunday, [cand], scorer=SCORER).answer.startswith("Nej.")
-    monday = read_question("Har miljöstationen öppet på måndagar?", analyzer=analyzer)
-    assert not compose_answer(monday, [cand], scorer=SCORER).answer.startswith("Nej.")
+    assert answer_from(text, "Har miljöstationen öppet på söndagar?").startswith("Nej.")
+    assert not answer_from(text, "Har miljöstationen öppet på måndagar?").startswith("Nej.")
 
 
 def test_a_labelled_sentence_that_lacks_what_is_asked_is_a_no() -> None:
     """ "Finns det hiss på Åsa skola?" – "**Åsa skola:** … skolan saknar hiss": the label names
     the place, the clause after it decides, and "saknar" negates."""
     text = "**Åsa skola:** Musiksalen ligger en trappa upp och skolan saknar hiss."
-    analyzer = Analyzer(Analyzer.base_terms(text))
-    cand = candidate(0, text, 0.93)
-    lift = read_question("Finns det hiss på Åsa skola?", analyzer=analyzer)
-    assert compose_answer(lift, [cand], scorer=SCORER).answer.startswith("Nej.")
+    assert answer_from(text, "Finns det hiss på Åsa skola?").startswith("Nej.")
 
 
 def test_a_sentence_that_shares_only_names_or_asks_itself_decides_nothing() -> None:
