@@ -255,8 +255,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     it lies outside of, is a "no"; one it does not state leaves the question undecided.
     Otherwise evidence strong enough to quote that mentions most of what the question asks
     about is a "yes". Evidence in the sources' language that shares none of the question's
-    known topic words decides nothing: "Måste man ge dricks?"
-    is no "Nej" from a sentence that merely holds a negation.
+    known topic words but names decides nothing: "Måste man ge dricks?" is no "Nej" from a
+    sentence that merely holds a negation.
     """
     if rq.language == DEFAULT and not _beyond_names(rq, best):
         # Evidence that shares no word with what is asked, or only the names of what is asked
@@ -313,11 +313,11 @@ def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
     return rq.missing - {term(w) for w in first}
 
 
+#: A label that opens a sentence: "**Åsa skola:** …", "Plats: …".
+_LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)")
 #: Where one clause ends and another begins: not at commas, "och" or "som", which join the
 #: items of an enumeration or a predicate to its subject ("Barnbidrag, bostadsbidrag och
 #: studiemedel räknas inte som inkomst" is one negated clause).
-#: A label that opens a sentence: "**Åsa skola:** …", "Plats: …".
-_LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)")
 _CLAUSE = re.compile(r"[;:–()]|\b(?:men|där|eftersom|medan|but|which|where|whereas)\b")
 
 

@@ -64,8 +64,8 @@ log = logging.getLogger(__name__)
 #: 2: the manifest's "faiss" records the index type and its tuning; 3: BM25 is built with the
 #: index and saved in its folder (`LEXICAL_FILES`) instead of rebuilt at every load; 4: the
 #: lexicon knows the words of titles and section headings; 5: a word written in lower case
-#: anywhere is no name (`lexical.names_of`); 6: a table is a segment, and so is each of its rows
-#: (`chunking.split_segments`).
+#: anywhere is no name (`lexical.names_of`); 6: each row of a table is a segment, read with its
+#: header row (`chunking.split_segments`).
 FORMAT_VERSION = 6
 FILES = ("vectors.faiss", "chunks.jsonl", "segments.jsonl", "segments.npy", *LEXICAL_FILES)
 #: Old builds kept next to the current one, for inspection or a manual roll-back.
