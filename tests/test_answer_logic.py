@@ -427,3 +427,11 @@ def test_a_sentence_that_shares_only_names_or_asks_itself_decides_nothing() -> N
     question = "Har du frågor om kulturskolan?"
     asked = read_question("Har kulturskolan lektioner på nätet?", analyzer=analyzer)
     assert not admissible(candidate(0, question, 0.9), asked)
+
+
+def test_a_negated_restriction_says_more_not_the_opposite() -> None:
+    """ "inte bara på lektionerna" is no "Nej" to "finns den på lektionerna?", and a "Nej" to
+    "finns den bara på lektionerna?"."""
+    text = "Kulturskolan finns inte bara på lektionerna utan också på konserter."
+    assert answer_from(text, "Finns kulturskolan på lektionerna?").startswith("Ja.")
+    assert answer_from(text, "Finns kulturskolan bara på lektionerna?").startswith("Nej.")

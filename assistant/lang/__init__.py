@@ -42,6 +42,7 @@ class Language:
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
     negations: frozenset[str]  # folded
+    not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
     restrictive: frozenset[str]  # folded: "bara", "only"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
@@ -81,6 +82,7 @@ def _compile(data: dict) -> Language:
         },
         ordinals={fold(k): int(v) for k, v in words["ordinals"].items()},
         negations=frozenset(fold(w) for w in words["negations"]),
+        not_only=re.compile(words["not_only"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         inclusive=re.compile(words["inclusive"]),
         exception=re.compile(words["exception"]),
@@ -136,8 +138,12 @@ def ranks(text: str) -> list[tuple[int, str]]:
 
 
 def negated(text: str) -> bool:
-    """Whether a text holds a negation of any known language ("inte", "not")."""
-    words = _words(text)
+    """Whether a text holds a negation of any known language ("inte", "not"); a negated
+    restriction ("inte bara", "not only") says more, not the opposite."""
+    folded = fold(text.lower())
+    for lang in languages().values():
+        folded = lang.not_only.sub(" ", folded)
+    words = set(re.findall(r"\w+", folded))
     return any(words & lang.negations for lang in languages().values())
 
 
