@@ -231,7 +231,7 @@ def numbers_in(text: str) -> frozenset[int]:
         if token in words:
             found.add(words[token])
         elif token[0].isdigit():
-            found.add(int(re.sub(r"\D", "", token)))
+            found.add(_value(token))
     return frozenset(found)
 
 
