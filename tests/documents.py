@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 
@@ -36,6 +37,9 @@ def make_pdf(
     from fpdf import FPDF
 
     pdf = FPDF()
+    # A fixed date: the file's /ID hashes it to the second, and the same pages must give
+    # the same bytes however long the writing takes.
+    pdf.set_creation_date(datetime(2025, 1, 1, tzinfo=timezone.utc))
     if title:
         pdf.set_title(title)
     for heading, paragraphs in pages:
