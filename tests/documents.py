@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -39,7 +39,7 @@ def make_pdf(
     pdf = FPDF()
     # A fixed date: the file's /ID hashes it to the second, and the same pages must give
     # the same bytes however long the writing takes.
-    pdf.set_creation_date(datetime(2025, 1, 1, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(2025, 1, 1, tzinfo=UTC))
     if title:
         pdf.set_title(title)
     for heading, paragraphs in pages:
