@@ -41,7 +41,15 @@ def test_every_question_set_is_well_formed() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["second_corpus", "third_corpus", "fourth_corpus", "fifth_corpus", "sixth_corpus"]
+    "name",
+    [
+        "second_corpus",
+        "third_corpus",
+        "fourth_corpus",
+        "fifth_corpus",
+        "sixth_corpus",
+        "seventh_corpus",
+    ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
     folder = ROOT / "tests" / name
