@@ -246,8 +246,9 @@ def _complete_list(candidate: Candidate) -> bool:
 def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     """ "yes" or "no" from the evidence, or None when it does not decide.
 
-    The clause of the evidence that shares most with the question decides: a negation in
-    one of them and not the other is a "no" ("Kan en kommun lösa det själv?" – "… som en
+    The clause of the evidence that shares most with the question decides (in a table row
+    also a cell that opens with a negation: "Dag: Fredag, Telefontid: Ingen telefontid"
+    denies calls on Fridays): a negation in one of them and not the other is a "no" ("Kan en kommun lösa det själv?" – "… som en
     enskild kommun inte kan lösa själv"), and so is what the evidence leaves out with an
     exception ("öppet på söndagar?" – "alla dagar utom söndag") or a restriction it widens
     ("bara politikerna?" – "både på politisk nivå och mellan tjänstemän"). A number the
@@ -263,7 +264,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # about, decides nothing: "parkering vid Norrbyskolan?" – "Plats: Norrbyskolan, …".
         return None
     clause = _closest_clause(best.full_text, rq.topic)
-    if negated(rq.asked) != negated(clause):
+    if negated(rq.asked) != (negated(clause) or (best.is_row and _denied_cell(best.text))):
         return "no"
     if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(rq.asked):
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
@@ -276,6 +277,17 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         if not all(held(rq.asked, n, best.full_text) for n in rq.numbers):
             return "no" if stated else None
     return "yes" if _speaks_to(rq, best) else None
+
+
+#: The first word of each cell of a table row read as a sentence ("Telefontid: Ingen …").
+_CELL_OPENS = re.compile(r"(?:^|:\s+)[*_]*(\w+)")
+
+
+def _denied_cell(row: str) -> bool:
+    """Whether a cell of a table row opens with a negation ("Ingen telefontid", "Nej"): the
+    row's record says no, though a cell may hold a negation of its own in a subordinate clause
+    ("när bilen inte kommer")."""
+    return any(negated(word) for word in _CELL_OPENS.findall(row))
 
 
 def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:

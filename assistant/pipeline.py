@@ -21,7 +21,7 @@ import numpy as np
 
 from assistant import messages, metrics
 from assistant.answer import REFUSAL, compose_answer, generated_answer
-from assistant.chunking import chunk_documents, leans_on_previous
+from assistant.chunking import chunk_documents, is_row, leans_on_previous
 from assistant.config import Settings
 from assistant.corpus import load_corpus
 from assistant.embeddings import Embedder, load_embedder
@@ -67,6 +67,7 @@ class SegmentInfo:
     is_list: bool
     where: frozenset[str]  # terms of the chunk's title and section
     passage: frozenset[str]  # terms of the whole chunk
+    is_row: bool = False  # one row of a table, read with its header
 
 
 class SegmentView:
@@ -97,11 +98,19 @@ class SegmentView:
                 (seg_id, text, context, frozenset(self.analyzer.terms(f"{context} {text}")))
             )
         passage = frozenset().union(*(terms for *_, terms in analysed))
+        refs = [self.index.segments[seg_id] for seg_id, *_ in analysed]
         return tuple(
             SegmentInfo(
-                seg_id, text, context, terms, self.index.segments[seg_id].is_list, where, passage
+                seg_id,
+                text,
+                context,
+                terms,
+                ref.is_list,
+                where,
+                passage,
+                is_row(chunk.text[ref.start : ref.end]),
             )
-            for seg_id, text, context, terms in analysed
+            for (seg_id, text, context, terms), ref in zip(analysed, refs, strict=True)
         )
 
 
@@ -493,6 +502,7 @@ class Assistant:
                         hit=hit,
                         text=seg.text,
                         is_list=seg.is_list,
+                        is_row=seg.is_row,
                         position=pos,
                         dense=float(score),
                         terms=seg.terms,

@@ -70,6 +70,7 @@ class Candidate:
     passage: frozenset[str] = frozenset()  # terms of the whole passage
     background: tuple[float, float] = (0.0, 1.0)  # mean and spread of the question's cosines
     # to everyday sentences that do not answer it (`Language.background`)
+    is_row: bool = False  # one row of a table, read with its header ("Dag: Fredag, …")
 
     @property
     def full_text(self) -> str:

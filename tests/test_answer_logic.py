@@ -1,5 +1,7 @@
 """The answer step without the model: hand-built candidates, the packaged fitted scorer."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -435,3 +437,38 @@ def test_a_negated_restriction_says_more_not_the_opposite() -> None:
     text = "Kulturskolan finns inte bara på lektionerna utan också på konserter."
     assert answer_from(text, "Finns kulturskolan på lektionerna?").startswith("Ja.")
     assert answer_from(text, "Finns kulturskolan bara på lektionerna?").startswith("Nej.")
+
+
+def test_a_table_row_whose_cell_opens_with_a_negation_is_a_no() -> None:
+    """ "kan man ringa på fredagar?" – the row "Dag: Fredag, Telefontid: Ingen telefontid": the
+    cell that says no decides, though the clause naming the day holds no negation; a negation
+    inside a cell's subordinate clause does not."""
+    from assistant.answer import _verdict
+
+    row = "Dag: Fredag, Telefontid: Ingen telefontid."
+    analyzer = Analyzer(Analyzer.base_terms(row) + ["ringa"])
+    rq = read_question("Finns det telefontid på fredagar?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "no"
+    assert _verdict(rq, candidate(0, row, 0.9)) == "yes"  # the same words, not a row
+    other = "Vad gäller det?: Trafikledningen – när bilen inte kommer, Öppet: Dygnet runt."
+    analyzer = Analyzer(Analyzer.base_terms(other))
+    rq = read_question("Är trafikledningen öppen dygnet runt?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, other, 0.9), is_row=True)) == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Uppehåll under höstlovet vecka 44.", "Blir det lektioner under höstlovet?"),
+        ("Biblioteket är stängt på midsommarafton.", "Har biblioteket öppet på midsommarafton?"),
+        ("The library is closed on public holidays.", "Is the library open on public holidays?"),
+    ],
+)
+def test_what_says_something_does_not_take_place_is_a_no(text: str, question: str) -> None:
+    from assistant.answer import _verdict
+
+    rq = read_question(question, analyzer=Analyzer(Analyzer.base_terms(text)))
+    assert _verdict(rq, candidate(0, text, 0.9)) == "no"
+    assert _verdict(rq, candidate(0, text.replace("stängt", "öppet"), 0.9)) != "no" or (
+        "stängt" not in text
+    )
