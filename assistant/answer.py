@@ -27,6 +27,7 @@ from assistant.lang import (
     answer_pattern,
     asks_membership,
     circumstances,
+    decades,
     excepted,
     languages,
     negated,
@@ -36,7 +37,7 @@ from assistant.lang import (
     widens,
 )
 from assistant.lexical import term
-from assistant.question import ReadQuestion, held, numbers_in
+from assistant.question import ReadQuestion, held, is_year, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
 
@@ -253,7 +254,9 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     exception ("öppet på söndagar?" – "alla dagar utom söndag") or a restriction it widens
     ("bara politikerna?" – "både på politisk nivå och mellan tjänstemän"). A number the
     question gives that the evidence contradicts with another number, or a range or a bound
-    it lies outside of, is a "no"; one it does not state leaves the question undecided.
+    it lies outside of, is a "no"; one it does not state leaves the question undecided. So is
+    a decade the question names when the evidence gives years outside it ("på 70-talet?" –
+    "startade 1962").
     Otherwise evidence strong enough to quote that mentions most of what the question asks
     about is a "yes". Evidence in the sources' language that shares none of the question's
     known topic words but names decides nothing: "Måste man ge dricks?" is no "Nej" from a
@@ -276,6 +279,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         stated = numbers_in(best.full_text)
         if not all(held(rq.asked, n, best.full_text) for n in rq.numbers):
             return "no" if stated else None
+    years = [n for n in numbers_in(best.full_text) if is_year(n)]
+    for decade in decades(rq.asked):
+        if years and not any(y in decade for y in years):
+            return "no"  # "Var det på 70-talet?" – "startade 1962"
     return "yes" if _speaks_to(rq, best) else None
 
 

@@ -15,7 +15,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.lang import DEFAULT, Language, bound, counted_words, detect, languages, unit_of
+from assistant.lang import (
+    DEFAULT,
+    Language,
+    bound,
+    counted_words,
+    detect,
+    languages,
+    unit_of,
+    without_decades,
+)
 from assistant.lexical import Analyzer, fold, stopwords, term
 from assistant.types import Turn
 
@@ -114,17 +123,19 @@ def read_question(
     topic: frozenset[str] = frozenset()
     missing: frozenset[str] = frozenset()
     counted: frozenset[str] = frozenset()
+    # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
+    plain = without_decades(asked)
     if analyzer is not None and asked:
-        sequence = tuple(analyzer.query_terms(asked))
+        sequence = tuple(analyzer.query_terms(plain))
         terms = frozenset(sequence)
         weak = frozenset().union(*(t.asking | t.kind_words for t in tables))
         topic = terms - weak
-        missing = _missing_terms(asked, analyzer, weak)
+        missing = _missing_terms(plain, analyzer, weak)
         # A word the sources lack is counted only in their language: there it is the
         # focus the sources miss, in another it may be a mere translation.
         counted = frozenset(
             t
-            for w in counted_words(asked)
+            for w in counted_words(plain)
             for t in analyzer.query_terms(w)
             if t not in weak and (t in analyzer.vocabulary or lang_code == DEFAULT)
         )
@@ -137,7 +148,7 @@ def read_question(
         kind=kind,
         smalltalk=smalltalk,
         expects=_expects(folded, kind, tables),
-        numbers=numbers_in(asked),
+        numbers=numbers_in(plain),
         sequence=sequence,
         terms=terms,
         topic=topic,
@@ -244,7 +255,7 @@ _WHOLE = r"(?:0|[1-9]\d{0,2}(?:[  ]\d{3})+|[1-9]\d*)"
 _RANGE = re.compile(rf"(?<![\d,.])({_WHOLE})(?:,\d+)?\s*(?:–|—|-|till)\s*({_WHOLE})(?![\d])")
 
 
-def _is_year(n: int) -> bool:
+def is_year(n: int) -> bool:
     return 1800 <= n <= 2099
 
 
@@ -265,7 +276,7 @@ def held(question: str, n: int, text: str) -> bool:
     is held only by itself: "under 2023" says nothing of 2022."""
     if n in numbers_in(text):
         return True
-    if _is_year(n):
+    if is_year(n):
         return False
     asked = fold(question.lower())
     units = {_unit(asked, m.end()) for m in re.finditer(_DIGITS, asked) if _value(m.group()) == n}
@@ -275,7 +286,7 @@ def held(question: str, n: int, text: str) -> bool:
     folded = fold(text.lower())
     for match in _RANGE.finditer(folded):
         low, high = _value(match.group(1)), _value(match.group(2))
-        if low <= n <= high and not _is_year(high) and _unit(folded, match.end()) in units:
+        if low <= n <= high and not is_year(high) and _unit(folded, match.end()) in units:
             return True
     for match in re.finditer(_DIGITS, folded):
         side = bound(folded[max(0, match.start() - 25) : match.start()])

@@ -472,3 +472,19 @@ def test_what_says_something_does_not_take_place_is_a_no(text: str, question: st
     assert _verdict(rq, candidate(0, text.replace("stängt", "öppet"), 0.9)) != "no" or (
         "stängt" not in text
     )
+
+
+def test_a_decade_is_a_time_asked_about_not_a_number_to_find() -> None:
+    """ "När grundades den? Var det på 60-talet?" is answered by "startade 1962"; "på
+    70-talet?" gets a "Nej" from it and "in the 1960s?" a "Ja"."""
+    from assistant.answer import _verdict, admissible
+
+    text = "Verksamheten startade 1962 som Vallby musikskola."
+    analyzer = Analyzer(Analyzer.base_terms(text) + ["grundades"])
+    when = read_question("När startade verksamheten? Var det typ på 60-talet?", analyzer=analyzer)
+    assert when.numbers == frozenset() and "tal" not in when.topic
+    assert admissible(candidate(0, text, 0.9), when)
+    seventies = read_question("Startade verksamheten på 70-talet?", analyzer=analyzer)
+    assert _verdict(seventies, candidate(0, text, 0.9)) == "no"
+    sixties = read_question("Startade verksamheten på 1960-talet?", analyzer=analyzer)
+    assert _verdict(sixties, candidate(0, text, 0.9)) == "yes"

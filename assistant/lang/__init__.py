@@ -48,6 +48,7 @@ class Language:
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
+    decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
     at_most: re.Pattern[str]  # on folded text before a number: "upp till", "högst"
     at_least: re.Pattern[str]  # on folded text before a number: "mer än", "minst"
@@ -88,6 +89,7 @@ def _compile(data: dict) -> Language:
         exception=re.compile(words["exception"]),
         membership=re.compile(words["membership"]),
         circumstance=re.compile(words["circumstance"]),
+        decade=re.compile(words["decade"]),
         counted=re.compile(words["counted"]),
         at_most=re.compile(words["at_most"]),
         at_least=re.compile(words["at_least"]),
@@ -191,6 +193,28 @@ def circumstances(text: str) -> frozenset[int]:
         for number in match.groups()
         if number
     )
+
+
+def decades(text: str) -> list[range]:
+    """The years of each decade a text names: "på 60-talet" → 1960–1969 (a two-digit decade
+    below 30 is this century's: "20-talet" → 2020–2029)."""
+    found = []
+    for lang in languages().values():
+        for match in lang.decade.finditer(text):
+            start = int(re.match(r"\d+", match.group()).group())  # type: ignore[union-attr]
+            if start < 100:
+                start += 2000 if start < 30 else 1900
+            found.append(range(start, start + 10))
+    return found
+
+
+def without_decades(text: str) -> str:
+    """A text without the decades it names ("på 60-talet", "in the 1960s"): a decade narrows
+    the time asked about; it is neither a number a sentence must state nor a word of the
+    topic."""
+    for lang in languages().values():
+        text = lang.decade.sub(" ", text)
+    return text
 
 
 def counted_words(text: str) -> list[str]:
