@@ -24,6 +24,7 @@ import numpy as np
 from assistant.grounding import Checked
 from assistant.lang import (
     DEFAULT,
+    about_page,
     answer_pattern,
     asks_membership,
     circumstances,
@@ -52,7 +53,7 @@ def _replies() -> dict[str, str]:
 
 def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires (a question in the sources is
-    never an answer): every corpus name it mentions, what it counts ("hur många bilar": a
+    never an answer, nor what a page says of itself): every corpus name it mentions, what it counts ("hur många bilar": a
     word of `ReadQuestion.counted`), the type of fact it asks for (a year for "när", an
     amount for "vad kostar"), other than a number the question gives itself, and every
     number it counts with, as itself or within a range or bound it states ("de andra fem …";
@@ -61,8 +62,10 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     `circumstances`). For a yes/no question, a sentence that
     speaks of that kind of fact will do."""
     text = candidate.full_text
-    if candidate.text.rstrip().endswith("?"):
-        return False  # a question in the sources ("Har du frågor om …?") answers nothing
+    if candidate.text.rstrip().endswith("?") or about_page(candidate.text):
+        # A question in the sources ("Har du frågor om …?") answers nothing, nor does what a
+        # page says of itself ("Här kan du läsa om hur du ansöker").
+        return False
     if not rq.names <= candidate.terms:
         return False
     if rq.counted and not rq.counted & candidate.terms:
@@ -133,8 +136,12 @@ def compose_answer(
         chosen = [best]
     else:
         rival = _disagreeing(rq, usable, order, confidence, scorer.threshold)
-        if rival is not None:
+        if rival is not None and _same_subject(rq, best, rival):
             return _quote_sources(best, rival)
+        if rival is not None:
+            # Another page states another fact of the kind asked for, about something else
+            # the question may mean: quoted beside the best, not as a disagreement.
+            chosen = [best, rival]
     return _quote(chosen, verdict=verdict, listing=rq.kind == "list")
 
 
@@ -158,7 +165,8 @@ def _disagreeing(
     threshold: float,
 ) -> Candidate | None:
     """Another source's confident answer that states a different fact of the asked type
-    than the best one (two sources give different fees for the same thing), or None."""
+    than the best one, or None. It disagrees with the best (two sources give different fees
+    for the same visit) when it also holds every word of the question the best one holds."""
     best = usable[order[0]]
     mine = _facts(rq, best)
     if not mine:
@@ -171,6 +179,17 @@ def _disagreeing(
         if theirs and theirs != mine:
             return other
     return None
+
+
+def _same_subject(rq: ReadQuestion, best: Candidate, other: Candidate) -> bool:
+    """Whether two sentences speak of the same thing: the other holds every word of the
+    question the best holds (at least one), and the two share most of their own words (a
+    fee in a page and in its older copy), not merely the kind of fact asked for."""
+    asked = rq.topic & best.terms
+    if not asked or not asked <= other.terms:
+        return False
+    mine, theirs = ({t for t in c.terms if not t.isdigit()} for c in (best, other))
+    return 2 * len(mine & theirs) >= min(len(mine), len(theirs))
 
 
 def _quote_sources(first: Candidate, second: Candidate) -> Answer:

@@ -236,6 +236,20 @@ def test_sources_that_disagree_are_both_quoted_with_their_dates_the_newer_first(
     agreed = compose_answer(rq, same, scorer=SCORER)
     assert agreed.answered and "Enligt" not in agreed.answer
 
+    # Another page's fee for another visitor is no disagreement: both are quoted plainly.
+    other = "Ett extra besök på återvinningscentralen kostar 150 kronor för hushåll."
+    analyzer = Analyzer(t for text in (new, other) for t in Analyzer.base_terms(text))
+    rq = read_question(
+        "Vad kostar ett besök på återvinningscentralen för företag?", analyzer=analyzer
+    )
+    apart = [
+        source(0, new, "taxa", "2023-01-10", 0.93),
+        source(1, other, "hushall", "2025-02-01", 0.92),
+    ]
+    plain = compose_answer(rq, apart, scorer=SCORER)
+    assert plain.answered and "Enligt" not in plain.answer
+    assert new in plain.answer and other in plain.answer
+
 
 def test_a_lower_rank_by_the_asked_measure_is_a_no() -> None:
     text = "Om länet bildades skulle det vara det fjärde största länet i landet."
@@ -488,3 +502,21 @@ def test_a_decade_is_a_time_asked_about_not_a_number_to_find() -> None:
     assert _verdict(seventies, candidate(0, text, 0.9)) == "no"
     sixties = read_question("Startade verksamheten på 1960-talet?", analyzer=analyzer)
     assert _verdict(sixties, candidate(0, text, 0.9)) == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("Här kan du läsa hur du ansöker till kulturskolan och hur kön fungerar.", True),
+        ("Här hittar du telefonnummer, e-postadresser och öppettider.", True),
+        ("Läs mer på sidan Avgifter för färdtjänst.", True),
+        ("Here you can read about fees and discounts.", True),
+        ("Här kan du som bor i kommunen lämna grovavfall.", False),
+        ("Du ansöker i e-tjänsten på kommunens webbplats.", False),
+    ],
+)
+def test_what_a_page_says_of_itself_answers_nothing(text: str, about: bool) -> None:
+    from assistant.answer import admissible
+
+    rq = read_question("Hur ansöker man?", analyzer=Analyzer(Analyzer.base_terms(text)))
+    assert admissible(candidate(0, text, 0.9), rq) is not about

@@ -46,6 +46,7 @@ class Language:
     restrictive: frozenset[str]  # folded: "bara", "only"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
+    about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
@@ -87,6 +88,7 @@ def _compile(data: dict) -> Language:
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         inclusive=re.compile(words["inclusive"]),
         exception=re.compile(words["exception"]),
+        about_page=re.compile(words["about_page"]),
         membership=re.compile(words["membership"]),
         circumstance=re.compile(words["circumstance"]),
         decade=re.compile(words["decade"]),
@@ -245,6 +247,13 @@ def excepted(text: str) -> frozenset[str]:
         for match in lang.exception.finditer(folded):
             found.update(term(w) for w in re.findall(r"\w+", folded[match.end() :])[:4])
     return frozenset(found)
+
+
+def about_page(text: str) -> bool:
+    """Whether a sentence tells what the page holds rather than a fact ("Här kan du läsa om hur
+    du ansöker", "Läs mer på sidan Avgifter"), in any known language."""
+    folded = fold(text.lower())
+    return any(lang.about_page.search(folded) for lang in languages().values())
 
 
 def speaks_of(fact_type: str, text: str) -> bool:
