@@ -31,13 +31,14 @@ from assistant.lang import (
     decades,
     excepted,
     languages,
+    membership_words,
     negated,
     ranks,
     restricts,
     speaks_of,
     widens,
 )
-from assistant.lexical import term
+from assistant.lexical import MIN_PART, term
 from assistant.question import ReadQuestion, held, is_year, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
@@ -66,7 +67,7 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         # A question in the sources ("Har du frågor om …?") answers nothing, nor does what a
         # page says of itself ("Här kan du läsa om hur du ansöker").
         return False
-    if not rq.names <= candidate.terms:
+    if not all(_holds_name(name, candidate) for name in rq.names):
         return False
     if rq.counted and not rq.counted & candidate.terms:
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
@@ -78,6 +79,18 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
             return False
     given = rq.numbers - circumstances(rq.asked)
     return rq.kind == "yesno" or all(held(rq.asked, n, text) for n in given)
+
+
+def _holds_name(name: str, candidate: Candidate) -> bool:
+    """Whether a sentence holds a corpus name the question gives: the name itself, or, for a
+    name compounded with a common word ("Slamtömning", the e-service; "Södertörnskommunerna"),
+    that word at its end within a passage that names it ("den ordinarie tömningen")."""
+    if name in candidate.terms:
+        return True
+    return name in candidate.passage and any(
+        len(t) >= MIN_PART and len(name) - len(t) >= MIN_PART and name.endswith(t)
+        for t in candidate.terms
+    )
 
 
 def compose_answer(
@@ -318,13 +331,20 @@ def _denied_cell(row: str) -> bool:
 
 def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:
     """Whether the evidence shares a known word with the question other than its names and
-    their parts ("skolan" of "Norrbyskolan"): a sentence that only names the place asked
-    about says nothing of what is asked about it."""
+    their parts ("skolan" of "Norrbyskolan"), when the question has such a word: a sentence
+    that only names the place asked about says nothing of what is asked about it."""
 
     def named(t: str) -> bool:
         return any(t == n or n.startswith(t) or n.endswith(t) for n in rq.names)
 
-    return any(not named(t) for t in (rq.topic - rq.missing) & best.terms)
+    belonging = {term(w) for w in membership_words(rq.asked)}
+    asked = {t for t in rq.topic - belonging if not named(t)}
+    # A question that asks only about names ("Är Nykvarn med bland Södertörnskommunerna?")
+    # is answered by a sentence that names them; a follow-up ("är Nynäshamn en av dem?")
+    # asks also about what its pronoun stands for.
+    if not asked and not rq.follow_up:
+        return True
+    return bool((asked - rq.missing) & best.terms)
 
 
 def _outranked(rq: ReadQuestion, clause: str) -> bool:
@@ -346,9 +366,9 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
 
 def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
     """Words of a yes/no question that the sources have in no form, except its first word
-    (the verb that makes it a question)."""
+    (the verb that makes it a question) and the words that ask about belonging ("bland")."""
     first = re.findall(r"\w+", rq.asked.lower())[:1]
-    return rq.missing - {term(w) for w in first}
+    return rq.missing - {term(w) for w in [*first, *membership_words(rq.asked)]}
 
 
 #: A label that opens a sentence: "**Åsa skola:** …", "Plats: …".

@@ -70,6 +70,13 @@ def test_a_member_named_in_the_complete_list_is_a_yes() -> None:
     assert answer.answer.startswith("Ja.") and "Bryn" in answer.answer
 
 
+def test_the_word_that_asks_about_belonging_is_no_unknown_name() -> None:
+    """ "bland" is not in the sources, but it asks whether Bryn belongs; Bryn is in the list.
+    A question of names only is answered by the list that names them."""
+    answer = ask("Är Bryn med bland kommunerna?", (0.90, 0.82, 0.80))
+    assert answer.answered and answer.answer.startswith("Ja.") and "Bryn" in answer.answer
+
+
 def test_a_name_missing_from_a_complete_list_is_a_no() -> None:
     answer = ask("Ingår Ekeby i samarbetet?", (0.88, 0.82, 0.80))
     assert answer.answered and answer.shape == "no"
@@ -520,3 +527,19 @@ def test_what_a_page_says_of_itself_answers_nothing(text: str, about: bool) -> N
 
     rq = read_question("Hur ansöker man?", analyzer=Analyzer(Analyzer.base_terms(text)))
     assert admissible(candidate(0, text, 0.9), rq) is not about
+
+
+def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> None:
+    """ "Slamtömning" (an e-service, so a name) asked about is held by "tömningen" in a passage
+    that names it; not by a passage that never does."""
+    from assistant.answer import admissible
+
+    text = "Du behöver inte beställa den ordinarie tömningen."
+    analyzer = Analyzer(Analyzer.base_terms(f"{text} slamtömning"))
+    rq = read_question(
+        "Måste jag boka slamtömningen själv?", analyzer=analyzer, names=frozenset({"slamtomning"})
+    )
+    assert rq.names == {"slamtomning"}
+    named = replace(candidate(0, text, 0.9), passage=frozenset({"slamtomning", "tomning"}))
+    assert admissible(named, rq)
+    assert not admissible(replace(named, passage=frozenset({"tomning"})), rq)

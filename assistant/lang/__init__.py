@@ -163,6 +163,17 @@ def asks_membership(text: str) -> bool:
     return any(lang.membership.search(folded) for lang in languages().values())
 
 
+def membership_words(text: str) -> frozenset[str]:
+    """The folded words with which a question asks about belonging ("bland", "en av")."""
+    folded = fold(text.lower())
+    return frozenset(
+        word
+        for lang in languages().values()
+        for match in lang.membership.finditer(folded)
+        for word in re.findall(r"\w+", match.group())
+    )
+
+
 def bound(before: str) -> int:
     """How the words just before a number bound it, in any known language: -1 "at most"
     ("upp till 400 000"), 1 "at least" ("mer än 50 000"), 0 none (folded text)."""
