@@ -289,6 +289,7 @@ def test_a_lower_rank_by_the_asked_measure_is_a_no() -> None:
         ("money", "Det kostar ingenting att överklaga."),
         ("money", "Då behöver du inte betala någon egenavgift för resan."),
         ("money", "Barn under sju år betalar ingen avgift."),
+        ("number", "Om läraren är sjuk får du ett sms senast en timme innan lektionen."),
     ],
 )
 def test_a_sentence_stating_the_asked_kind_of_fact_is_recognised(fact_type: str, text: str) -> None:

@@ -70,6 +70,9 @@ def test_question_kind(question: str, kind: str) -> None:
         # The interrogative that opens a clause decides, wherever a cue word stands.
         ("sopbilen kom aldrig idag. när ska jag ringa er?", "year"),
         ("vilka tider svarar de i telefon?", "time"),
+        # "telefontid" asks when one can call, "telefonnummer" how.
+        ("telefontid fredag?", "time"),
+        ("vilket telefonnummer har de?", "contact"),
         ("When were the fees approved by the council?", "year"),
         ("hur många gånger per år får man åka dit utan att betala extra?", "number"),
         # "när" that joins two clauses asks nothing; "8-åring" is no year.
