@@ -544,3 +544,19 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
     named = replace(candidate(0, text, 0.9), passage=frozenset({"slamtomning", "tomning"}))
     assert admissible(named, rq)
     assert not admissible(replace(named, passage=frozenset({"tomning"})), rq)
+
+
+@pytest.mark.parametrize(
+    ("text", "negation"),
+    [
+        ("Om du inte själv kan laga mat kan du få färdiglagade matlådor hem.", False),
+        ("Om det inte finns plats, står du kvar i kön.", False),
+        ("If you cannot cook, meals are delivered.", False),
+        ("Om kärlet är överfullt hämtar vi inte.", True),
+        ("Om barnet inte är folkbokfört gäller inte rabatten.", True),
+    ],
+)
+def test_a_negated_condition_does_not_negate_what_is_said(text: str, negation: bool) -> None:
+    from assistant.lang import negated
+
+    assert negated(text) is negation

@@ -32,6 +32,17 @@ from assistant.types import Turn
         ("godmorgon :)", "smalltalk"),
         ("God morgon! Hur mår du idag?", "smalltalk"),
         ("kan du prata engelska också?", "smalltalk"),
+        # A word that opens a message means nothing alone: "ok", "jaha".
+        ("ok hej då, ha en fin helg", "smalltalk"),
+        ("ok thx bye", "smalltalk"),
+        ("Hello! What kind of questions can you answer?", "smalltalk"),
+        ("Vilka frågor kan du svara på?", "smalltalk"),
+        ("Okej, vad kostar det?", "fact"),
+        # A present-tense verb before its subject opens a yes/no question.
+        ("tillkommer det nåt för installationen?", "yesno"),
+        ("Spelar det någon roll hur mycket jag tjänar?", "yesno"),
+        ("efter det, vad händer?", "fact"),
+        ("Jaha, hur många bor där?", "fact"),
         ("tja, vad kan du svara på?", "smalltalk"),  # asks what it can do: no order
         ("Hej! Vilka kommuner ingår?", "list"),
         ("hej, när formaliserades samverkan", "fact"),
@@ -285,3 +296,9 @@ def test_more_verbs_open_a_yes_no_question_and_speed_asks_a_number(
 ) -> None:
     rq = read_question(question)
     assert (rq.kind, rq.expects) == (kind, expects)
+
+
+def test_a_goodbye_that_opens_with_hej_is_a_goodbye() -> None:
+    assert read_question("hej då").smalltalk == "goodbye"
+    assert read_question("ok hej då, ha en fin helg").smalltalk == "goodbye"
+    assert read_question("hej").smalltalk == "greeting"

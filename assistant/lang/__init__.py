@@ -34,6 +34,7 @@ class Language:
     list_cue: re.Pattern[str]
     yesno_cue: re.Pattern[str]
     smalltalk: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, whole-question pattern)
+    filler: re.Pattern[str]  # on folded text: words that open a message, "ok", "jaha"
     expects: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, cue), first match wins
     asks: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, interrogative opening a clause)
     answers: dict[str, re.Pattern[str]]  # fact type -> what an answering sentence holds
@@ -43,6 +44,7 @@ class Language:
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
     negations: frozenset[str]  # folded
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
+    conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
@@ -70,6 +72,7 @@ def _compile(data: dict) -> Language:
         list_cue=re.compile(data["kinds"]["list"]),
         yesno_cue=re.compile(data["kinds"]["yesno"]),
         smalltalk=tuple((k, re.compile(v)) for k, v in data["smalltalk"].items()),
+        filler=re.compile(words["filler"]),
         expects=tuple((e["type"], re.compile(e["cue"])) for e in data["expects"]),
         asks=tuple((e["type"], re.compile(e["asks"])) for e in data["expects"] if "asks" in e),
         answers={
@@ -85,6 +88,7 @@ def _compile(data: dict) -> Language:
         ordinals={fold(k): int(v) for k, v in words["ordinals"].items()},
         negations=frozenset(fold(w) for w in words["negations"]),
         not_only=re.compile(words["not_only"]),
+        conditional=re.compile(words["conditional"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         inclusive=re.compile(words["inclusive"]),
         exception=re.compile(words["exception"]),
@@ -143,10 +147,12 @@ def ranks(text: str) -> list[tuple[int, str]]:
 
 def negated(text: str) -> bool:
     """Whether a text holds a negation of any known language ("inte", "not"); a negated
-    restriction ("inte bara", "not only") says more, not the opposite."""
+    restriction ("inte bara", "not only") says more, not the opposite, and a negation inside
+    a condition ("om du inte kan …") does not negate what is said."""
     folded = fold(text.lower())
     for lang in languages().values():
         folded = lang.not_only.sub(" ", folded)
+        folded = lang.conditional.sub(" ", folded)
     words = set(re.findall(r"\w+", folded))
     return any(words & lang.negations for lang in languages().values())
 
