@@ -54,14 +54,14 @@ def _replies() -> dict[str, str]:
 
 def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires (a question in the sources is
-    never an answer, nor what a page says of itself): every corpus name it mentions, what it counts ("hur många bilar": a
-    word of `ReadQuestion.counted`), the type of fact it asks for (a year for "när", an
-    amount for "vad kostar"), other than a number the question gives itself, and every
-    number it counts with, as itself or within a range or bound it states ("de andra fem …";
-    "200 000 kr" – "upp till 400 000 kr"; a yes/no question may give a number the sentence
-    contradicts, and an age or a delay the asker gives is answered by a limit:
-    `circumstances`). For a yes/no question, a sentence that
-    speaks of that kind of fact will do."""
+    never an answer, nor what a page says of itself): every corpus name it mentions
+    (`_holds_name`), what it counts ("hur många bilar": a word of `ReadQuestion.counted`),
+    the type of fact it asks for (a year for "när", an amount for "vad kostar"), other than
+    a number the question gives itself, and every number it counts with, as itself or within
+    a range or bound it states ("de andra fem …"; "200 000 kr" – "upp till 400 000 kr"; a
+    yes/no question may give a number the sentence contradicts, and an age or a delay the
+    asker gives is answered by a limit: `circumstances`). For a yes/no question, a sentence
+    that speaks of that kind of fact will do."""
     text = candidate.full_text
     if candidate.text.rstrip().endswith("?") or about_page(candidate.text):
         # A question in the sources ("Har du frågor om …?") answers nothing, nor does what a
@@ -281,18 +281,17 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
 
     The clause of the evidence that shares most with the question decides (in a table row
     also a cell that opens with a negation: "Dag: Fredag, Telefontid: Ingen telefontid"
-    denies calls on Fridays): a negation in one of them and not the other is a "no" ("Kan en kommun lösa det själv?" – "… som en
-    enskild kommun inte kan lösa själv"), and so is what the evidence leaves out with an
-    exception ("öppet på söndagar?" – "alla dagar utom söndag") or a restriction it widens
-    ("bara politikerna?" – "både på politisk nivå och mellan tjänstemän"). A number the
-    question gives that the evidence contradicts with another number, or a range or a bound
-    it lies outside of, is a "no"; one it does not state leaves the question undecided. So is
-    a decade the question names when the evidence gives years outside it ("på 70-talet?" –
-    "startade 1962").
-    Otherwise evidence strong enough to quote that mentions most of what the question asks
-    about is a "yes". Evidence in the sources' language that shares none of the question's
-    known topic words but names decides nothing: "Måste man ge dricks?" is no "Nej" from a
-    sentence that merely holds a negation.
+    denies calls on Fridays): a negation in one of them and not the other is a "no" ("Kan en
+    kommun lösa det själv?" – "… som en enskild kommun inte kan lösa själv"), and so is what
+    the evidence leaves out with an exception ("öppet på söndagar?" – "alla dagar utom
+    söndag") or a restriction it widens ("bara politikerna?" – "både på politisk nivå och
+    mellan tjänstemän"). A number the question gives that the evidence contradicts with
+    another number, or a range or a bound it lies outside of, is a "no"; one it does not state
+    leaves the question undecided. So is a decade the question names when the evidence gives
+    years outside it ("på 70-talet?" – "startade 1962"). Otherwise evidence strong enough to
+    quote that mentions most of what the question asks about is a "yes". Evidence in the
+    sources' language that shares none of the question's known topic words but names decides
+    nothing: "Måste man ge dricks?" is no "Nej" from a sentence that merely holds a negation.
     """
     if rq.language == DEFAULT and not _beyond_names(rq, best):
         # Evidence that shares no word with what is asked, or only the names of what is asked

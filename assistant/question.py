@@ -258,6 +258,7 @@ _RANGE = re.compile(rf"(?<![\d,.])({_WHOLE})(?:,\d+)?\s*(?:–|—|-|till)\s*({_
 
 
 def is_year(n: int) -> bool:
+    """Whether a number reads as a year ("2010"), not a count."""
     return 1800 <= n <= 2099
 
 
