@@ -31,7 +31,7 @@ from assistant.lang import (
     decades,
     excepted,
     languages,
-    membership_words,
+    membership_terms,
     negated,
     ranks,
     restricts,
@@ -178,8 +178,8 @@ def _disagreeing(
     threshold: float,
 ) -> Candidate | None:
     """Another source's confident answer that states a different fact of the asked type
-    than the best one, or None. It disagrees with the best (two sources give different fees
-    for the same visit) when it also holds every word of the question the best one holds."""
+    than the best one, or None; whether it disagrees with the best (two sources give
+    different fees for the same visit) is `_same_subject`'s to say."""
     best = usable[order[0]]
     mine = _facts(rq, best)
     if not mine:
@@ -336,8 +336,7 @@ def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:
     def named(t: str) -> bool:
         return any(t == n or n.startswith(t) or n.endswith(t) for n in rq.names)
 
-    belonging = {term(w) for w in membership_words(rq.asked)}
-    asked = {t for t in rq.topic - belonging if not named(t)}
+    asked = {t for t in rq.topic - membership_terms(rq.asked) if not named(t)}
     # A question that asks only about names ("Är Nykvarn med bland Södertörnskommunerna?")
     # is answered by a sentence that names them; a follow-up ("är Nynäshamn en av dem?")
     # asks also about what its pronoun stands for.
@@ -367,7 +366,7 @@ def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
     """Words of a yes/no question that the sources have in no form, except its first word
     (the verb that makes it a question) and the words that ask about belonging ("bland")."""
     first = re.findall(r"\w+", rq.asked.lower())[:1]
-    return rq.missing - {term(w) for w in [*first, *membership_words(rq.asked)]}
+    return rq.missing - {term(w) for w in first} - membership_terms(rq.asked)
 
 
 #: A label that opens a sentence: "**Åsa skola:** …", "Plats: …".

@@ -3,8 +3,9 @@
 A chunk never crosses a section heading and never cuts a bulleted list in half:
 the paragraph that introduces a list travels with it, and a table is cut only
 between rows. Text that is too long for one chunk is split by langchain's
-`RecursiveCharacterTextSplitter`, preferring line, sentence and clause boundaries. Every chunk keeps character offsets into
-`Document.text`, so a citation can point back at its source.
+`RecursiveCharacterTextSplitter`, preferring line, sentence and clause boundaries.
+Every chunk keeps character offsets into `Document.text`, so a citation can point
+back at its source.
 """
 
 from __future__ import annotations

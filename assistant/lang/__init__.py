@@ -169,11 +169,11 @@ def asks_membership(text: str) -> bool:
     return any(lang.membership.search(folded) for lang in languages().values())
 
 
-def membership_words(text: str) -> frozenset[str]:
-    """The folded words with which a question asks about belonging ("bland", "en av")."""
+def membership_terms(text: str) -> frozenset[str]:
+    """The terms of the words with which a question asks about belonging ("bland", "en av")."""
     folded = fold(text.lower())
     return frozenset(
-        word
+        term(word)
         for lang in languages().values()
         for match in lang.membership.finditer(folded)
         for word in re.findall(r"\w+", match.group())
