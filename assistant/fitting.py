@@ -180,8 +180,13 @@ def decisions(rows: Sequence[QuestionRows], scorer: Scorer) -> list[tuple[float,
 
 def accuracy(rows: Sequence[QuestionRows], scorer: Scorer, threshold: float) -> dict[str, float]:
     """Answered rate on answerable questions and refusal rate on the others."""
+    return rates(decisions(rows, scorer), threshold)
+
+
+def rates(pairs: Sequence[tuple[float, bool]], threshold: float) -> dict[str, float]:
+    """`accuracy` from the decisions already made: (answer probability, answerable) pairs."""
     answered, refused, n_ans, n_un = 0, 0, 0, 0
-    for p, answerable in decisions(rows, scorer):
+    for p, answerable in pairs:
         if answerable:
             n_ans += 1
             answered += p >= threshold
@@ -196,11 +201,12 @@ def accuracy(rows: Sequence[QuestionRows], scorer: Scorer, threshold: float) -> 
 def best_threshold(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
     """The threshold with the best balance of answers and refusals (the lowest of
     equally good ones, halfway to the next probability below it)."""
-    probs = sorted({p for p, _ in decisions(rows, scorer)} | {0.0})
+    pairs = decisions(rows, scorer)
+    probs = sorted({p for p, _ in pairs} | {0.0})
     best, best_score = 0.5, -1.0
     for low, high in zip(probs, probs[1:], strict=False):
         threshold = (low + high) / 2
-        score = accuracy(rows, scorer, threshold)["balanced"]
+        score = rates(pairs, threshold)["balanced"]
         if score > best_score:
             best, best_score = threshold, score
     return best
