@@ -143,8 +143,8 @@ def compose_answer(
             break
     verdict = None
     if rq.kind == "yesno":
-        verdict = _verdict(rq, best)
-        if verdict is None or (_unknown_member(rq) and verdict == "yes"):
+        verdict = verdict_of(rq, best)
+        if verdict is None or (verdict == "yes" and top < scorer.yes_floor):
             return refusal(topics)
         chosen = [best]
     else:
@@ -274,6 +274,14 @@ def _complete_list(candidate: Candidate) -> bool:
         sizes = [len(_NAME_SEP.split(run.group())) for run in _NAME_RUN.finditer(candidate.text)]
     stated = numbers_in(candidate.full_text)
     return any(size >= 2 and size in stated for size in sizes)
+
+
+def verdict_of(rq: ReadQuestion, best: Candidate) -> str | None:
+    """The verdict a yes/no question gets from its evidence ("yes", "no" or None), before the
+    scorer's floor for a "Ja": `_verdict`, and never a "Ja" to whether something the sources
+    never name belongs to a group."""
+    verdict = _verdict(rq, best)
+    return None if verdict == "yes" and _unknown_member(rq) else verdict
 
 
 def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:

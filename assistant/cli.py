@@ -341,7 +341,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
         print(f"  {name:<16} {rank:+7.3f} {answer}")
     print(
         f"threshold {scorer.threshold:.3f}, second within {scorer.second}, "
-        f"search floor {scorer.search_floor:.3f}; on these questions: answered "
+        f"search floor {scorer.search_floor:.3f}, yes floor {scorer.yes_floor:.3f}; on these "
+        f"questions: answered "
         f"{fitted['answered']:.3f}, refusals {fitted['refused']:.3f}"
     )
     print(f"Scorer written to {out}")

@@ -13,11 +13,11 @@ the search floor keeps the gold passage of nearly every answerable question. Wit
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer import admissible
+from assistant.answer import admissible, verdict_of
 from assistant.chunking import table_cells
 from assistant.errors import AssistantError
 from assistant.evaluation import EvalItem
@@ -41,6 +41,8 @@ class QuestionRows:
     labels: np.ndarray  # [n_candidates], 1 where the sentence holds the gold passage
     answerable: bool
     gold_chunk: np.ndarray | None  # all candidates of the gold's passage, ungated
+    # For a yes/no question: the verdict each candidate would give as the evidence.
+    verdicts: tuple[str | None, ...] = ()
 
 
 def collect(bot, items: Sequence[EvalItem]) -> list[QuestionRows]:  # type: ignore[no-untyped-def]
@@ -66,8 +68,11 @@ def collect(bot, items: Sequence[EvalItem]) -> list[QuestionRows]:  # type: igno
                 if item.gold in hit.chunk.text:
                     gold_chunk = candidate_features(rq, bot.candidates(rq, [hit], retriever, view))
                     break
+        verdicts = tuple(verdict_of(rq, c) for c in usable) if rq.kind == "yesno" else ()
         rows.append(
-            QuestionRows(item, candidate_features(rq, usable), labels, answerable, gold_chunk)
+            QuestionRows(
+                item, candidate_features(rq, usable), labels, answerable, gold_chunk, verdicts
+            )
         )
     return rows
 
@@ -163,7 +168,8 @@ def fit(rows: Sequence[QuestionRows], features: Sequence[str] = FEATURES) -> Sco
         labels.append(float(r.answerable))
     answer = _model(np.vstack(tops), np.array(labels), features)
     scorer = Scorer(rank, answer, 0.5, 0.0, 0.0)
-    return Scorer(rank, answer, best_threshold(rows, scorer), 0.0, search_floor(rows, scorer))
+    scorer = Scorer(rank, answer, best_threshold(rows, scorer), 0.0, search_floor(rows, scorer))
+    return replace(scorer, yes_floor=yes_floor(rows, scorer))
 
 
 def decisions(rows: Sequence[QuestionRows], scorer: Scorer) -> list[tuple[float, bool]]:
@@ -209,6 +215,42 @@ def best_threshold(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
         score = rates(pairs, threshold)["balanced"]
         if score > best_score:
             best, best_score = threshold, score
+    return best
+
+
+def yes_evidence(rows: Sequence[QuestionRows], scorer: Scorer) -> list[tuple[float, bool]]:
+    """Per yes/no question that the scorer answers with a "Ja": (rank probability of the
+    evidence, whether the "Ja" is right). A "Ja" to an unanswerable question is as wrong as
+    one to a question whose answer is "Nej"; where the tuning set does not say whether the
+    answer is yes or no, the "Ja" is right when its evidence holds the gold passage."""
+    out = []
+    for r in rows:
+        if not r.verdicts:
+            continue
+        probs = scorer.probabilities(r.features)
+        top = int(np.argmax(probs))
+        answered = scorer.confidence(r.features[top : top + 1])[0] >= scorer.threshold
+        if not answered or r.verdicts[top] != "yes":
+            continue
+        if r.answerable and r.item.yes_no in ("ja", "nej"):
+            out.append((float(probs[top]), r.item.yes_no == "ja"))
+        else:
+            out.append((float(probs[top]), r.answerable and bool(r.labels[top])))
+    return out
+
+
+def yes_floor(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
+    """The least rank probability of the evidence for a "Ja" that keeps most right ones
+    beyond wrong ones (a wrong "Ja" confirms a false fact, so it weighs as much as a right
+    one); the lowest of equally good floors, halfway to the next probability below it."""
+    pairs = yes_evidence(rows, scorer)
+    probs = sorted({p for p, _ in pairs} | {0.0})
+    best, best_score = 0.0, sum(1 if right else -1 for _, right in pairs)
+    for low, high in zip(probs, probs[1:], strict=False):
+        floor = (low + high) / 2
+        score = sum(1 if right else -1 for p, right in pairs if p >= floor)
+        if score > best_score:
+            best, best_score = floor, score
     return best
 
 

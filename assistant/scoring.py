@@ -205,7 +205,9 @@ class Scorer:
 
     `threshold`: the least `answer` probability that is answered; `second`: a second sentence
     is quoted when its `rank` probability is within this of the best; `search_floor`:
-    passages whose best sentence has a lower `answer` probability are not shown by search.
+    passages whose best sentence has a lower `answer` probability are not shown by search;
+    `yes_floor`: the least `rank` probability of the evidence for a "Ja" (evidence that is
+    not clearly the sentence that answers confirms nothing).
     """
 
     rank: Model
@@ -213,6 +215,7 @@ class Scorer:
     threshold: float
     second: float
     search_floor: float
+    yes_floor: float = 0.0
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Rank probability per candidate, over the candidates given: [n, len(FEATURES)] -> [n]."""
@@ -229,6 +232,7 @@ class Scorer:
             "threshold": self.threshold,
             "second": self.second,
             "search_floor": self.search_floor,
+            "yes_floor": self.yes_floor,
         }
 
     @classmethod
@@ -239,6 +243,7 @@ class Scorer:
             float(data["threshold"]),
             float(data["second"]),
             float(data["search_floor"]),
+            float(data.get("yes_floor", 0.0)),
         )
 
     def save(self, path: Path) -> None:

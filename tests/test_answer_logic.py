@@ -553,3 +553,61 @@ def test_a_negated_condition_does_not_negate_what_is_said(text: str, negation: b
     from assistant.lang import negated
 
     assert negated(text) is negation
+
+
+def test_a_yes_needs_evidence_the_ranker_is_sure_of() -> None:
+    """A "Ja" quotes a sentence as confirmation; when the ranker is not sure the sentence is
+    the one that answers (its rank probability under the scorer's yes floor), the question is
+    refused instead. The same evidence with the floor at zero is a "Ja"."""
+    rq = read_question("Ingår Bryn i samarbetet?", analyzer=ANALYZER, names=NAMES)
+    cands = [candidate(0, MEMBERS, 0.90), candidate(1, YEAR, 0.82)]
+    top = float(SCORER.probabilities(candidate_features(rq, cands)).max())
+    sure = compose_answer(rq, cands, scorer=replace(SCORER, yes_floor=top - 0.01))
+    assert sure.answered and sure.answer.startswith("Ja.")
+    unsure = compose_answer(rq, cands, scorer=replace(SCORER, yes_floor=top + 0.01))
+    assert not unsure.answered and unsure.citations == []
+    assert unsure.answer.startswith(REFUSAL)
+
+
+def test_the_yes_floor_keeps_the_yes_answers_that_are_right_more_often_than_wrong() -> None:
+    """Fitted from the tuning questions the scorer answers with a "Ja": a wrong "Ja" (to a
+    "Nej" question or an unanswerable one, or where the set does not say yes or no, one whose
+    evidence is not the gold sentence) counts against as much as a right one for."""
+    from assistant.evaluation import EvalItem
+    from assistant.fitting import QuestionRows, yes_evidence, yes_floor
+
+    dense = FEATURES.index("dense")
+    by_dense = Model(("dense",), np.zeros(1), np.ones(1), np.array([10.0]), 0.0, "softmax")
+    answer_all = Model(("dense",), np.zeros(1), np.ones(1), np.array([1.0]), 0.0)
+    scorer = Scorer(by_dense, answer_all, 0.0, 0.0, 0.0)
+
+    def row(
+        gap: float, kind: str, yes_no: str | None, verdict: str | None, gold: bool = False
+    ) -> QuestionRows:
+        features = np.zeros((2, len(FEATURES)))
+        features[:, dense] = (0.8 + gap, 0.8)  # rank probability of the first: 1/(1+e^-10gap)
+        item = EvalItem("q", "Är det så?", kind, yes_no=yes_no)
+        labels = np.array([float(gold), 0.0])
+        return QuestionRows(item, features, labels, kind == "answerable", None, (verdict, "yes"))
+
+    sure, unsure = 0.3, 0.05  # rank probabilities 0.95 and 0.62
+    rows = [
+        *(row(sure, "answerable", "ja", "yes") for _ in range(3)),
+        row(sure, "unanswerable", None, "yes"),
+        row(unsure, "answerable", "nej", "yes"),
+        row(unsure, "unanswerable", None, "yes"),
+        row(unsure, "answerable", "ja", "yes"),
+        row(unsure, "answerable", "nej", "no"),  # a "Nej" is no evidence for a "Ja"
+        row(unsure, "answerable", None, "yes"),  # yes or no not given: not the gold, wrong
+        row(sure, "answerable", None, "yes", gold=True),  # yes or no not given: the gold
+    ]
+    assert [right for _, right in yes_evidence(rows, scorer)] == [
+        *[True] * 3,
+        *[False] * 3,
+        True,
+        False,
+        True,
+    ]
+    floor = yes_floor(rows, scorer)
+    assert 0.62 < floor < 0.95  # 4 right and 1 wrong kept, against 5 and 4 with no floor
+    assert yes_floor(rows[:3], scorer) == 0.0  # only right ones: nothing to refuse

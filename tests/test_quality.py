@@ -49,6 +49,7 @@ def test_every_question_set_is_well_formed() -> None:
         "fifth_corpus",
         "sixth_corpus",
         "seventh_corpus",
+        "eighth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
