@@ -297,7 +297,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     import numpy as np
 
     from assistant.evaluation import load_eval, run_eval, score
-    from assistant.fitting import ablation, accuracy, collect, fit, format_ablation
+    from assistant.fitting import ablation, accuracy, collect, fit, format_ablation, yes_floor
     from assistant.pipeline import Assistant
     from assistant.scoring import DEFAULT_SCORER, Model, Scorer
 
@@ -318,6 +318,13 @@ def cmd_fit(args: argparse.Namespace) -> int:
             other.warm_up(progress=_progress)
             groups.append((other, [item for name in files for item in load_eval(Path(name))]))
         rows = [row for member, items in groups for row in collect(member, items)]
+        out = Path(args.out) if args.out else DEFAULT_SCORER
+        if args.yes_floor_only:
+            current = Scorer.load(bot.settings.scorer_file)
+            current = replace(current, yes_floor=yes_floor(rows, current))
+            current.save(out)
+            print(f"{len(rows)} questions; yes floor {current.yes_floor:.3f} written to {out}")
+            return 0
         scorer = fit(rows)
         # The margin for quoting a second sentence: the best term recall on the tuning answers.
         best_second, best_recall = 0.0, -1.0
@@ -330,7 +337,6 @@ def cmd_fit(args: argparse.Namespace) -> int:
             if recall > best_recall + 1e-9:
                 best_second, best_recall = second, recall
     scorer = replace(scorer, second=best_second)
-    out = Path(args.out) if args.out else DEFAULT_SCORER
     scorer.save(out)
     fitted = accuracy(rows, scorer, scorer.threshold)
     print(f"{len(rows)} questions, {sum(len(r.labels) for r in rows)} candidate sentences")
@@ -461,6 +467,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="tuning sets (JSON lines), never a held-out set")
     p.add_argument("-o", "--out", help="scorer file to write (default: the packaged one)")
     p.add_argument("--ablation", action="store_true", help="also report what each signal adds")
+    p.add_argument(
+        "--yes-floor-only",
+        dest="yes_floor_only",
+        action="store_true",
+        help="keep the current scorer's models and refit only its yes floor",
+    )
     p.add_argument(
         "--corpus",
         nargs="+",

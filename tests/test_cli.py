@@ -36,6 +36,29 @@ def test_search_and_eval(assistant, seed_settings: Settings, capsys, tmp_path) -
     assert "hit@1" in out and "1.000" in out
 
 
+def test_fit_can_refit_the_yes_floor_alone(
+    assistant, seed_settings: Settings, capsys, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """`assistant fit --yes-floor-only` keeps the models and fits the floor from the tuning
+    questions: where every "Ja" is right, there is nothing to refuse."""
+    from assistant.scoring import Scorer
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "Ingår Botkyrka i samarbetet?", "kind": "answerable", "yes_no": "ja", '
+        '"gold": "Botkyrka, Haninge, Huddinge", "must": ["botkyrka"], "forbid": []}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "scorer.json"
+    args = [*_args(seed_settings), "fit", str(questions), "-o", str(out), "--yes-floor-only"]
+    assert main(args) == 0
+    assert "yes floor 0.000" in capsys.readouterr().out
+    packaged, refitted = Scorer.load(), Scorer.load(out)
+    assert packaged.yes_floor > 0.0 and refitted.yes_floor == 0.0
+    assert refitted.rank.coef.tolist() == packaged.rank.coef.tolist()
+    assert refitted.threshold == packaged.threshold
+
+
 @pytest.mark.parametrize("question", ["", "x" * 1001])
 def test_bad_question_exits_with_a_message(
     assistant, seed_settings: Settings, capsys, question: str
