@@ -434,10 +434,15 @@ def _quote(chosen: list[Candidate], *, verdict: str | None, listing: bool) -> An
 
 
 def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
-    """Whether `text` holds a fact of the asked kind other than one the question gives: "2050"
-    in "RUFS 2050" does not say when RUFS 2050 was adopted, and the body the question names
-    does not say who acts for it ("vem beslutar i nämnden?" – "… är nämnden")."""
+    """Whether `text` holds a fact of the asked kind other than one the question gives or a
+    contact detail: "2050" in "RUFS 2050" does not say when RUFS 2050 was adopted, and the
+    body the question names does not say who acts for it ("vem beslutar i nämnden?" – "… är
+    nämnden")."""
     roles = rq.expects == "agent"
+    if rq.expects != "contact":
+        # Contact details state nothing else: "hur länge har hon varit chef?" is not answered
+        # by her phone number, nor "hur många?" by a postcode.
+        text = answer_pattern("contact").sub(" ", text)
     for match in pattern.finditer(text):
         found = match.group(0).strip()
         if found.isdigit() and int(found) in rq.numbers:

@@ -611,3 +611,20 @@ def test_the_yes_floor_keeps_the_yes_answers_that_are_right_more_often_than_wron
     floor = yes_floor(rows, scorer)
     assert 0.62 < floor < 0.95  # 4 right and 1 wrong kept, against 5 and 4 with no floor
     assert yes_floor(rows[:3], scorer) == 0.0  # only right ones: nothing to refuse
+
+
+def test_a_phone_number_or_an_address_is_no_count_or_duration() -> None:
+    """Contact details state nothing but how to reach someone: "hur länge har hon varit
+    chef?" is not answered by her phone number, nor "hur många?" by a street number; they
+    still answer a question for contact details."""
+    from assistant.answer import admissible
+
+    contact = "Anna Berg, chef, 08-465 004 60, anna.berg@example.se, Kvarngatan 12."
+    during = "Anna Berg har varit chef sedan 2019, i sex år."
+    analyzer = Analyzer(Analyzer.base_terms(f"{contact} {during}"))
+    how_long = read_question("hur länge har Anna Berg varit chef?", analyzer=analyzer)
+    assert how_long.expects == "number"
+    assert not admissible(candidate(0, contact, 0.9), how_long)
+    assert admissible(candidate(1, during, 0.9), how_long)
+    phone = read_question("vilket telefonnummer har Anna Berg?", analyzer=analyzer)
+    assert admissible(candidate(0, contact, 0.9), phone)
