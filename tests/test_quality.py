@@ -50,6 +50,7 @@ def test_every_question_set_is_well_formed() -> None:
         "sixth_corpus",
         "seventh_corpus",
         "eighth_corpus",
+        "ninth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
