@@ -57,6 +57,15 @@ _MD_HIDDEN = re.compile(
     r".*?</\1\s*>",
     re.DOTALL | re.IGNORECASE,
 )
+# Inline Markdown a resident should not see in a quoted sentence: emphasis, inline code and
+# link syntax. Block structure (headings, list items, tables) stays for the chunker.
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EMPHASIS = re.compile(
+    r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])"
+    r"|(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])"
+)
+_MD_CODE = re.compile(r"`([^`\n]+)`")
 #: Zero-width and bidi control characters: invisible text has no place in an index.
 _INVISIBLE = re.compile(
     "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\u180e\ufeff\u00ad]"
@@ -152,7 +161,7 @@ def load_document(path: Path, *, doc_id: str, extra: dict[str, object] | None = 
         meta = {}
         if kind == "markdown":
             meta, raw = _parse_markdown(raw)
-            raw = _MD_HIDDEN.sub("", _MD_COMMENT.sub("", raw))
+            raw = plain_inline(_MD_HIDDEN.sub("", _MD_COMMENT.sub("", raw)))
         elif kind == "html":
             meta, raw = _parse_html(raw)
         text = clean_text(raw)
@@ -171,6 +180,23 @@ def load_document(path: Path, *, doc_id: str, extra: dict[str, object] | None = 
         source=_str_or_none(meta.get("source")),
         pages=pages,
     )
+
+
+def plain_inline(markdown: str) -> str:
+    """Markdown text without its inline markup: "**inte**" -> "inte", "[Kontakt](kontakt.md)"
+    -> "Kontakt". A link to a web address keeps the address after its text, as a resident
+    could follow it; a link inside the site keeps its text only."""
+
+    def link(match: re.Match[str]) -> str:
+        label, target = match.group(1).strip(), match.group(2)
+        if target.startswith(("http://", "https://")) and target not in label:
+            return f"{label} ({target})" if label else target
+        return label
+
+    text = _MD_LINK.sub(link, markdown)
+    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
+    return _MD_CODE.sub(r"\1", text)
 
 
 def _looks_binary(raw: str) -> bool:

@@ -41,6 +41,24 @@ def test_html_keeps_main_content_only(tmp_path: Path) -> None:
         assert chrome not in doc.text
 
 
+def test_markdown_inline_markup_is_not_quoted(tmp_path: Path) -> None:
+    """A resident reads the quoted sentence as text: no asterisks, no link syntax."""
+    page = (
+        "# Parkering\n\n"
+        "- **Zon 1:** måndag–fredag 08–19.\n"
+        "* Du kan **inte** få tillstånd för en *tillfällig* skada.\n\n"
+        "Skicka `STOPP` till 72 919. Läs mer på sidan [Avgifter](04-avgifter.md) eller i\n"
+        "[e-tjänsten](https://example.invalid/e). Mejla anna_berg@example.invalid; 2*3 = 6.\n"
+    )
+    (tmp_path / "parkering.md").write_text(page, encoding="utf-8")
+    [doc] = load_corpus(tmp_path).documents
+    assert "- Zon 1: måndag–fredag 08–19." in doc.text
+    assert "* Du kan inte få tillstånd för en tillfällig skada." in doc.text
+    assert "Skicka STOPP till 72 919. Läs mer på sidan Avgifter eller i" in doc.text
+    assert "e-tjänsten (https://example.invalid/e)" in doc.text
+    assert "anna_berg@example.invalid; 2*3 = 6." in doc.text
+
+
 def test_plain_text_title_falls_back_to_file_name(tmp_path: Path) -> None:
     (tmp_path / "parkering.txt").write_text("Parkering är gratis på helger.\n", encoding="utf-8")
     [doc] = load_corpus(tmp_path).documents
