@@ -207,7 +207,11 @@ def _kind(folded: str, tables: list[Language]) -> str:
     if any(lang.list_cue.search(s) for lang in tables for s in sentences):
         return "list"
     # Only the question's own language decides word order: "is" starts English yes/no
-    # questions, while a Swedish one may well start with a name.
+    # questions, while a Swedish one may well start with a name. A clause that opens with an
+    # interrogative asks for a fact ("fick en p-lapp idag, hur snabbt måste den betalas?").
+    clauses = (c for c in re.split(r"[.!?,;:\n]+", folded) if c.strip())
+    if any(tables[0].wh_cue.search(c) for c in clauses):
+        return "fact"
     if any(tables[0].yesno_cue.search(s) for s in sentences):
         return "yesno"
     return "fact"

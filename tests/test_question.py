@@ -42,6 +42,13 @@ from assistant.types import Turn
         ("tja, vad kan du svara på?", "smalltalk"),  # asks what it can do: no order
         ("Hej! Vilka kommuner ingår?", "list"),
         ("hej, när formaliserades samverkan", "fact"),
+        # A clause that opens with an interrogative asks for a fact, though a verb opens the
+        # message; in English only the words that open no relative clause count.
+        ("fick en p-lapp idag, hur snabbt måste den vara betald?", "fact"),
+        ("Kan jag parkera där, och vad kostar det?", "fact"),
+        ("Is there a charge for paper bills, and how much is it?", "fact"),
+        ("Is it one-way, where a municipality just receives help?", "yesno"),
+        ("Får jag parkera där när det är helg?", "yesno"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:

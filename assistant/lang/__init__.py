@@ -33,6 +33,7 @@ class Language:
     markers: frozenset[str]
     list_cue: re.Pattern[str]
     yesno_cue: re.Pattern[str]
+    wh_cue: re.Pattern[str]  # on a folded clause: it opens with an interrogative ("hur", "when")
     smalltalk: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, whole-question pattern)
     filler: re.Pattern[str]  # on folded text: words that open a message, "ok", "jaha"
     expects: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, cue), first match wins
@@ -71,6 +72,7 @@ def _compile(data: dict) -> Language:
         markers=frozenset(data["markers"]),
         list_cue=re.compile(data["kinds"]["list"]),
         yesno_cue=re.compile(data["kinds"]["yesno"]),
+        wh_cue=re.compile(data["kinds"]["wh"]),
         smalltalk=tuple((k, re.compile(v)) for k, v in data["smalltalk"].items()),
         filler=re.compile(words["filler"]),
         expects=tuple((e["type"], re.compile(e["cue"])) for e in data["expects"]),
