@@ -170,8 +170,8 @@ def _smalltalk(folded: str, tables: list[Language]) -> str | None:
     """Which small talk a message is, if it starts with some and asks nothing after it:
     "tack, det hjälpte" is thanks, "hej! vilka kommuner ingår?" a question."""
     text = " ".join(_WORD.findall(folded))
-    for lang in tables:  # "ok hej då", "ok thx bye"
-        text = lang.filler.sub("", text, count=1)
+    for lang in tables:  # "ok hej då", "ok thx bye"; "ok" alone acknowledges an answer
+        text = lang.filler.sub("", text, count=1) or text
     if not text:
         return None
     for lang in tables:

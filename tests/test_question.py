@@ -49,6 +49,13 @@ from assistant.types import Turn
         ("Is there a charge for paper bills, and how much is it?", "fact"),
         ("Is it one-way, where a municipality just receives help?", "yesno"),
         ("Får jag parkera där när det är helg?", "yesno"),
+        # An answer acknowledged is small talk, not a question to refuse.
+        ("okej, schysst 👍", "smalltalk"),
+        ("ok", "smalltalk"),
+        ("bra att veta", "smalltalk"),
+        ("got it", "smalltalk"),
+        ("bra skolor i åsby", "fact"),
+        ("och", "fact"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
