@@ -306,7 +306,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # about, decides nothing: "parkering vid Norrbyskolan?" – "Plats: Norrbyskolan, …".
         return None
     clause = _closest_clause(best.full_text, rq.topic)
-    if negated(rq.asked) != (negated(clause) or (best.is_row and _denied_cell(best.text))):
+    if negated(rq.asked) != (negated(clause) or (best.is_row and _denied_cell(best.text, rq))):
         return "no"
     if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(rq.asked):
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
@@ -325,15 +325,26 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     return "yes" if _speaks_to(rq, best) else None
 
 
-#: The first word of each cell of a table row read as a sentence ("Telefontid: Ingen …").
+#: Where one cell of a table row read as a sentence ends and the next begins ("…, Maxtid: …").
+_CELL = re.compile(r",\s+(?=[^,:]{1,40}:\s)")
+#: The first word of a cell and of its value ("Telefontid: Ingen …").
 _CELL_OPENS = re.compile(r"(?:^|:\s+)[*_]*(\w+)")
 
 
-def _denied_cell(row: str) -> bool:
+def _denied_cell(row: str, rq: ReadQuestion) -> bool:
     """Whether a cell of a table row opens with a negation ("Ingen telefontid", "Nej"): the
     row's record says no, though a cell may hold a negation of its own in a subordinate clause
-    ("när bilen inte kommer")."""
-    return any(negated(word) for word in _CELL_OPENS.findall(row))
+    ("när bilen inte kommer"). In a row of more than two cells only a cell that shares a word
+    with the question denies: "Maxtid: ingen" says nothing of whether a car park charges on
+    Sundays."""
+    cells = _CELL.split(row)
+    for cell in cells:
+        if not any(negated(word) for word in _CELL_OPENS.findall(cell)):
+            continue
+        words = {term(w) for w in re.findall(r"\w+", cell.lower())}
+        if len(cells) <= 2 or words & rq.topic:
+            return True
+    return False
 
 
 def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:

@@ -471,6 +471,25 @@ def test_a_table_row_whose_cell_opens_with_a_negation_is_a_no() -> None:
     assert _verdict(rq, replace(candidate(0, other, 0.9), is_row=True)) == "yes"
 
 
+def test_in_a_wide_row_only_a_cell_about_the_question_denies() -> None:
+    """ "tar p-huset Kvarnen betalt på söndagar?" – a row whose last cell is "Maxtid: ingen":
+    no limit on the stay says nothing of whether the car park charges on Sundays; a cell
+    that names what is asked still denies ("Söndag: ingen avgift")."""
+    from assistant.answer import _verdict
+
+    row = (
+        "Plats: P-hus Kvarnen, Avgift: 25 kr/timme, Avgiftstid: alla dagar och söndagar, "
+        "Maxtid: ingen."
+    )
+    analyzer = Analyzer(Analyzer.base_terms(row) + ["betalt"])
+    rq = read_question("Tar p-huset Kvarnen avgift på söndagar?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "yes"
+    denied = row.replace("Maxtid: ingen", "Söndagar: ingen avgift")
+    analyzer = Analyzer(Analyzer.base_terms(denied) + ["betalt"])
+    rq = read_question("Tar p-huset Kvarnen avgift på söndagar?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, denied, 0.9), is_row=True)) == "no"
+
+
 @pytest.mark.parametrize(
     ("text", "question"),
     [
