@@ -14,9 +14,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from assistant.lang import abbreviations
 from assistant.types import Chunk, Document
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
+#: Raised whenever a change to this module cuts the same text into other chunks or segments,
+#: so that an index built the old way is rebuilt (it is part of the index manifest).
+CHUNKER_VERSION = 2
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote.
@@ -268,11 +272,26 @@ def split_segments(text: str) -> list[Segment]:
                 pos += len(line) + 1
             continue
         pos = block.start
-        for piece in _SENTENCE_END.split(text[block.start : block.end]):
+        for piece in sentences(text[block.start : block.end]):
             offset = text.index(piece, pos)
             segments.append(Segment(offset, offset + len(piece), piece))
             pos = offset + len(piece)
     return segments
+
+
+def sentences(text: str) -> list[str]:
+    """A paragraph's sentences: it ends at . ! or ? before a capital, a digit or a quote, but
+    not after an abbreviation ("kl. 17.00", "t.ex. Botkyrka"; `abbreviations` in the
+    language tables)."""
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        last = text[start : match.start()].rsplit(None, 1)[-1].lstrip("(\"'«").lower()
+        if last.endswith(".") and last[:-1] in abbreviations():
+            continue
+        pieces.append(text[start : match.start()])
+        start = match.end()
+    pieces.append(text[start:])
+    return pieces
 
 
 def _table_segments(text: str, block: Block) -> list[Segment]:

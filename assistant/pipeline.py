@@ -21,7 +21,7 @@ import numpy as np
 
 from assistant import messages, metrics
 from assistant.answer import REFUSAL, compose_answer, generated_answer
-from assistant.chunking import chunk_documents, is_row, leans_on_previous
+from assistant.chunking import CHUNKER_VERSION, chunk_documents, is_row, leans_on_previous
 from assistant.config import Settings
 from assistant.corpus import load_corpus
 from assistant.embeddings import Embedder, load_embedder
@@ -242,7 +242,12 @@ class Assistant:
             "format_version": FORMAT_VERSION,
             "model_id": self.embedder.model_id,
             "corpus_hash": corpus_hash(docs),
-            "chunker": {"size": self.settings.chunk_size, "overlap": self.settings.chunk_overlap},
+            "chunker": {
+                "size": self.settings.chunk_size,
+                "overlap": self.settings.chunk_overlap,
+                # How blocks and segments are cut: an index cut another way is rebuilt.
+                "version": CHUNKER_VERSION,
+            },
         }
 
     # -- questions ---------------------------------------------------------------------

@@ -100,6 +100,20 @@ def test_list_items_are_segments_read_with_their_lead_in() -> None:
     assert item_sentence("", "- fri punkt") == "Fri punkt."
 
 
+def test_a_sentence_does_not_end_at_an_abbreviation() -> None:
+    """ "kl. 17.00" and "t.ex. Botkyrka" are inside a sentence (`abbreviations` in the language
+    tables); a period before a capital or a digit ends one elsewhere."""
+    from assistant.chunking import sentences
+
+    text = "Miljöbilen kommer kl. 17.00 till torget. Kommuner, t.ex. Botkyrka, deltar. År 2010."
+    assert sentences(text) == [
+        "Miljöbilen kommer kl. 17.00 till torget.",
+        "Kommuner, t.ex. Botkyrka, deltar.",
+        "År 2010.",
+    ]
+    assert sentences("Take e.g. Botkyrka. Then stop.") == ["Take e.g. Botkyrka.", "Then stop."]
+
+
 FEES = (
     "Avgiften beror på resans längd.\n\n"
     "| Reslängd | Vuxen | Barn |\n|---|---|---|\n"

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.chunking import CHUNKER_VERSION
 from assistant.config import Settings
 from assistant.errors import CorpusError, IndexCorrupt, IndexMissing
 from assistant.index import FILES, FORMAT_VERSION, VectorIndex, lexical_index, read_manifest
@@ -32,6 +33,7 @@ def test_build_writes_manifest_and_round_trips(built: Assistant, tiny_settings: 
     assert manifest["chunker"] == {
         "size": tiny_settings.chunk_size,
         "overlap": tiny_settings.chunk_overlap,
+        "version": CHUNKER_VERSION,
     }
     assert manifest["n_chunks"] == len(built.index.chunks) > 0
     assert len(manifest["corpus_hash"]) == 64 and manifest["built_at"]

@@ -43,6 +43,7 @@ class Language:
     kind_words: frozenset[str]  # analysed terms
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
+    abbreviations: frozenset[str]  # lower-case, without the last period: "kl", "t.ex"
     negations: frozenset[str]  # folded
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
@@ -88,6 +89,7 @@ def _compile(data: dict) -> Language:
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
         ordinals={fold(k): int(v) for k, v in words["ordinals"].items()},
+        abbreviations=frozenset(a.lower() for a in words["abbreviations"]),
         negations=frozenset(fold(w) for w in words["negations"]),
         not_only=re.compile(words["not_only"]),
         conditional=re.compile(words["conditional"]),
@@ -300,3 +302,9 @@ def answer_pattern(fact_type: str) -> re.Pattern[str] | None:
         return None
     flags = 0 if fact_type in _CASED else re.IGNORECASE
     return re.compile("|".join(f"(?:{p})" for p in parts), flags)
+
+
+@cache
+def abbreviations() -> frozenset[str]:
+    """The abbreviations of every known language that a sentence does not end at."""
+    return frozenset().union(*(lang.abbreviations for lang in languages().values()))
