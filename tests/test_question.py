@@ -312,3 +312,21 @@ def test_a_goodbye_that_opens_with_hej_is_a_goodbye() -> None:
     assert read_question("hej då").smalltalk == "goodbye"
     assert read_question("ok hej då, ha en fin helg").smalltalk == "goodbye"
     assert read_question("hej").smalltalk == "greeting"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "expects"),
+    [
+        ("och när den väl har kommit in, hur länge ligger den kvar åt mig?", "fact", "number"),
+        ("när jag har ansökt, hur lång tid tar det?", "fact", "number"),
+        ("När kommer miljöbilen?", "fact", "year"),
+        ("Får jag parkera där, när det är helg?", "yesno", None),
+    ],
+)
+def test_when_before_a_subject_joins_a_clause_and_asks_nothing(
+    question: str, kind: str, expects: str | None
+) -> None:
+    """Swedish word order: an asking "när" is followed by its verb ("när kommer den?"), a
+    joining one by the subject ("när den har kommit in")."""
+    rq = read_question(question)
+    assert (rq.kind, rq.expects) == (kind, expects)
