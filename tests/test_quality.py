@@ -51,6 +51,7 @@ def test_every_question_set_is_well_formed() -> None:
         "seventh_corpus",
         "eighth_corpus",
         "ninth_corpus",
+        "tenth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
