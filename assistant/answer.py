@@ -335,14 +335,18 @@ def _denied_cell(row: str, rq: ReadQuestion) -> bool:
     """Whether a cell of a table row opens with a negation ("Ingen telefontid", "Nej"): the
     row's record says no, though a cell may hold a negation of its own in a subordinate clause
     ("när bilen inte kommer"). In a row of more than two cells only a cell that shares a word
-    with the question denies: "Maxtid: ingen" says nothing of whether a car park charges on
-    Sundays."""
+    with the question, whole or as a part of a compound, denies: "Maxtid: ingen" says nothing
+    of whether a car park charges on Sundays, "Söndagsavgift: ingen" does."""
     cells = _CELL.split(row)
+    asked = {t for t in rq.terms if len(t) >= MIN_PART} | (rq.terms & rq.topic)
     for cell in cells:
         if not any(negated(word) for word in _CELL_OPENS.findall(cell)):
             continue
         words = {term(w) for w in re.findall(r"\w+", cell.lower())}
-        if len(cells) <= 2 or words & rq.topic:
+        about = words & rq.terms or any(
+            w.startswith(t) or w.endswith(t) for w in words for t in asked
+        )
+        if len(cells) <= 2 or about:
             return True
     return False
 

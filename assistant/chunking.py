@@ -19,17 +19,20 @@ from assistant.types import Chunk, Document
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 #: Raised whenever a change to this module cuts the same text into other chunks or segments,
-#: so that an index built the old way is rebuilt (it is part of the index manifest).
+#: so that an index built the old way is rebuilt (it is part of the index manifest, with the
+#: abbreviations of the language tables, which cut sentences too).
 CHUNKER_VERSION = 2
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
-# A sentence ends at . ! ? followed by space and an upper-case letter, digit or quote.
 #: A sentence opening with one of these leans on the sentence before it ("Fyra av dessa …").
 _ANAPHOR = re.compile(
     r"^(det|dessa|detta|de|den|där|han|hon|hen|hans|hennes|dess|deras|\w+ av dessa|\w+ av dem)\b",
     re.IGNORECASE,
 )
+#: A sentence ends at . ! ? followed by space and an upper-case letter, digit, quote or bracket.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'«(A-ZÅÄÖÉÜ0-9])")
+#: Characters looked back from a sentence end for an abbreviation ("(fr.o.m." is 8).
+_LONGEST_ABBREVIATION = 12
 #: A row of a Markdown table ("| Avgift | 55 kr |"), and the rule under its header row.
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|(?:\s*:?-+:?\s*\|)+\s*$")
@@ -280,12 +283,14 @@ def split_segments(text: str) -> list[Segment]:
 
 
 def sentences(text: str) -> list[str]:
-    """A paragraph's sentences: it ends at . ! or ? before a capital, a digit or a quote, but
-    not after an abbreviation ("kl. 17.00", "t.ex. Botkyrka"; `abbreviations` in the
-    language tables)."""
+    """A paragraph's sentences: it ends at . ! or ? before a capital, a digit, a quote or a
+    bracket, but not after an abbreviation ("kl. 17.00", "t.ex. Botkyrka"; `abbreviations` in
+    the language tables)."""
     pieces, start = [], 0
     for match in _SENTENCE_END.finditer(text):
-        last = text[start : match.start()].rsplit(None, 1)[-1].lstrip("(\"'«").lower()
+        # The word before the boundary (an abbreviation is short: a bounded look back).
+        before = text[max(start, match.start() - _LONGEST_ABBREVIATION) : match.start()]
+        last = before.rsplit(None, 1)[-1].lstrip("(\"'«").lower()
         if last.endswith(".") and last[:-1] in abbreviations():
             continue
         pieces.append(text[start : match.start()])

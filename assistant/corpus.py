@@ -58,14 +58,21 @@ _MD_HIDDEN = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 # Inline Markdown a resident should not see in a quoted sentence: emphasis, inline code and
-# link syntax. Block structure (headings, list items, tables) stays for the chunker.
-_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
-_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+# link syntax. Block structure (headings, list items, tables) stays for the chunker. Every
+# pattern stops at the next opening delimiter, so a hostile line costs linear time.
+_MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\(\s*<?([^()\[\s<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+_MD_CODE = re.compile(r"`([^`\n]+)`")
+#: What emphasis is never stripped from: code, web and e-mail addresses ("/_layouts_/").
+_MD_VERBATIM = re.compile(
+    r"(`[^`\n]+`|\b(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
+)
+_MD_STRONG = re.compile(
+    r"\*\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*\*|__(?=[^\s_])([^_\n]+?)(?<=[^\s_])__"
+)
 _MD_EMPHASIS = re.compile(
     r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])"
     r"|(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])"
 )
-_MD_CODE = re.compile(r"`([^`\n]+)`")
 #: Zero-width and bidi control characters: invisible text has no place in an index.
 _INVISIBLE = re.compile(
     "[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\u180e\ufeff\u00ad]"
@@ -184,19 +191,25 @@ def load_document(path: Path, *, doc_id: str, extra: dict[str, object] | None = 
 
 def plain_inline(markdown: str) -> str:
     """Markdown text without its inline markup: "**inte**" -> "inte", "[Kontakt](kontakt.md)"
-    -> "Kontakt". A link to a web address keeps the address after its text, as a resident
-    could follow it; a link inside the site keeps its text only."""
+    -> "Kontakt". A link to a web or e-mail address or a phone number keeps the address after
+    its text, as a resident could follow it; a link inside the site keeps its text only. Code
+    and addresses keep their underscores and asterisks."""
 
     def link(match: re.Match[str]) -> str:
         label, target = match.group(1).strip(), match.group(2)
-        if target.startswith(("http://", "https://")) and target not in label:
-            return f"{label} ({target})" if label else target
-        return label
+        if target.startswith(("mailto:", "tel:")):
+            target = target.split(":", 1)[1]
+        elif not target.startswith(("http://", "https://", "www.")):
+            return label
+        if not target or target in label:
+            return label
+        return f"{label} ({target})" if label else target
 
-    text = _MD_LINK.sub(link, markdown)
-    text = _MD_STRONG.sub(r"\2", text)
-    text = _MD_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
-    return _MD_CODE.sub(r"\1", text)
+    pieces = _MD_VERBATIM.split(_MD_LINK.sub(link, markdown))
+    for i in range(0, len(pieces), 2):  # the text between code and addresses
+        text = _MD_STRONG.sub(lambda m: m.group(1) or m.group(2), pieces[i])
+        pieces[i] = _MD_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
+    return _MD_CODE.sub(r"\1", "".join(pieces))
 
 
 def _looks_binary(raw: str) -> bool:

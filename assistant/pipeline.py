@@ -35,7 +35,7 @@ from assistant.index import (
     read_manifest,
     segment_text,
 )
-from assistant.lang import DEFAULT, languages
+from assistant.lang import DEFAULT, abbreviations, languages
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
 from assistant.question import ReadQuestion, read_question
@@ -247,6 +247,7 @@ class Assistant:
                 "overlap": self.settings.chunk_overlap,
                 # How blocks and segments are cut: an index cut another way is rebuilt.
                 "version": CHUNKER_VERSION,
+                "abbreviations": sorted(abbreviations()),
             },
         }
 

@@ -195,6 +195,7 @@ def _asks(folded: str, rest: str) -> bool:
     return any(
         lang.list_cue.search(rest)
         or lang.yesno_cue.search(rest)
+        or lang.wh_cue.search(rest)
         or any(p.search(rest) for _, p in lang.expects)
         or any(p.match(rest) for _, p in lang.asks)
         for lang in languages().values()

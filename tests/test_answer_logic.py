@@ -484,10 +484,16 @@ def test_in_a_wide_row_only_a_cell_about_the_question_denies() -> None:
     analyzer = Analyzer(Analyzer.base_terms(row) + ["betalt"])
     rq = read_question("Tar p-huset Kvarnen avgift på söndagar?", analyzer=analyzer)
     assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "yes"
-    denied = row.replace("Maxtid: ingen", "Söndagar: ingen avgift")
-    analyzer = Analyzer(Analyzer.base_terms(denied) + ["betalt"])
-    rq = read_question("Tar p-huset Kvarnen avgift på söndagar?", analyzer=analyzer)
-    assert _verdict(rq, replace(candidate(0, denied, 0.9), is_row=True)) == "no"
+    for cell, question in [
+        ("Söndagar: ingen avgift", "Tar p-huset Kvarnen avgift på söndagar?"),
+        ("Söndagsavgift: ingen", "Tar p-huset Kvarnen avgift på söndagar?"),  # a compound
+        ("Avgift: ingen", "Är det avgift i p-huset Kvarnen?"),  # a word of the kind asked
+        ("Kortbetalning: nej", "Kan man betala med kort i p-huset Kvarnen?"),
+    ]:
+        denied = row.replace("Maxtid: ingen", cell)
+        analyzer = Analyzer(Analyzer.base_terms(denied) + ["betalt", "betala"])
+        rq = read_question(question, analyzer=analyzer)
+        assert _verdict(rq, replace(candidate(0, denied, 0.9), is_row=True)) == "no", cell
 
 
 @pytest.mark.parametrize(

@@ -112,6 +112,8 @@ def test_a_sentence_does_not_end_at_an_abbreviation() -> None:
         "År 2010.",
     ]
     assert sentences("Take e.g. Botkyrka. Then stop.") == ["Take e.g. Botkyrka.", "Then stop."]
+    # One that often ends a sentence is no abbreviation to it.
+    assert sentences("Möbler o.d. Dessa hämtas.") == ["Möbler o.d.", "Dessa hämtas."]
 
 
 FEES = (

@@ -49,6 +49,8 @@ def test_markdown_inline_markup_is_not_quoted(tmp_path: Path) -> None:
         "* Du kan **inte** få tillstånd för en *tillfällig* skada.\n\n"
         "Skicka `STOPP` till 72 919. Läs mer på sidan [Avgifter](04-avgifter.md) eller i\n"
         "[e-tjänsten](https://example.invalid/e). Mejla anna_berg@example.invalid; 2*3 = 6.\n"
+        "[Mejla oss](mailto:info@example.invalid), se https://example.invalid/_layouts_/p och "
+        "`__init__`.\n"
     )
     (tmp_path / "parkering.md").write_text(page, encoding="utf-8")
     [doc] = load_corpus(tmp_path).documents
@@ -57,6 +59,11 @@ def test_markdown_inline_markup_is_not_quoted(tmp_path: Path) -> None:
     assert "Skicka STOPP till 72 919. Läs mer på sidan Avgifter eller i" in doc.text
     assert "e-tjänsten (https://example.invalid/e)" in doc.text
     assert "anna_berg@example.invalid; 2*3 = 6." in doc.text
+    # An address stays whole: an e-mail link keeps it, and emphasis is never read into one.
+    assert "Mejla oss (info@example.invalid), se https://example.invalid/_layouts_/p och" in (
+        doc.text
+    )
+    assert "__init__." in doc.text
 
 
 def test_plain_text_title_falls_back_to_file_name(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from assistant.chunking import CHUNKER_VERSION
 from assistant.config import Settings
 from assistant.errors import CorpusError, IndexCorrupt, IndexMissing
 from assistant.index import FILES, FORMAT_VERSION, VectorIndex, lexical_index, read_manifest
+from assistant.lang import abbreviations
 from assistant.lexical import FILES as LEXICAL_FILES
 from assistant.pipeline import Assistant
 
@@ -34,6 +35,7 @@ def test_build_writes_manifest_and_round_trips(built: Assistant, tiny_settings: 
         "size": tiny_settings.chunk_size,
         "overlap": tiny_settings.chunk_overlap,
         "version": CHUNKER_VERSION,
+        "abbreviations": sorted(abbreviations()),
     }
     assert manifest["n_chunks"] == len(built.index.chunks) > 0
     assert len(manifest["corpus_hash"]) == 64 and manifest["built_at"]

@@ -56,6 +56,10 @@ from assistant.types import Turn
         ("got it", "smalltalk"),
         ("bra skolor i åsby", "fact"),
         ("och", "fact"),
+        ("kanon, var ligger simhallen", "fact"),  # a question after an acknowledgement
+        ("nice places to eat", "fact"),
+        ("cool thanks", "smalltalk"),
+        ("Kan jag betala med kort, vilket vore smidigt?", "yesno"),  # a relative clause
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
