@@ -338,13 +338,13 @@ def _denied_cell(row: str, rq: ReadQuestion) -> bool:
     with the question, whole or as a part of a compound, denies: "Maxtid: ingen" says nothing
     of whether a car park charges on Sundays, "Söndagsavgift: ingen" does."""
     cells = _CELL.split(row)
-    asked = {t for t in rq.terms if len(t) >= MIN_PART} | (rq.terms & rq.topic)
+    parts = {t for t in rq.terms if len(t) >= MIN_PART} | rq.topic  # may be compounded
     for cell in cells:
         if not any(negated(word) for word in _CELL_OPENS.findall(cell)):
             continue
         words = {term(w) for w in re.findall(r"\w+", cell.lower())}
         about = words & rq.terms or any(
-            w.startswith(t) or w.endswith(t) for w in words for t in asked
+            w.startswith(t) or w.endswith(t) for w in words for t in parts
         )
         if len(cells) <= 2 or about:
             return True
