@@ -30,6 +30,7 @@ from assistant.lang import (
     circumstances,
     decades,
     excepted,
+    free,
     languages,
     membership_terms,
     negated,
@@ -290,8 +291,9 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     The clause of the evidence that shares most with the question decides (in a table row
     also a cell that opens with a negation: "Dag: Fredag, Telefontid: Ingen telefontid"
     denies calls on Fridays): a negation in one of them and not the other is a "no" ("Kan en
-    kommun lösa det själv?" – "… som en enskild kommun inte kan lösa själv"), and so is what
-    the evidence leaves out with an exception ("öppet på söndagar?" – "alla dagar utom
+    kommun lösa det själv?" – "… som en enskild kommun inte kan lösa själv"), as is "free" to
+    a question about a cost ("Kostar det något?" – "kostnadsfritt"); so is what the evidence
+    leaves out with an exception ("öppet på söndagar?" – "alla dagar utom
     söndag") or a restriction it widens ("bara politikerna?" – "både på politisk nivå och
     mellan tjänstemän"). A number the question gives that the evidence contradicts with
     another number, or a range or a bound it lies outside of, is a "no"; one it does not state
@@ -306,7 +308,15 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # about, decides nothing: "parkering vid Norrbyskolan?" – "Plats: Norrbyskolan, …".
         return None
     clause = _closest_clause(best.full_text, rq.topic)
-    if negated(rq.asked) != (negated(clause) or (best.is_row and _denied_cell(best.text, rq))):
+    # To a question about a cost, what costs nothing is a no ("Kostar det något?" –
+    # "… kan du lämna kostnadsfritt"), and "Är det gratis?" asks whether it costs nothing.
+    cost = rq.expects == "money" or free(rq.asked)
+    if free(rq.asked) and not _states_cost(best.full_text):
+        return None  # "Är det gratis?" – evidence silent on what anything costs
+    denied = negated(rq.asked) or (cost and free(rq.asked))
+    if denied != (
+        negated(clause) or (best.is_row and _denied_cell(best.text, rq)) or (cost and free(clause))
+    ):
         return "no"
     if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(rq.asked):
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
@@ -323,6 +333,12 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         if years and not any(y in decade for y in years):
             return "no"  # "Var det på 70-talet?" – "startade 1962"
     return "yes" if _speaks_to(rq, best) else None
+
+
+def _states_cost(text: str) -> bool:
+    """Whether a text says what something costs, or that it costs nothing."""
+    pattern = answer_pattern("money")
+    return free(text) or bool(pattern and pattern.search(text))
 
 
 #: Where one cell of a table row read as a sentence ends and the next begins ("…, Maxtid: …").
@@ -359,7 +375,9 @@ def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:
     def named(t: str) -> bool:
         return any(t == n or n.startswith(t) or n.endswith(t) for n in rq.names)
 
-    asked = {t for t in rq.topic - membership_terms(rq.asked) if not named(t)}
+    # The verb that makes it a question may be one the sources never use ("Hör Salem till …?").
+    opener = {term(w) for w in re.findall(r"\w+", rq.asked.lower())[:1]} & rq.missing
+    asked = {t for t in rq.topic - membership_terms(rq.asked) - opener if not named(t)}
     # A question that asks only about names ("Är Nykvarn med bland Södertörnskommunerna?")
     # is answered by a sentence that names them; a follow-up ("är Nynäshamn en av dem?")
     # asks also about what its pronoun stands for.

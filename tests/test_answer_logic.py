@@ -653,3 +653,46 @@ def test_a_phone_number_or_an_address_is_no_count_or_duration() -> None:
     assert admissible(candidate(1, during, 0.9), how_long)
     phone = read_question("vilket telefonnummer har Anna Berg?", analyzer=analyzer)
     assert admissible(candidate(0, contact, 0.9), phone)
+
+
+def test_what_costs_nothing_is_a_no_to_a_question_about_a_cost() -> None:
+    """ "Kostar det något?" – "… kostnadsfritt" is a "Nej", "Är det gratis?" a "Ja"; a
+    question whether something is free decides nothing from evidence silent on any cost."""
+    from assistant.answer import _verdict
+
+    text = "Allt farligt avfall från hushåll kan du lämna kostnadsfritt på miljöstationen."
+    price = "Grovavfall lämnar du på miljöstationen för 200 kronor per besök."
+    silent = "Farligt avfall från hushåll lämnar du på miljöstationen."
+    analyzer = Analyzer(Analyzer.base_terms(" ".join((text, price, silent))))
+
+    def verdict(question: str, evidence: str) -> str | None:
+        rq = read_question(question, analyzer=analyzer)
+        return _verdict(rq, candidate(0, evidence, 0.9))
+
+    assert verdict("Kostar det något att lämna farligt avfall?", text) == "no"
+    assert verdict("Måste man betala för att lämna farligt avfall?", text) == "no"
+    assert (
+        verdict("Do you have to pay to leave hazardous waste at the miljöstationen?", text) == "no"
+    )
+    assert verdict("Är det gratis att lämna farligt avfall?", text) == "yes"
+    assert verdict("Är det gratis att lämna grovavfall?", price) == "no"
+    assert verdict("Är det gratis att lämna farligt avfall?", silent) is None
+    # Not a question about a cost: "kostnadsfritt" negates nothing.
+    assert verdict("Kan man lämna farligt avfall på miljöstationen?", text) == "yes"
+
+
+def test_ingenting_negates() -> None:
+    text = "Du kan överklaga beslutet till länsstyrelsen. Det kostar ingenting."
+    assert answer_from(text, "Kostar det något att överklaga beslutet?").startswith("Nej.")
+
+
+def test_a_question_verb_the_sources_never_use_does_not_hide_a_named_member() -> None:
+    """ "Hör Salem till Södertörnskommunerna?": the sources never say "hör", and the question
+    asks only about names, so the sentence that names both answers it."""
+    from assistant.answer import _verdict
+
+    text = "Alby, Bryn och Celsing ingår i Länsförbundet sedan länge."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    names = frozenset({"alby", "bryn", "celsing", "lansforbundet"})
+    rq = read_question("Hör Bryn till Länsförbundet?", analyzer=analyzer, names=names)
+    assert _verdict(rq, candidate(0, text, 0.9)) == "yes"

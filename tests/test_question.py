@@ -60,6 +60,13 @@ from assistant.types import Turn
         ("nice places to eat", "fact"),
         ("cool thanks", "smalltalk"),
         ("Kan jag betala med kort, vilket vore smidigt?", "yesno"),  # a relative clause
+        # "How's it going" alone is small talk; the same words before a topic ask about it.
+        ("tjena, läget?", "smalltalk"),
+        ("hej! hur går det?", "smalltalk"),
+        ("hi, how's it going?", "smalltalk"),
+        ("hur går det till att söka bygglov?", "fact"),
+        ("hej, hur går det med min ansökan?", "fact"),
+        ("läget för ansökan?", "fact"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:

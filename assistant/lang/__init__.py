@@ -48,6 +48,7 @@ class Language:
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
+    free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
@@ -94,6 +95,7 @@ def _compile(data: dict) -> Language:
         not_only=re.compile(words["not_only"]),
         conditional=re.compile(words["conditional"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
+        free=re.compile(words["free"]),
         inclusive=re.compile(words["inclusive"]),
         exception=re.compile(words["exception"]),
         about_page=re.compile(words["about_page"]),
@@ -159,6 +161,13 @@ def negated(text: str) -> bool:
         folded = lang.conditional.sub(" ", folded)
     words = set(re.findall(r"\w+", folded))
     return any(words & lang.negations for lang in languages().values())
+
+
+def free(text: str) -> bool:
+    """Whether a text says that something costs nothing ("kostnadsfritt", "free of charge"):
+    to a question about a cost, a no."""
+    folded = fold(text.lower())
+    return any(lang.free.search(folded) for lang in languages().values())
 
 
 def restricts(text: str) -> bool:
