@@ -178,7 +178,9 @@ class Analyzer:
         return []
 
     def correct(self, item: str) -> str | None:
-        """The closest corpus term within 1 edit (2 for long terms), if any."""
+        """The closest corpus term within 1 edit (2 for long terms) that starts with the same
+        letter, if any: a typo seldom hits the first letter, and a word that differs there is
+        mostly another word ("plast" is no "last", "anstalld" no "bestalld")."""
         if len(item) < 5 or item.isdigit():
             return None
         from rapidfuzz.distance import Levenshtein
@@ -189,6 +191,7 @@ class Analyzer:
             c
             for n in range(len(item) - limit, len(item) + limit + 1)
             for c in self._by_length.get(n, [])
+            if c[0] == item[0]
         ]
         if not pool:
             return None

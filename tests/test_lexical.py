@@ -144,3 +144,11 @@ def test_names_are_words_never_written_in_lower_case() -> None:
     # "Slamtömning" is a common noun elsewhere; "Sjövik" stays a name although the addresses
     # write it in lower case.
     assert names_of(texts) == {"sjovik", "norrby", "ekud"}
+
+
+def test_a_word_that_differs_in_its_first_letter_is_another_word_not_a_typo() -> None:
+    """ "plast" is no typo of "last", nor "anstalld" of "bestalld"; "komun" is of "kommun"."""
+    analyzer = Analyzer(["last", "bestalld", "kommun"])
+    assert analyzer.correct("plast") is None
+    assert analyzer.correct("anstalld") is None
+    assert analyzer.correct("komun") == "kommun"
