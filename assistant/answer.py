@@ -313,9 +313,12 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     cost = rq.expects == "money" or free(rq.asked)
     if free(rq.asked) and not _states_cost(best.full_text):
         return None  # "Är det gratis?" – evidence silent on what anything costs
-    denied = negated(rq.asked) or (cost and free(rq.asked))
+    # "Free" is a negation that a negation undoes ("inte gratis"), and a clause that also
+    # states an amount ("20 kronor, gratis för elbilar") is no "free".
+    denied = negated(rq.asked) != free(rq.asked)
+    costs_nothing = cost and free(clause) and not _amount(clause)
     if denied != (
-        negated(clause) or (best.is_row and _denied_cell(best.text, rq)) or (cost and free(clause))
+        (negated(clause) or (best.is_row and _denied_cell(best.text, rq))) != costs_nothing
     ):
         return "no"
     if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(rq.asked):
@@ -339,6 +342,12 @@ def _states_cost(text: str) -> bool:
     """Whether a text says what something costs, or that it costs nothing."""
     pattern = answer_pattern("money")
     return free(text) or bool(pattern and pattern.search(text))
+
+
+def _amount(text: str) -> bool:
+    """Whether a text states an amount of money ("20 kronor"), not only that it is free."""
+    pattern = answer_pattern("money")
+    return bool(pattern) and any(not free(m.group()) for m in pattern.finditer(text))
 
 
 #: Where one cell of a table row read as a sentence ends and the next begins ("…, Maxtid: …").
@@ -375,9 +384,7 @@ def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:
     def named(t: str) -> bool:
         return any(t == n or n.startswith(t) or n.endswith(t) for n in rq.names)
 
-    # The verb that makes it a question may be one the sources never use ("Hör Salem till …?").
-    opener = {term(w) for w in re.findall(r"\w+", rq.asked.lower())[:1]} & rq.missing
-    asked = {t for t in rq.topic - membership_terms(rq.asked) - opener if not named(t)}
+    asked = {t for t in rq.topic - membership_terms(rq.asked) if not named(t)}
     # A question that asks only about names ("Är Nykvarn med bland Södertörnskommunerna?")
     # is answered by a sentence that names them; a follow-up ("är Nynäshamn en av dem?")
     # asks also about what its pronoun stands for.

@@ -572,6 +572,10 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
         ("If you cannot cook, meals are delivered.", False),
         ("Om kärlet är överfullt hämtar vi inte.", True),
         ("Om barnet inte är folkbokfört gäller inte rabatten.", True),
+        ("Om ingen svarar, ring igen i morgon.", False),
+        ("Det kostar ingenting.", True),
+        # A folded word that merely looks like a negation ("värken", the ache) is none.
+        ("Kontakta skolsköterskan om värken sitter kvar.", False),
     ],
 )
 def test_a_negated_condition_does_not_negate_what_is_said(text: str, negation: bool) -> None:
@@ -677,6 +681,12 @@ def test_what_costs_nothing_is_a_no_to_a_question_about_a_cost() -> None:
     assert verdict("Är det gratis att lämna farligt avfall?", text) == "yes"
     assert verdict("Är det gratis att lämna grovavfall?", price) == "no"
     assert verdict("Är det gratis att lämna farligt avfall?", silent) is None
+    # "inte gratis" is a price; a clause that states an amount is not "free" for the rest.
+    not_free = "Farligt avfall från hushåll är inte gratis att lämna på miljöstationen."
+    assert verdict("Är det gratis att lämna farligt avfall?", not_free) == "no"
+    assert verdict("Kostar det något att lämna farligt avfall?", not_free) == "yes"
+    both = "Grovavfall kostar 200 kronor per besök på miljöstationen och är gratis för företag."
+    assert verdict("Kostar det något att lämna grovavfall?", both) == "yes"
     # Not a question about a cost: "kostnadsfritt" negates nothing.
     assert verdict("Kan man lämna farligt avfall på miljöstationen?", text) == "yes"
 
@@ -696,3 +706,33 @@ def test_a_question_verb_the_sources_never_use_does_not_hide_a_named_member() ->
     names = frozenset({"alby", "bryn", "celsing", "lansforbundet"})
     rq = read_question("Hör Bryn till Länsförbundet?", analyzer=analyzer, names=names)
     assert _verdict(rq, candidate(0, text, 0.9)) == "yes"
+
+
+@pytest.mark.parametrize(
+    ("text", "says_free"),
+    [
+        ("Is it free to park there?", True),
+        ("Entry is free of charge.", True),
+        ("Is the sports hall free on Saturdays?", False),  # free as in not booked
+        ("Meals are delivered at extra cost.", False),
+        ("The entrance is step-free.", False),
+        ("Museet har fri entré på söndagar.", True),
+        ("Gratisparkering finns vid stationen.", True),
+    ],
+)
+def test_what_says_that_something_costs_nothing(text: str, says_free: bool) -> None:
+    from assistant.lang import free
+
+    assert free(text) is says_free
+
+
+def test_a_verb_the_sources_never_use_is_still_asked_about() -> None:
+    """ "Renoverades Norrbyskolan?" asks about a renovation, which a sentence that only names the
+    school does not confirm; only "hör … till" asks about belonging."""
+    from assistant.answer import _verdict
+
+    text = "Norrbyskolan byggdes 1962 och har 400 elever."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    names = frozenset({"norrbyskolan"})
+    rq = read_question("Renoverades Norrbyskolan?", analyzer=analyzer, names=names)
+    assert _verdict(rq, candidate(0, text, 0.9)) is None
