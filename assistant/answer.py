@@ -340,8 +340,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
 
 def _states_cost(text: str) -> bool:
     """Whether a text says what something costs, or that it costs nothing."""
-    pattern = answer_pattern("money")
-    return free(text) or bool(pattern and pattern.search(text))
+    return free(text) or _amount(text)
 
 
 def _amount(text: str) -> bool:

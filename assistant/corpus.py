@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.formats import Parsed, parse_docx, parse_pdf
+from assistant.privacy import EMAIL
 from assistant.types import Document
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,7 @@ _MD_HIDDEN = re.compile(
 _MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\(\s*<?([^()\[\s<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _MD_CODE = re.compile(r"`([^`\n]+)`")
 #: What emphasis is never stripped from: code, web and e-mail addresses ("/_layouts_/").
-_MD_VERBATIM = re.compile(
-    r"(`[^`\n]+`|\b(?:https?://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"
-)
+_MD_VERBATIM = re.compile(rf"(`[^`\n]+`|\b(?:https?://|www\.)\S+|{EMAIL.pattern})")
 _MD_STRONG = re.compile(
     r"\*\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*\*|__(?=[^\s_])([^_\n]+?)(?<=[^\s_])__"
 )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from assistant.lang import DEFAULT, detect, negated
 from assistant.lexical import Analyzer, fold, term
+from assistant.privacy import EMAIL
 
 #: Share of a sentence's content words that its cited passages must hold.
 MIN_COVERAGE = 0.6
@@ -29,7 +30,6 @@ MIN_KEPT = 0.5
 _MARKER = re.compile(r"\s*\[(\d{1,3})\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=\])\s+(?=[A-ZÅÄÖ0-9\"'«(])")
 _NUMBER = re.compile(r"\d+(?:[  .,]\d+)*")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _CAPITAL = re.compile(r"^[A-ZÅÄÖÉÜ]")
 
@@ -108,7 +108,7 @@ def _problem(
         digits = _digits(match.group())
         if digits and not any(digits in p.digits for p in cited):
             return f"the number {match.group()} is in no cited passage"
-    for email in _EMAIL.findall(text):
+    for email in EMAIL.findall(text):
         if not any(email.lower() in p.text.lower() for p in cited):
             return f"the address {email} is in no cited passage"
     for name in _names(text, names):

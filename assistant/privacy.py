@@ -31,7 +31,8 @@ _DASHES = "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d"
 _SPACES = " \u00a0\u2009\u202f"
 _SEP = f"[{_DASHES}{_SPACES}]"
 
-_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+#: An e-mail address (also what the corpus keeps verbatim and what a generated answer must cite).
+EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 
 # Two letters, two check digits, then 11–30 letters or digits, in groups or not.
 _IBAN = re.compile(rf"(?<![^\W_])[A-Za-z]{{2}}\d{{2}}(?:{_SEP}?[A-Za-z0-9]){{11,30}}")
@@ -197,7 +198,7 @@ def scrub(text: str) -> str:
     names given after a cue such as "jag heter" ("[namn]"), and street addresses with a
     house number ("[adress]"). Everything else is kept as written.
     """
-    text = _EMAIL.sub("[e-post]", text)
+    text = EMAIL.sub("[e-post]", text)
     text = _replace_valid(text, _IBAN, "[iban]", _iban)
     text = _replace_valid(text, _CARD, "[kortnummer]", _card)
     text = _PERSONNUMMER.sub(_personnummer, text)
