@@ -125,7 +125,7 @@ def compose_answer(
     order = sorted(range(len(usable)), key=lambda i: -probs[i])
     best, top = usable[order[0]], float(probs[order[0]])
     if rq.kind == "yesno" and _unknown_name(rq):
-        absent = _not_in_list(usable, features, scorer)
+        absent = _not_in_list(rq, usable, features, scorer)
         if absent is not None:
             return absent
         # A name the sources never mention is never a "Ja" (in another language a capital
@@ -245,6 +245,7 @@ def _unknown_member(rq: ReadQuestion) -> bool:
 
 
 def _not_in_list(
+    rq: ReadQuestion,
     usable: list[Candidate],
     features,  # [n, len(FEATURES)]
     scorer: Scorer,
@@ -252,17 +253,20 @@ def _not_in_list(
     """ "Nej" when the best evidence is a complete list of names that leaves out what the
     question asks about; the list counts as complete when it states how many it names
     ("De åtta kommunerna – A, B, …"). Judged as if the name were known: its absence is the
-    answer here. None when the best evidence is no such list."""
+    answer here. None when the best evidence is no such list, or when the list names what
+    the question asks about and the unknown word is no name ("Räknas Flemingsberg som en av
+    stadskärnorna i regionplanen?" – "… Flemingsberg, …")."""
     known = features.copy()
     known[:, FEATURES.index("missing")] = 0.0
     best = int(np.argmax(scorer.probabilities(known)))
     confident = scorer.confidence(known[best : best + 1])[0] >= scorer.threshold
-    if confident and _complete_list(usable[best]):
+    listed = bool(rq.names & usable[best].terms) and not rq.capitalised & rq.missing
+    if confident and _complete_list(usable[best]) and not listed:
         return _quote([usable[best]], verdict="no", listing=False)
     return None
 
 
-_NAME = r"[A-ZÅÄÖ][\wåäö-]+(?: (?!och\b|and\b|samt\b|or\b|eller\b)[a-zåäö]+)?"
+_NAME = r"[A-ZÅÄÖ][\wåäö-]+(?: (?!och\b|and\b|samt\b|or\b|eller\b)[a-zåäö][\wåäö-]*)?"
 _NAME_SEP = re.compile(r", | och | and | samt | or | eller ")
 _NAME_RUN = re.compile(rf"{_NAME}(?:(?:, | och | and | samt | or | eller ){_NAME})+")
 
@@ -420,8 +424,9 @@ def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
 _LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)")
 #: Where one clause ends and another begins: not at commas, "och" or "som", which join the
 #: items of an enumeration or a predicate to its subject ("Barnbidrag, bostadsbidrag och
-#: studiemedel räknas inte som inkomst" is one negated clause).
-_CLAUSE = re.compile(r"[;:–()]|\b(?:men|där|eftersom|medan|but|which|where|whereas)\b")
+#: studiemedel räknas inte som inkomst" is one negated clause), nor at a parenthesis, which
+#: belongs to the clause it stands in ("ingen läxhjälp under höstlovet (vecka 44)").
+_CLAUSE = re.compile(r"[;:–]|\b(?:men|där|eftersom|medan|but|which|where|whereas)\b")
 
 
 def _closest_clause(text: str, topic: frozenset[str]) -> str:

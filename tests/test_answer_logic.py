@@ -121,6 +121,33 @@ def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "yes"  # the negation is in another clause
 
 
+def test_a_parenthesis_belongs_to_the_clause_it_stands_in() -> None:
+    """ "(vecka 44)" names the week of the holiday the negated clause speaks of; read as a
+    clause of its own it held the asked number and no negation, a "Ja"."""
+    from assistant.answer import _verdict
+
+    text = "Det finns ingen läxhjälp under loven, till exempel höstlovet (vecka 44) och jullovet."
+    analyzer = Analyzer(Analyzer.base_terms(text + " igång"))
+    rq = read_question("är läxhjälpen igång vecka 44?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, text, 0.9)) == "no"
+
+
+def test_a_name_of_two_words_joined_by_a_hyphen_counts_once_in_a_complete_list() -> None:
+    """ "Bryns kurva-Celsing" is one of the four: the list states its own size, so a name
+    it leaves out is a "Nej"."""
+    text = "Fyra av dem finns i länet: Alby, Bryns kurva-Celsing, Dalby centrum och Ekeby."
+    rq = read_question("Är Fyrby en av dem i länet?", analyzer=Analyzer(Analyzer.base_terms(text)))
+    answer = compose_answer(rq, [candidate(0, text, 0.93)], scorer=SCORER)
+    assert answer.answer.startswith("Nej.") and "Bryns kurva-Celsing" in answer.answer
+
+
+def test_a_listed_name_asked_about_with_another_unknown_word_is_no_no() -> None:
+    """ "länsplanen" is unknown, but Alby, which the question asks about, is in the list."""
+    answer = ask("Räknas Alby som en av kommunerna i länsplanen?", (0.90, 0.82, 0.80))
+    assert not answer.answer.startswith("Nej.")
+    assert ask("Räknas Ekeby som en av kommunerna?", (0.90, 0.82, 0.80)).answer.startswith("Nej.")
+
+
 def test_a_negation_after_an_enumeration_is_a_no() -> None:
     """Commas and "och" join the items of an enumeration, not clauses: the "inte" after
     them answers the question about the first item."""
