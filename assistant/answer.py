@@ -37,6 +37,7 @@ from assistant.lang import (
     ranks,
     restricts,
     speaks_of,
+    superlative,
     widens,
 )
 from assistant.lexical import MIN_PART, term
@@ -314,20 +315,22 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     clause = _closest_clause(best.full_text, rq.topic)
     # To a question about a cost, what costs nothing is a no ("Kostar det något?" –
     # "… kan du lämna kostnadsfritt"), and "Är det gratis?" asks whether it costs nothing.
-    cost = rq.expects == "money" or free(rq.asked)
-    if free(rq.asked) and not _states_cost(best.full_text):
+    posed = rq.posed or rq.asked
+    cost = rq.expects == "money" or free(posed)
+    if free(posed) and not _states_cost(best.full_text):
         return None  # "Är det gratis?" – evidence silent on what anything costs
     # "Free" is a negation that a negation undoes ("inte gratis"), and a clause that also
-    # states an amount ("20 kronor, gratis för elbilar") is no "free".
-    denied = negated(rq.asked) != free(rq.asked)
+    # states an amount ("20 kronor, gratis för elbilar") is no "free". What the question
+    # tells before it asks is no part of it: "mormor kan inte gå dit, kan hon få …?"
+    denied = negated(posed) != free(posed)
     costs_nothing = cost and free(clause) and not _amount(clause)
     if denied != (
         (negated(clause) or (best.is_row and _denied_cell(best.text, rq))) != costs_nothing
     ):
         return "no"
-    if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(rq.asked):
+    if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(posed):
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
-    if restricts(rq.asked) and widens(best.full_text):
+    if restricts(posed) and widens(best.full_text):
         return "no"
     if _outranked(rq, clause):
         return "no"
@@ -398,11 +401,17 @@ def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:
 
 def _outranked(rq: ReadQuestion, clause: str) -> bool:
     """A question about the first by some measure, answered with a lower rank by the same
-    measure: "Är Södertörn det största länet?" – "… det fjärde största länet" is a "no"."""
+    measure: "Är Södertörn det största länet?" – "… det fjärde största länet" is a "no". A
+    question in another language than the sources' need only ask about a first: "would it
+    be Sweden's largest?" – "det fjärde största länet"."""
     if rq.numbers:
         return False
     asked = {term(w) for w in re.findall(r"\w+", rq.asked.lower())}
-    return any(rank >= 2 and term(word) in asked for rank, word in ranks(clause))
+    foreign = rq.language != DEFAULT and superlative(rq.asked)
+    return any(
+        rank >= 2 and (term(word) in asked or (foreign and superlative(word)))
+        for rank, word in ranks(clause)
+    )
 
 
 def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:

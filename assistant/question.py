@@ -89,6 +89,10 @@ class ReadQuestion:
     missing: frozenset[str]
     capitalised: frozenset[str]  # terms of words the resident wrote with a capital, not first
     follow_up: bool
+    # What a yes/no question asks, from the clause that poses it: "mormor kan inte gå dit
+    # längre, kan hon få böcker hemkörda?" asks "kan hon få böcker hemkörda?", whose answer
+    # the negation before it does not turn. For other kinds the whole of `asked`.
+    posed: str = ""
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
 
@@ -140,6 +144,7 @@ def read_question(
             if t not in weak and (t in analyzer.vocabulary or lang_code == DEFAULT)
         )
     kind = "smalltalk" if smalltalk else _kind(folded, tables)
+    at = _posed_at(asked, tables[0]) if kind == "yesno" else None
     return ReadQuestion(
         raw=raw,
         asked=asked,
@@ -156,6 +161,7 @@ def read_question(
         missing=missing,
         capitalised=_capitalised(asked),
         follow_up=follow,
+        posed=asked[at:].lstrip() if at is not None else asked,
         counted=counted,
     )
 
@@ -210,12 +216,28 @@ def _kind(folded: str, tables: list[Language]) -> str:
     # Only the question's own language decides word order: "is" starts English yes/no
     # questions, while a Swedish one may well start with a name. A clause that opens with an
     # interrogative asks for a fact ("fick en p-lapp idag, hur snabbt måste den betalas?").
-    clauses = (c for c in re.split(r"[.!?,;:\n]+", folded) if c.strip())
+    clauses = [c for c in _CLAUSES.split(folded) if c.strip()]
     if any(tables[0].wh_cue.search(c) for c in clauses):
         return "fact"
-    if any(tables[0].yesno_cue.search(s) for s in sentences):
-        return "yesno"
-    return "fact"
+    # A clause that opens with a finite verb poses a yes/no question, though a statement may
+    # come first: "mormor orkar inte gå dit längre, kan hon få böckerna hemkörda?"
+    return "yesno" if _posed_at(folded, tables[0]) is not None else "fact"
+
+
+#: Where one clause of a question ends and the next begins.
+_CLAUSES = re.compile(r"[.!?,;:\n]+|\s[–—-]\s")
+
+
+def _posed_at(text: str, table: Language) -> int | None:
+    """Where in `text` the first clause that opens with a finite verb starts, or None."""
+    start = 0
+    for match in [*_CLAUSES.finditer(text), None]:
+        end = match.start() if match else len(text)
+        clause = fold(text[start:end].lower())
+        if clause.strip() and table.yesno_cue.search(clause):
+            return start
+        start = match.end() if match else end
+    return None
 
 
 def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:

@@ -148,6 +148,31 @@ def test_a_listed_name_asked_about_with_another_unknown_word_is_no_no() -> None:
     assert ask("Räknas Ekeby som en av kommunerna?", (0.90, 0.82, 0.80)).answer.startswith("Nej.")
 
 
+def test_a_negation_in_what_the_resident_tells_before_asking_is_no_no() -> None:
+    from assistant.answer import _verdict
+
+    text = "Du kan få böcker hemkörda av biblioteket varje månad."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    rq = read_question(
+        "min mormor orkar inte gå dit, kan hon få böcker hemkörda?", analyzer=analyzer
+    )
+    assert _verdict(rq, candidate(0, text, 0.9)) == "yes"
+    rq = read_question("min mormor orkar inte, kan hon inte få böcker hemkörda?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, text, 0.9)) == "no"
+
+
+def test_a_lower_rank_answers_a_superlative_asked_in_another_language() -> None:
+    """ "the largest" asks about a first; the Swedish sentence gives a fourth."""
+    from assistant.answer import _verdict
+
+    text = "Om Ekeby vore ett län skulle det vara det fjärde största länet i landet."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    rq = read_question("If Ekeby were a county, would it be the largest one?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, text, 0.9)) == "no"
+    rq = read_question("If Ekeby were a county, would it be a big one?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, text, 0.9)) != "no"
+
+
 def test_a_negation_after_an_enumeration_is_a_no() -> None:
     """Commas and "och" join the items of an enumeration, not clauses: the "inte" after
     them answers the question about the first item."""

@@ -67,10 +67,26 @@ from assistant.types import Turn
         ("hur går det till att söka bygglov?", "fact"),
         ("hej, hur går det med min ansökan?", "fact"),
         ("läget för ansökan?", "fact"),
+        # A clause that opens with a finite verb poses a yes/no question, though a statement
+        # comes first.
+        ("mormor orkar inte gå dit längre, kan hon få böcker hemkörda?", "yesno"),
+        ("Kortet har inte kommit än – får jag åka ändå?", "yesno"),
+        ("If I move later on, do I need to repay the grant?", "yesno"),
+        ("min son har kort, vad kostar det?", "fact"),
+        ("jag har en fråga om avgiften", "fact"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
     assert read_question(question).kind == kind
+
+
+def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
+    """What the resident tells before asking is no part of what is asked: its negation does
+    not turn the answer."""
+    rq = read_question("mormor orkar inte gå dit längre, kan hon få böcker hemkörda?")
+    assert rq.posed == "kan hon få böcker hemkörda?"
+    assert read_question("Får jag parkera här?").posed == "Får jag parkera här?"
+    assert read_question("Vad kostar det?").posed == "Vad kostar det?"
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,7 @@ class Language:
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
     free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
+    superlative: re.Pattern[str]  # on folded text: "största", "the largest"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
@@ -96,6 +97,7 @@ def _compile(data: dict) -> Language:
         conditional=re.compile(words["conditional"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         free=re.compile(words["free"]),
+        superlative=re.compile(words["superlative"]),
         inclusive=re.compile(words["inclusive"]),
         exception=re.compile(words["exception"]),
         about_page=re.compile(words["about_page"]),
@@ -168,6 +170,12 @@ def free(text: str) -> bool:
     to a question about a cost, a no."""
     folded = fold(text.lower())
     return any(lang.free.search(folded) for lang in languages().values())
+
+
+def superlative(text: str) -> bool:
+    """Whether a text ranks something first by some measure ("största", "the largest")."""
+    folded = fold(text.lower())
+    return any(lang.superlative.search(folded) for lang in languages().values())
 
 
 def restricts(text: str) -> bool:
