@@ -259,13 +259,21 @@ def _not_in_list(
     stadskärnorna i regionplanen?" – "… Flemingsberg, …")."""
     known = features.copy()
     known[:, FEATURES.index("missing")] = 0.0
-    best = int(np.argmax(scorer.probabilities(known)))
-    confident = scorer.confidence(known[best : best + 1])[0] >= scorer.threshold
-    listed = bool(rq.names & usable[best].terms) and not rq.capitalised & rq.missing
-    if confident and _complete_list(usable[best]) and not listed:
-        return _quote([usable[best]], verdict="no", listing=False)
+    probs = scorer.probabilities(known)
+    confidence = scorer.confidence(known)
+    # A question about belonging may find the list lower down; any other only at the top.
+    for i in np.argsort(-probs)[: LIST_RANKS if asks_membership(rq.asked) else 1]:
+        if confidence[i] < scorer.threshold or not _complete_list(usable[i]):
+            continue
+        listed = bool(rq.names & usable[i].terms) and not rq.capitalised & rq.missing
+        return None if listed else _quote([usable[i]], verdict="no", listing=False)
     return None
 
+
+#: How far down the ranking a complete list may stand and still say who is not in it, to a
+#: question about belonging: the unknown name pulls other sentences up ("Ingår Nacka i
+#: samarbetet?").
+LIST_RANKS = 3
 
 _NAME = r"[A-ZÅÄÖ][\wåäö-]+(?: (?!och\b|and\b|samt\b|or\b|eller\b)[a-zåäö][\wåäö-]*)?"
 _NAME_SEP = re.compile(r", | och | and | samt | or | eller ")

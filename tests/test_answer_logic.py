@@ -83,6 +83,14 @@ def test_a_name_missing_from_a_complete_list_is_a_no() -> None:
     assert answer.answer.startswith("Nej.") and "Alby, Bryn, Celsing och Dalby" in answer.answer
 
 
+def test_a_complete_list_below_the_top_answers_a_question_about_belonging() -> None:
+    """The unknown name pulls another sentence to the top; the list that leaves it out still
+    says "Nej" to whether it belongs, and to nothing else."""
+    answer = ask("Ingår Ekeby i samarbetet?", (0.78, 0.90, 0.80))
+    assert answer.answer.startswith("Nej.") and "Alby, Bryn, Celsing och Dalby" in answer.answer
+    assert not ask("Har Ekeby fler invånare?", (0.78, 0.90, 0.80)).answer.startswith("Nej.")
+
+
 def test_an_unknown_name_beside_a_known_one_is_a_no_from_the_complete_list() -> None:
     answer = ask("Är Ekeby en av kommunerna som samarbetar med Alby?", (0.88, 0.82, 0.80))
     assert answer.answered and answer.shape == "no"
