@@ -52,6 +52,7 @@ def test_every_question_set_is_well_formed() -> None:
         "eighth_corpus",
         "ninth_corpus",
         "tenth_corpus",
+        "eleventh_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
