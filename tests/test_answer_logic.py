@@ -119,6 +119,14 @@ def test_a_restriction_the_evidence_widens_is_a_no() -> None:
     assert answer.answered and answer.answer.startswith("Nej.") and "tjänstemän" in answer.answer
 
 
+def test_not_only_is_no_restriction_the_evidence_widens() -> None:
+    """ "inte bara politiskt?" asks whether it is more than political; "både … och" says yes."""
+    answer = ask(
+        "Sker samarbetet även mellan tjänstemän, inte bara på politisk nivå?", (0.80, 0.92, 0.78)
+    )
+    assert answer.answer.startswith("Ja.")
+
+
 def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     from assistant.answer import _verdict
 

@@ -179,8 +179,12 @@ def superlative(text: str) -> bool:
 
 
 def restricts(text: str) -> bool:
-    """Whether a text restricts what it says to one thing ("bara", "only")."""
-    words = _words(text)
+    """Whether a text restricts what it says to one thing ("bara", "only"); "inte bara" and
+    "not only" widen it."""
+    folded = fold(text.lower())
+    for lang in languages().values():
+        folded = lang.not_only.sub(" ", folded)
+    words = set(re.findall(r"\w+", folded))
     return any(words & lang.restrictive for lang in languages().values())
 
 
