@@ -24,6 +24,7 @@ from assistant.lang import (
     languages,
     unit_of,
     without_decades,
+    year_bound,
 )
 from assistant.lexical import Analyzer, fold, stopwords, term
 from assistant.types import Turn
@@ -303,12 +304,22 @@ def held(question: str, n: int, text: str) -> bool:
     """Whether a text holds a number `n` the question gives: the number itself, or a range or
     a bound of the same unit that it lies within ("bidrag på 200 000 kr" – "150 001–400 000
     kr", "15 km" – "10,1–20 km", "80 000 kr" – "mer än 50 000 kronor"; `lang.bound`). A year
-    is held only by itself: "under 2023" says nothing of 2022."""
+    is held by itself and by a year on the asked side of it ("före 2015?" – "år 2010";
+    `lang.year_bound`): "under 2023" says nothing of 2022."""
+    asked = fold(question.lower())
+    if is_year(n):
+        sides = {
+            year_bound(asked[max(0, m.start() - 25) : m.start()])
+            for m in re.finditer(r"\d{4}", asked)
+            if int(m.group()) == n
+        }
+        side = sides.pop() if len(sides) == 1 else 0
+        if side:
+            return any(is_year(y) and (y - n) * side > 0 for y in numbers_in(text))
     if n in numbers_in(text):
         return True
     if is_year(n):
         return False
-    asked = fold(question.lower())
     units = {_unit(asked, m.end()) for m in re.finditer(_DIGITS, asked) if _value(m.group()) == n}
     units.discard("")
     if not units:

@@ -182,6 +182,13 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("efter 3 dagar?", "Beslutet kom 2024-05-01.", False),
         ("år 2022?", "Under 2023 överklagades 19 beslut.", False),
         ("år 2022?", "Statistik för 2021–2024.", False),
+        # A year asked with "före" or "after" is held by a year on that side of it, not by
+        # itself.
+        ("formaliserades den före 2015?", "Samarbetet formaliserades år 2010.", True),
+        ("formaliserades den redan före år 2000?", "Samarbetet formaliserades år 2010.", False),
+        ("formaliserades den innan 2010?", "Samarbetet formaliserades år 2010.", False),
+        ("was it formalised after 2005?", "Samarbetet formaliserades år 2010.", True),
+        ("was it formalised after 2012?", "Samarbetet formaliserades år 2010.", False),
     ],
 )
 def test_a_number_within_a_range_or_bound_of_its_unit_is_held(

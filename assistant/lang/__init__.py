@@ -59,6 +59,8 @@ class Language:
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
     at_most: re.Pattern[str]  # on folded text before a number: "upp till", "högst"
     at_least: re.Pattern[str]  # on folded text before a number: "mer än", "minst"
+    before: re.Pattern[str]  # on folded text before a year: "före", "before"
+    after: re.Pattern[str]  # on folded text before a year: "efter", "after"
     units: dict[str, str]  # folded short unit -> the unit it names ("kr" -> "kronor")
     follow_start: re.Pattern[str]
     pronoun: re.Pattern[str]
@@ -107,6 +109,8 @@ def _compile(data: dict) -> Language:
         counted=re.compile(words["counted"]),
         at_most=re.compile(words["at_most"]),
         at_least=re.compile(words["at_least"]),
+        before=re.compile(words["before"]),
+        after=re.compile(words["after"]),
         units={fold(k): fold(v) for k, v in words["units"].items()},
         follow_start=re.compile(data["follow_up"]["start"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
@@ -203,6 +207,17 @@ def membership_terms(text: str) -> frozenset[str]:
         for match in lang.membership.finditer(folded)
         for word in re.findall(r"\w+", match.group())
     )
+
+
+def year_bound(before: str) -> int:
+    """How the words just before a year bound it, in any known language: -1 "before"
+    ("före 2015"), 1 "after" ("efter 2005"), 0 none (folded text)."""
+    for lang in languages().values():
+        if lang.before.search(before):
+            return -1
+        if lang.after.search(before):
+            return 1
+    return 0
 
 
 def bound(before: str) -> int:
