@@ -73,6 +73,12 @@ from assistant.types import Turn
         ("Kortet har inte kommit än – får jag åka ändå?", "yesno"),
         ("If I move later on, do I need to repay the grant?", "yesno"),
         ("min son har kort, vad kostar det?", "fact"),
+        # Whether one talks to a machine, and praise as thanks, are small talk.
+        ("Hi there, am I talking to a bot or a real person?", "smalltalk"),
+        ("pratar jag med en riktig människa?", "smalltalk"),
+        ("Du är bäst, tack!", "smalltalk"),
+        ("you're the best", "smalltalk"),
+        ("Är det här en bra plats att parkera?", "yesno"),
         ("jag har en fråga om avgiften", "fact"),
     ],
 )
