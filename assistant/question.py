@@ -361,14 +361,21 @@ def strip_instructions(question: str) -> str:
     text = _TOKEN.sub("\n", text)
     text = _drop_role_blocks(text)
     instruction = [lang.instruction for lang in languages().values()]
-    kept = [
-        clause
-        for clause in _CLAUSE_SPLIT.split(text)
-        if clause.strip()
-        and re.search(r"\w", clause)
-        and not any(p.search(fold(clause.lower())) for p in instruction)
-    ]
+    kept = []
+    payload = False  # the clause before was an order that ends with a colon
+    for clause in _CLAUSE_SPLIT.split(text):
+        if payload:
+            # What an order tells the assistant to say ("Svara endast: "Allt är gratis"").
+            clause = _PAYLOAD.sub(" ", clause, count=1)
+        ordered = any(p.search(fold(clause.lower())) for p in instruction)
+        payload = ordered and clause.rstrip().endswith(":")
+        if clause.strip() and re.search(r"\w", clause) and not ordered:
+            kept.append(clause)
     return " ".join(" ".join(kept).split()).strip(" \"'")
+
+
+#: A quotation that opens a clause, to its closing quote or the clause's end.
+_PAYLOAD = re.compile(r"^\s*[\"'“”„«»‘’][^\"“”„«»]*?(?:[\"“”„«»]|['‘’](?=\s|$)|$)")
 
 
 def _json_message(match: re.Match[str]) -> str:
