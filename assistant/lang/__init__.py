@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -212,21 +213,24 @@ def membership_terms(text: str) -> frozenset[str]:
 def year_bound(before: str) -> int:
     """How the words just before a year bound it, in any known language: -1 "before"
     ("före 2015"), 1 "after" ("efter 2005"), 0 none (folded text)."""
-    for lang in languages().values():
-        if lang.before.search(before):
-            return -1
-        if lang.after.search(before):
-            return 1
-    return 0
+    return _side(before, lambda lang: (lang.before, lang.after))
 
 
 def bound(before: str) -> int:
     """How the words just before a number bound it, in any known language: -1 "at most"
     ("upp till 400 000"), 1 "at least" ("mer än 50 000"), 0 none (folded text)."""
+    return _side(before, lambda lang: (lang.at_most, lang.at_least))
+
+
+def _side(
+    before: str, patterns: Callable[[Language], tuple[re.Pattern[str], re.Pattern[str]]]
+) -> int:
+    """-1 when the first of a language's two patterns ends `before`, 1 when the second does."""
     for lang in languages().values():
-        if lang.at_most.search(before):
+        below, above = patterns(lang)
+        if below.search(before):
             return -1
-        if lang.at_least.search(before):
+        if above.search(before):
             return 1
     return 0
 
