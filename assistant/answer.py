@@ -251,12 +251,14 @@ def _not_in_list(
     features,  # [n, len(FEATURES)]
     scorer: Scorer,
 ) -> Answer | None:
-    """ "Nej" when the best evidence is a complete list of names that leaves out what the
-    question asks about; the list counts as complete when it states how many it names
-    ("De åtta kommunerna – A, B, …"). Judged as if the name were known: its absence is the
-    answer here. None when the best evidence is no such list, or when the list names what
-    the question asks about and the unknown word is no name ("Räknas Flemingsberg som en av
-    stadskärnorna i regionplanen?" – "… Flemingsberg, …")."""
+    """ "Nej" when the evidence is a complete list of names that leaves out what the question
+    asks about; the list counts as complete when it states how many it names ("De åtta
+    kommunerna – A, B, …"). Judged as if the name were known: its absence is the answer here.
+    The list is the best evidence, or for a question about belonging one of the first
+    `LIST_RANKS`. None when there is no such list, or when the list names what the question
+    asks about, its first word after the verb, and no unknown capitalised word ("Räknas
+    Flemingsberg som en av stadskärnorna i regionplanen?" – "… Flemingsberg, …"; not "är
+    ekeby en av kommunerna som samarbetar med Alby?")."""
     known = features.copy()
     known[:, FEATURES.index("missing")] = 0.0
     probs = scorer.probabilities(known)
@@ -265,7 +267,9 @@ def _not_in_list(
     for i in np.argsort(-probs)[: LIST_RANKS if asks_membership(rq.asked) else 1]:
         if confidence[i] < scorer.threshold or not _complete_list(usable[i]):
             continue
-        listed = bool(rq.names & usable[i].terms) and not rq.capitalised & rq.missing
+        verb = term(re.findall(r"\w+", rq.posed.lower())[:1][0]) if rq.posed.strip() else ""
+        subject = next((t for t in rq.sequence if t in rq.topic and t != verb), None)
+        listed = subject in rq.names & usable[i].terms and not rq.capitalised & rq.missing
         return None if listed else _quote([usable[i]], verdict="no", listing=False)
     return None
 
@@ -331,10 +335,9 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     # states an amount ("20 kronor, gratis för elbilar") is no "free". What the question
     # tells before it asks is no part of it: "mormor kan inte gå dit, kan hon få …?"
     denied = negated(posed) != free(posed)
+    says_no = negated(clause) or (best.is_row and _denied_cell(best.text, rq))
     costs_nothing = cost and free(clause) and not _amount(clause)
-    if denied != (
-        (negated(clause) or (best.is_row and _denied_cell(best.text, rq))) != costs_nothing
-    ):
+    if denied != (says_no != costs_nothing):
         return "no"
     if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(posed):
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
@@ -410,8 +413,9 @@ def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:
 def _outranked(rq: ReadQuestion, clause: str) -> bool:
     """A question about the first by some measure, answered with a lower rank by the same
     measure: "Är Södertörn det största länet?" – "… det fjärde största länet" is a "no". A
-    question in another language than the sources' need only ask about a first: "would it
-    be Sweden's largest?" – "det fjärde största länet"."""
+    question in another language than the sources' need only ask about a first by size or
+    number, answered with a lower rank by size or number: "would it be Sweden's largest?" –
+    "det fjärde största länet"."""
     if rq.numbers:
         return False
     asked = {term(w) for w in re.findall(r"\w+", rq.asked.lower())}
@@ -446,9 +450,18 @@ _LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)")
 _CLAUSE = re.compile(r"[;:–]|\b(?:men|där|eftersom|medan|but|which|where|whereas)\b")
 
 
+#: A parenthesis within a sentence.
+_PARENTHESIS = re.compile(r"\(([^()]*)\)")
+
+
 def _closest_clause(text: str, topic: frozenset[str]) -> str:
     """The clause of `text` that holds most of the question's topic terms."""
-    # A leading label ("**Åsa skola:** Musiksalen … saknar hiss") names, it does not say.
+    # A leading label ("**Åsa skola:** Musiksalen … saknar hiss") names, it does not say; a
+    # parenthesis with a negation of its own says it apart ("digitalt (ingen blankett
+    # behövs)").
+    text = _PARENTHESIS.sub(
+        lambda m: f"; {m.group(1)};" if negated(m.group(1)) else f" {m.group(1)} ", text
+    )
     clauses = [c for c in _CLAUSE.split(_LABEL.sub("", text, count=1)) if c and c.strip()]
     return max(clauses, key=lambda c: len(topic & {term(w) for w in re.findall(r"\w+", c.lower())}))
 

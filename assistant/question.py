@@ -145,7 +145,7 @@ def read_question(
             if t not in weak and (t in analyzer.vocabulary or lang_code == DEFAULT)
         )
     kind = "smalltalk" if smalltalk else _kind(folded, tables)
-    at = _posed_at(asked, tables[0]) if kind == "yesno" else None
+    span = _posed(asked, tables[0]) if kind == "yesno" else None
     return ReadQuestion(
         raw=raw,
         asked=asked,
@@ -162,7 +162,7 @@ def read_question(
         missing=missing,
         capitalised=_capitalised(asked),
         follow_up=follow,
-        posed=asked[at:].lstrip() if at is not None else asked,
+        posed=asked[span[0] : span[1]].strip() if span else asked,
         counted=counted,
     )
 
@@ -222,23 +222,38 @@ def _kind(folded: str, tables: list[Language]) -> str:
         return "fact"
     # A clause that opens with a finite verb poses a yes/no question, though a statement may
     # come first: "mormor orkar inte gå dit längre, kan hon få böckerna hemkörda?"
-    return "yesno" if _posed_at(folded, tables[0]) is not None else "fact"
+    return "yesno" if _posed(folded, tables[0]) is not None else "fact"
 
 
-#: Where one clause of a question ends and the next begins.
+#: Where one clause of a question ends and the next begins, and where a sentence ends.
 _CLAUSES = re.compile(r"[.!?,;:\n]+|\s[–—-]\s")
+_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
-def _posed_at(text: str, table: Language) -> int | None:
-    """Where in `text` the first clause that opens with a finite verb starts, or None."""
-    start = 0
+def _posed(text: str, table: Language) -> tuple[int, int] | None:
+    """Where in `text` the yes/no question is posed: from the last clause that opens with a
+    finite verb to the end of its sentence, or None. A clause that opens a sentence counts,
+    one after a comma or a dash only in a message that asks ("?"): "Vi har två barn, har inte
+    fått någon faktura" tells, it does not ask."""
+    found = None
+    start, opens, before = 0, True, None
     for match in [*_CLAUSES.finditer(text), None]:
         end = match.start() if match else len(text)
         clause = fold(text[start:end].lower())
-        if clause.strip() and table.yesno_cue.search(clause):
-            return start
-        start = match.end() if match else end
-    return None
+        if clause.strip() and (opens or "?" in text) and table.yesno_cue.search(clause):
+            # A subject with a relative clause before it is part of it: "Den som inte har
+            # BankID, kan den ansöka på papper?"
+            subject = before is not None and table.relative_subject.match(
+                fold(text[before:start].lower())
+            )
+            found = before if subject else start
+        if match:
+            before = None if _SENTENCE_END.search(match.group()) else start
+            start, opens = match.end(), before is None
+    if found is None:
+        return None
+    close = _SENTENCE_END.search(text, found)
+    return found, close.end() if close else len(text)
 
 
 def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
@@ -304,18 +319,17 @@ def held(question: str, n: int, text: str) -> bool:
     """Whether a text holds a number `n` the question gives: the number itself, or a range or
     a bound of the same unit that it lies within ("bidrag på 200 000 kr" – "150 001–400 000
     kr", "15 km" – "10,1–20 km", "80 000 kr" – "mer än 50 000 kronor"; `lang.bound`). A year
-    is held by itself and by a year on the asked side of it ("före 2015?" – "år 2010";
-    `lang.year_bound`): "under 2023" says nothing of 2022."""
+    is held by itself and, asked with a bound ("före 2015?"; `lang.year_bound`), by a year on
+    that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
+    of 2022."""
     asked = fold(question.lower())
     if is_year(n):
-        sides = {
-            year_bound(asked[max(0, m.start() - 25) : m.start()])
-            for m in re.finditer(r"\d{4}", asked)
-            if int(m.group()) == n
-        }
-        side = sides.pop() if len(sides) == 1 else 0
+        side = _year_side(asked, n)
         if side:
-            return any(is_year(y) and (y - n) * side > 0 for y in numbers_in(text))
+            folded = fold(text.lower())
+            return any(is_year(y) and (y - n) * side > 0 for y in numbers_in(text)) or (
+                n in numbers_in(text) and _year_side(folded, n) == side
+            )
     if n in numbers_in(text):
         return True
     if is_year(n):
@@ -336,6 +350,17 @@ def held(question: str, n: int, text: str) -> bool:
             if (side < 0 and n <= value) or (side > 0 and n >= value):
                 return True
     return False
+
+
+def _year_side(folded: str, n: int) -> int:
+    """How the words before the year `n` in a folded text bound it (`lang.year_bound`), when
+    every mention of it is bounded the same way; else 0."""
+    sides = {
+        year_bound(folded[max(0, m.start() - 25) : m.start()])
+        for m in re.finditer(r"(?<!\d)\d{4}(?!\d)", folded)
+        if int(m.group()) == n
+    }
+    return sides.pop() if len(sides) == 1 else 0
 
 
 def _number_words() -> dict[str, int]:

@@ -100,6 +100,9 @@ def test_an_unknown_name_beside_a_known_one_is_a_no_from_the_complete_list() -> 
 def test_a_lower_case_unknown_name_asked_to_belong_is_a_no() -> None:
     answer = ask("ar ekeby en av kommunerna", (0.88, 0.82, 0.80))
     assert answer.answered and answer.answer.startswith("Nej.")
+    # A listed name elsewhere in the question does not make the unknown one listed.
+    answer = ask("är ekeby en av kommunerna som samarbetar med Alby?", (0.88, 0.82, 0.80))
+    assert answer.answer.startswith("Nej.")
 
 
 def test_an_unknown_name_asked_to_belong_in_english_is_never_a_yes() -> None:
@@ -148,6 +151,16 @@ def test_a_parenthesis_belongs_to_the_clause_it_stands_in() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "no"
 
 
+def test_a_parenthesis_with_a_negation_of_its_own_is_a_clause_of_its_own() -> None:
+    from assistant.answer import _verdict
+
+    text = "Du kan ansöka om bygglov digitalt (ingen blankett behövs)."
+    rq = read_question(
+        "Kan jag ansöka om bygglov digitalt?", analyzer=Analyzer(Analyzer.base_terms(text))
+    )
+    assert _verdict(rq, candidate(0, text, 0.9)) == "yes"
+
+
 def test_a_name_of_two_words_joined_by_a_hyphen_counts_once_in_a_complete_list() -> None:
     """ "Bryns kurva-Celsing" is one of the four: the list states its own size, so a name
     it leaves out is a "Nej"."""
@@ -187,6 +200,12 @@ def test_a_lower_rank_answers_a_superlative_asked_in_another_language() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "no"
     rq = read_question("If Ekeby were a county, would it be a big one?", analyzer=analyzer)
     assert _verdict(rq, candidate(0, text, 0.9)) != "no"
+    # Only a first by size or number: "the rest" and "the oldest" ask about no such first.
+    for question in (
+        "Does the rest of Ekeby count as a county?",
+        "Would Ekeby be the oldest county?",
+    ):
+        assert _verdict(read_question(question, analyzer=analyzer), candidate(0, text, 0.9)) != "no"
 
 
 def test_a_negation_after_an_enumeration_is_a_no() -> None:

@@ -79,7 +79,11 @@ from assistant.types import Turn
         ("Du är bäst, tack!", "smalltalk"),
         ("you're the best", "smalltalk"),
         ("Är det här en bra plats att parkera?", "yesno"),
+        ("Is this a human rights issue?", "yesno"),
+        ("Får jag prata med en riktig människa om jag ringer kundtjänst?", "yesno"),
         ("jag har en fråga om avgiften", "fact"),
+        ("Vi har två barn, har inte fått någon faktura för förskolan", "fact"),
+        ("Hej, jag heter Anna, har en fråga om avgiften", "fact"),
     ],
 )
 def test_question_kind(question: str, kind: str) -> None:
@@ -92,6 +96,14 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
     rq = read_question("mormor orkar inte gå dit längre, kan hon få böcker hemkörda?")
     assert rq.posed == "kan hon få böcker hemkörda?"
     assert read_question("Får jag parkera här?").posed == "Får jag parkera här?"
+    # The last clause that opens with a verb poses it, to the end of its sentence.
+    rq = read_question("Har inte bil, kan jag få böcker hemkörda?")
+    assert rq.posed == "kan jag få böcker hemkörda?"
+    rq = read_question("Kan jag få böcker hemkörda? Jag orkar inte gå dit.")
+    assert rq.posed == "Kan jag få böcker hemkörda?"
+    # A subject with a relative clause is part of the question.
+    rq = read_question("Den som inte har BankID, kan den ansöka på papper?")
+    assert rq.posed == "Den som inte har BankID, kan den ansöka på papper?"
     assert read_question("Vad kostar det?").posed == "Vad kostar det?"
 
 
@@ -195,6 +207,9 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("formaliserades den innan 2010?", "Samarbetet formaliserades år 2010.", False),
         ("was it formalised after 2005?", "Samarbetet formaliserades år 2010.", True),
         ("was it formalised after 2012?", "Samarbetet formaliserades år 2010.", False),
+        ("formaliserades den före 2015?", "Samarbetet formaliserades före 2015.", True),
+        ("får barn födda efter 2015 plats?", "Barn födda efter 2015 får plats.", True),
+        ("får barn födda efter 2015 plats?", "Barn födda före 2015 får plats.", False),
     ],
 )
 def test_a_number_within_a_range_or_bound_of_its_unit_is_held(

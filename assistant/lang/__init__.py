@@ -34,7 +34,10 @@ class Language:
     markers: frozenset[str]
     list_cue: re.Pattern[str]
     yesno_cue: re.Pattern[str]
-    wh_cue: re.Pattern[str]  # on a folded clause: it opens with an interrogative ("hur", "when")
+    wh_cue: re.Pattern[str]
+    relative_subject: re.Pattern[
+        str
+    ]  # on folded text: "den som inte har bankid"  # on a folded clause: it opens with an interrogative ("hur", "when")
     smalltalk: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, whole-question pattern)
     filler: re.Pattern[str]  # on folded text: words that open a message, "ok", "jaha"
     expects: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, cue), first match wins
@@ -50,7 +53,7 @@ class Language:
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
     free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
-    superlative: re.Pattern[str]  # on folded text: "största", "the largest"
+    superlative: re.Pattern[str]  # on folded text, of size or number: "största", "the largest"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
@@ -79,6 +82,7 @@ def _compile(data: dict) -> Language:
         list_cue=re.compile(data["kinds"]["list"]),
         yesno_cue=re.compile(data["kinds"]["yesno"]),
         wh_cue=re.compile(data["kinds"]["wh"]),
+        relative_subject=re.compile(data["kinds"]["relative_subject"]),
         smalltalk=tuple((k, re.compile(v)) for k, v in data["smalltalk"].items()),
         filler=re.compile(words["filler"]),
         expects=tuple((e["type"], re.compile(e["cue"])) for e in data["expects"]),
@@ -178,7 +182,7 @@ def free(text: str) -> bool:
 
 
 def superlative(text: str) -> bool:
-    """Whether a text ranks something first by some measure ("största", "the largest")."""
+    """Whether a text ranks something first by size or number ("största", "the largest")."""
     folded = fold(text.lower())
     return any(lang.superlative.search(folded) for lang in languages().values())
 
