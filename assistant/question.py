@@ -144,7 +144,7 @@ def read_question(
             for t in analyzer.query_terms(w)
             if t not in weak and (t in analyzer.vocabulary or lang_code == DEFAULT)
         )
-    kind = "smalltalk" if smalltalk else _kind(folded, tables)
+    kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
     span = _posed(asked, tables[0]) if kind == "yesno" else None
     return ReadQuestion(
         raw=raw,
@@ -209,16 +209,19 @@ def _asks(folded: str, rest: str) -> bool:
     )
 
 
-def _kind(folded: str, tables: list[Language]) -> str:
+def _kind(lowered: str, tables: list[Language]) -> str:
     """The kind of the question, from each of its sentences ("Hej! Vilka kommuner …")."""
+    folded = fold(lowered)
     sentences = [s for s in re.split(r"[.!?\n]+\s*", folded) if s.strip()] or [folded]
     if any(lang.list_cue.search(s) for lang in tables for s in sentences):
         return "list"
     # Only the question's own language decides word order: "is" starts English yes/no
     # questions, while a Swedish one may well start with a name. A clause that opens with an
     # interrogative asks for a fact ("fick en p-lapp idag, hur snabbt måste den betalas?").
-    clauses = [c for c in _CLAUSES.split(folded) if c.strip()]
-    if any(tables[0].wh_cue.search(c) for c in clauses):
+    # Folding makes "vår" and "vårt" interrogatives; they open no question ("vårt barn hör
+    # dåligt, finns det …?").
+    clauses = [c for c in _CLAUSES.split(lowered) if c.strip()]
+    if any(tables[0].wh_cue.search(fold(c)) and not tables[0].not_wh.match(c) for c in clauses):
         return "fact"
     # A clause that opens with a finite verb poses a yes/no question, though a statement may
     # come first: "mormor orkar inte gå dit längre, kan hon få böckerna hemkörda?"

@@ -83,6 +83,10 @@ from assistant.types import Turn
         ("Får jag prata med en riktig människa om jag ringer kundtjänst?", "yesno"),
         ("jag har en fråga om avgiften", "fact"),
         ("Vi har två barn, har inte fått någon faktura för förskolan", "fact"),
+        # "vår"/"vårt" fold to the interrogatives "var"/"vart" and ask nothing.
+        ("Vårt barn hör dåligt – finns det någon förskola med teckenspråk?", "yesno"),
+        ("vår son är 7 år, kan han få ett tillstånd?", "yesno"),
+        ("var ligger biblioteket?", "fact"),
         ("Hej, jag heter Anna, har en fråga om avgiften", "fact"),
     ],
 )

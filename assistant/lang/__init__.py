@@ -34,10 +34,9 @@ class Language:
     markers: frozenset[str]
     list_cue: re.Pattern[str]
     yesno_cue: re.Pattern[str]
-    wh_cue: re.Pattern[str]
-    relative_subject: re.Pattern[
-        str
-    ]  # on folded text: "den som inte har bankid"  # on a folded clause: it opens with an interrogative ("hur", "when")
+    wh_cue: re.Pattern[str]  # on a folded clause: it opens with an interrogative ("hur", "when")
+    not_wh: re.Pattern[str]  # on a lower-case clause: it opens with what folds to one ("vår")
+    relative_subject: re.Pattern[str]  # on a folded clause: a subject, "den som inte har …"
     smalltalk: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, whole-question pattern)
     filler: re.Pattern[str]  # on folded text: words that open a message, "ok", "jaha"
     expects: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, cue), first match wins
@@ -83,6 +82,7 @@ def _compile(data: dict) -> Language:
         yesno_cue=re.compile(data["kinds"]["yesno"]),
         wh_cue=re.compile(data["kinds"]["wh"]),
         relative_subject=re.compile(data["kinds"]["relative_subject"]),
+        not_wh=re.compile(data["kinds"].get("not_wh", r"(?!)")),
         smalltalk=tuple((k, re.compile(v)) for k, v in data["smalltalk"].items()),
         filler=re.compile(words["filler"]),
         expects=tuple((e["type"], re.compile(e["cue"])) for e in data["expects"]),
