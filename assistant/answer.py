@@ -263,12 +263,13 @@ def _not_in_list(
     known[:, FEATURES.index("missing")] = 0.0
     probs = scorer.probabilities(known)
     confidence = scorer.confidence(known)
+    words = re.findall(r"\w+", (rq.posed or rq.asked).lower())
+    verb = term(words[0]) if words else ""
+    subject = next((t for t in rq.sequence if t in rq.topic and t != verb), None)
     # A question about belonging may find the list lower down; any other only at the top.
     for i in np.argsort(-probs)[: LIST_RANKS if asks_membership(rq.asked) else 1]:
         if confidence[i] < scorer.threshold or not _complete_list(usable[i]):
             continue
-        verb = term(re.findall(r"\w+", rq.posed.lower())[:1][0]) if rq.posed.strip() else ""
-        subject = next((t for t in rq.sequence if t in rq.topic and t != verb), None)
         listed = subject in rq.names & usable[i].terms and not rq.capitalised & rq.missing
         return None if listed else _quote([usable[i]], verdict="no", listing=False)
     return None
