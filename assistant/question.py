@@ -326,14 +326,14 @@ def held(question: str, n: int, text: str) -> bool:
     that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
     of 2022."""
     asked = fold(question.lower())
+    stated = numbers_in(text)
     if is_year(n):
         side = _year_side(asked, n)
         if side:
-            folded = fold(text.lower())
-            return any(is_year(y) and (y - n) * side > 0 for y in numbers_in(text)) or (
-                n in numbers_in(text) and _year_side(folded, n) == side
+            return any(is_year(y) and (y - n) * side > 0 for y in stated) or (
+                n in stated and _year_side(fold(text.lower()), n) == side
             )
-    if n in numbers_in(text):
+    if n in stated:
         return True
     if is_year(n):
         return False
