@@ -34,7 +34,17 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Corpora measured with a scorer fitted on the seed page alone.
 OTHERS = {
     name: ROOT / "tests" / f"{name}_corpus"
-    for name in ("second", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+    for name in (
+        "second",
+        "fourth",
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+    )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
 REFUSAL_BAR = 0.90
