@@ -53,6 +53,7 @@ def test_every_question_set_is_well_formed() -> None:
         "ninth_corpus",
         "tenth_corpus",
         "eleventh_corpus",
+        "twelfth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
