@@ -116,7 +116,9 @@ def compose_answer(
     """
     if rq.kind == "smalltalk":
         return smalltalk(rq.smalltalk or "greeting", topics)
-    if not rq.asked:
+    # A question none of whose words the sources hold asks about something they do not
+    # cover; a follow-up may lean on the question before it for what it is about.
+    if not rq.asked or (rq.unsourced and not rq.follow_up):
         return refusal(topics)
     usable = [c for c in candidates if admissible(c, rq)]
     if not usable:

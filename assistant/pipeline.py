@@ -35,7 +35,7 @@ from assistant.index import (
     read_manifest,
     segment_text,
 )
-from assistant.lang import DEFAULT, abbreviations, languages
+from assistant.lang import abbreviations, languages
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
 from assistant.question import ReadQuestion, read_question
@@ -403,7 +403,7 @@ class Assistant:
         query = self.check_question(query)
         retriever, view = self._serving()
         rq = _read(retriever, query)
-        if not rq.asked or (rq.topic and rq.topic <= rq.missing and rq.language == DEFAULT):
+        if not rq.asked or rq.unsourced:
             return []  # no word of the query is in the sources in any form
         hits = retriever.retrieve(rq.query, k, only)
         kept = []

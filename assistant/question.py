@@ -97,6 +97,13 @@ class ReadQuestion:
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
 
+    @property
+    def unsourced(self) -> bool:
+        """Whether the sources hold none of the question's topic words in any form, in their
+        own language (in another a word may be a mere translation): "vilka öppettider har
+        biblioteket?" asked of pages that never mention a library."""
+        return bool(self.topic) and self.topic <= self.missing and self.language == DEFAULT
+
 
 def read_question(
     raw: str,
@@ -134,7 +141,7 @@ def read_question(
         sequence = tuple(analyzer.query_terms(plain))
         terms = frozenset(sequence)
         weak = frozenset().union(*(t.asking | t.kind_words for t in tables))
-        topic = terms - weak
+        topic = terms - weak - _weak_halves(plain, analyzer, weak)
         missing = _missing_terms(plain, analyzer, weak)
         # A word the sources lack is counted only in their language: there it is the
         # focus the sources miss, in another it may be a mere translation.
@@ -446,6 +453,19 @@ def _drop_role_blocks(text: str) -> str:
             pos = stop
     out.append(text[pos:])
     return "".join(out)
+
+
+def _weak_halves(asked: str, analyzer: Analyzer, weak: frozenset[str]) -> frozenset[str]:
+    """The halves of a compound that names the kind of fact asked for ("öppettider": "tid"),
+    unless the question also uses them alone: they say no more than the whole does."""
+    alone = {term(w) for w in _WORD.findall(asked.lower())}
+    halves = {
+        half
+        for w in _WORD.findall(asked.lower())
+        if term(w) in weak
+        for half in analyzer.split_compound(w)
+    }
+    return frozenset(halves - alone)
 
 
 def _missing_terms(asked: str, analyzer: Analyzer, weak: frozenset[str]) -> frozenset[str]:

@@ -10,7 +10,7 @@ from assistant.fitting import fit_logistic
 from assistant.lexical import Analyzer
 from assistant.question import read_question
 from assistant.scoring import FEATURES, Candidate, Model, Scorer, candidate_features
-from assistant.types import Chunk, Hit
+from assistant.types import Chunk, Hit, Turn
 
 MEMBERS = "De fyra kommunerna i länet – Alby, Bryn, Celsing och Dalby – samarbetar sedan länge."
 YEAR = "Samarbetet formaliserades år 2012 och sker både på politisk nivå och mellan tjänstemän."
@@ -823,3 +823,31 @@ def test_a_verb_the_sources_never_use_is_still_asked_about() -> None:
     names = frozenset({"norrbyskolan"})
     rq = read_question("Renoverades Norrbyskolan?", analyzer=analyzer, names=names)
     assert _verdict(rq, candidate(0, text, 0.9)) is None
+
+
+HOURS = "Återvinningscentralen har öppettider måndag–fredag klockan 07–19."
+
+
+def test_a_question_none_of_whose_words_the_sources_hold_is_refused() -> None:
+    """ "biblioteket" is in no form in the sources, and "öppettider" only names the kind of fact
+    asked for (its half "tid" with it): the opening hours of something else answer nothing."""
+    analyzer = Analyzer(Analyzer.base_terms(HOURS))
+    rq = read_question("vilka öppettider har biblioteket?", analyzer=analyzer)
+    assert rq.unsourced and "tid" not in rq.topic
+    answer = compose_answer(rq, [candidate(0, HOURS, 0.93)], scorer=SCORER)
+    assert not answer.answered and answer.citations == []
+    # A word the sources know is asked about: the same kind of fact is answered.
+    known = read_question("vilka öppettider har återvinningscentralen?", analyzer=analyzer)
+    assert not known.unsourced
+    assert compose_answer(known, [candidate(0, HOURS, 0.93)], scorer=SCORER).answered
+
+
+def test_a_follow_up_of_unknown_words_leans_on_the_question_before() -> None:
+    rq = read_question(
+        "och när blev det officiellt då?",
+        [Turn("user", "Vad formaliserades år 2012?"), Turn("assistant", "Samarbetet.")],
+        analyzer=ANALYZER,
+    )
+    assert rq.unsourced and rq.follow_up
+    answer = compose_answer(rq, [candidate(0, YEAR, 0.93)], scorer=SCORER)
+    assert answer.answered and "2012" in answer.answer

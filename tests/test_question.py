@@ -35,6 +35,8 @@ from assistant.types import Turn
         # A word that opens a message means nothing alone: "ok", "jaha".
         ("ok hej då, ha en fin helg", "smalltalk"),
         ("ok thx bye", "smalltalk"),
+        ("Goodbye, have a nice evening", "smalltalk"),  # a closing after a closing
+        ("take care!", "smalltalk"),
         ("Hello! What kind of questions can you answer?", "smalltalk"),
         ("Vilka frågor kan du svara på?", "smalltalk"),
         ("Okej, vad kostar det?", "fact"),
