@@ -144,12 +144,15 @@ def read_question(
         topic = terms - weak - _weak_halves(plain, analyzer, weak)
         missing = _missing_terms(plain, analyzer, weak)
         # A word the sources lack is counted only in their language: there it is the
-        # focus the sources miss, in another it may be a mere translation.
+        # focus the sources miss, in another it may be a mere translation. A compound
+        # counts what its last part names: "vattenledningar" are pipes, not water.
         counted = frozenset(
             t
             for w in counted_words(plain)
             for t in analyzer.query_terms(w)
-            if t not in weak and (t in analyzer.vocabulary or lang_code == DEFAULT)
+            if t not in weak
+            and t not in analyzer.split_compound(w)[:1]
+            and (t in analyzer.vocabulary or lang_code == DEFAULT)
         )
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
     span = _posed(asked, tables[0]) if kind == "yesno" else None

@@ -7,7 +7,7 @@ import pytest
 
 from assistant.answer import REFUSAL, compose_answer
 from assistant.fitting import fit_logistic
-from assistant.lexical import Analyzer
+from assistant.lexical import Analyzer, term
 from assistant.question import read_question
 from assistant.scoring import FEATURES, Candidate, Model, Scorer, candidate_features
 from assistant.types import Chunk, Hit, Turn
@@ -851,3 +851,13 @@ def test_a_follow_up_of_unknown_words_leans_on_the_question_before() -> None:
     assert rq.unsourced and rq.follow_up
     answer = compose_answer(rq, [candidate(0, YEAR, 0.93)], scorer=SCORER)
     assert answer.answered and "2012" in answer.answer
+
+
+def test_a_count_of_a_compound_needs_what_its_last_part_names() -> None:
+    """ "vattenledningar" counts pipes: a number of those who get water answers nothing."""
+    water = "Ungefär 21 000 invånare får sitt vatten från verket."
+    analyzer = Analyzer(Analyzer.base_terms(f"{water} Nya ledningar läggs varje år."))
+    rq = read_question("Hur många vattenledningar har kommunen?", analyzer=analyzer)
+    assert term("ledningar") in rq.counted and term("vatten") not in rq.counted
+    answer = compose_answer(rq, [candidate(0, water, 0.93)], scorer=SCORER)
+    assert not answer.answered
