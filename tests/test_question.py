@@ -150,6 +150,9 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         # "när" that joins two clauses asks nothing; "8-åring" is no year.
         ("vad gör jag med min 8-åring när vi lämnar grovsopor?", None),
         ("what do I do when the bin is full?", None),
+        # "öppna" is an adjective as often as a verb: open taps ask for no opening hours.
+        ("mätaren snurrar fast inga kranar är öppna, vad kan det betyda?", None),
+        ("när öppnar simhallen?", "time"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
