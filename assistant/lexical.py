@@ -13,6 +13,7 @@ Residents type "sodertorn" for "Södertörn", "södertörns kommunerna" for
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -66,8 +67,16 @@ def stopwords() -> frozenset[str]:
 
     words = {fold(w) for w in (*STOPWORDS_SWEDISH, *STOPWORDS_EN)}
     # Question words carry no topic; left in, they match any text that happens to use them.
-    words |= {"vad", "vilka", "vilken", "vilket", "hur", "nar", "varfor", "finns", "ar", "ska"}
+    # "e" is "är" as it is typed ("vad e det?").
+    words |= {"vad", "vilka", "vilken", "vilket", "hur", "nar", "varfor", "finns", "ar", "ska", "e"}
     return frozenset(words)
+
+
+def stopwords_digest() -> str:
+    """A short digest of the stop words: the BM25 index holds no stop word, so an index built
+    with others is rebuilt (`Assistant.stale_reason`)."""
+    joined = "\n".join(sorted(stopwords())).encode()
+    return hashlib.blake2b(joined, digest_size=8).hexdigest()
 
 
 @lru_cache(maxsize=200_000)

@@ -36,6 +36,7 @@ from assistant.index import (
     segment_text,
 )
 from assistant.lang import abbreviations, languages
+from assistant.lexical import stopwords_digest
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
 from assistant.question import ReadQuestion, read_question
@@ -249,6 +250,7 @@ class Assistant:
                 "version": CHUNKER_VERSION,
                 "abbreviations": sorted(abbreviations()),
             },
+            "stop_words": stopwords_digest(),
         }
 
     # -- questions ---------------------------------------------------------------------

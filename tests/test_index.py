@@ -11,6 +11,7 @@ from assistant.errors import CorpusError, IndexCorrupt, IndexMissing
 from assistant.index import FILES, FORMAT_VERSION, VectorIndex, lexical_index, read_manifest
 from assistant.lang import abbreviations
 from assistant.lexical import FILES as LEXICAL_FILES
+from assistant.lexical import stopwords_digest
 from assistant.pipeline import Assistant
 
 
@@ -37,6 +38,7 @@ def test_build_writes_manifest_and_round_trips(built: Assistant, tiny_settings: 
         "version": CHUNKER_VERSION,
         "abbreviations": sorted(abbreviations()),
     }
+    assert manifest["stop_words"] == stopwords_digest()
     assert manifest["n_chunks"] == len(built.index.chunks) > 0
     assert len(manifest["corpus_hash"]) == 64 and manifest["built_at"]
     loaded = VectorIndex.load(tiny_settings.index_dir)
@@ -249,3 +251,15 @@ def test_build_files_are_read_only_and_stale_temporary_builds_go(
     os.utime(stale, (0, 0))  # a build killed long ago
     built.build()
     assert not stale.exists() and fresh.exists()
+
+
+def test_an_index_built_with_other_stop_words_is_stale(
+    built: Assistant, tiny_settings: Settings
+) -> None:
+    """The BM25 index holds no stop word: one built with another list is rebuilt."""
+    folder = _current(tiny_settings)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert built.stale_reason() is None
+    manifest["stop_words"] = "0" * 16
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert built.stale_reason() == "stop_words changed"

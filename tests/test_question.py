@@ -405,3 +405,13 @@ def test_when_before_a_subject_joins_a_clause_and_asks_nothing(
     joining one by the subject ("när den har kommit in")."""
     rq = read_question(question)
     assert (rq.kind, rq.expects) == (kind, expects)
+
+
+def test_e_typed_for_ar_is_no_topic() -> None:
+    """ "e" is "är" as residents type it: "hur manga kommuner e med" asks about municipalities,
+    not about the "e" of "e-tjänsten"."""
+    from assistant.lexical import Analyzer
+
+    analyzer = Analyzer(Analyzer.base_terms("Ansök i e-tjänsten. Åtta kommuner är med."))
+    rq = read_question("hur manga kommuner e med", analyzer=analyzer)
+    assert "e" not in rq.terms and "kommun" in rq.topic
