@@ -367,6 +367,20 @@ def test_swedish_prepositions_do_not_make_a_question_english() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        # Words both languages write ("i", "for", "in") count for both.
+        ("Do I pay extra for getting paper bills?", "en"),
+        ("Can I stay anonymous if I report my neighbour for building without a permit?", "en"),
+        ("Räknas dagmammans egna småbarn in i gruppen?", "sv"),
+        ("bor jag i rätt kommun för bidraget", "sv"),
+    ],
+)
+def test_words_both_languages_write_decide_nothing(question: str, language: str) -> None:
+    assert read_question(question).language == language
+
+
+@pytest.mark.parametrize(
     ("question", "kind", "expects"),
     [
         ("Står kommunen för kostnaden?", "yesno", "money"),
