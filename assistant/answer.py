@@ -434,7 +434,14 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     the sources know): a "Ja" quoting a sentence about something else would read as a
     confirmation it is not ("Har du ett recept på kanelbullar?")."""
     known = rq.topic - rq.missing
-    return bool(known) and 2 * len(known & best.terms) >= len(known)
+    if known and 2 * len(known & best.terms) >= len(known):
+        return True
+    # A question in another language meets the evidence through its glossary too: a word
+    # glossed is held when the evidence holds one of its counterparts, and more than half of
+    # the words glossed or known must be held.
+    groups = [*rq.glossed, *({t} for t in known)]
+    held = sum(bool(g & best.terms) for g in groups)
+    return bool(rq.glossed) and 2 * held > len(groups)
 
 
 def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:

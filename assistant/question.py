@@ -96,6 +96,9 @@ class ReadQuestion:
     posed: str = ""
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
+    # For a question in another language than the sources': per word its glossary has, the
+    # sources' terms that say the same ("hearing" -> {"horsel", "horsling"}).
+    glossed: tuple[frozenset[str], ...] = ()
 
     @property
     def unsourced(self) -> bool:
@@ -174,7 +177,18 @@ def read_question(
         follow_up=follow,
         posed=asked[span[0] : span[1]].strip() if span else asked,
         counted=counted,
+        glossed=_glossed(plain, lang_code),
     )
+
+
+def _glossed(asked: str, code: str) -> tuple[frozenset[str], ...]:
+    """Per word of a question in another language than the sources' that its glossary
+    has, the sources' terms that say the same."""
+    if code == DEFAULT:
+        return ()
+    glossary = languages()[code].glossary
+    found = {glossary[t] for w in _WORD.findall(asked.lower()) if (t := term(w)) in glossary}
+    return tuple(sorted(found, key=sorted))
 
 
 def _ordered(code: str) -> list[Language]:

@@ -861,3 +861,14 @@ def test_a_count_of_a_compound_needs_what_its_last_part_names() -> None:
     assert term("ledningar") in rq.counted and term("vatten") not in rq.counted
     answer = compose_answer(rq, [candidate(0, water, 0.93)], scorer=SCORER)
     assert not answer.answered
+
+
+def test_an_english_yes_no_question_meets_swedish_evidence_through_the_glossary() -> None:
+    """ "hearing loop" shares no word with "hörslinga": the English glossary says they are the
+    same, so the evidence speaks to the question and is a "Ja"."""
+    loop = "Stora salen och teatersalen har hörslinga."
+    rq = read_question("Is there a hearing loop in the hall?", analyzer=Analyzer([]))
+    assert rq.language == "en" and frozenset({"horsel", "horsling"}) in rq.glossed
+    assert answer_from(loop, "Is there a hearing loop in the hall?").startswith("Ja.")
+    # A lift is not a hearing loop: the hall alone is not more than half of what is asked.
+    assert not answer_from(loop, "Is there a lift in the hall?").startswith("Ja.")

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from assistant.lexical import fold, term
+from assistant.lexical import Analyzer, fold, term
 
 HERE = Path(__file__).parent
 #: The language of the sources and of every answer; questions in others are read too.
@@ -70,6 +70,9 @@ class Language:
     instruction: re.Pattern[str]
     replies: dict[str, str]  # what is said to small talk and as a verdict (answer language)
     background: tuple[str, ...] = ()  # everyday sentences on unrelated subjects
+    # The term of a word of this language -> the default language's terms that say the same
+    # ("hearing" -> {"horsel", "horsling"}): how its questions meet the sources' words.
+    glossary: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _compile(data: dict) -> Language:
@@ -122,7 +125,18 @@ def _compile(data: dict) -> Language:
         instruction=re.compile(data["instructions"]["clause"]),
         replies=dict(data.get("replies", {})),
         background=tuple(data.get("background", {}).get("sentences", ())),
+        glossary=_glossary(data.get("glossary", {})),
     )
+
+
+def _glossary(table: dict[str, str]) -> dict[str, frozenset[str]]:
+    """{"word forms": "Swedish words"} -> the term of each form -> the Swedish words' terms."""
+    out: dict[str, set[str]] = {}
+    for forms, words in table.items():
+        targets = set(Analyzer.base_terms(words))
+        for form in forms.split():
+            out.setdefault(term(form.lower()), set()).update(targets)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 @cache
