@@ -41,7 +41,7 @@ from assistant.lang import (
     widens,
 )
 from assistant.lexical import MIN_PART, term
-from assistant.question import ReadQuestion, held, is_year, numbers_in, within_bound
+from assistant.question import ReadQuestion, held, is_year, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
 
@@ -350,12 +350,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no"
     if rq.numbers:
         stated = numbers_in(best.full_text)
-        unheld = [n for n in rq.numbers if not held(rq.asked, n, best.full_text)]
-        if unheld:
-            # A bound it lies within, in another unit, decides nothing.
-            if not stated or any(within_bound(n, best.full_text) for n in unheld):
-                return None
-            return "no"
+        if not all(held(rq.asked, n, best.full_text) for n in rq.numbers):
+            return "no" if stated else None
     years = [n for n in numbers_in(best.full_text) if is_year(n)]
     for decade in decades(rq.asked):
         if years and not any(y in decade for y in years):

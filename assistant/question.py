@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from assistant.lang import (
     DEFAULT,
@@ -311,7 +310,7 @@ def numbers_in(text: str) -> frozenset[int]:
     """
     words = _number_words()
     found = set()
-    for token in re.findall(rf"{_DIGITS}|\w+", spelled_out(fold(text.lower()))):
+    for token in re.findall(rf"{_DIGITS}|\w+", fold(text.lower())):
         if token in words:
             found.add(words[token])
         elif token[0].isdigit():
@@ -350,7 +349,7 @@ def held(question: str, n: int, text: str) -> bool:
     is held by itself and, asked with a bound ("före 2015?"; `lang.year_bound`), by a year on
     that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
     of 2022."""
-    asked = spelled_out(fold(question.lower()))
+    asked = fold(question.lower())
     stated = numbers_in(text)
     if is_year(n):
         side = _year_side(asked, n)
@@ -366,7 +365,7 @@ def held(question: str, n: int, text: str) -> bool:
     units.discard("")
     if not units:
         return False
-    folded = spelled_out(fold(text.lower()))
+    folded = fold(text.lower())
     for match in _RANGE.finditer(folded):
         low, high = _value(match.group(1)), _value(match.group(2))
         if low <= n <= high and not is_year(high) and _unit(folded, match.end()) in units:
@@ -380,18 +379,6 @@ def held(question: str, n: int, text: str) -> bool:
     return False
 
 
-def within_bound(n: int, text: str) -> bool:
-    """Whether a text bounds a number, in any unit, on the side where `n` lies: "över 500 000
-    människor" neither confirms nor denies "fler än 600 000 personer"."""
-    folded = spelled_out(fold(text.lower()))
-    for match in re.finditer(_DIGITS, folded):
-        side = bound(folded[max(0, match.start() - 25) : match.start()])
-        value = _value(match.group())
-        if (side < 0 and n <= value) or (side > 0 and n >= value):
-            return True
-    return False
-
-
 def _year_side(folded: str, n: int) -> int:
     """How the words before the year `n` in a folded text bound it (`lang.year_bound`), when
     every mention of it is bounded the same way; else 0."""
@@ -401,49 +388,6 @@ def _year_side(folded: str, n: int) -> int:
         if int(m.group()) == n
     }
     return sides.pop() if len(sides) == 1 else 0
-
-
-def spelled_out(folded: str) -> str:
-    """A folded text with the numbers it spells with a multiplier in digits: "over en halv
-    miljon" -> "over 500 000", "two million" -> "2 000 000", "1,5 miljoner" -> "1 500 000".
-    A multiplier with neither a count nor a half before it ("miljoner kronor") is left."""
-
-    def digits(match: re.Match[str]) -> str:
-        count, half, unit = match.group(1), match.group(2), match.group(3)
-        if count is None and half is None:
-            return match.group()
-        words = _number_words()
-        if count is None or count in _ONE:
-            value = 1.0
-        elif count in words:
-            value = float(words[count])
-        else:
-            value = float(count.replace(",", "."))
-        value *= (0.5 if half else 1.0) * _multipliers()[unit]
-        return f"{round(value):,}".replace(",", " ")
-
-    return _spelled_pattern().sub(digits, folded)
-
-
-#: Words that count one before a multiplier ("en miljon", "a million").
-_ONE = frozenset({"en", "ett", "a", "one"})
-
-
-@lru_cache(maxsize=1)
-def _multipliers() -> dict[str, int]:
-    return {k: v for lang in languages().values() for k, v in lang.multipliers.items()}
-
-
-@lru_cache(maxsize=1)
-def _spelled_pattern() -> re.Pattern[str]:
-    words = sorted({*_number_words(), *_ONE}, key=len, reverse=True)
-    halves = sorted({h for lang in languages().values() for h in lang.half})
-    units = sorted(_multipliers(), key=len, reverse=True)
-    count = rf"\d+(?:[.,]\d+)?|{'|'.join(words)}"
-    return re.compile(
-        rf"\b(?:({count})\s+)?(?:({'|'.join(halves)})\s+(?:(?:a|an|en|ett)\s+)?)?"
-        rf"({'|'.join(units)})\b"
-    )
 
 
 def _number_words() -> dict[str, int]:

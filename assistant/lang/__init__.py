@@ -46,8 +46,6 @@ class Language:
     kind_words: frozenset[str]  # analysed terms
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
-    multipliers: dict[str, int]  # folded word -> what it multiplies by ("miljon" -> 10**6)
-    half: frozenset[str]  # folded words that halve a multiplied number ("halv", "half")
     abbreviations: frozenset[str]  # lower-case, without the last period: "kl", "t.ex"
     negations: frozenset[str]  # folded
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
@@ -103,8 +101,6 @@ def _compile(data: dict) -> Language:
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
         ordinals={fold(k): int(v) for k, v in words["ordinals"].items()},
-        multipliers={fold(k): int(v) for k, v in words.get("multipliers", {}).items()},
-        half=frozenset(fold(w) for w in words.get("half", ())),
         abbreviations=frozenset(a.lower() for a in words["abbreviations"]),
         negations=frozenset(fold(w) for w in words["negations"]),
         not_only=re.compile(words["not_only"]),
