@@ -117,8 +117,10 @@ def compose_answer(
     if rq.kind == "smalltalk":
         return smalltalk(rq.smalltalk or "greeting", topics)
     # A question none of whose words the sources hold asks about something they do not
-    # cover; a follow-up may lean on the question before it for what it is about.
-    if not rq.asked or (rq.unsourced and not rq.follow_up):
+    # cover, when it is told to be in their language ("Opening hours in summer?" may be
+    # English); a follow-up may lean on the question before it for what it is about.
+    leans = rq.follow_up and rq.query != rq.asked
+    if not rq.asked or (rq.unsourced and rq.language_told and not leans):
         return refusal(topics)
     usable = [c for c in candidates if admissible(c, rq)]
     if not usable:
@@ -433,15 +435,24 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     """Whether the evidence mentions most of what the question asks about (its topic terms
     the sources know): a "Ja" quoting a sentence about something else would read as a
     confirmation it is not ("Har du ett recept på kanelbullar?")."""
+    if rq.language != DEFAULT:
+        # A question in another language meets the evidence through its glossary: each word
+        # that says what it is about is held when the evidence holds one of its counterparts
+        # (or the word itself, a name), and more than half of them must be; a word neither
+        # glossed nor in the sources is not held ("Is the jazz festival free?" – "Entrén till
+        # museet är gratis" is no "Ja").
+        held = sum(_holds_any(g, best.terms) for g in rq.glossed)
+        return 2 * held > len(rq.glossed)
     known = rq.topic - rq.missing
-    if known and 2 * len(known & best.terms) >= len(known):
-        return True
-    # A question in another language meets the evidence through its glossary too: a word
-    # glossed is held when the evidence holds one of its counterparts, and more than half of
-    # the words glossed or known must be held.
-    groups = [*rq.glossed, *({t} for t in known)]
-    held = sum(bool(g & best.terms) for g in groups)
-    return bool(rq.glossed) and 2 * held > len(groups)
+    return bool(known) and 2 * len(known & best.terms) >= len(known)
+
+
+def _holds_any(wanted: frozenset[str], terms: frozenset[str]) -> bool:
+    """Whether a text's terms hold one of the wanted terms, alone or as the head or tail of a
+    compound ("city" – "stadskärnor"), the part at least `MIN_PART` letters long."""
+    return bool(wanted & terms) or any(
+        len(w) >= MIN_PART and (t.startswith(w) or t.endswith(w)) for w in wanted for t in terms
+    )
 
 
 def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:

@@ -20,8 +20,10 @@ from assistant.lang import (
     Language,
     bound,
     counted_words,
+    decisive,
     detect,
     languages,
+    membership_terms,
     unit_of,
     without_decades,
     year_bound,
@@ -96,9 +98,12 @@ class ReadQuestion:
     posed: str = ""
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
-    # For a question in another language than the sources': per word its glossary has, the
-    # sources' terms that say the same ("hearing" -> {"horsel", "horsling"}).
+    # For a question in another language than the sources': per word that says what it is
+    # about, the sources' terms that say the same ("hearing" -> {"horsel", "horsling"}), or
+    # its own term where the glossary has none.
     glossed: tuple[frozenset[str], ...] = ()
+    # Whether the function words told the language; a tie or none reads as the sources'.
+    language_told: bool = True
 
     @property
     def unsourced(self) -> bool:
@@ -140,10 +145,10 @@ def read_question(
     counted: frozenset[str] = frozenset()
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
     plain = without_decades(asked)
+    weak = frozenset().union(*(t.asking | t.kind_words for t in tables))
     if analyzer is not None and asked:
         sequence = tuple(analyzer.query_terms(plain))
         terms = frozenset(sequence)
-        weak = frozenset().union(*(t.asking | t.kind_words for t in tables))
         topic = terms - weak - _weak_halves(plain, analyzer, weak)
         missing = _missing_terms(plain, analyzer, weak)
         # A word the sources lack is counted only in their language: there it is the
@@ -177,17 +182,25 @@ def read_question(
         follow_up=follow,
         posed=asked[span[0] : span[1]].strip() if span else asked,
         counted=counted,
-        glossed=_glossed(plain, lang_code),
+        glossed=_glossed(plain, lang_code, weak),
+        language_told=decisive(tokens),
     )
 
 
-def _glossed(asked: str, code: str) -> tuple[frozenset[str], ...]:
-    """Per word of a question in another language than the sources' that its glossary
-    has, the sources' terms that say the same."""
+def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """Each word of a question in another language than the sources' that says what it is
+    about (no stop, asking or kind word), as the sources' terms its glossary gives for it, or
+    as its own term (a name): "Is the jazz festival free?" -> {jazz}, {festival}, {gratis, …}."""
     if code == DEFAULT:
         return ()
     glossary = languages()[code].glossary
-    found = {glossary[t] for w in _WORD.findall(asked.lower()) if (t := term(w)) in glossary}
+    # Nor the words that ask about belonging ("one of", "part of"): they ask, not what about.
+    skip = stopwords() | membership_terms(asked)
+    found = {
+        glossary.get(t, frozenset({t}))
+        for w in _WORD.findall(asked.lower())
+        if fold(w) not in skip and (t := term(w)) not in weak | skip and len(t) > 1
+    }
     return tuple(sorted(found, key=sorted))
 
 

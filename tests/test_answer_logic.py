@@ -851,6 +851,20 @@ def test_a_follow_up_of_unknown_words_leans_on_the_question_before() -> None:
     assert rq.unsourced and rq.follow_up
     answer = compose_answer(rq, [candidate(0, YEAR, 0.93)], scorer=SCORER)
     assert answer.answered and "2012" in answer.answer
+    # Worded as a follow-up, but with no question before it: nothing to lean on.
+    alone = read_question("och när blev det officiellt då?", analyzer=ANALYZER)
+    assert alone.follow_up
+    assert not compose_answer(alone, [candidate(0, YEAR, 0.93)], scorer=SCORER).answered
+
+
+def test_a_question_whose_language_is_not_told_is_not_refused_for_unknown_words() -> None:
+    """ "Opening hours in summer?" has only "in", which both languages write: read as the
+    sources' language by default, its English words are no sign of a missing focus."""
+    analyzer = Analyzer(Analyzer.base_terms(HOURS))
+    rq = read_question("Opening hours in summer?", analyzer=analyzer)
+    assert rq.unsourced and not rq.language_told
+    told = read_question("vilka öppettider har biblioteket?", analyzer=analyzer)
+    assert told.unsourced and told.language_told
 
 
 def test_a_count_of_a_compound_needs_what_its_last_part_names() -> None:
@@ -872,3 +886,21 @@ def test_an_english_yes_no_question_meets_swedish_evidence_through_the_glossary(
     assert answer_from(loop, "Is there a hearing loop in the hall?").startswith("Ja.")
     # A lift is not a hearing loop: the hall alone is not more than half of what is asked.
     assert not answer_from(loop, "Is there a lift in the hall?").startswith("Ja.")
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        # A word neither glossed nor in the sources is what the question is about.
+        ("Entrén till museet är gratis.", "Is the jazz festival free?"),
+        (
+            "Kommunen kan hjälpa dig att söka bostadsanpassning.",
+            "Can you help me with snow removal?",
+        ),
+        ("Barn under 12 år åker gratis på bussen.", "Can children swim for free at the weekend?"),
+        # One word the sources know ("hall") is not the whole question.
+        ("I hallen finns en stor sal med hörslinga.", "Is there a lift in the hall?"),
+    ],
+)
+def test_english_evidence_about_something_else_is_no_yes(text: str, question: str) -> None:
+    assert not answer_from(text, question).startswith("Ja.")

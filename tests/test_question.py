@@ -429,3 +429,12 @@ def test_e_typed_for_ar_is_no_topic() -> None:
     analyzer = Analyzer(Analyzer.base_terms("Ansök i e-tjänsten. Åtta kommuner är med."))
     rq = read_question("hur manga kommuner e med", analyzer=analyzer)
     assert "e" not in rq.terms and "kommun" in rq.topic
+
+
+def test_a_glossary_entry_must_give_a_word_the_sources_could_hold() -> None:
+    """ "efter" is a stop word: an entry that leaves nothing to find is refused at load."""
+    from assistant.lang import _glossary
+
+    assert _glossary({"meeting meetings": "möte"}) == {"meeting": frozenset({"mot"})}
+    with pytest.raises(ValueError, match="after"):
+        _glossary({"after": "efter"})

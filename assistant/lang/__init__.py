@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from assistant.lexical import Analyzer, fold, term
+from assistant.lexical import fold, stopwords, term, words
 
 HERE = Path(__file__).parent
 #: The language of the sources and of every answer; questions in others are read too.
@@ -132,8 +132,12 @@ def _compile(data: dict) -> Language:
 def _glossary(table: dict[str, str]) -> dict[str, frozenset[str]]:
     """{"word forms": "Swedish words"} -> the term of each form -> the Swedish words' terms."""
     out: dict[str, set[str]] = {}
-    for forms, words in table.items():
-        targets = set(Analyzer.base_terms(words))
+    stop = stopwords()
+    for forms, swedish in table.items():
+        # Terms as the evidence has them (`Analyzer.terms`): "möte" stems to a stop word.
+        targets = {term(w) for w in words(swedish) if fold(w) not in stop}
+        if not targets:
+            raise ValueError(f"glossary: {forms!r} has no word the sources could hold")
         for form in forms.split():
             out.setdefault(term(form.lower()), set()).update(targets)
     return {k: frozenset(v) for k, v in out.items()}
@@ -158,6 +162,13 @@ def detect(folded_words: list[str]) -> str:
         if count > best_count:
             best, best_count = code, count
     return best
+
+
+def decisive(folded_words: list[str]) -> bool:
+    """Whether a question's function words tell its language: one language's more than any
+    other's ("Swimming lessons in summer?" has only "in", which both write)."""
+    counts = sorted(sum(w in lang.markers for w in folded_words) for lang in languages().values())
+    return len(counts) < 2 or counts[-1] > counts[-2]
 
 
 def _words(text: str) -> set[str]:
