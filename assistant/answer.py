@@ -438,21 +438,13 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     if rq.language != DEFAULT:
         # A question in another language meets the evidence through its glossary: each word
         # that says what it is about is held when the evidence holds one of its counterparts
-        # (or the word itself, a name), and more than half of them must be; a word neither
+        # (or the word itself, a name) as a term, and more than half of them must be; a word neither
         # glossed nor in the sources is not held ("Is the jazz festival free?" – "Entrén till
         # museet är gratis" is no "Ja").
-        held = sum(_holds_any(g, best.terms) for g in rq.glossed)
+        held = sum(bool(g & best.terms) for g in rq.glossed)
         return 2 * held > len(rq.glossed)
     known = rq.topic - rq.missing
     return bool(known) and 2 * len(known & best.terms) >= len(known)
-
-
-def _holds_any(wanted: frozenset[str], terms: frozenset[str]) -> bool:
-    """Whether a text's terms hold one of the wanted terms, alone or as the head or tail of a
-    compound ("city" – "stadskärnor"), the part at least `MIN_PART` letters long."""
-    return bool(wanted & terms) or any(
-        len(w) >= MIN_PART and (t.startswith(w) or t.endswith(w)) for w in wanted for t in terms
-    )
 
 
 def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:

@@ -102,7 +102,8 @@ class ReadQuestion:
     # about, the sources' terms that say the same ("hearing" -> {"horsel", "horsling"}), or
     # its own term where the glossary has none.
     glossed: tuple[frozenset[str], ...] = ()
-    # Whether the function words told the language; a tie or none reads as the sources'.
+    # Whether the language is told: by the function words, or by no word of another language
+    # in a question read as the sources' by default ("Opening hours in summer?" is not told).
     language_told: bool = True
 
     @property
@@ -183,8 +184,22 @@ def read_question(
         posed=asked[span[0] : span[1]].strip() if span else asked,
         counted=counted,
         glossed=_glossed(plain, lang_code, weak),
-        language_told=decisive(tokens),
+        language_told=decisive(tokens) or not _other_language_words(asked, lang_code),
     )
+
+
+def _other_language_words(asked: str, code: str) -> bool:
+    """Whether a question read as `code` has words of another language: one of its function
+    words that `code` does not write too, or a word its glossary has ("Opening hours in
+    summer?"; not "för" or "i", which Swedish writes)."""
+    own = languages()[code].markers
+    for lang in languages().values():
+        if lang.code == code:
+            continue
+        for word in _WORD.findall(asked.lower()):
+            if (word in lang.markers and fold(word) not in own) or term(word) in lang.glossary:
+                return True
+    return False
 
 
 def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str], ...]:
@@ -193,9 +208,11 @@ def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str
     as its own term (a name): "Is the jazz festival free?" -> {jazz}, {festival}, {gratis, …}."""
     if code == DEFAULT:
         return ()
-    glossary = languages()[code].glossary
-    # Nor the words that ask about belonging ("one of", "part of"): they ask, not what about.
-    skip = stopwords() | membership_terms(asked)
+    lang = languages()[code]
+    glossary = lang.glossary
+    # Nor the language's function words ("can", "have": "hav" is the sea), nor the words that
+    # ask about belonging ("one of", "part of"): they ask, not what about.
+    skip = stopwords() | lang.markers | membership_terms(asked)
     found = {
         glossary.get(t, frozenset({t}))
         for w in _WORD.findall(asked.lower())
