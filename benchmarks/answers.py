@@ -44,6 +44,7 @@ OTHERS = {
         "ninth",
         "tenth",
         "eleventh",
+        "twelfth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
