@@ -54,6 +54,7 @@ def test_every_question_set_is_well_formed() -> None:
         "tenth_corpus",
         "eleventh_corpus",
         "twelfth_corpus",
+        "thirteenth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
