@@ -438,9 +438,9 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     if rq.language != DEFAULT:
         # A question in another language meets the evidence through its glossary: each word
         # that says what it is about is held when the evidence holds one of its counterparts
-        # (or the word itself, a name) as a term, and more than half of them must be; a word neither
-        # glossed nor in the sources is not held ("Is the jazz festival free?" – "Entrén till
-        # museet är gratis" is no "Ja").
+        # (or the word itself, a name) as a term, and more than half of them must be; a word
+        # neither glossed nor in the sources is not held ("Is the jazz festival free?" –
+        # "Entrén till museet är gratis" is no "Ja").
         held = sum(bool(g & best.terms) for g in rq.glossed)
         return 2 * held > len(rq.glossed)
     known = rq.topic - rq.missing
