@@ -72,6 +72,7 @@ def stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=1)
 def stopwords_digest() -> str:
     """A short digest of the stop words: the BM25 index holds no stop word, so an index built
     with others is rebuilt (`Assistant.stale_reason`)."""

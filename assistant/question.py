@@ -213,10 +213,11 @@ def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str
     # Nor the language's function words ("can", "have": "hav" is the sea), nor the words that
     # ask about belonging ("one of", "part of"): they ask, not what about.
     skip = stopwords() | lang.markers | membership_terms(asked)
+    no_topic = weak | skip
     found = {
         glossary.get(t, frozenset({t}))
         for w in _WORD.findall(asked.lower())
-        if fold(w) not in skip and (t := term(w)) not in weak | skip and len(t) > 1
+        if fold(w) not in skip and (t := term(w)) not in no_topic and len(t) > 1
     }
     return tuple(sorted(found, key=sorted))
 
@@ -505,13 +506,9 @@ def _drop_role_blocks(text: str) -> str:
 def _weak_halves(asked: str, analyzer: Analyzer, weak: frozenset[str]) -> frozenset[str]:
     """The halves of a compound that names the kind of fact asked for ("öppettider": "tid"),
     unless the question also uses them alone: they say no more than the whole does."""
-    alone = {term(w) for w in _WORD.findall(asked.lower())}
-    halves = {
-        half
-        for w in _WORD.findall(asked.lower())
-        if term(w) in weak
-        for half in analyzer.split_compound(w)
-    }
+    found = _WORD.findall(asked.lower())
+    alone = {term(w) for w in found}
+    halves = {half for w in found if term(w) in weak for half in analyzer.split_compound(w)}
     return frozenset(halves - alone)
 
 

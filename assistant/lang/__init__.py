@@ -154,11 +154,17 @@ def languages() -> dict[str, Language]:
     return found
 
 
+def _marker_counts(folded_words: list[str]) -> dict[str, int]:
+    """How many of a question's words are each language's function words."""
+    return {
+        code: sum(w in lang.markers for w in folded_words) for code, lang in languages().items()
+    }
+
+
 def detect(folded_words: list[str]) -> str:
     """The language whose function words a question uses most; the default on a tie."""
     best, best_count = DEFAULT, 0
-    for code, lang in languages().items():
-        count = sum(w in lang.markers for w in folded_words)
+    for code, count in _marker_counts(folded_words).items():
         if count > best_count:
             best, best_count = code, count
     return best
@@ -167,7 +173,7 @@ def detect(folded_words: list[str]) -> str:
 def decisive(folded_words: list[str]) -> bool:
     """Whether a question's function words tell its language: one language's more than any
     other's ("Swimming lessons in summer?" has only "in", which both write)."""
-    counts = sorted(sum(w in lang.markers for w in folded_words) for lang in languages().values())
+    counts = sorted(_marker_counts(folded_words).values())
     return len(counts) < 2 or counts[-1] > counts[-2]
 
 
