@@ -45,6 +45,7 @@ OTHERS = {
         "tenth",
         "eleventh",
         "twelfth",
+        "thirteenth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
