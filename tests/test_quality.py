@@ -55,6 +55,7 @@ def test_every_question_set_is_well_formed() -> None:
         "eleventh_corpus",
         "twelfth_corpus",
         "thirteenth_corpus",
+        "fourteenth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
