@@ -341,6 +341,9 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     # tells before it asks is no part of it: "mormor kan inte gå dit, kan hon få …?"
     denied = negated(posed) != free(posed)
     says_no = negated(clause) or (best.is_row and _denied_cell(best.text, rq))
+    listed = _denied_items(best, rq)
+    if listed is not None:
+        says_no = listed  # a list that denies says no only of what it names
     costs_nothing = cost and free(clause) and not _amount(clause)
     if denied != (says_no != costs_nothing):
         return "no"
@@ -359,6 +362,34 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         if years and not any(y in decade for y in years):
             return "no"  # "Var det på 70-talet?" – "startade 1962"
     return "yes" if _speaks_to(rq, best) else None
+
+
+def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:
+    """For a list whose lead-in denies what its items name, whether one item names most of
+    what the question asks about beyond the lead-in, a word whole or within a compound:
+    "Hjälper hemtjänsten till att skotta snö?" – "Hemtjänsten utför inte heller: … -
+    trädgårdsarbete, snöskottning eller vedhantering" is a no; "a holiday trip to Norway?" –
+    "Riksfärdtjänst beviljas inte för: - resor till arbete …" decides nothing. None when the
+    evidence is no such list."""
+    if not best.is_list:
+        return None
+    lead, items = _split_list(best.text)
+    if not items or not negated(lead):
+        return None
+    # In another language the question's words meet the items through its glossary.
+    groups = rq.glossed if rq.language != DEFAULT else [{t} for t in rq.topic - rq.missing]
+    asked = [g for g in groups if not _names(lead, g)]
+    if not asked:
+        return None  # what is asked is all in the lead-in, whose own words decide
+    most = max(sum(_names(item, g) for g in asked) for item in items)
+    return most > 0 and 2 * most >= len(asked)
+
+
+def _names(text: str, forms: frozenset[str] | set[str]) -> bool:
+    """Whether a text holds one of the terms, as a word or within a compound ("snö" in
+    "snöskottning", "parkering" in "boendeparkering")."""
+    words = {term(w) for w in re.findall(r"\w+", text.lower())}
+    return any(t == w or (len(t) >= MIN_PART and t in w) for t in forms for w in words)
 
 
 def _states_cost(text: str) -> bool:
@@ -454,8 +485,9 @@ def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
     return rq.missing - {term(w) for w in first} - membership_terms(rq.asked)
 
 
-#: A label that opens a sentence: "**Åsa skola:** …", "Plats: …".
-_LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)")
+#: A label that opens a sentence: "**Åsa skola:** …", "Plats: …"; not the lead-in of a list
+#: on lines of its own ("Hemtjänsten utför inte heller:\n- …"), which says something of them.
+_LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*[^\S\n]+(?=\S)")
 #: Where one clause ends and another begins: not at commas, "och" or "som", which join the
 #: items of an enumeration or a predicate to its subject ("Barnbidrag, bostadsbidrag och
 #: studiemedel räknas inte som inkomst" is one negated clause), nor at a parenthesis, which
@@ -497,13 +529,15 @@ def _quote(chosen: list[Candidate], *, verdict: str | None, listing: bool) -> An
         parts.append(AnswerPart("text", word))
     for hit, text, is_list in pieces:
         chunk = hit.chunk
+        # A segment of a list may hold no item of its own (a last item the chunker split
+        # off): it is quoted as text, not as a list with nothing in it ("…: .").
+        lead, items = _split_list(text) if is_list else (text, [])
         if chunk.chunk_id not in numbers:
             numbers[chunk.chunk_id] = len(citations) + 1
-            quoted = _split_list(text)[0] if is_list else text
+            quoted = lead if items else text
             citations.append(citation_for(hit, numbers[chunk.chunk_id], _single_line(quoted)))
         n = numbers[chunk.chunk_id]
-        if is_list:
-            lead, items = _split_list(text)
+        if items:
             sentences.append(f"{_render(lead, items)} [{n}]")
             parts.append(AnswerPart("list", lead, n, items))
         else:

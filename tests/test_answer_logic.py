@@ -232,6 +232,62 @@ def test_a_negation_in_evidence_about_something_else_decides_nothing() -> None:
     assert _verdict(rq, said) == "no"
 
 
+def test_a_list_whose_lead_in_denies_says_no_of_what_its_items_name() -> None:
+    """The lead-in of a list on lines of its own is no label to strip: its negation covers
+    each item, so a question about an item is a no; about something no item names it decides
+    nothing (an exclusion list does not say the rest is granted or refused)."""
+    from assistant.answer import _verdict
+
+    text = (
+        "Hemtjänsten utför inte heller:\n\n- storstädning eller fönsterputs\n"
+        "- trädgårdsarbete, snöskottning eller vedhantering"
+    )
+    analyzer = Analyzer(Analyzer.base_terms(text + " disk hjälper"))
+    denying = candidate(0, text, 0.9, is_list=True)
+    for question in (
+        "Hjälper hemtjänsten till med snöskottning?",
+        "kan hemtjänsten ta hand om vedhanteringen?",
+    ):
+        assert _verdict(read_question(question, analyzer=analyzer), denying) == "no", question
+    rq = read_question("Hjälper hemtjänsten till med disk?", analyzer=analyzer)
+    assert _verdict(rq, denying) is None
+    granting = candidate(0, text.replace("inte heller", "också"), 0.9, is_list=True)
+    rq = read_question("Hjälper hemtjänsten till med snöskottning?", analyzer=analyzer)
+    assert _verdict(rq, granting) == "yes"
+
+
+def test_an_english_question_meets_a_denying_list_through_its_glossary() -> None:
+    from assistant.answer import _verdict
+
+    text = "Riksfärdtjänst beviljas inte för:\n\n- resor till och från arbete\n- sjukresor"
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    denying = candidate(0, text, 0.9, is_list=True)
+    rq = read_question("Can I get riksfärdtjänst for trips to work?", analyzer=analyzer)
+    assert _verdict(rq, denying) == "no"
+    rq = read_question("Can I get riksfärdtjänst for a holiday trip to Norway?", analyzer=analyzer)
+    assert _verdict(rq, denying) is None
+
+
+def test_a_list_segment_without_items_is_quoted_as_text() -> None:
+    """The chunker may split off a list's last item as a segment of its own, flagged as a
+    list but holding no item: quoted as a sentence, not as an empty list ("…: .")."""
+    from assistant.answer import _quote
+
+    text = "Tisdag 6 januari (trettondedag jul): alla bibliotek stängt."
+    answer = _quote([candidate(0, text, 0.9, is_list=True)], verdict=None, listing=False)
+    assert answer.answer == f"{text} [1]"
+    assert [p.kind for p in answer.parts] == ["text"] and answer.shape == "answer"
+
+
+def test_a_label_on_the_line_it_names_is_no_clause() -> None:
+    """ "Plats: …" names what the sentence is about; its words do not decide the verdict."""
+    from assistant.answer import _closest_clause
+
+    topic = frozenset({"plats", "skol"})
+    assert "Plats" not in _closest_clause("Plats: skolan har ingen hiss", topic)
+    assert "inte" in _closest_clause("Vi utför inte:\n- skolan", frozenset({"utfor"}))
+
+
 def test_a_list_comes_back_as_a_list() -> None:
     answer = ask("Vilka principer ska samarbetet präglas av?", (0.80, 0.82, 0.91))
     assert answer.answered and answer.shape == "list"
