@@ -46,6 +46,7 @@ OTHERS = {
         "eleventh",
         "twelfth",
         "thirteenth",
+        "fourteenth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
