@@ -56,6 +56,7 @@ def test_every_question_set_is_well_formed() -> None:
         "twelfth_corpus",
         "thirteenth_corpus",
         "fourteenth_corpus",
+        "fifteenth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
