@@ -29,6 +29,7 @@ from assistant.lang import (
     asks_membership,
     circumstances,
     decades,
+    denies,
     excepted,
     free,
     languages,
@@ -343,7 +344,9 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     says_no = negated(clause) or (best.is_row and _denied_cell(best.text, rq))
     listed = _denied_items(best, rq)
     if listed is not None:
-        says_no = listed  # a list that denies says no only of what it names
+        # A list whose lead-in denies says no of what one of its items names, and nothing of
+        # the rest, nor to a question with a negation of its own.
+        return "no" if listed and not negated(posed) else None
     costs_nothing = cost and free(clause) and not _amount(clause)
     if denied != (says_no != costs_nothing):
         return "no"
@@ -365,31 +368,45 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
 
 
 def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:
-    """For a list whose lead-in denies what its items name, whether one item names most of
-    what the question asks about beyond the lead-in, a word whole or within a compound:
-    "Hjälper hemtjänsten till att skotta snö?" – "Hemtjänsten utför inte heller: … -
-    trädgårdsarbete, snöskottning eller vedhantering" is a no; "a holiday trip to Norway?" –
-    "Riksfärdtjänst beviljas inte för: - resor till arbete …" decides nothing. None when the
-    evidence is no such list."""
+    """For a list whose lead-in denies what its items name ("Hemtjänsten utför inte heller:",
+    "Riksfärdtjänst beviljas inte för:"; `denies` in its last clause, not "Det kostar
+    ingenting att:"), whether one item names most of what the question asks beyond the
+    lead-in and its first word, a word the sources lack included: "Hjälper hemtjänsten till
+    med snöskottning och vedhantering?" – "… - trädgårdsarbete, snöskottning eller
+    vedhantering" is a no; "resor till Norge?" – "- resor till och från arbete" decides
+    nothing (False). None when the evidence is no such list."""
     if not best.is_list:
         return None
     lead, items = _split_list(best.text)
-    if not items or not negated(lead):
+    clauses = [c for c in _CLAUSE.split(lead) if c.strip()]
+    if not items or not clauses or not denies(clauses[-1]) or free(lead):
         return None
     # In another language the question's words meet the items through its glossary.
-    groups = rq.glossed if rq.language != DEFAULT else [{t} for t in rq.topic - rq.missing]
-    asked = [g for g in groups if not _names(lead, g)]
-    if not asked:
-        return None  # what is asked is all in the lead-in, whose own words decide
-    most = max(sum(_names(item, g) for g in asked) for item in items)
-    return most > 0 and 2 * most >= len(asked)
+    groups = rq.glossed if rq.language != DEFAULT else [{t} for t in rq.topic]
+    asked = [g for g in groups if not g & _posing(rq) and not _names(lead, g)]
+    most = max((sum(_names(item, g) for g in asked) for item in items), default=0)
+    return 2 * most > len(asked)
+
+
+def _posing(rq: ReadQuestion) -> frozenset[str]:
+    """The term of the word that poses a yes/no question, its first ("Beviljas …?")."""
+    return frozenset(term(w) for w in re.findall(r"\w+", (rq.posed or rq.asked).lower())[:1])
 
 
 def _names(text: str, forms: frozenset[str] | set[str]) -> bool:
-    """Whether a text holds one of the terms, as a word or within a compound ("snö" in
-    "snöskottning", "parkering" in "boendeparkering")."""
+    """Whether a text holds one of the terms as a word, or as the first or last part of a
+    compound ("parkering" in "boendeparkering"; not "hund" in "hundra")."""
     words = {term(w) for w in re.findall(r"\w+", text.lower())}
-    return any(t == w or (len(t) >= MIN_PART and t in w) for t in forms for w in words)
+    return any(
+        t == w
+        or (
+            len(t) >= MIN_PART
+            and len(w) - len(t) >= MIN_PART
+            and (w.startswith(t) or w.endswith(t))
+        )
+        for t in forms
+        for w in words
+    )
 
 
 def _states_cost(text: str) -> bool:
@@ -465,7 +482,11 @@ def _outranked(rq: ReadQuestion, clause: str) -> bool:
 def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     """Whether the evidence mentions most of what the question asks about (its topic terms
     the sources know): a "Ja" quoting a sentence about something else would read as a
-    confirmation it is not ("Har du ett recept på kanelbullar?")."""
+    confirmation it is not ("Har du ett recept på kanelbullar?"). What the question asks
+    exists must be among it: "finns det toalett på bokbussen?" is no "Ja" from a sentence
+    about the book bus."""
+    if rq.sought and not (rq.sought & best.terms or _names(best.full_text, rq.sought)):
+        return False
     if rq.language != DEFAULT:
         # A question in another language meets the evidence through its glossary: each word
         # that says what it is about is held when the evidence holds one of its counterparts
@@ -485,9 +506,10 @@ def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
     return rq.missing - {term(w) for w in first} - membership_terms(rq.asked)
 
 
-#: A label that opens a sentence: "**Åsa skola:** …", "Plats: …"; not the lead-in of a list
-#: on lines of its own ("Hemtjänsten utför inte heller:\n- …"), which says something of them.
-_LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*[^\S\n]+(?=\S)")
+#: A label that opens a sentence: "**Åsa skola:** …", "Plats: …", also on a line of its own;
+#: not the lead-in of a list ("Hemtjänsten utför inte heller:\n- …"), which says something of
+#: its items.
+_LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)(?!(?:[-*+•]|\d{1,3}[.)])\s)")
 #: Where one clause ends and another begins: not at commas, "och" or "som", which join the
 #: items of an enumeration or a predicate to its subject ("Barnbidrag, bostadsbidrag och
 #: studiemedel räknas inte som inkomst" is one negated clause), nor at a parenthesis, which

@@ -102,6 +102,9 @@ class ReadQuestion:
     # about, the sources' terms that say the same ("hearing" -> {"horsel", "horsling"}), or
     # its own term where the glossary has none.
     glossed: tuple[frozenset[str], ...] = ()
+    # What a yes/no question asks exists ("finns det nån toalett på bussen?" -> {"toalett"}):
+    # a "Ja" needs evidence that holds it. In another language, its glossary counterparts.
+    sought: frozenset[str] = frozenset()
     # Whether the language is told: by the function words, or by no word of another language
     # in a question read as the sources' by default ("Opening hours in summer?" is not told).
     language_told: bool = True
@@ -165,6 +168,7 @@ def read_question(
         )
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
     span = _posed(asked, tables[0]) if kind == "yesno" else None
+    posed = asked[span[0] : span[1]].strip() if span else asked
     return ReadQuestion(
         raw=raw,
         asked=asked,
@@ -181,9 +185,10 @@ def read_question(
         missing=missing,
         capitalised=_capitalised(asked),
         follow_up=follow,
-        posed=asked[span[0] : span[1]].strip() if span else asked,
+        posed=posed,
         counted=counted,
         glossed=_glossed(plain, lang_code, weak),
+        sought=_sought(posed, lang_code, weak, analyzer) if kind == "yesno" else frozenset(),
         language_told=decisive(tokens) or not _other_language_words(asked, lang_code),
     )
 
@@ -220,6 +225,40 @@ def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str
         if fold(w) not in skip and (t := term(w)) not in no_topic and len(t) > 1
     }
     return tuple(sorted(found, key=sorted))
+
+
+def _sought(
+    posed: str, code: str, weak: frozenset[str], analyzer: Analyzer | None
+) -> frozenset[str]:
+    """The thing a yes/no question asks exists (`lang.existential`): the last word of the
+    words after those that ask, up to a function word ("finns det privata förskolor i …" ->
+    förskolor). In the sources' language its term, typos corrected, and the last part of a
+    compound, which names what kind of thing it is ("nattpersonal": personal); in another
+    language its glossary counterparts, or its own term."""
+    lang = languages()[code]
+    folded = fold(posed.lower())
+    asks = lang.existential.match(folded)
+    if not asks:
+        return frozenset()
+    stop = stopwords()
+    phrase: list[str] = []
+    for word in _WORD.findall(folded[asks.end() :]):
+        t = term(word)
+        if word in stop or t in stop or t in weak or len(t) < 2 or word in lang.adverbs:
+            if phrase:
+                break
+            continue
+        phrase.append(word)
+    if not phrase:
+        return frozenset()
+    word = phrase[-1]
+    t = term(word)
+    if code != DEFAULT:
+        return lang.glossary.get(t, frozenset({t}))
+    if analyzer is None:
+        return frozenset({t})
+    whole = analyzer.query_terms(word)[:1] or [t]
+    return frozenset(whole + analyzer.split_compound(word)[1:])
 
 
 def _ordered(code: str) -> list[Language]:

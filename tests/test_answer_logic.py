@@ -233,27 +233,46 @@ def test_a_negation_in_evidence_about_something_else_decides_nothing() -> None:
 
 
 def test_a_list_whose_lead_in_denies_says_no_of_what_its_items_name() -> None:
-    """The lead-in of a list on lines of its own is no label to strip: its negation covers
-    each item, so a question about an item is a no; about something no item names it decides
-    nothing (an exclusion list does not say the rest is granted or refused)."""
+    """The lead-in of a list is no label to strip: its negation covers each item, so a
+    question about an item is a no; about something no item names most of, or asked with a
+    negation of its own, it decides nothing (an exclusion list does not say the rest is
+    granted)."""
     from assistant.answer import _verdict
 
     text = (
         "Hemtjänsten utför inte heller:\n\n- storstädning eller fönsterputs\n"
-        "- trädgårdsarbete, snöskottning eller vedhantering"
+        "- trädgårdsarbete, snöskottning eller vedhantering\n- resor kortare än hundra meter"
     )
-    analyzer = Analyzer(Analyzer.base_terms(text + " disk hjälper"))
+    analyzer = Analyzer(Analyzer.base_terms(text + " disk hjälper hund orkar"))
     denying = candidate(0, text, 0.9, is_list=True)
-    for question in (
-        "Hjälper hemtjänsten till med snöskottning?",
-        "kan hemtjänsten ta hand om vedhanteringen?",
-    ):
-        assert _verdict(read_question(question, analyzer=analyzer), denying) == "no", question
-    rq = read_question("Hjälper hemtjänsten till med disk?", analyzer=analyzer)
-    assert _verdict(rq, denying) is None
+
+    def verdict(question: str, evidence: Candidate = denying) -> str | None:
+        return _verdict(read_question(question, analyzer=analyzer), evidence)
+
+    assert verdict("Hjälper hemtjänsten till med snöskottning?") == "no"
+    assert verdict("Hjälper hemtjänsten till med fönsterputs och storstädning?") == "no"
+    assert verdict("Kan hemtjänsten utföra disk?") is None
+    assert verdict("Hjälper hemtjänsten till med hund?") is None  # not "hundra"
+    assert verdict("Hjälper hemtjänsten till med snöskottning när jag inte orkar?") is None
     granting = candidate(0, text.replace("inte heller", "också"), 0.9, is_list=True)
-    rq = read_question("Hjälper hemtjänsten till med snöskottning?", analyzer=analyzer)
-    assert _verdict(rq, granting) == "yes"
+    assert verdict("Hjälper hemtjänsten till med snöskottning?", granting) == "yes"
+
+
+@pytest.mark.parametrize(
+    ("lead", "question"),
+    [
+        ("Det kostar ingenting att", "Kan jag låna böcker?"),  # free, not denied
+        ("Du behöver ingen remiss för", "Kan jag låna böcker?"),  # a noun's determiner
+        ("Vi tar inte emot kontanter, men du kan", "Kan jag låna böcker?"),  # another clause
+    ],
+)
+def test_a_lead_in_that_denies_nothing_of_its_items_gives_no_no(lead: str, question: str) -> None:
+    from assistant.answer import _verdict
+
+    text = f"{lead}:\n\n- låna böcker\n- använda datorerna"
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    rq = read_question(question, analyzer=analyzer)
+    assert _verdict(rq, candidate(0, text, 0.9, is_list=True)) != "no"
 
 
 def test_an_english_question_meets_a_denying_list_through_its_glossary() -> None:
@@ -264,8 +283,11 @@ def test_an_english_question_meets_a_denying_list_through_its_glossary() -> None
     denying = candidate(0, text, 0.9, is_list=True)
     rq = read_question("Can I get riksfärdtjänst for trips to work?", analyzer=analyzer)
     assert _verdict(rq, denying) == "no"
-    rq = read_question("Can I get riksfärdtjänst for a holiday trip to Norway?", analyzer=analyzer)
-    assert _verdict(rq, denying) is None
+    for question in (
+        "Can I get riksfärdtjänst for trips to Norway?",  # "trips" alone is no majority
+        "Beviljas riksfärdtjänst?",  # all it asks is in the lead-in
+    ):
+        assert _verdict(read_question(question, analyzer=analyzer), denying) is None, question
 
 
 def test_a_list_segment_without_items_is_quoted_as_text() -> None:
@@ -279,13 +301,31 @@ def test_a_list_segment_without_items_is_quoted_as_text() -> None:
     assert [p.kind for p in answer.parts] == ["text"] and answer.shape == "answer"
 
 
-def test_a_label_on_the_line_it_names_is_no_clause() -> None:
-    """ "Plats: …" names what the sentence is about; its words do not decide the verdict."""
+def test_a_label_is_no_clause_even_on_a_line_of_its_own() -> None:
+    """ "Plats:" names what the sentence is about, on its line or the one before; a lead-in
+    before list items is no label."""
     from assistant.answer import _closest_clause
 
     topic = frozenset({"plats", "skol"})
     assert "Plats" not in _closest_clause("Plats: skolan har ingen hiss", topic)
+    assert "Plats" not in _closest_clause("**Plats:**\nskolan har ingen hiss", topic)
     assert "inte" in _closest_clause("Vi utför inte:\n- skolan", frozenset({"utfor"}))
+
+
+def test_what_is_asked_to_exist_must_be_in_the_evidence_for_a_yes() -> None:
+    """A word the sources lack is no topic word to count, so "finns det toalett på
+    bokbussen?" had been a "Ja" from any sentence about the bus; the thing asked for must be
+    held, whole or in a compound."""
+    from assistant.answer import _verdict
+
+    bus = "Bokbussen stannar vid skolan varje tisdag."
+    analyzer = Analyzer(Analyzer.base_terms(bus + " Handikapptoaletten finns i entrén."))
+    for question in ("finns det toalett på bokbussen?", "Is there a toilet on the book bus?"):
+        rq = read_question(question, analyzer=analyzer)
+        assert _verdict(rq, candidate(0, bus, 0.9)) is None, question
+    held = candidate(0, "Bokbussen har en handikapptoalett.", 0.9)
+    rq = read_question("finns det toalett på bokbussen?", analyzer=analyzer)
+    assert _verdict(rq, held) == "yes"
 
 
 def test_a_list_comes_back_as_a_list() -> None:

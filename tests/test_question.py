@@ -438,3 +438,24 @@ def test_a_glossary_entry_must_give_a_word_the_sources_could_hold() -> None:
     assert _glossary({"meeting meetings": "möte"}) == {"meeting": frozenset({"mot"})}
     with pytest.raises(ValueError, match="after"):
         _glossary({"after": "efter"})
+
+
+@pytest.mark.parametrize(
+    ("question", "sought"),
+    [
+        ("finns det toalett på bokbussen?", {"toalet"}),
+        ("Finns det nån toalett på bokbussen?", {"toalet"}),  # "nån" leads up to it
+        ("finns det möjlighet att betala med kort?", {"betal"}),
+        ("Is there a toilet on the book bus?", {"toalet"}),  # the glossary's counterpart
+        ("Har bokbussen toalett?", set()),  # asks about the bus, not whether one exists
+        ("Hur många bussar finns det?", set()),  # no yes/no question
+        ("finns det privata förskolor också?", {"forskol"}),  # the last word before "också"
+        ("finns det nattpersonal på bussen?", {"nattpersonal", "personal"}),  # a compound's head
+    ],
+)
+def test_what_a_yes_no_question_asks_exists_is_read(question: str, sought: set) -> None:
+    from assistant.lexical import Analyzer
+
+    text = "Toaletten på bokbussen. Betala med kort. Förskolor. Nattpersonal. Personal på natten."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    assert read_question(question, analyzer=analyzer).sought == sought

@@ -48,6 +48,7 @@ class Language:
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
     abbreviations: frozenset[str]  # lower-case, without the last period: "kl", "t.ex"
     negations: frozenset[str]  # folded
+    denials: frozenset[str]  # folded: the negations of a verb ("inte", "never")
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
@@ -57,6 +58,8 @@ class Language:
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
+    existential: re.Pattern[str]  # on folded text: "finns det (nån)", "is there (a)"
+    adverbs: frozenset[str]  # folded: "också", "too"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
@@ -103,6 +106,7 @@ def _compile(data: dict) -> Language:
         ordinals={fold(k): int(v) for k, v in words["ordinals"].items()},
         abbreviations=frozenset(a.lower() for a in words["abbreviations"]),
         negations=frozenset(fold(w) for w in words["negations"]),
+        denials=frozenset(fold(w) for w in words["denials"]),
         not_only=re.compile(words["not_only"]),
         conditional=re.compile(words["conditional"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
@@ -112,6 +116,8 @@ def _compile(data: dict) -> Language:
         exception=re.compile(words["exception"]),
         about_page=re.compile(words["about_page"]),
         membership=re.compile(words["membership"]),
+        existential=re.compile(words["existential"]),
+        adverbs=frozenset(fold(w) for w in words["adverbs"]),
         circumstance=re.compile(words["circumstance"]),
         decade=re.compile(words["decade"]),
         counted=re.compile(words["counted"]),
@@ -197,12 +203,24 @@ def negated(text: str) -> bool:
     """Whether a text holds a negation of any known language ("inte", "not"); a negated
     restriction ("inte bara", "not only") says more, not the opposite, and a negation inside
     a condition ("om du inte kan …") does not negate what is said."""
+    words = _asserted_words(text)
+    return any(words & lang.negations for lang in languages().values())
+
+
+def denies(text: str) -> bool:
+    """Whether a text denies what its verb says ("beviljas inte för", "is not granted for"),
+    as `negated` reads it, but not by a noun's determiner ("ingen remiss", "inga avgifter")."""
+    words = _asserted_words(text)
+    return any(words & lang.denials for lang in languages().values())
+
+
+def _asserted_words(text: str) -> set[str]:
+    """The folded words of a text without negated restrictions and negated conditions."""
     folded = fold(text.lower())
     for lang in languages().values():
         folded = lang.not_only.sub(" ", folded)
         folded = lang.conditional.sub(" ", folded)
-    words = set(re.findall(r"\w+", folded))
-    return any(words & lang.negations for lang in languages().values())
+    return set(re.findall(r"\w+", folded))
 
 
 def free(text: str) -> bool:
