@@ -41,7 +41,7 @@ from assistant.lang import (
     superlative,
     widens,
 )
-from assistant.lexical import MIN_PART, term
+from assistant.lexical import MIN_PART, Analyzer, term
 from assistant.question import ReadQuestion, held, is_year, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
@@ -369,23 +369,42 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
 
 def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:
     """For a list whose lead-in denies what its items name ("Hemtjänsten utför inte heller:",
-    "Riksfärdtjänst beviljas inte för:"; `denies` in its last clause, not "Det kostar
-    ingenting att:"), whether one item names most of what the question asks beyond the
-    lead-in and its first word, a word the sources lack included: "Hjälper hemtjänsten till
-    med snöskottning och vedhantering?" – "… - trädgårdsarbete, snöskottning eller
-    vedhantering" is a no; "resor till Norge?" – "- resor till och från arbete" decides
-    nothing (False). None when the evidence is no such list."""
+    "Riksfärdtjänst beviljas inte för:": `denies` among its last `DENIAL_REACH` words, not
+    "Den som inte kan åka buss kan få:" nor "Det kostar ingenting att:"), whether one thing an
+    item names matches the question both ways: it names most of what the question asks beyond
+    the lead-in and its first word, words the sources lack included, and the question holds
+    most of its words ("med snöskottning?" – "trädgårdsarbete, snöskottning eller
+    vedhantering" is a no; "för resor?" – "resor till och från arbete" and "till Norge?"
+    decide nothing: False). A compound matches by its first part ("trädgård" –
+    "trädgårdsarbete"), not its last, which a narrower kind ends with ("städning" –
+    "storstädning"). None when the evidence is no such list."""
     if not best.is_list:
         return None
     lead, items = _split_list(best.text)
-    clauses = [c for c in _CLAUSE.split(lead) if c.strip()]
-    if not items or not clauses or not denies(clauses[-1]) or free(lead):
+    last = re.findall(r"\w+", lead)[-DENIAL_REACH:]
+    if not items or not denies(" ".join(last)) or free(lead):
         return None
     # In another language the question's words meet the items through its glossary.
     groups = rq.glossed if rq.language != DEFAULT else [{t} for t in rq.topic]
     asked = [g for g in groups if not g & _posing(rq) and not _names(lead, g)]
-    most = max((sum(_names(item, g) for g in asked) for item in items), default=0)
-    return 2 * most > len(asked)
+    forms = set().union(*groups) | rq.terms if groups else set(rq.terms)
+    for item in items:
+        parts = _ITEM_PARTS.split(item)
+        for thing in parts + [p for part in parts for p in _ITEM_JOIN.split(part)]:
+            words = set(Analyzer.base_terms(thing))
+            named = sum(_names(thing, g, heads=False) for g in asked)
+            held = sum(_starts_one(w, forms) for w in words)
+            if words and 2 * named > len(asked) and 2 * held > len(words):
+                return True
+    return False
+
+
+#: How near the end of a list's lead-in its negation must stand to deny the items.
+DENIAL_REACH = 4
+#: Where the things an item names part: "trädgårdsarbete, snöskottning eller vedhantering";
+#: "och" may also join the words of one ("resor till och från arbete"), so both are tried.
+_ITEM_PARTS = re.compile(r",\s*|\s+(?:eller|or)\s+")
+_ITEM_JOIN = re.compile(r"\s+(?:och|samt|and)\s+")
 
 
 def _posing(rq: ReadQuestion) -> frozenset[str]:
@@ -393,18 +412,25 @@ def _posing(rq: ReadQuestion) -> frozenset[str]:
     return frozenset(term(w) for w in re.findall(r"\w+", (rq.posed or rq.asked).lower())[:1])
 
 
-def _names(text: str, forms: frozenset[str] | set[str]) -> bool:
-    """Whether a text holds one of the terms as a word, or as the first or last part of a
-    compound ("parkering" in "boendeparkering"; not "hund" in "hundra")."""
+def _starts_one(word: str, forms: set[str]) -> bool:
+    """Whether a term is one of the forms, or a compound that one of them begins."""
+    return word in forms or any(
+        len(t) >= MIN_PART and len(word) - len(t) >= MIN_PART and word.startswith(t) for t in forms
+    )
+
+
+def _names(text: str, forms: frozenset[str] | set[str], *, heads: bool = True) -> bool:
+    """Whether a text holds one of the terms as a word, or as the first or (with `heads`) the
+    last part of a compound ("parkering" in "boendeparkering"; not "hund" in "hundra")."""
     words = {term(w) for w in re.findall(r"\w+", text.lower())}
     return any(
-        t == w
+        _starts_one(w, set(forms))
         or (
-            len(t) >= MIN_PART
-            and len(w) - len(t) >= MIN_PART
-            and (w.startswith(t) or w.endswith(t))
+            heads
+            and any(
+                len(t) >= MIN_PART and len(w) - len(t) >= MIN_PART and w.endswith(t) for t in forms
+            )
         )
-        for t in forms
         for w in words
     )
 
@@ -529,7 +555,11 @@ def _closest_clause(text: str, topic: frozenset[str]) -> str:
     text = _PARENTHESIS.sub(
         lambda m: f"; {m.group(1)};" if negated(m.group(1)) else f" {m.group(1)} ", text
     )
-    clauses = [c for c in _CLAUSE.split(_LABEL.sub("", text, count=1)) if c and c.strip()]
+    label = _LABEL.match(text)
+    # A lead-in on a line of its own that denies is no label: "Följande ingår inte:\nmat …".
+    if label and not ("\n" in label.group() and negated(label.group())):
+        text = text[label.end() :]
+    clauses = [c for c in _CLAUSE.split(text) if c and c.strip()] or [text]
     return max(clauses, key=lambda c: len(topic & {term(w) for w in re.findall(r"\w+", c.lower())}))
 
 

@@ -230,35 +230,43 @@ def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str
 def _sought(
     posed: str, code: str, weak: frozenset[str], analyzer: Analyzer | None
 ) -> frozenset[str]:
-    """The thing a yes/no question asks exists (`lang.existential`): the last word of the
-    words after those that ask, up to a function word ("finns det privata förskolor i …" ->
-    förskolor). In the sources' language its term, typos corrected, and the last part of a
-    compound, which names what kind of thing it is ("nattpersonal": personal); in another
-    language its glossary counterparts, or its own term."""
+    """The thing a yes/no question asks exists (`lang.existential`), as the terms of the
+    words after those that ask, up to a function word, any of which the evidence may hold
+    ("finns det privata förskolor i …" -> privat, forskol; "wifi gratis" -> wifi, gratis):
+    in the sources' language with the last part of a compound, which names what kind of thing
+    it is ("nattpersonal": personal); in another language their glossary counterparts, or the
+    word itself when the sources know it. Nothing when the words that follow say nothing of
+    what it is: a function word, a pronoun ("finns det sånt …?"), a number, or in another
+    language a word neither the glossary nor the sources know."""
     lang = languages()[code]
-    folded = fold(posed.lower())
+    lowered = posed.lower()
+    folded = fold(lowered)
     asks = lang.existential.match(folded)
-    if not asks:
+    if not asks or len(folded) != len(lowered):
         return frozenset()
     stop = stopwords()
-    phrase: list[str] = []
-    for word in _WORD.findall(folded[asks.end() :]):
+    sought: set[str] = set()
+    # Terms are made from the words as written ("kafé" -> "kafe", as the index has it).
+    for word in _WORD.findall(lowered[asks.end() :]):
+        plain = fold(word)
         t = term(word)
-        if word in stop or t in stop or t in weak or len(t) < 2 or word in lang.adverbs:
-            if phrase:
-                break
-            continue
-        phrase.append(word)
-    if not phrase:
-        return frozenset()
-    word = phrase[-1]
-    t = term(word)
-    if code != DEFAULT:
-        return lang.glossary.get(t, frozenset({t}))
-    if analyzer is None:
-        return frozenset({t})
-    whole = analyzer.query_terms(word)[:1] or [t]
-    return frozenset(whole + analyzer.split_compound(word)[1:])
+        if plain in stop or t in stop or t in weak or plain in lang.adverbs or len(t) < 2:
+            break
+        if plain.isdigit():
+            break  # "parkering 24/7"
+        if lang.pronoun.fullmatch(plain) or plain in lang.proforms:
+            return frozenset()
+        if code != DEFAULT:
+            glossed = lang.glossary.get(t)
+            if glossed is None and (analyzer is None or not analyzer.known(t)):
+                return frozenset()
+            sought |= glossed or {t}
+        elif analyzer is None:
+            sought.add(t)
+        else:
+            sought.update(analyzer.query_terms(word)[:1] or [t])
+            sought.update(analyzer.split_compound(word)[1:])
+    return frozenset(sought)
 
 
 def _ordered(code: str) -> list[Language]:

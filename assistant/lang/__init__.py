@@ -60,6 +60,7 @@ class Language:
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     existential: re.Pattern[str]  # on folded text: "finns det (nån)", "is there (a)"
     adverbs: frozenset[str]  # folded: "också", "too"
+    proforms: frozenset[str]  # folded: "sånt", "such"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
@@ -118,6 +119,7 @@ def _compile(data: dict) -> Language:
         membership=re.compile(words["membership"]),
         existential=re.compile(words["existential"]),
         adverbs=frozenset(fold(w) for w in words["adverbs"]),
+        proforms=frozenset(fold(w) for w in words["proforms"]),
         circumstance=re.compile(words["circumstance"]),
         decade=re.compile(words["decade"]),
         counted=re.compile(words["counted"]),
