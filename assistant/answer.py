@@ -345,7 +345,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     listed = _denied_items(best, rq)
     if listed is not None:
         # A list whose lead-in denies says no of what one of its items names, and nothing of
-        # the rest, nor to a question with a negation of its own.
+        # the rest, nor to a question with a negation of its own; one whose negation denies
+        # nothing of its items decides nothing.
         return "no" if listed and not negated(posed) else None
     costs_nothing = cost and free(clause) and not _amount(clause)
     if denied != (says_no != costs_nothing):
@@ -368,43 +369,41 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
 
 
 def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:
-    """For a list whose lead-in denies what its items name ("Hemtjänsten utför inte heller:",
-    "Riksfärdtjänst beviljas inte för:": `denies` among its last `DENIAL_REACH` words, not
-    "Den som inte kan åka buss kan få:" nor "Det kostar ingenting att:"), whether one thing an
-    item names matches the question both ways: it names most of what the question asks beyond
-    the lead-in and its first word, words the sources lack included, and the question holds
-    most of its words ("med snöskottning?" – "trädgårdsarbete, snöskottning eller
-    vedhantering" is a no; "för resor?" – "resor till och från arbete" and "till Norge?"
-    decide nothing: False). A compound matches by its first part ("trädgård" –
-    "trädgårdsarbete"), not its last, which a narrower kind ends with ("städning" –
-    "storstädning"). None when the evidence is no such list."""
+    """For a list whose lead-in holds a negation, whether it says no to the question: True
+    when the lead-in denies what its items name (`denies`: "Hemtjänsten utför inte heller:",
+    "Riksfärdtjänst beviljas inte för:"; not "Den som inte kan gå får:", "Om du inte orkar
+    får du:" nor "Du behöver ingen remiss för:") and one thing an item names matches the
+    question both ways, word for word: it names most of what the question asks beyond the
+    lead-in and its first word, words the sources lack included, and the question holds most
+    of its words ("med snöskottning?" – "trädgårdsarbete, snöskottning eller vedhantering").
+    Otherwise False: the list decides nothing ("för resor?" – "resor till och från arbete";
+    "hund?" – "hundleksaker"). None when the evidence is no list, or its lead-in holds no
+    negation, or says what is free ("Det kostar ingenting att:")."""
     if not best.is_list:
         return None
     lead, items = _split_list(best.text)
-    last = re.findall(r"\w+", lead)[-DENIAL_REACH:]
-    if not items or not denies(" ".join(last)) or free(lead):
+    if not items or not negated(lead) or free(lead):
         return None
+    clauses = [c for c in _CLAUSE.split(lead) if c.strip()]
+    if not clauses or not denies(clauses[-1]):
+        return False  # "Vi tar inte emot kontanter, men du kan betala med:"
     # In another language the question's words meet the items through its glossary.
     groups = rq.glossed if rq.language != DEFAULT else [{t} for t in rq.topic]
     asked = [g for g in groups if not g & _posing(rq) and not _names(lead, g)]
     forms = set().union(*groups) | rq.terms if groups else set(rq.terms)
     for item in items:
-        parts = _ITEM_PARTS.split(item)
-        for thing in parts + [p for part in parts for p in _ITEM_JOIN.split(part)]:
+        for thing in _ITEM_PARTS.split(item):
             words = set(Analyzer.base_terms(thing))
-            named = sum(_names(thing, g, heads=False) for g in asked)
-            held = sum(_starts_one(w, forms) for w in words)
+            named = sum(bool(g & words) for g in asked)
+            held = len(words & forms)
             if words and 2 * named > len(asked) and 2 * held > len(words):
                 return True
     return False
 
 
-#: How near the end of a list's lead-in its negation must stand to deny the items.
-DENIAL_REACH = 4
-#: Where the things an item names part: "trädgårdsarbete, snöskottning eller vedhantering";
-#: "och" may also join the words of one ("resor till och från arbete"), so both are tried.
+#: Where the things an item names part: "trädgårdsarbete, snöskottning eller vedhantering"
+#: (not at "och", which may join the words of one: "resor till och från arbete").
 _ITEM_PARTS = re.compile(r",\s*|\s+(?:eller|or)\s+")
-_ITEM_JOIN = re.compile(r"\s+(?:och|samt|and)\s+")
 
 
 def _posing(rq: ReadQuestion) -> frozenset[str]:
@@ -412,25 +411,18 @@ def _posing(rq: ReadQuestion) -> frozenset[str]:
     return frozenset(term(w) for w in re.findall(r"\w+", (rq.posed or rq.asked).lower())[:1])
 
 
-def _starts_one(word: str, forms: set[str]) -> bool:
-    """Whether a term is one of the forms, or a compound that one of them begins."""
-    return word in forms or any(
-        len(t) >= MIN_PART and len(word) - len(t) >= MIN_PART and word.startswith(t) for t in forms
-    )
-
-
-def _names(text: str, forms: frozenset[str] | set[str], *, heads: bool = True) -> bool:
-    """Whether a text holds one of the terms as a word, or as the first or (with `heads`) the
-    last part of a compound ("parkering" in "boendeparkering"; not "hund" in "hundra")."""
+def _names(text: str, forms: frozenset[str] | set[str]) -> bool:
+    """Whether a text holds one of the terms as a word, or as the first or last part of a
+    compound ("parkering" in "boendeparkering"; not "hund" in "hundra")."""
     words = {term(w) for w in re.findall(r"\w+", text.lower())}
     return any(
-        _starts_one(w, set(forms))
+        t == w
         or (
-            heads
-            and any(
-                len(t) >= MIN_PART and len(w) - len(t) >= MIN_PART and w.endswith(t) for t in forms
-            )
+            len(t) >= MIN_PART
+            and len(w) - len(t) >= MIN_PART
+            and (w.startswith(t) or w.endswith(t))
         )
+        for t in forms
         for w in words
     )
 

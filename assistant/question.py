@@ -12,6 +12,7 @@ The cues (question words, kinds, fact types, number words) are data in `assistan
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -230,24 +231,24 @@ def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str
 def _sought(
     posed: str, code: str, weak: frozenset[str], analyzer: Analyzer | None
 ) -> frozenset[str]:
-    """The thing a yes/no question asks exists (`lang.existential`), as the terms of the
-    words after those that ask, up to a function word, any of which the evidence may hold
-    ("finns det privata förskolor i …" -> privat, forskol; "wifi gratis" -> wifi, gratis):
-    in the sources' language with the last part of a compound, which names what kind of thing
-    it is ("nattpersonal": personal); in another language their glossary counterparts, or the
-    word itself when the sources know it. Nothing when the words that follow say nothing of
-    what it is: a function word, a pronoun ("finns det sånt …?"), a number, or in another
-    language a word neither the glossary nor the sources know."""
+    """The thing a yes/no question asks exists (`lang.existential`): the last word the sources
+    know of the words after those that ask, up to a function word or an adverb ("finns det
+    gratis parkering vid …" -> parkering; "privata förskolor också" -> förskolor), or the
+    last word when they know none ("toalett"). In the sources' language its term and the last
+    part of a compound, which names what kind of thing it is ("nattpersonal": personal); in
+    another language its glossary counterparts, or its own term when the sources know it.
+    Nothing when the words that follow say nothing of what it is: a pronoun or pro-form
+    ("finns det sånt …?"), or in another language a word neither glossary nor sources know."""
     lang = languages()[code]
-    lowered = posed.lower()
-    folded = fold(lowered)
-    asks = lang.existential.match(folded)
-    if not asks or len(folded) != len(lowered):
+    lowered = unicodedata.normalize("NFC", posed.lower())
+    asks = lang.existential.match(fold(lowered))
+    if not asks:
         return frozenset()
+    # The words the asking words took, counted: folding may change the text's length.
+    skip = len(_WORD.findall(fold(lowered)[: asks.end()]))
     stop = stopwords()
-    sought: set[str] = set()
-    # Terms are made from the words as written ("kafé" -> "kafe", as the index has it).
-    for word in _WORD.findall(lowered[asks.end() :]):
+    phrase: list[str] = []
+    for word in _WORD.findall(lowered)[skip:]:  # as written: "kafé" -> "kafe", as indexed
         plain = fold(word)
         t = term(word)
         if plain in stop or t in stop or t in weak or plain in lang.adverbs or len(t) < 2:
@@ -256,17 +257,20 @@ def _sought(
             break  # "parkering 24/7"
         if lang.pronoun.fullmatch(plain) or plain in lang.proforms:
             return frozenset()
-        if code != DEFAULT:
-            glossed = lang.glossary.get(t)
-            if glossed is None and (analyzer is None or not analyzer.known(t)):
-                return frozenset()
-            sought |= glossed or {t}
-        elif analyzer is None:
-            sought.add(t)
-        else:
-            sought.update(analyzer.query_terms(word)[:1] or [t])
-            sought.update(analyzer.split_compound(word)[1:])
-    return frozenset(sought)
+        phrase.append(word)
+    if not phrase:
+        return frozenset()
+    known = [w for w in phrase if analyzer is not None and analyzer.known(term(w))]
+    word = (known or phrase)[-1]
+    t = term(word)
+    if code != DEFAULT:
+        glossed = lang.glossary.get(t)
+        if glossed is None and not known:
+            return frozenset()
+        return glossed or frozenset({t})
+    if analyzer is None:
+        return frozenset({t})
+    return frozenset((analyzer.query_terms(word)[:1] or [t]) + analyzer.split_compound(word)[1:])
 
 
 def _ordered(code: str) -> list[Language]:

@@ -449,13 +449,18 @@ def test_a_glossary_entry_must_give_a_word_the_sources_could_hold() -> None:
         ("Is there a toilet on the book bus?", {"toalet"}),  # the glossary's counterpart
         ("Har bokbussen toalett?", set()),  # asks about the bus, not whether one exists
         ("Hur många bussar finns det?", set()),  # no yes/no question
-        ("finns det privata förskolor också?", {"privat", "forskol"}),  # up to "också"
+        ("finns det privata förskolor också?", {"forskol"}),  # the last known word
+        ("finns det gratis parkering vid skolan?", {"parkering"}),
+        ("finns det toalett på bokbussen…?", {"toalet"}),  # "…" folds to three characters
         ("finns det nattpersonal på bussen?", {"nattpersonal", "personal"}),  # a compound's head
     ],
 )
 def test_what_a_yes_no_question_asks_exists_is_read(question: str, sought: set) -> None:
     from assistant.lexical import Analyzer
 
-    text = "Toaletten på bokbussen. Betala med kort. Förskolor. Nattpersonal. Personal på natten."
+    text = (
+        "Toaletten på bokbussen. Betala med kort. Förskolor. Nattpersonal. Personal på natten. "
+        "Gratis parkering."
+    )
     analyzer = Analyzer(Analyzer.base_terms(text))
     assert read_question(question, analyzer=analyzer).sought == sought

@@ -49,6 +49,7 @@ class Language:
     abbreviations: frozenset[str]  # lower-case, without the last period: "kl", "t.ex"
     negations: frozenset[str]  # folded
     denials: frozenset[str]  # folded: the negations of a verb ("inte", "never")
+    relative_negation: re.Pattern[str]  # on folded text: "som inte", "who cannot"
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
@@ -108,6 +109,7 @@ def _compile(data: dict) -> Language:
         abbreviations=frozenset(a.lower() for a in words["abbreviations"]),
         negations=frozenset(fold(w) for w in words["negations"]),
         denials=frozenset(fold(w) for w in words["denials"]),
+        relative_negation=re.compile(words["relative_negation"]),
         not_only=re.compile(words["not_only"]),
         conditional=re.compile(words["conditional"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
@@ -211,8 +213,12 @@ def negated(text: str) -> bool:
 
 def denies(text: str) -> bool:
     """Whether a text denies what its verb says ("beviljas inte för", "is not granted for"),
-    as `negated` reads it, but not by a noun's determiner ("ingen remiss", "inga avgifter")."""
-    words = _asserted_words(text)
+    as `negated` reads it, but not by a noun's determiner ("ingen remiss", "inga avgifter")
+    nor in a relative clause ("den som inte kan gå får")."""
+    folded = fold(text.lower())
+    for lang in languages().values():
+        folded = lang.relative_negation.sub(" ", folded)
+    words = _asserted_words(folded)
     return any(words & lang.denials for lang in languages().values())
 
 
