@@ -47,6 +47,7 @@ OTHERS = {
         "twelfth",
         "thirteenth",
         "fourteenth",
+        "fifteenth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
