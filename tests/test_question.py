@@ -42,6 +42,11 @@ from assistant.types import Turn
         ("Okej, vad kostar det?", "fact"),
         ("Jaha, hur många bor där?", "fact"),
         ("tja, vad kan du svara på?", "smalltalk"),  # asks what it can do: no order
+        ("va kan du hjälpa till me?", "smalltalk"),  # "va", "me": as typed
+        ("hallå? är det nån där", "smalltalk"),
+        ("är det nån där som vet när ÅVC öppnar?", "yesno"),  # a question after it
+        ("what can you actually do?", "smalltalk"),
+        ("Is anyone there?", "smalltalk"),
         ("Hej! Vilka kommuner ingår?", "list"),
         ("hej, när formaliserades samverkan", "fact"),
         # A clause that opens with an interrogative asks for a fact, though a verb opens the
