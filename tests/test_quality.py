@@ -57,6 +57,7 @@ def test_every_question_set_is_well_formed() -> None:
         "thirteenth_corpus",
         "fourteenth_corpus",
         "fifteenth_corpus",
+        "sixteenth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
