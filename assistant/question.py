@@ -440,7 +440,10 @@ def held(question: str, n: int, text: str) -> bool:
                 n in stated and _year_side(fold(text.lower()), n) == side
             )
     if n in stated:
-        return True
+        # A bound the question sets is not held by the opposite bound on the same number:
+        # "färre än 500 000?" – "över 500 000".
+        side = _number_side(asked, n)
+        return not side or _number_side(fold(text.lower()), n) != -side
     if is_year(n):
         return False
     units = {_unit(asked, m.end()) for m in re.finditer(_DIGITS, asked) if _value(m.group()) == n}
@@ -459,6 +462,17 @@ def held(question: str, n: int, text: str) -> bool:
             if (side < 0 and n <= value) or (side > 0 and n >= value):
                 return True
     return False
+
+
+def _number_side(folded: str, n: int) -> int:
+    """How the words before the number `n` in a folded text bound it (`lang.bound`), when
+    every mention of it is bounded the same way; else 0."""
+    sides = {
+        bound(folded[max(0, m.start() - 25) : m.start()])
+        for m in re.finditer(_DIGITS, folded)
+        if _value(m.group()) == n
+    }
+    return sides.pop() if len(sides) == 1 else 0
 
 
 def _year_side(folded: str, n: int) -> int:

@@ -224,6 +224,13 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("formaliserades den före 2015?", "Samarbetet formaliserades före 2015.", True),
         ("får barn födda efter 2015 plats?", "Barn födda efter 2015 får plats.", True),
         ("får barn födda efter 2015 plats?", "Barn födda före 2015 får plats.", False),
+        # A bound the question sets on a number is held by the same bound on it, or by the
+        # number itself, not by the opposite bound.
+        ("bor det färre än 500 000 där?", "Där bor över 500 000 människor.", False),
+        ("Do fewer than 500,000 people live there?", "Där bor över 500 000 människor.", False),
+        ("bor det mer än 500 000 där?", "Där bor över 500 000 människor.", True),
+        ("bor det 500 000 där?", "Där bor över 500 000 människor.", True),
+        ("kostar det högst 200 kr?", "Det kostar 200 kronor.", True),
     ],
 )
 def test_a_number_within_a_range_or_bound_of_its_unit_is_held(
