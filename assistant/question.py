@@ -22,6 +22,7 @@ from assistant.lang import (
     bound,
     counted_words,
     decisive,
+    denies,
     detect,
     languages,
     membership_terms,
@@ -442,8 +443,10 @@ def held(question: str, n: int, text: str) -> bool:
     if n in stated:
         # A bound the question sets is not held by the opposite bound on the same number:
         # "färre än 500 000?" – "över 500 000".
-        side = _number_side(asked, n)
-        return not side or _number_side(fold(text.lower()), n) != -side
+        sides = _number_sides(asked, n)
+        side = sides.pop() if len(sides) == 1 else 0
+        given = _number_sides(fold(text.lower()), n)
+        return not side or side in given or -side not in given
     if is_year(n):
         return False
     units = {_unit(asked, m.end()) for m in re.finditer(_DIGITS, asked) if _value(m.group()) == n}
@@ -464,15 +467,26 @@ def held(question: str, n: int, text: str) -> bool:
     return False
 
 
-def _number_side(folded: str, n: int) -> int:
-    """How the words before the number `n` in a folded text bound it (`lang.bound`), when
-    every mention of it is bounded the same way; else 0."""
-    sides = {
-        bound(folded[max(0, m.start() - 25) : m.start()])
-        for m in re.finditer(_DIGITS, folded)
-        if _value(m.group()) == n
-    }
-    return sides.pop() if len(sides) == 1 else 0
+def _number_sides(folded: str, n: int) -> set[int]:
+    """How the words before each mention of the number `n` in a folded text bound it
+    (`lang.bound`: -1, 0 or 1); a negated bound is the opposite one ("inte mindre än 500
+    000" is at least 500 000)."""
+    sides = set()
+    for m in re.finditer(_DIGITS, folded):
+        if _value(m.group()) != n:
+            continue
+        before = folded[max(0, m.start() - 25) : m.start()]
+        side = bound(before)
+        # Negated from outside ("inte mindre än"), not as a bound of its own ("inte mer än").
+        outside = side and denies(before) and bound(_without_denials(before)) == side
+        sides.add(-side if outside else side)
+    return sides
+
+
+def _without_denials(folded: str) -> str:
+    """A folded text without the negations that deny a verb (`lang.denials`)."""
+    words = frozenset().union(*(lang.denials for lang in languages().values()))
+    return " ".join(w for w in folded.split(" ") if w not in words)
 
 
 def _year_side(folded: str, n: int) -> int:

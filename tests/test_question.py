@@ -46,6 +46,10 @@ from assistant.types import Turn
         ("hallå? är det nån där", "smalltalk"),
         ("är det nån där som vet när ÅVC öppnar?", "yesno"),  # a question after it
         ("what can you actually do?", "smalltalk"),
+        ("Va kan du få i bostadsbidrag?", "fact"),  # asks about the resident's case
+        ("vad kan du svara på för frågor?", "smalltalk"),
+        ("vad kan du svara på egentligen?", "smalltalk"),
+        ("what can you actually do about noise complaints?", "fact"),
         ("Is anyone there?", "smalltalk"),
         ("Hej! Vilka kommuner ingår?", "list"),
         ("hej, när formaliserades samverkan", "fact"),
@@ -231,6 +235,13 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("bor det mer än 500 000 där?", "Där bor över 500 000 människor.", True),
         ("bor det 500 000 där?", "Där bor över 500 000 människor.", True),
         ("kostar det högst 200 kr?", "Det kostar 200 kronor.", True),
+        # Another, unbounded mention of the number does not lift the opposite bound; a bound
+        # negated from outside is the opposite one, a negated bound of its own is not.
+        ("kostar det under 20 kr?", "Avgiften är över 20 kr. Ring 020-20 20 20.", False),
+        ("bor det fler än 500 000 där?", "Där bor inte mindre än 500 000 människor.", True),
+        ("bor det färre än 500 000 där?", "Där bor inte mindre än 500 000 människor.", False),
+        ("Do fewer than 500,000 people live there?", "Not less than 500,000 live there.", False),
+        ("kostar det mer än 500 kr?", "Det kostar inte mer än 500 kr.", False),
     ],
 )
 def test_a_number_within_a_range_or_bound_of_its_unit_is_held(
