@@ -433,19 +433,20 @@ def held(question: str, n: int, text: str) -> bool:
     that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
     of 2022."""
     asked = fold(question.lower())
+    folded = fold(text.lower())
     stated = numbers_in(text)
     if is_year(n):
         side = _year_side(asked, n)
         if side:
             return any(is_year(y) and (y - n) * side > 0 for y in stated) or (
-                n in stated and _year_side(fold(text.lower()), n) == side
+                n in stated and _year_side(folded, n) == side
             )
     if n in stated:
         # A bound the question sets is not held by the opposite bound on the same number:
         # "färre än 500 000?" – "över 500 000".
         sides = _number_sides(asked, n)
         side = sides.pop() if len(sides) == 1 else 0
-        given = _number_sides(fold(text.lower()), n)
+        given = _number_sides(folded, n)
         return not side or side in given or -side not in given
     if is_year(n):
         return False
@@ -453,7 +454,6 @@ def held(question: str, n: int, text: str) -> bool:
     units.discard("")
     if not units:
         return False
-    folded = fold(text.lower())
     for match in _RANGE.finditer(folded):
         low, high = _value(match.group(1)), _value(match.group(2))
         if low <= n <= high and not is_year(high) and _unit(folded, match.end()) in units:
