@@ -58,6 +58,7 @@ def test_every_question_set_is_well_formed() -> None:
         "fourteenth_corpus",
         "fifteenth_corpus",
         "sixteenth_corpus",
+        "seventeenth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
