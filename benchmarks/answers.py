@@ -48,6 +48,7 @@ OTHERS = {
         "thirteenth",
         "fourteenth",
         "fifteenth",
+        "sixteenth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
