@@ -41,7 +41,7 @@ from assistant.lang import (
     superlative,
     widens,
 )
-from assistant.lexical import MIN_PART, Analyzer, term
+from assistant.lexical import MIN_PART, Analyzer, fold, stopwords, term, words
 from assistant.question import ReadQuestion, held, is_year, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
@@ -604,6 +604,9 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
     body the question names does not say who acts for it ("vem beslutar i nämnden?" – "… är
     nämnden")."""
     roles = rq.expects == "agent"
+    # A name the question gives is not the name it asks for ("vad heter vd:n för Granby
+    # Parkering AB?" – "… till Granby Parkering AB").
+    named = rq.expects in ("person", "name")
     if rq.expects != "contact":
         # Contact details state nothing else: "hur länge har hon varit chef?" is not answered
         # by her phone number, nor "hur många?" by a postcode.
@@ -614,6 +617,8 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
             continue
         if roles and " " not in found and term(found.lower()) in rq.terms:
             continue
+        if named and all(term(w) in rq.terms or fold(w) in stopwords() for w in words(found)):
+            continue  # nor is a capitalised function word after a label ("Wifi: Det …")
         return True
     return False
 

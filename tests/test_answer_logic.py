@@ -652,6 +652,39 @@ def test_the_body_a_question_names_does_not_say_who_acts_for_it() -> None:
     assert admissible(candidate(0, text, 0.9), decides)
 
 
+def test_a_question_for_a_name_is_answered_only_by_a_name_it_does_not_give() -> None:
+    """ "Vad heter dataskyddsombudet?" is not answered by how to reach the officer, nor "Vad
+    heter vd:n för Ekby Parkering AB?" by the company's own name."""
+    from assistant.answer import admissible
+
+    reach = "Kommunens dataskyddsombud nås på dataskydd@ekby.se."
+    named = "Kommunens dataskyddsombud är Karin Holm."
+    company = "Frågor om månadskort ställer du till Ekby Parkering AB."
+    labelled = "Nätverket heter Ekby-Gast. Wifi: Det behövs inget lösenord."
+    lab = "Proverna analyseras av ett ackrediterat laboratorium."
+    called = "Verksamheten kallades tidigare familjedaghem."
+    analyzer = Analyzer(
+        Analyzer.base_terms(" ".join((reach, named, company, labelled, lab, called)))
+    )
+    officer = read_question("vad heter kommunens dataskyddsombud?", analyzer=analyzer)
+    assert officer.expects == "person"
+    assert admissible(candidate(0, named, 0.9), officer)
+    assert not admissible(candidate(0, reach, 0.9), officer)
+    head = read_question("Vad heter vd:n för Ekby Parkering AB?", analyzer=analyzer)
+    assert head.expects == "person" and not admissible(candidate(0, company, 0.9), head)
+    chair = read_question("Who chairs the committee?", analyzer=analyzer)
+    assert chair.expects == "person" and admissible(candidate(0, named, 0.9), chair)
+
+    network = read_question("What's the name of the wifi network?", analyzer=analyzer)
+    assert network.expects == "name" and admissible(candidate(0, labelled, 0.9), network)
+    wifi = "Wifi: Det behövs inget lösenord."  # a capitalised function word names nothing
+    assert not admissible(candidate(0, wifi, 0.9), network)
+    which_lab = read_question("vad heter labbet som analyserar proverna?", analyzer=analyzer)
+    assert which_lab.expects == "name" and not admissible(candidate(0, lab, 0.9), which_lab)
+    before = read_question("vad hette verksamheten förr?", analyzer=analyzer)
+    assert admissible(candidate(0, called, 0.9), before)
+
+
 def test_what_the_evidence_leaves_out_with_an_exception_is_a_no() -> None:
     text = "Miljöstationen har öppet alla dagar utom söndag, klockan 10–18."
     assert answer_from(text, "Har miljöstationen öppet på söndagar?").startswith("Nej.")

@@ -162,6 +162,18 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         # "öppna" is an adjective as often as a verb: open taps ask for no opening hours.
         ("mätaren snurrar fast inga kranar är öppna, vad kan det betyda?", None),
         ("när öppnar simhallen?", "time"),
+        # A name: of a person when a role is named ("rektorn", "dataskyddsombudet", "vd:n"),
+        # else of a thing; "vad heter du?" is small talk.
+        ("vad heter rektorn på Ekskolan?", "person"),
+        ("Vad heter kommunens dataskyddsombud?", "person"),
+        ("vad heter vd:n på bolaget", "person"),
+        ("What's the name of the piano teacher?", "person"),
+        ("Who chairs the technical committee?", "person"),
+        ("vad heter appen man betalar med?", "name"),
+        ("vad kallas det när kommunen lovar en plats?", "name"),
+        ("What's the name of the wifi network?", "name"),
+        ("what is the app called?", "name"),
+        ("vad heter du?", None),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:

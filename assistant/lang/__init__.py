@@ -23,7 +23,7 @@ DEFAULT = "sv"
 
 
 #: Fact types whose answers are told by capitals (names): their patterns keep their case.
-_CASED = frozenset({"person", "agent"})
+_CASED = frozenset({"person", "agent", "name"})
 
 
 @dataclass(frozen=True)
