@@ -72,7 +72,7 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False
     if not all(_holds_name(name, candidate) for name in rq.names):
         return False
-    if rq.counted and not rq.counted & candidate.terms:
+    if rq.counted and not _counts(rq.counted, text):
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
     pattern = answer_pattern(rq.expects) if rq.expects else None
     if pattern is not None and not _states(pattern, text, rq):
@@ -94,6 +94,40 @@ def _holds_name(name: str, candidate: Candidate) -> bool:
         len(t) >= MIN_PART and len(name) - len(t) >= MIN_PART and name.endswith(t)
         for t in candidate.terms
     )
+
+
+#: How far before what it counts a number may stand ("fyra platser", "40 nya bilar", "20
+#: svartvita A4-sidor").
+_COUNT_REACH = 3
+
+
+def _counts(counted: frozenset[str], text: str) -> bool:
+    """Whether a sentence gives a number of what a question counts: a number up to
+    `_COUNT_REACH` words before the counted word (or a compound ending in it: "20
+    laddplatser"; an inflection: "fyra veckors") and no amount between ("450 kronor per
+    besök" counts no visitors), or as far after it (a label, "Platser: 180"; a verb counted,
+    "hur många bor där?" – "där bor över en halv miljon").
+    "Hur många böcker har biblioteket?" is not answered by "… böcker" without a number."""
+    tokens = words(text)
+    number, money = answer_pattern("number"), answer_pattern("money")
+    assert number is not None and money is not None
+    numbered = [bool(number.fullmatch(w)) for w in tokens]
+    for i, word in enumerate(tokens):
+        stem = term(word)
+        if not any(
+            stem.startswith(c)
+            and len(stem) - len(c) <= 2
+            or stem.endswith(c)
+            and len(stem) - len(c) >= MIN_PART
+            for c in counted
+        ):
+            continue
+        if any(numbered[i + 1 : i + 1 + _COUNT_REACH]):
+            return True
+        for j in range(max(i - _COUNT_REACH, 0), i):
+            if numbered[j] and not money.search(" ".join(tokens[j:i])):
+                return True
+    return False
 
 
 def compose_answer(

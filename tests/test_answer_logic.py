@@ -623,6 +623,28 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
     assert english.counted == frozenset()  # a word the sources lack, in another language
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "counts"),
+    [
+        ("hur många bilar har färdtjänsten?", "Färdtjänsten har 40 nya bilar i trafik.", True),
+        ("hur många platser finns det?", "Här finns 20 laddplatser på plan 2.", True),
+        ("hur många platser finns det?", "Platser: 180, Avgift: 20 kr per dygn.", True),
+        ("hur många bor i kommunen?", "Där bor över en halv miljon människor.", True),
+        # The counted word without a number of it, or with an amount between.
+        ("hur många böcker har biblioteket?", "Du lånar böcker på stadsbiblioteket.", False),
+        ("hur många böcker har biblioteket?", "Sagostund för barn 3–6 år, ta med böcker.", False),
+        ("hur många besökare har centralen?", "Företag betalar 450 kronor per besök.", False),
+    ],
+)
+def test_a_count_is_a_number_next_to_what_is_counted(
+    question: str, text: str, counts: bool
+) -> None:
+    from assistant.answer import admissible
+
+    rq = read_question(question, analyzer=Analyzer(Analyzer.base_terms(text)))
+    assert rq.counted and admissible(candidate(0, text, 0.9), rq) is counts
+
+
 def test_a_number_within_a_range_admits_the_row_and_one_outside_says_no() -> None:
     """ "ett bidrag på 200 000 kr" is answered by the row for 150 001–400 000 kr, and "Får
     jag lämna 600 kilo?" gets a "Nej" from "upp till 500 kilo"."""
