@@ -707,6 +707,29 @@ def test_a_question_for_a_name_is_answered_only_by_a_name_it_does_not_give() -> 
     assert admissible(candidate(0, called, 0.9), before)
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "holds"),
+    [
+        ("vad heter blanketten?", "Blanketten heter ”Ansökan om bygglov”.", True),
+        ("vad heter blanketten?", 'Använd blanketten "Ansökan om bygglov".', True),
+        ("vad heter blanketten?", "Du kallas till ett möte.", False),
+        ("vad heter rektorn?", "Rektor är Anna-Karin Holm.", True),
+        ("vad heter rektorn?", "Karin Holm är rektor på Ekskolan.", True),
+        ("vad heter rektorn?", "Rektorn har kontor på Ekskolan.", False),
+        (
+            "vad kallas det när kommunen lovar en plats?",
+            "Platsgaranti innebär att du får en.",
+            True,
+        ),
+    ],
+)
+def test_what_holds_a_name(question: str, text: str, holds: bool) -> None:
+    from assistant.answer import admissible
+
+    rq = read_question(question, analyzer=Analyzer(Analyzer.base_terms(text)))
+    assert admissible(candidate(0, text, 0.9), rq) is holds
+
+
 def test_what_the_evidence_leaves_out_with_an_exception_is_a_no() -> None:
     text = "Miljöstationen har öppet alla dagar utom söndag, klockan 10–18."
     assert answer_from(text, "Har miljöstationen öppet på söndagar?").startswith("Nej.")

@@ -174,6 +174,13 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("What's the name of the wifi network?", "name"),
         ("what is the app called?", "name"),
         ("vad heter du?", None),
+        # A role word that is not what the question names ("för lärare", "vd-programmet",
+        # "head office"), and a name that is part of another noun ("name change fee").
+        ("vad heter utbildningen för lärare?", "name"),
+        ("vad heter det nya vd-programmet?", "name"),
+        ("What's the name of the head office?", "name"),
+        ("What is the name change fee?", "money"),
+        ("What’s the name of the principal at Ekskolan?", "person"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
