@@ -173,8 +173,11 @@ def compose_answer(
         if rq.language == DEFAULT and rq.capitalised & rq.missing:
             return refusal(topics)
     confidence = scorer.confidence(features)
+    # A question about belonging that the scorer would refuse is still answered by a
+    # complete list that names what it asks about (`_in_list`).
+    member = _in_list(rq, usable, probs) if rq.kind == "yesno" else None
     if confidence[order[0]] < scorer.threshold:
-        return refusal(topics)
+        return member if member is not None else refusal(topics)
     chosen = [best]
     for i in order[1:3]:
         other = usable[i]
@@ -186,7 +189,7 @@ def compose_answer(
     if rq.kind == "yesno":
         verdict = verdict_of(rq, best)
         if verdict is None or (verdict == "yes" and top < scorer.yes_floor):
-            return refusal(topics)
+            return member if member is not None else refusal(topics)
         chosen = [best]
     else:
         rival = _disagreeing(rq, usable, order, confidence, scorer.threshold)
@@ -311,6 +314,32 @@ def _not_in_list(
             continue
         listed = subject in rq.names & usable[i].terms and not rq.capitalised & rq.missing
         return None if listed else _quote([usable[i]], verdict="no", listing=False)
+    return None
+
+
+def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> Answer | None:
+    """ "Ja" when a complete list among the first `LIST_RANKS` names what a question about
+    belonging asks about and gives that verdict ("ingår nykvarn?" – "De åtta kommunerna på
+    Södertörn – Botkyrka, …, Nykvarn, …"): where the scorer would refuse so short a question,
+    the list decides, as it does for a name it leaves out (`_not_in_list`)."""
+    if not rq.names or not asks_membership(rq.asked):
+        return None
+    # A question that names nothing but the members it asks about ("ingår nykvarn?") gets no
+    # verdict from a sentence that shares only names with it; the complete list gives one.
+    only_names = rq.language == DEFAULT and not (
+        rq.topic - rq.missing - rq.names - membership_terms(rq.asked)
+    )
+    for rank, i in enumerate(np.argsort(-probs)[:LIST_RANKS]):
+        best = usable[i]
+        if not (_complete_list(best) and rq.names <= best.terms):
+            continue
+        verdict = verdict_of(rq, best)
+        # Such a question says nothing of the group, so it must be the best evidence's; a
+        # follow-up's group is the one before it ("är nynäshamn en av dem?" after the city
+        # cores), which a list of names cannot tell.
+        named = only_names and rank == 0 and not rq.follow_up and not negated(rq.asked)
+        if verdict == "yes" or (verdict is None and named):
+            return _quote([best], verdict="yes", listing=False)
     return None
 
 
