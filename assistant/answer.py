@@ -28,10 +28,12 @@ from assistant.lang import (
     answer_pattern,
     asks_membership,
     circumstances,
+    counts_as,
     decades,
     denies,
     excepted,
     free,
+    inflects,
     languages,
     membership_terms,
     negated,
@@ -39,6 +41,7 @@ from assistant.lang import (
     restricts,
     speaks_of,
     superlative,
+    unit_of,
     widens,
 )
 from assistant.lexical import MIN_PART, Analyzer, fold, stopwords, term, words
@@ -72,9 +75,11 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False
     if not all(_holds_name(name, candidate) for name in rq.names):
         return False
-    if rq.counted and not _counts(rq.counted, text):
+    if rq.counted and not _counts(rq, text):
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
     pattern = answer_pattern(rq.expects) if rq.expects else None
+    if rq.counted and rq.expects == "number":
+        pattern = None  # the count is `_counts`'s to find ("en simhall", "2000 platser")
     if pattern is not None and not _states(pattern, text, rq):
         # A yes/no question asks whether, not how much: "Måste man betala?" is answered by
         # a sentence about paying ("kostar ingenting", "betalar avgift under …").
@@ -96,37 +101,61 @@ def _holds_name(name: str, candidate: Candidate) -> bool:
     )
 
 
-#: How far before what it counts a number may stand ("fyra platser", "40 nya bilar", "20
-#: svartvita A4-sidor").
-_COUNT_REACH = 3
+#: How far from what it counts a number may stand ("fyra platser", "40 nya bilar", "34
+#: kommunala och fristående skolor"; "Antalet platser på förskolan är 180").
+_COUNT_REACH = 4
 
 
-def _counts(counted: frozenset[str], text: str) -> bool:
-    """Whether a sentence gives a number of what a question counts: a number up to
-    `_COUNT_REACH` words before the counted word (or a compound ending in it: "20
-    laddplatser"; an inflection: "fyra veckors") and no amount between ("450 kronor per
-    besök" counts no visitors), or as far after it (a label, "Platser: 180"; a verb counted,
-    "hur många bor där?" – "där bor över en halv miljon").
-    "Hur många böcker har biblioteket?" is not answered by "… böcker" without a number."""
-    tokens = words(text)
-    number, money = answer_pattern("number"), answer_pattern("money")
-    assert number is not None and money is not None
-    numbered = [bool(number.fullmatch(w)) for w in tokens]
-    for i, word in enumerate(tokens):
-        stem = term(word)
-        if not any(
-            stem.startswith(c)
-            and len(stem) - len(c) <= 2
-            or stem.endswith(c)
-            and len(stem) - len(c) >= MIN_PART
-            for c in counted
-        ):
-            continue
-        if any(numbered[i + 1 : i + 1 + _COUNT_REACH]):
+def _counts(rq: ReadQuestion, text: str) -> bool:
+    """Whether a sentence gives a number of what a question counts (`ReadQuestion.counted`,
+    the first of its words the sentence holds, a form of it or a compound ending in it):
+    a cardinal (`counts_as`) up to `_COUNT_REACH` words before it with no measure between
+    ("450 kronor per besök" counts no visitors), "bara en" or "only one" right before it, or a
+    cardinal as far after it that measures nothing ("Platser: 180", "där bor över en halv
+    miljon"; not "barn 1–5 år"). "Hur många böcker har biblioteket?" is not answered by a
+    sentence that names books without a number of them."""
+    # A contact detail counts nothing, nor a number the question gives itself ("zon 1").
+    tokens = words(answer_pattern("contact").sub(" ", text))  # type: ignore[union-attr]
+    stems = [term(w) for w in tokens]
+    measured = [counts_as(w, "measure") for w in tokens]
+    # Nor does a number after a measure ("år 2010", "plan 2"), nor a year after the word.
+    cardinal = [
+        counts_as(w, "cardinal")
+        and not (w.isdigit() and int(w) in rq.numbers)
+        and not (i and measured[i - 1])
+        for i, w in enumerate(tokens)
+    ]
+    ordered = [t for t in dict.fromkeys(rq.sequence) if t in rq.counted and not t.isdigit()]
+    for base in ordered:
+        unit = unit_of(base)  # "hur många km" counts kilometres
+        places = [
+            i
+            for i, stem in enumerate(stems)
+            if inflects(stem, base)
+            or (stem.endswith(base) and len(stem) - len(base) >= MIN_PART)
+            or (unit != base and unit_of(fold(tokens[i])) == unit)
+        ]
+        if not places:
+            continue  # the next word counted: "hur många nya bostäder" – "1 900 bostäder"
+        return any(_number_at(i, tokens, cardinal, measured) for i in places)
+    return False
+
+
+def _number_at(i: int, tokens: list[str], cardinal: list[bool], measured: list[bool]) -> bool:
+    """Whether the word at `i` has a number of it (`_counts`)."""
+    restricted = i > 1 and any(
+        fold(tokens[i - 2]) in lang.restrictive for lang in languages().values()
+    )
+    if restricted and counts_as(tokens[i - 1], "single"):
+        return True  # "bara en simhall"; a bare "en handläggare" is an article
+    for j in range(max(i - _COUNT_REACH, 0), i):
+        if cardinal[j] and not any(measured[j + 1 : i]):
             return True
-        for j in range(max(i - _COUNT_REACH, 0), i):
-            if numbered[j] and not money.search(" ".join(tokens[j:i])):
-                return True
+    for j in range(i + 1, min(i + 1 + _COUNT_REACH, len(tokens))):
+        after = next((k for k in range(j + 1, len(tokens)) if not cardinal[k]), None)
+        year = tokens[j].isdigit() and is_year(int(tokens[j]))
+        if cardinal[j] and not year and not (after is not None and measured[after]):
+            return True
     return False
 
 

@@ -647,6 +647,24 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
         ("hur många böcker har biblioteket?", "Du lånar böcker på stadsbiblioteket.", False),
         ("hur många böcker har biblioteket?", "Sagostund för barn 3–6 år, ta med böcker.", False),
         ("hur många besökare har centralen?", "Företag betalar 450 kronor per besök.", False),
+        # Reach, number words, a year-shaped count, a unit counted, a stem's inflection.
+        ("hur många platser finns det?", "Antalet platser på förskolan är 180.", True),
+        ("hur många platser finns det?", "Arenan har tjugofem platser.", True),
+        ("hur många platser finns det?", "Det finns ett tjugotal platser.", True),
+        ("hur många platser finns det?", "Det finns 2000 platser på arenan.", True),
+        ("hur många simhallar finns det?", "Det finns bara en simhall i kommunen.", True),
+        ("how many libraries are there?", "There are fifteen libraries.", True),
+        ("Hur många km gator snöröjer ni?", "Vi snöröjer cirka 186 kilometer gator.", True),
+        ("hur manga medlemar maste en forening ha?", "Föreningen ska ha minst 10 medlemmar.", True),
+        # An article, an ordinal, another word, an age, a date, a phone number, a measure.
+        ("hur många handläggare finns det?", "Ansökan prövas av en handläggare.", False),
+        ("hur många skolor finns det?", "Varje skola har en skolsköterska.", False),
+        ("hur många skolor finns det?", "Den första skolan byggdes här.", False),
+        ("hur många bilar finns det?", "Vi har 20 bilder i arkivet.", False),
+        ("hur många barn går där?", "Förskolan tar emot barn 1–5 år.", False),
+        ("hur många kommuner är med?", "Kommunernas samverkan formaliserades år 2010.", False),
+        ("hur många bokningar tar ni emot?", "Ring bokningen på 08-465 004 20.", False),
+        ("hur många böcker får man låna?", "Du får 4 veckor på dig att läsa böcker.", False),
     ],
 )
 def test_a_count_is_a_number_next_to_what_is_counted(

@@ -65,6 +65,10 @@ class Language:
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
+    cardinal: re.Pattern[str]  # a lower-case word: a number that counts ("tjugofem", "40")
+    single: re.Pattern[str]  # a lower-case word: "en", "one" right before what it counts
+    measure: re.Pattern[str]  # a lower-case word: a unit a number measures ("kronor", "år")
+    endings: tuple[str, ...]  # what an inflected form adds to a stem ("veckor" – "veckors")
     at_most: re.Pattern[str]  # on folded text before a number: "upp till", "högst"
     at_least: re.Pattern[str]  # on folded text before a number: "mer än", "minst"
     before: re.Pattern[str]  # on folded text before a year: "före", "before"
@@ -125,6 +129,10 @@ def _compile(data: dict) -> Language:
         circumstance=re.compile(words["circumstance"]),
         decade=re.compile(words["decade"]),
         counted=re.compile(words["counted"]),
+        cardinal=re.compile(words["cardinal"]),
+        single=re.compile(words["single"]),
+        measure=re.compile(words["measure"]),
+        endings=tuple(words["endings"]),
         at_most=re.compile(words["at_most"]),
         at_least=re.compile(words["at_least"]),
         before=re.compile(words["before"]),
@@ -352,6 +360,26 @@ def counted_words(text: str) -> list[str]:
         for word in match.groups()
         if word
     ]
+
+
+def counts_as(word: str, kind: str) -> bool:
+    """Whether a lower-case word is, in any known language, a `cardinal` ("tjugofem", "40"), a
+    `single` ("en" before what it counts) or a `measure` ("kronor", "år")."""
+    return any(getattr(lang, kind).match(word) for lang in languages().values())
+
+
+def inflects(stem: str, base: str) -> bool:
+    """Whether a stem is the base stem or an inflected form of it in any known language
+    ("veckors" of "veck", "medlemmar" of "medlem" with its last consonant doubled), not
+    another word that starts like it ("bild" of "bil")."""
+    if stem == base:
+        return True
+    if not stem.startswith(base) or not base:
+        return False
+    rest = stem[len(base) :]
+    if rest[:1] == base[-1]:
+        rest = rest[1:]
+    return any(rest == e for lang in languages().values() for e in ("", *lang.endings))
 
 
 def widens(text: str) -> bool:
