@@ -676,6 +676,24 @@ def test_a_count_is_a_number_next_to_what_is_counted(
     assert rq.counted and admissible(candidate(0, text, 0.9), rq) is counts
 
 
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("Kärl 2 töms var fjärde vecka.", True),
+        ("Slamavskiljare vid fritidshus töms minst vartannat år.", True),
+        ("Kortet ger tolv besök per kalenderår.", True),
+        ("Arbetsutskottet sammanträder en gång i månaden.", True),
+        ("De åtta kommunerna har en lång tradition av samarbete.", False),  # a count
+        ("Varje hushåll som betalar grundavgift får ett kort.", False),  # each, not how often
+    ],
+)
+def test_how_often_is_answered_by_a_rate(text: str, rate: bool) -> None:
+    from assistant.answer import admissible
+
+    rq = read_question("hur ofta gäller det?", analyzer=Analyzer(Analyzer.base_terms(text)))
+    assert rq.expects == "frequency" and admissible(candidate(0, text, 0.9), rq) is rate
+
+
 def test_a_number_within_a_range_admits_the_row_and_one_outside_says_no() -> None:
     """ "ett bidrag på 200 000 kr" is answered by the row for 150 001–400 000 kr, and "Får
     jag lämna 600 kilo?" gets a "Nej" from "upp till 500 kilo"."""

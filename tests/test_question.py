@@ -155,7 +155,7 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("telefontid fredag?", "time"),
         ("vilket telefonnummer har de?", "contact"),
         ("When were the fees approved by the council?", "year"),
-        ("hur många gånger per år får man åka dit utan att betala extra?", "number"),
+        ("hur många gånger per år får man åka dit utan att betala extra?", "frequency"),
         # "när" that joins two clauses asks nothing; "8-åring" is no year.
         ("vad gör jag med min 8-åring när vi lämnar grovsopor?", None),
         ("what do I do when the bin is full?", None),
@@ -181,6 +181,10 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("What's the name of the head office?", "name"),
         ("What is the name change fee?", "money"),
         ("What’s the name of the principal at Ekskolan?", "person"),
+        # How often is a rate, not a count.
+        ("hur ofta träffas politikerna?", "frequency"),
+        ("hur manga ggr per ar far man aka dit", "frequency"),
+        ("How many times a year can I go?", "frequency"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
