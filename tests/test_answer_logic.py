@@ -694,6 +694,26 @@ def test_how_often_is_answered_by_a_rate(text: str, rate: bool) -> None:
     assert rq.expects == "frequency" and admissible(candidate(0, text, 0.9), rq) is rate
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "holds"),
+    [
+        ("hur hög får boden vara?", "Taknockshöjden är högst 3,0 meter.", True),
+        ("hur hög får boden vara?", "Boden behöver inget bygglov.", False),
+        ("hur djup är bassängen?", "Här finns en 25-metersbassäng med sex banor.", False),
+        ("hur gammal måste man vara?", "Du måste ha fyllt 18 år.", True),
+        ("hur gammal är hon?", "Avfallsenheten har i dag 23 medarbetare.", False),
+        ("vad tjänar en dagbarnvårdare?", "Kommunen har tre anställda dagbarnvårdare.", False),
+    ],
+)
+def test_a_size_an_age_and_a_wage_are_answered_by_their_kind(
+    question: str, text: str, holds: bool
+) -> None:
+    from assistant.answer import admissible
+
+    rq = read_question(question, analyzer=Analyzer(Analyzer.base_terms(text)))
+    assert admissible(candidate(0, text, 0.9), rq) is holds
+
+
 def test_a_number_within_a_range_admits_the_row_and_one_outside_says_no() -> None:
     """ "ett bidrag på 200 000 kr" is answered by the row for 150 001–400 000 kr, and "Får
     jag lämna 600 kilo?" gets a "Nej" from "upp till 500 kilo"."""

@@ -185,6 +185,14 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("hur ofta träffas politikerna?", "frequency"),
         ("hur manga ggr per ar far man aka dit", "frequency"),
         ("How many times a year can I go?", "frequency"),
+        # A size, an age and a wage.
+        ("hur hög får en carport vara?", "size"),
+        ("Vad är fri höjd i p-huset?", "size"),
+        ("How warm is the water in the big pool?", "size"),
+        ("Hur gammal måste man vara för att låna?", "age"),
+        ("How old do I need to be?", "age"),
+        ("vad tjänar en bibliotekarie?", "money"),
+        ("Ska de lyfta frågor där kommunerna tjänar på att samverka?", None),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
