@@ -28,12 +28,14 @@ from assistant.lang import (
     answer_pattern,
     asks_membership,
     circumstances,
+    counted_words,
     counts_as,
     decades,
     denies,
     excepted,
     free,
     inflects,
+    is_unit,
     languages,
     membership_terms,
     negated,
@@ -114,26 +116,34 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
     cardinal as far after it that measures nothing ("Platser: 180", "där bor över en halv
     miljon"; not "barn 1–5 år"). "Hur många böcker har biblioteket?" is not answered by a
     sentence that names books without a number of them."""
-    # A contact detail counts nothing, nor a number the question gives itself ("zon 1").
-    tokens = words(answer_pattern("contact").sub(" ", text))  # type: ignore[union-attr]
+    # A contact detail or a clock time counts nothing, nor a number the question gives
+    # itself ("zon 1").
+    for kind in ("contact", "clock"):
+        text = answer_pattern(kind).sub(" ", text)  # type: ignore[union-attr]
+    tokens = words(text)
     stems = [term(w) for w in tokens]
     measured = [counts_as(w, "measure") for w in tokens]
-    # Nor does a number after a measure ("år 2010", "plan 2"), nor a year after the word.
-    cardinal = [
-        counts_as(w, "cardinal")
-        and not (w.isdigit() and int(w) in rq.numbers)
-        and not (i and measured[i - 1])
-        for i, w in enumerate(tokens)
-    ]
+    # Nor does a number after a measure or a label, a range's end too ("år 2010", "plan 2",
+    # "årskurs 7–9"), nor a year after the word.
+    cardinal: list[bool] = []
+    labelled = False
+    for word, measure in zip(tokens, measured, strict=True):
+        number = counts_as(word, "cardinal")
+        given = word.isascii() and word.isdigit() and int(word) in rq.numbers
+        cardinal.append(number and not labelled and not given)
+        if not number:
+            labelled = measure
     ordered = [t for t in dict.fromkeys(rq.sequence) if t in rq.counted and not t.isdigit()]
+    # A unit counted ("hur många km", "hur många kronor") is counted in any of its names.
+    units = {term(w): unit_of(w) for w in counted_words(rq.asked) if is_unit(w)}
     for base in ordered:
-        unit = unit_of(base)  # "hur många km" counts kilometres
+        unit = units.get(base)
         places = [
             i
             for i, stem in enumerate(stems)
             if inflects(stem, base)
             or (stem.endswith(base) and len(stem) - len(base) >= MIN_PART)
-            or (unit != base and unit_of(fold(tokens[i])) == unit)
+            or (unit is not None and unit_of(fold(tokens[i])) == unit)
         ]
         if not places:
             continue  # the next word counted: "hur många nya bostäder" – "1 900 bostäder"
@@ -153,7 +163,7 @@ def _number_at(i: int, tokens: list[str], cardinal: list[bool], measured: list[b
             return True
     for j in range(i + 1, min(i + 1 + _COUNT_REACH, len(tokens))):
         after = next((k for k in range(j + 1, len(tokens)) if not cardinal[k]), None)
-        year = tokens[j].isdigit() and is_year(int(tokens[j]))
+        year = tokens[j].isascii() and tokens[j].isdigit() and is_year(int(tokens[j]))
         if cardinal[j] and not year and not (after is not None and measured[after]):
             return True
     return False
@@ -348,25 +358,33 @@ def _not_in_list(
 
 def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> Answer | None:
     """ "Ja" when a complete list among the first `LIST_RANKS` names what a question about
-    belonging asks about and gives that verdict ("ingår nykvarn?" – "De åtta kommunerna på
-    Södertörn – Botkyrka, …, Nykvarn, …"): where the scorer would refuse so short a question,
-    the list decides, as it does for a name it leaves out (`_not_in_list`)."""
-    if not rq.names or not asks_membership(rq.asked):
+    belonging asks about ("ingår nykvarn?" – "De åtta kommunerna på Södertörn – Botkyrka, …,
+    Nykvarn, …"): where the scorer would refuse so short a question, the list decides, as it
+    does for a name it leaves out (`_not_in_list`). Every other word of the question must be
+    the list's (in another language through the glossary), so the list is the group asked
+    about: not "en av kommunens egna förskolor?" from a list of independent ones, nor "ingår
+    salem i landstinget?", nor "en av de största?" (a rank no list of names gives)."""
+    if not rq.names or not asks_membership(rq.asked) or superlative(rq.asked):
         return None
-    # A question that names nothing but the members it asks about ("ingår nykvarn?") gets no
-    # verdict from a sentence that shares only names with it; the complete list gives one.
-    only_names = rq.language == DEFAULT and not (
-        rq.topic - rq.missing - rq.names - membership_terms(rq.asked)
-    )
+    if negated(rq.posed or rq.asked):
+        return None
+    rest = rq.topic - rq.names - membership_terms(rq.asked)
     for rank, i in enumerate(np.argsort(-probs)[:LIST_RANKS]):
         best = usable[i]
         if not (_complete_list(best) and rq.names <= best.terms):
             continue
+        held = best.terms | best.where
+        if rq.language == DEFAULT:
+            group = rest <= held
+        else:
+            group = all(g & held for g in rq.glossed)
+        if not group:
+            continue
+        # A question that names nothing but the member ("ingår nykvarn?") gets no verdict
+        # from a sentence that shares only names with it; it must be the best evidence, and
+        # not a follow-up, whose group is the one before it ("är nynäshamn en av dem?").
+        named = not rest and rank == 0 and not rq.follow_up
         verdict = verdict_of(rq, best)
-        # Such a question says nothing of the group, so it must be the best evidence's; a
-        # follow-up's group is the one before it ("är nynäshamn en av dem?" after the city
-        # cores), which a list of names cannot tell.
-        named = only_names and rank == 0 and not rq.follow_up and not negated(rq.asked)
         if verdict == "yes" or (verdict is None and named):
             return _quote([best], verdict="yes", listing=False)
     return None

@@ -83,6 +83,25 @@ def test_the_complete_list_answers_a_question_about_belonging_the_scorer_doubts(
     assert not ask("är bryn en av dem?", (0.80, 0.78, 0.76)).answer.startswith("Ja.")
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ingår bryn i landstinget?",  # a group the sources never name
+        "är bryn en av de största kommunerna?",  # a rank no list of names gives
+        "är inte bryn med?",
+        "ingår bryn fortfarande?",
+    ],
+)
+def test_a_complete_list_says_no_yes_of_another_group(question: str) -> None:
+    assert not ask(question, (0.80, 0.78, 0.76)).answer.startswith("Ja.")
+
+
+def test_the_words_that_ask_about_belonging_are_read_as_written_and_folded() -> None:
+    from assistant.lang import membership_terms
+
+    assert {term("ingår"), term("ingar")} <= membership_terms("ingår nykvarn?")
+
+
 def test_the_word_that_asks_about_belonging_is_no_unknown_name() -> None:
     """ "bland" is not in the sources, but it asks whether Bryn belongs; Bryn is in the list.
     A question of names only is answered by the list that names them."""
@@ -665,6 +684,12 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
         ("hur många kommuner är med?", "Kommunernas samverkan formaliserades år 2010.", False),
         ("hur många bokningar tar ni emot?", "Ring bokningen på 08-465 004 20.", False),
         ("hur många böcker får man låna?", "Du får 4 veckor på dig att läsa böcker.", False),
+        ("Hur många kilometer cykelväg finns det?", "Det finns 120 km cykelväg.", True),
+        ("Hur många platser finns det?", "Platserna fördelas den 15 mars.", False),
+        ("Hur många barn äter lunch?", "Barnen äter lunch klockan 11.", False),
+        ("Hur många barn går där?", "Förskolan är öppen 6.30–18.30 för alla barn.", False),
+        ("Hur många elever har skåp?", "Eleverna i årskurs 7–9 har egna skåp.", False),
+        ("Hur många platser finns det?", "Antalet platser ² är okänt.", False),  # no crash
     ],
 )
 def test_a_count_is_a_number_next_to_what_is_counted(

@@ -269,14 +269,28 @@ def asks_membership(text: str) -> bool:
 
 
 def membership_terms(text: str) -> frozenset[str]:
-    """The terms of the words with which a question asks about belonging ("bland", "en av")."""
-    folded = fold(text.lower())
-    return frozenset(
-        term(word)
-        for lang in languages().values()
-        for match in lang.membership.finditer(folded)
-        for word in re.findall(r"\w+", match.group())
-    )
+    """The terms of the words with which a question asks about belonging ("bland", "en av"),
+    as the analyser makes them from the words as written ("ingår": "ingar") and from their
+    folded forms: the tables match folded text."""
+    lowered = text.lower()
+    folded = fold(lowered)
+    written = re.findall(r"\w+", lowered)
+    plain = re.findall(r"\w+", folded)
+    aligned = len(written) == len(plain)  # folding may change a text's length, not its words
+    found: set[str] = set()
+    for lang in languages().values():
+        for match in lang.membership.finditer(folded):
+            start = len(re.findall(r"\w+", folded[: match.start()]))
+            words_ = re.findall(r"\w+", match.group())
+            found.update(term(w) for w in words_)
+            if aligned:
+                found.update(term(w) for w in written[start : start + len(words_)])
+    return frozenset(found)
+
+
+def is_unit(word: str) -> bool:
+    """Whether a folded word names a unit in any known language ("km", "kilometer")."""
+    return any(word in lang.units or word in lang.units.values() for lang in languages().values())
 
 
 def year_bound(before: str) -> int:
