@@ -475,6 +475,9 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     for decade in decades(rq.asked):
         if years and not any(y in decade for y in years):
             return "no"  # "Var det på 70-talet?" – "startade 1962"
+    if superlative(posed) and not superlative(best.full_text):
+        # "Är Nykvarn den minsta kommunen?" is not confirmed by a sentence that ranks nothing.
+        return None
     return "yes" if _speaks_to(rq, best) else None
 
 

@@ -144,6 +144,13 @@ def test_an_unknown_name_asked_to_belong_in_english_is_never_a_yes() -> None:
     assert answer_from(text, "Is Ekeby part of the Länet cooperation?").startswith(REFUSAL)
 
 
+def test_a_first_by_size_is_no_yes_from_a_sentence_that_ranks_nothing() -> None:
+    assert not ask("Är Bryn den största kommunen i länet?", (0.90, 0.82, 0.80)).answer.startswith(
+        "Ja."
+    )
+    assert not ask("Is Bryn the largest municipality?", (0.90, 0.82, 0.80)).answer.startswith("Ja.")
+
+
 def test_a_contradicted_year_is_a_no() -> None:
     answer = ask("Formaliserades samarbetet år 2015?", (0.85, 0.91, 0.80))
     assert answer.answered and answer.answer.startswith("Nej.") and "2012" in answer.answer
