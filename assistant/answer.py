@@ -724,6 +724,9 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
         # Contact details state nothing else: "hur länge har hon varit chef?" is not answered
         # by her phone number, nor "hur många?" by a postcode.
         text = answer_pattern("contact").sub(" ", text)
+    if rq.expects == "frequency":
+        # An amount per period is a price, not how often: "450 kr per år".
+        text = answer_pattern("price").sub(" ", text)  # type: ignore[union-attr]
     for match in pattern.finditer(text):
         found = match.group(0).strip()
         if found.isdigit() and int(found) in rq.numbers:

@@ -717,6 +717,12 @@ def test_a_count_is_a_number_next_to_what_is_counted(
         ("Arbetsutskottet sammanträder en gång i månaden.", True),
         ("De åtta kommunerna har en lång tradition av samarbete.", False),  # a count
         ("Varje hushåll som betalar grundavgift får ett kort.", False),  # each, not how often
+        ("Kärlet töms två ggr/år.", True),
+        ("Kärlet töms var 14:e dag.", True),
+        ("Kärlet töms udda veckor.", True),
+        ("Var du får ställa kärlet står här.", False),
+        ("Nästa gång du beställer kärlet.", False),
+        ("Avgiften är 450 kr per år.", False),  # a price, not a rate
     ],
 )
 def test_how_often_is_answered_by_a_rate(text: str, rate: bool) -> None:
@@ -734,6 +740,10 @@ def test_how_often_is_answered_by_a_rate(text: str, rate: bool) -> None:
         ("hur djup är bassängen?", "Här finns en 25-metersbassäng med sex banor.", False),
         ("hur gammal måste man vara?", "Du måste ha fyllt 18 år.", True),
         ("hur gammal är hon?", "Avfallsenheten har i dag 23 medarbetare.", False),
+        ("hur gammal måste man vara?", "Du måste vara 18 eller äldre.", True),
+        ("hur gammal måste man vara?", "Barn från ett år får plats.", True),
+        ("hur gammal måste man vara?", "Ansökan gäller i 2 år.", False),  # how long, no age
+        ("hur gammal måste man vara?", "Handläggningstiden är upp till 3 månader.", False),
         ("vad tjänar en dagbarnvårdare?", "Kommunen har tre anställda dagbarnvårdare.", False),
     ],
 )

@@ -193,6 +193,13 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("How old do I need to be?", "age"),
         ("vad tjänar en bibliotekarie?", "money"),
         ("Ska de lyfta frågor där kommunerna tjänar på att samverka?", None),
+        # A fee is no size, nor a grade; clothes for the weather ask for no temperature.
+        ("hur hög är avgiften?", "money"),
+        ("How high is the fee?", "money"),
+        ("hur högt betyg krävs?", None),
+        ("hur varmt ska man klä sig?", None),
+        ("vad tjänar det till?", None),
+        ("What does a nurse earn?", "money"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
