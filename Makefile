@@ -10,12 +10,16 @@ PORT ?= 8000
 # The `build` extra (torch, sentence-transformers) rebuilds the default model and exports it
 # to ONNX on the first run; serving itself needs only the base install (see Dockerfile). The
 # CPU build of torch is pinned and installed first: an unpinned torch pulled in by
-# sentence-transformers would be a multi-GB CUDA build.
+# sentence-transformers would be a multi-GB CUDA build. llama.cpp (the `dev` extra's model
+# server for the language-model tests) is built from source for any x86-64 with AVX2, not for
+# the building CPU: its AMX kernels crash on some Xeons (ggml-org/llama.cpp#20824), and no
+# cached wheel built natively on another machine is reused.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[build,dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir -e '.[build,dev]'
 	touch $@
 
 install: $(BIN)/.installed
