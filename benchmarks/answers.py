@@ -49,6 +49,7 @@ OTHERS = {
         "fourteenth",
         "fifteenth",
         "sixteenth",
+        "seventeenth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
