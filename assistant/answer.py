@@ -123,16 +123,16 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
     tokens = words(text)
     stems = [term(w) for w in tokens]
     measured = [counts_as(w, "measure") for w in tokens]
-    # Nor does a number after a measure or a label, a range's end too ("år 2010", "plan 2",
-    # "årskurs 7–9"), nor a year after the word.
+    # Nor does a number after a label, a range's end too ("år 2010", "plan 2", "årskurs
+    # 7–9"), nor a year after the word.
     cardinal: list[bool] = []
     labelled = False
-    for word, measure in zip(tokens, measured, strict=True):
+    for word in tokens:
         number = counts_as(word, "cardinal")
         given = word.isascii() and word.isdigit() and int(word) in rq.numbers
         cardinal.append(number and not labelled and not given)
         if not number:
-            labelled = measure
+            labelled = counts_as(word, "label")
     ordered = [t for t in dict.fromkeys(rq.sequence) if t in rq.counted and not t.isdigit()]
     # A unit counted ("hur många km", "hur många kronor") is counted in any of its names.
     units = {term(w): unit_of(w) for w in counted_words(rq.asked) if is_unit(w)}

@@ -705,6 +705,7 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
         ("Hur många barn äter lunch?", "Barnen äter lunch klockan 11.", False),
         ("Hur många barn går där?", "Förskolan är öppen 6.30–18.30 för alla barn.", False),
         ("Hur många elever har skåp?", "Eleverna i årskurs 7–9 har egna skåp.", False),
+        ("hur många 30-zoner finns det?", "Kommunen har i dag 14 sammanhängande 30-zoner.", True),
         ("Hur många platser finns det?", "Antalet platser ² är okänt.", False),  # no crash
     ],
 )

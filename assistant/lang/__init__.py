@@ -68,6 +68,7 @@ class Language:
     cardinal: re.Pattern[str]  # a lower-case word: a number that counts ("tjugofem", "40")
     single: re.Pattern[str]  # a lower-case word: "en", "one" right before what it counts
     measure: re.Pattern[str]  # a lower-case word: a unit a number measures ("kronor", "år")
+    label: re.Pattern[str]  # a lower-case word: what a number after it names ("klockan 11")
     endings: tuple[str, ...]  # what an inflected form adds to a stem ("veckor" – "veckors")
     at_most: re.Pattern[str]  # on folded text before a number: "upp till", "högst"
     at_least: re.Pattern[str]  # on folded text before a number: "mer än", "minst"
@@ -132,6 +133,7 @@ def _compile(data: dict) -> Language:
         cardinal=re.compile(words["cardinal"]),
         single=re.compile(words["single"]),
         measure=re.compile(words["measure"]),
+        label=re.compile(words["label"]),
         endings=tuple(words["endings"]),
         at_most=re.compile(words["at_most"]),
         at_least=re.compile(words["at_least"]),
@@ -378,7 +380,8 @@ def counted_words(text: str) -> list[str]:
 
 def counts_as(word: str, kind: str) -> bool:
     """Whether a lower-case word is, in any known language, a `cardinal` ("tjugofem", "40"), a
-    `single` ("en" before what it counts) or a `measure` ("kronor", "år")."""
+    `single` ("en" before what it counts), a `measure` ("kronor", "år") or a `label`
+    ("klockan")."""
     return any(getattr(lang, kind).match(word) for lang in languages().values())
 
 
