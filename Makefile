@@ -14,12 +14,16 @@ PORT ?= 8000
 # server for the language-model tests) is built from source for any x86-64 with AVX2, not for
 # the building CPU: its AMX kernels crash on some Xeons (ggml-org/llama.cpp#20824), and no
 # cached wheel built natively on another machine is reused.
+# It is installed first, and again over a venv that holds a native build; the pin is
+# pyproject.toml's.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
+LLAMA := $(shell grep -o 'llama-cpp-python\[server\]==[0-9.]*' pyproject.toml)
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir -e '.[build,dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir --force-reinstall --no-deps '$(LLAMA)'
+	$(BIN)/pip install --quiet -e '.[build,dev]'
 	touch $@
 
 install: $(BIN)/.installed

@@ -43,6 +43,7 @@ from assistant.lang import (
     restricts,
     speaks_of,
     superlative,
+    superlatives,
     unit_of,
     widens,
 )
@@ -123,16 +124,17 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
     tokens = words(text)
     stems = [term(w) for w in tokens]
     measured = [counts_as(w, "measure") for w in tokens]
+    labels = [counts_as(w, "label") for w in tokens]
     # Nor does a number after a label, a range's end too ("år 2010", "plan 2", "årskurs
     # 7–9"), nor a year after the word.
     cardinal: list[bool] = []
     labelled = False
-    for word in tokens:
+    for word, label in zip(tokens, labels, strict=True):
         number = counts_as(word, "cardinal")
         given = word.isascii() and word.isdigit() and int(word) in rq.numbers
         cardinal.append(number and not labelled and not given)
         if not number:
-            labelled = counts_as(word, "label")
+            labelled = label
     ordered = [t for t in dict.fromkeys(rq.sequence) if t in rq.counted and not t.isdigit()]
     # A unit counted ("hur många km", "hur många kronor") is counted in any of its names.
     units = {term(w): unit_of(w) for w in counted_words(rq.asked) if is_unit(w)}
@@ -147,19 +149,22 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
         ]
         if not places:
             continue  # the next word counted: "hur många nya bostäder" – "1 900 bostäder"
-        return any(_number_at(i, tokens, cardinal, measured) for i in places)
+        return any(_number_at(i, tokens, cardinal, measured, labels) for i in places)
     return False
 
 
-def _number_at(i: int, tokens: list[str], cardinal: list[bool], measured: list[bool]) -> bool:
-    """Whether the word at `i` has a number of it (`_counts`)."""
+def _number_at(
+    i: int, tokens: list[str], cardinal: list[bool], measured: list[bool], labels: list[bool]
+) -> bool:
+    """Whether the word at `i` has a number of it (`_counts`): a measure or a label between
+    them says what the number counts instead ("3 plan med platser")."""
     restricted = i > 1 and any(
         fold(tokens[i - 2]) in lang.restrictive for lang in languages().values()
     )
     if restricted and counts_as(tokens[i - 1], "single"):
         return True  # "bara en simhall"; a bare "en handläggare" is an article
     for j in range(max(i - _COUNT_REACH, 0), i):
-        if cardinal[j] and not any(measured[j + 1 : i]):
+        if cardinal[j] and not any(measured[j + 1 : i]) and not any(labels[j + 1 : i]):
             return True
     for j in range(i + 1, min(i + 1 + _COUNT_REACH, len(tokens))):
         after = next((k for k in range(j + 1, len(tokens)) if not cardinal[k]), None)
@@ -383,7 +388,7 @@ def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> An
         # A question that names nothing but the member ("ingår nykvarn?") gets no verdict
         # from a sentence that shares only names with it; it must be the best evidence, and
         # not a follow-up, whose group is the one before it ("är nynäshamn en av dem?").
-        named = not rest and rank == 0 and not rq.follow_up
+        named = not rest and len(rq.names) == 1 and rank == 0 and not rq.follow_up
         verdict = verdict_of(rq, best)
         if verdict == "yes" or (verdict is None and named):
             return _quote([best], verdict="yes", listing=False)
@@ -475,8 +480,9 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     for decade in decades(rq.asked):
         if years and not any(y in decade for y in years):
             return "no"  # "Var det på 70-talet?" – "startade 1962"
-    if superlative(posed) and not superlative(best.full_text):
-        # "Är Nykvarn den minsta kommunen?" is not confirmed by a sentence that ranks nothing.
+    if superlatives(posed) and not superlatives(posed) & superlatives(best.full_text):
+        # "Är Nykvarn den minsta kommunen?" is not confirmed by a sentence that ranks nothing,
+        # nor by one that ranks by another measure ("Tallby är den minsta" to "den största?").
         return None
     return "yes" if _speaks_to(rq, best) else None
 
@@ -590,8 +596,22 @@ def _beyond_names(rq: ReadQuestion, best: Candidate) -> bool:
     # is answered by a sentence that names them; a follow-up ("är Nynäshamn en av dem?")
     # asks also about what its pronoun stands for.
     if not asked and not rq.follow_up:
-        return True
+        # Unless it names two that the evidence lists side by side: "Ingår Bryn i Alby?" is
+        # not answered by "… Alby, Bryn, Celsing och Dalby …".
+        return not _peers(rq.names, best.text)
     return bool((asked - rq.missing) & best.terms)
+
+
+def _peers(names: frozenset[str], text: str) -> bool:
+    """Whether a text lists two or more of the names side by side, as items of one run of
+    names ("Alby, Bryn och Celsing")."""
+    if len(names) < 2:
+        return False
+    for run in _NAME_RUN.finditer(text):
+        items = {t for item in _NAME_SEP.split(run.group()) for t in Analyzer.base_terms(item)}
+        if len(names & items) >= 2:
+            return True
+    return False
 
 
 def _outranked(rq: ReadQuestion, clause: str) -> bool:

@@ -153,6 +153,22 @@ def test_an_unknown_name_asked_to_belong_in_english_is_never_a_yes() -> None:
     assert answer_from(text, "Is Ekeby part of the Länet cooperation?").startswith(REFUSAL)
 
 
+def test_a_first_by_size_is_confirmed_only_by_the_same_rank_and_at_least_is_no_rank() -> None:
+    smallest = "Tallby är den minsta kommunen i länet."
+    assert not answer_from(smallest, "Är Tallby den största kommunen i länet?").startswith("Ja.")
+    assert answer_from(smallest, "Är Tallby den minsta kommunen i länet?").startswith("Ja.")
+    age = "Du måste vara 18 år för att söka bostadstillägg."
+    assert answer_from(age, "Måste man vara minst 18 år för att söka bostadstillägg?").startswith(
+        "Ja."
+    )
+
+
+@pytest.mark.parametrize("question", ["Ingår Bryn i Alby?", "Tillhör Bryn Alby?"])
+def test_two_members_listed_side_by_side_do_not_belong_to_each_other(question: str) -> None:
+    for dense in ((0.80, 0.78, 0.76), (0.90, 0.82, 0.80)):
+        assert not ask(question, dense).answer.startswith("Ja.")
+
+
 def test_a_first_by_size_is_no_yes_from_a_sentence_that_ranks_nothing() -> None:
     assert not ask("Är Bryn den största kommunen i länet?", (0.90, 0.82, 0.80)).answer.startswith(
         "Ja."
@@ -706,6 +722,11 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
         ("Hur många barn går där?", "Förskolan är öppen 6.30–18.30 för alla barn.", False),
         ("Hur många elever har skåp?", "Eleverna i årskurs 7–9 har egna skåp.", False),
         ("hur många 30-zoner finns det?", "Kommunen har i dag 14 sammanhängande 30-zoner.", True),
+        (
+            "Hur många platser finns i garaget?",
+            "Garaget har 3 plan med platser för elbilar.",
+            False,
+        ),
         ("Hur många platser finns det?", "Antalet platser ² är okänt.", False),  # no crash
     ],
 )

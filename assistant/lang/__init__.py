@@ -250,8 +250,15 @@ def free(text: str) -> bool:
 
 def superlative(text: str) -> bool:
     """Whether a text ranks something first by size or number ("största", "the largest")."""
+    return bool(superlatives(text))
+
+
+def superlatives(text: str) -> frozenset[str]:
+    """The folded words with which a text ranks something first ("storsta", "minsta")."""
     folded = fold(text.lower())
-    return any(lang.superlative.search(folded) for lang in languages().values())
+    return frozenset(
+        m.group(1) for lang in languages().values() for m in lang.superlative.finditer(folded)
+    )
 
 
 def restricts(text: str) -> bool:
