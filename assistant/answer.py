@@ -217,11 +217,15 @@ def compose_answer(
         if rq.language == DEFAULT and rq.capitalised & rq.missing:
             return refusal(topics)
     confidence = scorer.confidence(features)
-    # A question about belonging that the scorer would refuse is still answered by a
-    # complete list that names what it asks about (`_in_list`).
-    member = _in_list(rq, usable, probs) if rq.kind == "yesno" else None
-    if confidence[order[0]] < scorer.threshold:
+
+    def refused() -> Answer:
+        # A question about belonging that the scorer would refuse is still answered by a
+        # complete list that names what it asks about (`_in_list`); looked for only then.
+        member = _in_list(rq, usable, probs) if rq.kind == "yesno" else None
         return member if member is not None else refusal(topics)
+
+    if confidence[order[0]] < scorer.threshold:
+        return refused()
     chosen = [best]
     for i in order[1:3]:
         other = usable[i]
@@ -233,7 +237,7 @@ def compose_answer(
     if rq.kind == "yesno":
         verdict = verdict_of(rq, best)
         if verdict is None or (verdict == "yes" and top < scorer.yes_floor):
-            return member if member is not None else refusal(topics)
+            return refused()
         chosen = [best]
     else:
         rival = _disagreeing(rq, usable, order, confidence, scorer.threshold)
