@@ -50,6 +50,7 @@ OTHERS = {
         "fifteenth",
         "sixteenth",
         "seventeenth",
+        "eighteenth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
