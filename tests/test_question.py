@@ -200,6 +200,15 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("hur varmt ska man klä sig?", None),
         ("vad tjänar det till?", None),
         ("What does a nurse earn?", "money"),
+        # A fee, a rent or a charge named by a compound is money, asked "how much" or "what";
+        # what a grant is, is no amount; a period named by "-tiden" is a number, an opening
+        # or calling time is not.
+        ("Hur mycket är medlemsavgiften i föreningen?", "money"),
+        ("vad är hyran för en korttidslägenhet?", "money"),
+        ("vad är bostadsbidrag?", None),
+        ("What is the monthly rent for a flat?", "money"),
+        ("vad är uppsägningstiden?", "number"),
+        ("vad är telefontiden?", "time"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
