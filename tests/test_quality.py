@@ -60,6 +60,7 @@ def test_every_question_set_is_well_formed() -> None:
         "sixteenth_corpus",
         "seventeenth_corpus",
         "eighteenth_corpus",
+        "nineteenth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
