@@ -473,6 +473,14 @@ def test_a_goodbye_that_opens_with_hej_is_a_goodbye() -> None:
     assert read_question("hej").smalltalk == "greeting"
 
 
+def test_a_spoken_filler_before_small_talk_is_no_question() -> None:
+    """ "asså", "alltså" open a message as "ok" does: the thanks after them is small talk, a
+    question after them a question."""
+    assert read_question("asså tack du e grym").smalltalk == "thanks"
+    assert read_question("alltså hej").smalltalk == "greeting"
+    assert read_question("asså vad kostar det?").kind == "fact"
+
+
 @pytest.mark.parametrize(
     ("question", "kind", "expects"),
     [
