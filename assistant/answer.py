@@ -449,7 +449,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # Evidence that shares no word with what is asked, or only the names of what is asked
         # about, decides nothing: "parkering vid Norrbyskolan?" – "Plats: Norrbyskolan, …".
         return None
-    clause = _closest_clause(best.full_text, rq.topic)
+    if best.is_row:
+        clause = _closest_clause(best.text, rq.topic, row=True)
+    else:
+        clause = _closest_clause(best.full_text, rq.topic)
     # To a question about a cost, what costs nothing is a no ("Kostar det något?" –
     # "… kan du lämna kostnadsfritt"), and "Är det gratis?" asks whether it costs nothing.
     posed = rq.posed or rq.asked
@@ -676,8 +679,25 @@ _CLAUSE = re.compile(r"[;:–]|\b(?:men|där|eftersom|medan|but|which|where|wher
 _PARENTHESIS = re.compile(r"\(([^()]*)\)")
 
 
-def _closest_clause(text: str, topic: frozenset[str]) -> str:
-    """The clause of `text` that holds most of the question's topic terms."""
+def _closest_clause(text: str, topic: frozenset[str], *, row: bool = False) -> str:
+    """The clause of `text` that holds most of the question's topic terms. In a table row, the
+    clause of the cell that holds most, after the cell's header, which says what its value is:
+    "Räknas som inkomst: Barnbidrag, …, Räknas i regel inte som inkomst: Engångsgåvor" says
+    barnbidrag counts, and "Skydd: Detaljplan 1998. Fönster ska ha spröjs. Balkonger får inte
+    glasas in." that windows must have glazing bars."""
+    if row:
+        # On a tie, the cell whose value holds more: headers are alike ("Räknas som inkomst",
+        # "Räknas i regel inte som inkomst"), a value says which.
+        cell = max(
+            _CELL.split(text),
+            key=lambda c: (len(topic & _terms_of(c)), len(topic & _terms_of(c.partition(": ")[2]))),
+        )
+        header, colon, value = cell.partition(": ")
+        if colon and value.strip():
+            sentences = [p for p in _SENTENCES.split(value) if p.strip()] or [value]
+            within = max(sentences, key=lambda p: len(topic & _terms_of(p)))
+            return f"{header}: {_closest_clause(within, topic)}"
+        return _closest_clause(cell, topic)
     # A leading label ("**Åsa skola:** Musiksalen … saknar hiss") names, it does not say; a
     # parenthesis with a negation of its own says it apart ("digitalt (ingen blankett
     # behövs)").
@@ -689,7 +709,16 @@ def _closest_clause(text: str, topic: frozenset[str]) -> str:
     if label and not ("\n" in label.group() and negated(label.group())):
         text = text[label.end() :]
     clauses = [c for c in _CLAUSE.split(text) if c and c.strip()] or [text]
-    return max(clauses, key=lambda c: len(topic & {term(w) for w in re.findall(r"\w+", c.lower())}))
+    return max(clauses, key=lambda c: len(topic & _terms_of(c)))
+
+
+def _terms_of(text: str) -> set[str]:
+    """The terms of the words of `text`, unanalysed (no compounds split, no typos mended)."""
+    return {term(w) for w in re.findall(r"\w+", text.lower())}
+
+
+#: Where one sentence of a table cell ends: "Detaljplan 1998. Fönster ska ha spröjs."
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])")
 
 
 def _quote(chosen: list[Candidate], *, verdict: str | None, listing: bool) -> Answer:

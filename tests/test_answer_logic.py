@@ -917,6 +917,33 @@ def test_a_table_row_whose_cell_opens_with_a_negation_is_a_no() -> None:
     assert _verdict(rq, replace(candidate(0, other, 0.9), is_row=True)) == "yes"
 
 
+def test_in_a_row_the_cell_about_the_question_and_its_header_decide() -> None:
+    """A negation in another cell of the row, or in another sentence of the cell, says nothing
+    of what the question asks: "Räknas som inkomst: Barnbidrag …, Räknas i regel inte som
+    inkomst: Engångsgåvor …" says that child benefit counts, and a header's negation denies
+    the value under it ("… feriearbete" does not count)."""
+    from assistant.answer import _verdict
+
+    row = (
+        "Räknas som inkomst: Barnbidrag, underhållsstöd och bostadsbidrag, Räknas i regel "
+        "inte som inkomst: Engångsgåvor till barn vid högtider upp till 1 000 kronor."
+    )
+    analyzer = Analyzer(Analyzer.base_terms(row) + ["feriearbete"])
+    yes = read_question("Räknas barnbidraget som inkomst?", analyzer=analyzer)
+    assert _verdict(yes, replace(candidate(0, row, 0.9), is_row=True)) == "yes"
+    no = read_question("Räknas engångsgåvor till barn som inkomst?", analyzer=analyzer)
+    assert _verdict(no, replace(candidate(0, row, 0.9), is_row=True)) == "no"
+    area = (
+        "Område: Kvarnbacken, Skydd och särskilda krav: Detaljplan 1998. Fönster ska ha "
+        "spröjs. Balkonger mot gatan får inte glasas in."
+    )
+    analyzer = Analyzer(Analyzer.base_terms(area))
+    rq = read_question("Är det krav på spröjsade fönster i Kvarnbacken?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, area, 0.9), is_row=True)) == "yes"
+    rq = read_question("Får man glasa in balkongen i Kvarnbacken?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, area, 0.9), is_row=True)) == "no"
+
+
 def test_in_a_wide_row_only_a_cell_about_the_question_denies() -> None:
     """ "tar p-huset Kvarnen betalt på söndagar?" – a row whose last cell is "Maxtid: ingen":
     no limit on the stay says nothing of whether the car park charges on Sundays; a cell
