@@ -16,7 +16,7 @@ gets a short friendly reply that says what can be asked.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import quote
 
 import numpy as np
@@ -449,14 +449,16 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # Evidence that shares no word with what is asked, or only the names of what is asked
         # about, decides nothing: "parkering vid Norrbyskolan?" – "Plats: Norrbyskolan, …".
         return None
-    if best.is_row:
-        clause = _closest_clause(best.text, rq.topic, row=True)
-    else:
-        clause = _closest_clause(best.full_text, rq.topic)
     # To a question about a cost, what costs nothing is a no ("Kostar det något?" –
     # "… kan du lämna kostnadsfritt"), and "Är det gratis?" asks whether it costs nothing.
     posed = rq.posed or rq.asked
     cost = rq.expects == "money" or free(posed)
+    if best.is_row:
+        clause = _closest_clause(best.text, rq.topic, row=True)
+    else:
+        # To a question about a cost, the clause that states one, if any: "Kompassen har öppet
+        # 14.00–17.30. Där behövs ingen anmälan, och det kostar ingenting."
+        clause = _closest_clause(best.full_text, rq.topic, prefer=_states_cost if cost else None)
     if free(posed) and not _states_cost(best.full_text):
         return None  # "Är det gratis?" – evidence silent on what anything costs
     # "Free" is a negation that a negation undoes ("inte gratis"), and a clause that also
@@ -679,12 +681,19 @@ _CLAUSE = re.compile(r"[;:–]|\b(?:men|där|eftersom|medan|but|which|where|wher
 _PARENTHESIS = re.compile(r"\(([^()]*)\)")
 
 
-def _closest_clause(text: str, topic: frozenset[str], *, row: bool = False) -> str:
+def _closest_clause(
+    text: str,
+    topic: frozenset[str],
+    *,
+    row: bool = False,
+    prefer: Callable[[str], bool] | None = None,
+) -> str:
     """The clause of `text` that holds most of the question's topic terms. In a table row, the
     clause of the cell that holds most, after the cell's header, which says what its value is:
     "Räknas som inkomst: Barnbidrag, …, Räknas i regel inte som inkomst: Engångsgåvor" says
     barnbidrag counts, and "Skydd: Detaljplan 1998. Fönster ska ha spröjs. Balkonger får inte
-    glasas in." that windows must have glazing bars."""
+    glasas in." that windows must have glazing bars. With `prefer`, among the clauses that
+    satisfy it, when any does."""
     if row:
         # On a tie, the cell whose value holds more: headers are alike ("Räknas som inkomst",
         # "Räknas i regel inte som inkomst"), a value says which.
@@ -709,6 +718,8 @@ def _closest_clause(text: str, topic: frozenset[str], *, row: bool = False) -> s
     if label and not ("\n" in label.group() and negated(label.group())):
         text = text[label.end() :]
     clauses = [c for c in _CLAUSE.split(text) if c and c.strip()] or [text]
+    if prefer is not None:
+        clauses = [c for c in clauses if prefer(c)] or clauses
     return max(clauses, key=lambda c: len(topic & _terms_of(c)))
 
 

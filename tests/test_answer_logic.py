@@ -917,6 +917,27 @@ def test_a_table_row_whose_cell_opens_with_a_negation_is_a_no() -> None:
     assert _verdict(rq, replace(candidate(0, other, 0.9), is_row=True)) == "yes"
 
 
+def test_to_a_question_about_a_cost_the_clause_that_states_one_decides() -> None:
+    """ "kostar det nåt att gå på fritidsklubben?" – "Fritidsklubben har öppet 14.00–17.30. Där
+    behövs ingen anmälan, och det kostar ingenting.": the clause naming the club says nothing
+    of the cost, the one that states it is the no; an amount is a yes."""
+    from assistant.answer import _verdict
+
+    free = (
+        "Fritidsklubben Kompassen har öppet skoldagar klockan 14.00–17.30. Där behövs ingen "
+        "anmälan eller schema, och det kostar ingenting."
+    )
+    analyzer = Analyzer(Analyzer.base_terms(free))
+    rq = read_question("kostar det nåt att gå på fritidsklubben kompassen", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, free, 0.9)) == "no"
+    paid = free.replace(
+        "behövs ingen anmälan eller schema, och det kostar ingenting", "kostar det 20 kr"
+    )
+    analyzer = Analyzer(Analyzer.base_terms(paid))
+    rq = read_question("kostar det nåt att gå på fritidsklubben kompassen", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, paid, 0.9)) == "yes"
+
+
 def test_in_a_row_the_cell_about_the_question_and_its_header_decide() -> None:
     """A negation in another cell of the row, or in another sentence of the cell, says nothing
     of what the question asks: "Räknas som inkomst: Barnbidrag …, Räknas i regel inte som
