@@ -201,6 +201,10 @@ def compose_answer(
     leans = rq.follow_up and rq.query != rq.asked
     if not rq.asked or (rq.unsourced and rq.language_told and not leans):
         return refusal(topics)
+    # Nor do they say how to get or apply for something they never name: "hur ansöker jag om
+    # förskoleplats?" asked of pages on building permits.
+    if rq.language == DEFAULT and rq.procured and rq.procured <= rq.missing:
+        return refusal(topics)
     usable = [c for c in candidates if admissible(c, rq)]
     if not usable:
         return refusal(topics)
@@ -430,9 +434,10 @@ def verdict_of(rq: ReadQuestion, best: Candidate) -> str | None:
 def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     """ "yes" or "no" from the evidence, or None when it does not decide.
 
-    The clause of the evidence that shares most with the question decides (in a table row
-    also a cell that opens with a negation: "Dag: Fredag, Telefontid: Ingen telefontid"
-    denies calls on Fridays): a negation in one of them and not the other is a "no" ("Kan en
+    The clause of the evidence that shares most with the question decides (`_closest_clause`:
+    to a question about a cost, among the clauses that speak of one; in a table row, within
+    the cell that shares most, read with its header; also a cell that opens with a negation:
+    "Dag: Fredag, Telefontid: Ingen telefontid" denies calls on Fridays): a negation in one of them and not the other is a "no" ("Kan en
     kommun lösa det själv?" – "… som en enskild kommun inte kan lösa själv"), as is "free" to
     a question about a cost ("Kostar det något?" – "kostnadsfritt"); so is what the evidence
     leaves out with an exception ("öppet på söndagar?" – "alla dagar utom
@@ -454,11 +459,11 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     posed = rq.posed or rq.asked
     cost = rq.expects == "money" or free(posed)
     if best.is_row:
-        clause = _closest_clause(best.text, rq.topic, row=True)
+        clause = _closest_clause(best.text, rq.topic, row=True, prefer=_of_cost if cost else None)
     else:
-        # To a question about a cost, the clause that states one, if any: "Kompassen har öppet
-        # 14.00–17.30. Där behövs ingen anmälan, och det kostar ingenting."
-        clause = _closest_clause(best.full_text, rq.topic, prefer=_states_cost if cost else None)
+        # To a question about a cost, the clause that speaks of one, if any: "Kompassen har
+        # öppet 14.00–17.30. Där behövs ingen anmälan, och det kostar ingenting."
+        clause = _closest_clause(best.full_text, rq.topic, prefer=_of_cost if cost else None)
     if free(posed) and not _states_cost(best.full_text):
         return None  # "Är det gratis?" – evidence silent on what anything costs
     # "Free" is a negation that a negation undoes ("inte gratis"), and a clause that also
@@ -553,6 +558,13 @@ def _names(text: str, forms: frozenset[str] | set[str]) -> bool:
         for t in forms
         for w in words
     )
+
+
+def _of_cost(text: str) -> float:
+    """How a text speaks of what something costs: 1 when it states an amount or that it is
+    free, 0.5 when it speaks of a cost in the words a question about money asks with
+    ("avgiftsbelagd", "betalar en avgift"), else 0."""
+    return 1.0 if _states_cost(text) else 0.5 if speaks_of("money", text) else 0.0
 
 
 def _states_cost(text: str) -> bool:
@@ -686,26 +698,37 @@ def _closest_clause(
     topic: frozenset[str],
     *,
     row: bool = False,
-    prefer: Callable[[str], bool] | None = None,
+    prefer: Callable[[str], float] | None = None,
 ) -> str:
     """The clause of `text` that holds most of the question's topic terms. In a table row, the
     clause of the cell that holds most, after the cell's header, which says what its value is:
     "Räknas som inkomst: Barnbidrag, …, Räknas i regel inte som inkomst: Engångsgåvor" says
     barnbidrag counts, and "Skydd: Detaljplan 1998. Fönster ska ha spröjs. Balkonger får inte
-    glasas in." that windows must have glazing bars. With `prefer`, among the clauses that
-    satisfy it, when any does."""
+    glasas in." that windows must have glazing bars. With `prefer`, among the clauses (in a
+    row, the cells) it weighs above 0, when there are any, and on a tie of topic terms the one
+    it weighs most: to "kostar parkeringen något?", "Parkeringen är avgiftsbelagd, men
+    entrén är gratis" says the parking costs."""
+
+    def held(part: str) -> float:
+        weight = prefer(part) if prefer is not None else 0.0
+        return len(topic & _terms_of(part)) + weight / 2
+
     if row:
+        cells = _CELL.split(text)
+        if prefer is not None:
+            cells = [c for c in cells if prefer(c)] or cells
         # On a tie, the cell whose value holds more: headers are alike ("Räknas som inkomst",
         # "Räknas i regel inte som inkomst"), a value says which.
-        cell = max(
-            _CELL.split(text),
-            key=lambda c: (len(topic & _terms_of(c)), len(topic & _terms_of(c.partition(": ")[2]))),
-        )
+        cell = max(cells, key=lambda c: (held(c), len(topic & _terms_of(c.partition(": ")[2]))))
         header, colon, value = cell.partition(": ")
         if colon and value.strip():
+            # The one sentence of the value that holds most, else the whole value: "Fönstren
+            # ska ha spröjs. De får inte bytas ut." is read whole to "byta fönstren?".
             sentences = [p for p in _SENTENCES.split(value) if p.strip()] or [value]
-            within = max(sentences, key=lambda p: len(topic & _terms_of(p)))
-            return f"{header}: {_closest_clause(within, topic)}"
+            held = [len(topic & _terms_of(p)) for p in sentences]
+            if held.count(max(held)) == 1:
+                value = sentences[held.index(max(held))]
+            return f"{header}: {_closest_clause(value, topic)}"
         return _closest_clause(cell, topic)
     # A leading label ("**Åsa skola:** Musiksalen … saknar hiss") names, it does not say; a
     # parenthesis with a negation of its own says it apart ("digitalt (ingen blankett
@@ -720,7 +743,7 @@ def _closest_clause(
     clauses = [c for c in _CLAUSE.split(text) if c and c.strip()] or [text]
     if prefer is not None:
         clauses = [c for c in clauses if prefer(c)] or clauses
-    return max(clauses, key=lambda c: len(topic & _terms_of(c)))
+    return max(clauses, key=held)
 
 
 def _terms_of(text: str) -> set[str]:

@@ -100,6 +100,9 @@ class ReadQuestion:
     posed: str = ""
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
+    # The terms of what a question about how to get or apply for something asks for ("hur
+    # ansöker jag om förskoleplats?" -> {"forskoleplat"}), in the question's language.
+    procured: frozenset[str] = frozenset()
     # For a question in another language than the sources': per word that says what it is
     # about, the sources' terms that say the same ("hearing" -> {"horsel", "horsling"}), or
     # its own term where the glossary has none.
@@ -149,6 +152,7 @@ def read_question(
     topic: frozenset[str] = frozenset()
     missing: frozenset[str] = frozenset()
     counted: frozenset[str] = frozenset()
+    procured: frozenset[str] = frozenset()
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
     plain = without_decades(asked)
     weak = frozenset().union(*(t.asking | t.kind_words for t in tables))
@@ -168,6 +172,9 @@ def read_question(
             and t not in analyzer.split_compound(w)[:1]
             and (t in analyzer.vocabulary or lang_code == DEFAULT)
         )
+        procedure = languages()[lang_code].procedure.search(fold(plain.lower()))
+        if procedure:
+            procured = frozenset(analyzer.query_terms(procedure.group("object"))) - weak
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
     span = _posed(asked, tables[0]) if kind == "yesno" else None
     posed = asked[span[0] : span[1]].strip() if span else asked
@@ -189,6 +196,7 @@ def read_question(
         follow_up=follow,
         posed=posed,
         counted=counted,
+        procured=procured,
         glossed=_glossed(plain, lang_code, weak),
         sought=_sought(posed, lang_code, weak, analyzer) if kind == "yesno" else frozenset(),
         language_told=decisive(tokens) or not _other_language_words(asked, lang_code),

@@ -936,6 +936,27 @@ def test_to_a_question_about_a_cost_the_clause_that_states_one_decides() -> None
     analyzer = Analyzer(Analyzer.base_terms(paid))
     rq = read_question("kostar det nåt att gå på fritidsklubben kompassen", analyzer=analyzer)
     assert _verdict(rq, candidate(0, paid, 0.9)) == "yes"
+    # A clause that says what is asked costs, without an amount, outweighs one that says
+    # something else is free.
+    both = "Parkeringen vid Strandbadet är avgiftsbelagd, men entrén till badet är gratis."
+    analyzer = Analyzer(Analyzer.base_terms(both))
+    rq = read_question("kostar parkeringen vid strandbadet något?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, both, 0.9)) == "yes"
+    rq = read_question("kostar entrén till badet något?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, both, 0.9)) == "no"
+    # In a table row, the cell that speaks of the cost.
+    row = "Tjänst: Fritidsklubb, Öppet: 14–17, Avgift: Gratis."
+    analyzer = Analyzer(Analyzer.base_terms(row))
+    rq = read_question("Kostar fritidsklubben något?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "no"
+
+
+def test_how_to_get_what_the_sources_never_name_is_refused() -> None:
+    """ "hur ansöker jag om förskoleplats?" asked of a page on building permits is refused,
+    though the page says how to apply for something; what it names is answered."""
+    text = "Du ansöker om bygglov i e-tjänsten på kommunens webbplats."
+    assert answer_from(text, "hur ansöker jag om förskoleplats?").startswith("Det framgår inte")
+    assert "e-tjänsten" in answer_from(text, "hur ansöker jag om bygglov?")
 
 
 def test_in_a_row_the_cell_about_the_question_and_its_header_decide() -> None:
@@ -963,6 +984,11 @@ def test_in_a_row_the_cell_about_the_question_and_its_header_decide() -> None:
     assert _verdict(rq, replace(candidate(0, area, 0.9), is_row=True)) == "yes"
     rq = read_question("Får man glasa in balkongen i Kvarnbacken?", analyzer=analyzer)
     assert _verdict(rq, replace(candidate(0, area, 0.9), is_row=True)) == "no"
+    # Two sentences that hold as much of the question: the value is read whole.
+    both = "Område: Kvarnbacken, Skydd: Fönstren i Kvarnbacken ska ha spröjs. De får inte bytas ut."
+    analyzer = Analyzer(Analyzer.base_terms(both))
+    rq = read_question("Får man byta fönstren i Kvarnbacken?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, both, 0.9), is_row=True)) == "no"
 
 
 def test_in_a_wide_row_only_a_cell_about_the_question_denies() -> None:

@@ -209,6 +209,13 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("What is the monthly rent for a flat?", "money"),
         ("vad är uppsägningstiden?", "number"),
         ("vad är telefontiden?", "time"),
+        # A time of day named by "-tiden" is no length, a prize no price, rules on rent no rent.
+        ("vad är besökstiden?", None),
+        ("vad är kulturpriset?", None),
+        ("Vad är timpriset för handläggningen?", "money"),
+        ("vad är den månatliga hyran?", "money"),
+        ("What are the rent rules for subletting?", None),
+        ("What's the maximum rent the municipality accepts for a flat?", "money"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
@@ -542,3 +549,16 @@ def test_what_a_yes_no_question_asks_exists_is_read(question: str, sought: set) 
     )
     analyzer = Analyzer(Analyzer.base_terms(text))
     assert read_question(question, analyzer=analyzer).sought == sought
+
+
+def test_what_a_question_about_how_to_apply_asks_for() -> None:
+    """ "hur ansöker jag om förskoleplats?" asks for a preschool place; a pronoun or a question
+    of another kind asks for nothing to get."""
+    from assistant.lexical import Analyzer
+
+    analyzer = Analyzer(Analyzer.base_terms("Ansök om bygglov i e-tjänsten."))
+    rq = read_question("hur ansöker jag om förskoleplats?", analyzer=analyzer)
+    assert rq.procured and rq.procured <= rq.missing
+    rq = read_question("Hur söker man bygglov?", analyzer=analyzer)
+    assert rq.procured == {"bygglov"} and not rq.procured <= rq.missing
+    assert not read_question("vad kostar bygglov?", analyzer=analyzer).procured

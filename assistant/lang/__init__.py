@@ -65,6 +65,7 @@ class Language:
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
+    procedure: re.Pattern[str]  # on folded text: what "hur ansöker jag om …" asks for (`object`)
     cardinal: re.Pattern[str]  # a lower-case word: a number that counts ("tjugofem", "40")
     single: re.Pattern[str]  # a lower-case word: "en", "one" right before what it counts
     measure: re.Pattern[str]  # a lower-case word: a unit a number measures ("kronor", "år")
@@ -130,6 +131,7 @@ def _compile(data: dict) -> Language:
         circumstance=re.compile(words["circumstance"]),
         decade=re.compile(words["decade"]),
         counted=re.compile(words["counted"]),
+        procedure=re.compile(words.get("procedure", r"(?!)")),
         cardinal=re.compile(words["cardinal"]),
         single=re.compile(words["single"]),
         measure=re.compile(words["measure"]),
