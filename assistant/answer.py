@@ -717,17 +717,27 @@ def _closest_clause(
         cells = _CELL.split(text)
         if prefer is not None:
             cells = [c for c in cells if prefer(c)] or cells
-        # On a tie, the cell whose value holds more: headers are alike ("Räknas som inkomst",
-        # "Räknas i regel inte som inkomst"), a value says which.
-        cell = max(cells, key=lambda c: (held(c), len(topic & _terms_of(c.partition(": ")[2]))))
+        # A cell whose header is what `prefer` weighs ("Avgift: 500 kr" to a question about a
+        # cost, not "Parkering: Gratis"); on a tie, the cell whose value holds more: headers
+        # are alike ("Räknas som inkomst", "Räknas i regel inte som inkomst"), a value says
+        # which.
+        cell = max(
+            cells,
+            key=lambda c: (
+                prefer(c.partition(": ")[0]) if prefer is not None else 0.0,
+                held(c),
+                len(topic & _terms_of(c.partition(": ")[2])),
+            ),
+        )
         header, colon, value = cell.partition(": ")
         if colon and value.strip():
-            # The one sentence of the value that holds most, else the whole value: "Fönstren
-            # ska ha spröjs. De får inte bytas ut." is read whole to "byta fönstren?".
+            # The one sentence of the value that holds most; two that hold as much are read
+            # whole: "Fönstren ska ha spröjs. De får inte bytas ut." to "byta fönstren?".
             sentences = [p for p in _SENTENCES.split(value) if p.strip()] or [value]
-            held = [len(topic & _terms_of(p)) for p in sentences]
-            if held.count(max(held)) == 1:
-                value = sentences[held.index(max(held))]
+            counts = [len(topic & _terms_of(p)) for p in sentences]
+            most = max(counts)
+            if counts.count(most) == 1 or not most:
+                value = sentences[counts.index(most)]
             return f"{header}: {_closest_clause(value, topic)}"
         return _closest_clause(cell, topic)
     # A leading label ("**Åsa skola:** Musiksalen … saknar hiss") names, it does not say; a

@@ -173,8 +173,8 @@ def read_question(
             and (t in analyzer.vocabulary or lang_code == DEFAULT)
         )
         procedure = languages()[lang_code].procedure.search(fold(plain.lower()))
-        if procedure:
-            procured = frozenset(analyzer.query_terms(procedure.group("object"))) - weak
+        thing = next((g for g in procedure.groupdict().values() if g), "") if procedure else ""
+        procured = frozenset(analyzer.query_terms(thing)) - weak
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
     span = _posed(asked, tables[0]) if kind == "yesno" else None
     posed = asked[span[0] : span[1]].strip() if span else asked
@@ -190,7 +190,8 @@ def read_question(
         sequence=sequence,
         terms=terms,
         topic=topic,
-        names=frozenset(t for t in terms if t in names),
+        # "hur stor" asks how big, though the sources name "Stora Hällby".
+        names=frozenset(t for t in terms if t in names) - _degree(folded, tables, analyzer),
         missing=missing,
         capitalised=_capitalised(asked),
         follow_up=follow,
@@ -215,6 +216,16 @@ def _other_language_words(asked: str, code: str) -> bool:
             if (word in lang.markers and fold(word) not in own) or term(word) in lang.glossary:
                 return True
     return False
+
+
+def _degree(folded: str, tables: list[Language], analyzer: Analyzer | None) -> frozenset[str]:
+    """The terms of the words a question asks the degree of ("hur stort" -> {"stor"}), as
+    written and as the analyser reads them."""
+    words = [m.group(1) for lang in tables for m in lang.degree.finditer(folded)]
+    found = {term(w) for w in words}
+    if analyzer is not None:
+        found.update(t for w in words for t in analyzer.query_terms(w))
+    return frozenset(found)
 
 
 def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str], ...]:

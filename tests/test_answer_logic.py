@@ -949,6 +949,13 @@ def test_to_a_question_about_a_cost_the_clause_that_states_one_decides() -> None
     analyzer = Analyzer(Analyzer.base_terms(row))
     rq = read_question("Kostar fritidsklubben något?", analyzer=analyzer)
     assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "no"
+    # The cell whose header names the cost, not one that says something else is free.
+    row = "Tjänst: Simskola, Parkering: Gratis, Avgift: 500 kr."
+    analyzer = Analyzer(Analyzer.base_terms(row))
+    rq = read_question("kostar simskolan något?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "yes"
+    rq = read_question("är simskolan gratis?", analyzer=analyzer)
+    assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "no"
 
 
 def test_how_to_get_what_the_sources_never_name_is_refused() -> None:
@@ -957,6 +964,9 @@ def test_how_to_get_what_the_sources_never_name_is_refused() -> None:
     text = "Du ansöker om bygglov i e-tjänsten på kommunens webbplats."
     assert answer_from(text, "hur ansöker jag om förskoleplats?").startswith("Det framgår inte")
     assert "e-tjänsten" in answer_from(text, "hur ansöker jag om bygglov?")
+    # "få" asks for help, word or an answer as often as for a thing; a manner is no thing.
+    assert "e-tjänsten" in answer_from(text, "hur får jag hjälp med ansökan om bygglov?")
+    assert "e-tjänsten" in answer_from(text, "hur ansöker jag digitalt om bygglov?")
 
 
 def test_in_a_row_the_cell_about_the_question_and_its_header_decide() -> None:

@@ -212,6 +212,8 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         # A time of day named by "-tiden" is no length, a prize no price, rules on rent no rent.
         ("vad är besökstiden?", None),
         ("vad är kulturpriset?", None),
+        ("vad är prövotiden?", "number"),
+        ("vad blir totalpriset?", "money"),
         ("Vad är timpriset för handläggningen?", "money"),
         ("vad är den månatliga hyran?", "money"),
         ("What are the rent rules for subletting?", None),
@@ -562,3 +564,19 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     rq = read_question("Hur söker man bygglov?", analyzer=analyzer)
     assert rq.procured == {"bygglov"} and not rq.procured <= rq.missing
     assert not read_question("vad kostar bygglov?", analyzer=analyzer).procured
+
+
+def test_the_word_a_question_asks_the_degree_of_names_nothing() -> None:
+    """ "hur stor får en friggebod vara?" asks how big, though the sources name "Stora Hällby"
+    (the name's term is "stor"); the place asked about by name stays a name."""
+    from assistant.lexical import Analyzer
+
+    text = "En friggebod får vara högst 15 kvadratmeter. Stora Hällby är en by."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    names = frozenset({"stor", "halleby"})
+    rq = read_question("hur stor får en friggebod vara?", analyzer=analyzer, names=names)
+    assert "stor" not in rq.names and rq.expects == "number"
+    rq = read_question("hur stort får ett attefallshus vara?", analyzer=analyzer, names=names)
+    assert "stor" not in rq.names and rq.expects == "number"
+    rq = read_question("ligger Stora Hällby vid vattnet?", analyzer=analyzer, names=names)
+    assert "stor" in rq.names

@@ -65,7 +65,8 @@ class Language:
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
-    procedure: re.Pattern[str]  # on folded text: what "hur ansöker jag om …" asks for (`object`)
+    procedure: re.Pattern[str]  # on folded text: what "hur ansöker jag om …" asks for (a group)
+    degree: re.Pattern[str]  # on folded text: the word "hur stor" asks the degree of
     cardinal: re.Pattern[str]  # a lower-case word: a number that counts ("tjugofem", "40")
     single: re.Pattern[str]  # a lower-case word: "en", "one" right before what it counts
     measure: re.Pattern[str]  # a lower-case word: a unit a number measures ("kronor", "år")
@@ -132,6 +133,7 @@ def _compile(data: dict) -> Language:
         decade=re.compile(words["decade"]),
         counted=re.compile(words["counted"]),
         procedure=re.compile(words.get("procedure", r"(?!)")),
+        degree=re.compile(words.get("degree", r"(?!)")),
         cardinal=re.compile(words["cardinal"]),
         single=re.compile(words["single"]),
         measure=re.compile(words["measure"]),
