@@ -45,6 +45,18 @@ def answer_from(text: str, question: str) -> str:
     return compose_answer(rq, [candidate(0, text, 0.93)], scorer=SCORER).answer
 
 
+def verdict(
+    question: str, text: str, *, row: bool = False, known: tuple[str, ...] = ()
+) -> str | None:
+    """The verdict a sentence (or a table row) read as the only source gives a yes/no question;
+    `known` adds words the sources hold elsewhere."""
+    from assistant.answer import _verdict
+
+    rq = read_question(question, analyzer=Analyzer([*Analyzer.base_terms(text), *known]))
+    evidence = candidate(0, text, 0.9)
+    return _verdict(rq, replace(evidence, is_row=True) if row else evidence)
+
+
 def holds(question: str, text: str) -> bool:
     """Whether a sentence, the only one of its sources, is admissible evidence for a question
     (`admissible`: it holds the kind of fact asked for)."""
@@ -921,41 +933,28 @@ def test_to_a_question_about_a_cost_the_clause_that_states_one_decides() -> None
     """ "kostar det nåt att gå på fritidsklubben?" – "Fritidsklubben har öppet 14.00–17.30. Där
     behövs ingen anmälan, och det kostar ingenting.": the clause naming the club says nothing
     of the cost, the one that states it is the no; an amount is a yes."""
-    from assistant.answer import _verdict
-
     free = (
         "Fritidsklubben Kompassen har öppet skoldagar klockan 14.00–17.30. Där behövs ingen "
         "anmälan eller schema, och det kostar ingenting."
     )
-    analyzer = Analyzer(Analyzer.base_terms(free))
-    rq = read_question("kostar det nåt att gå på fritidsklubben kompassen", analyzer=analyzer)
-    assert _verdict(rq, candidate(0, free, 0.9)) == "no"
+    question = "kostar det nåt att gå på fritidsklubben kompassen"
+    assert verdict(question, free) == "no"
     paid = free.replace(
         "behövs ingen anmälan eller schema, och det kostar ingenting", "kostar det 20 kr"
     )
-    analyzer = Analyzer(Analyzer.base_terms(paid))
-    rq = read_question("kostar det nåt att gå på fritidsklubben kompassen", analyzer=analyzer)
-    assert _verdict(rq, candidate(0, paid, 0.9)) == "yes"
+    assert verdict(question, paid) == "yes"
     # A clause that says what is asked costs, without an amount, outweighs one that says
     # something else is free.
     both = "Parkeringen vid Strandbadet är avgiftsbelagd, men entrén till badet är gratis."
-    analyzer = Analyzer(Analyzer.base_terms(both))
-    rq = read_question("kostar parkeringen vid strandbadet något?", analyzer=analyzer)
-    assert _verdict(rq, candidate(0, both, 0.9)) == "yes"
-    rq = read_question("kostar entrén till badet något?", analyzer=analyzer)
-    assert _verdict(rq, candidate(0, both, 0.9)) == "no"
-    # In a table row, the cell that speaks of the cost.
+    assert verdict("kostar parkeringen vid strandbadet något?", both) == "yes"
+    assert verdict("kostar entrén till badet något?", both) == "no"
+    # In a table row, the cell that speaks of the cost, and the cell whose header names the
+    # cost, not one that says something else is free.
     row = "Tjänst: Fritidsklubb, Öppet: 14–17, Avgift: Gratis."
-    analyzer = Analyzer(Analyzer.base_terms(row))
-    rq = read_question("Kostar fritidsklubben något?", analyzer=analyzer)
-    assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "no"
-    # The cell whose header names the cost, not one that says something else is free.
+    assert verdict("Kostar fritidsklubben något?", row, row=True) == "no"
     row = "Tjänst: Simskola, Parkering: Gratis, Avgift: 500 kr."
-    analyzer = Analyzer(Analyzer.base_terms(row))
-    rq = read_question("kostar simskolan något?", analyzer=analyzer)
-    assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "yes"
-    rq = read_question("är simskolan gratis?", analyzer=analyzer)
-    assert _verdict(rq, replace(candidate(0, row, 0.9), is_row=True)) == "no"
+    assert verdict("kostar simskolan något?", row, row=True) == "yes"
+    assert verdict("är simskolan gratis?", row, row=True) == "no"
 
 
 def test_how_to_get_what_the_sources_never_name_is_refused() -> None:
@@ -974,31 +973,23 @@ def test_in_a_row_the_cell_about_the_question_and_its_header_decide() -> None:
     of what the question asks: "Räknas som inkomst: Barnbidrag …, Räknas i regel inte som
     inkomst: Engångsgåvor …" says that child benefit counts, and a header's negation denies
     the value under it ("… feriearbete" does not count)."""
-    from assistant.answer import _verdict
-
     row = (
         "Räknas som inkomst: Barnbidrag, underhållsstöd och bostadsbidrag, Räknas i regel "
         "inte som inkomst: Engångsgåvor till barn vid högtider upp till 1 000 kronor."
     )
-    analyzer = Analyzer(Analyzer.base_terms(row) + ["feriearbete"])
-    yes = read_question("Räknas barnbidraget som inkomst?", analyzer=analyzer)
-    assert _verdict(yes, replace(candidate(0, row, 0.9), is_row=True)) == "yes"
-    no = read_question("Räknas engångsgåvor till barn som inkomst?", analyzer=analyzer)
-    assert _verdict(no, replace(candidate(0, row, 0.9), is_row=True)) == "no"
+    known = ("feriearbete",)
+    assert verdict("Räknas barnbidraget som inkomst?", row, row=True, known=known) == "yes"
+    question = "Räknas engångsgåvor till barn som inkomst?"
+    assert verdict(question, row, row=True, known=known) == "no"
     area = (
         "Område: Kvarnbacken, Skydd och särskilda krav: Detaljplan 1998. Fönster ska ha "
         "spröjs. Balkonger mot gatan får inte glasas in."
     )
-    analyzer = Analyzer(Analyzer.base_terms(area))
-    rq = read_question("Är det krav på spröjsade fönster i Kvarnbacken?", analyzer=analyzer)
-    assert _verdict(rq, replace(candidate(0, area, 0.9), is_row=True)) == "yes"
-    rq = read_question("Får man glasa in balkongen i Kvarnbacken?", analyzer=analyzer)
-    assert _verdict(rq, replace(candidate(0, area, 0.9), is_row=True)) == "no"
+    assert verdict("Är det krav på spröjsade fönster i Kvarnbacken?", area, row=True) == "yes"
+    assert verdict("Får man glasa in balkongen i Kvarnbacken?", area, row=True) == "no"
     # Two sentences that hold as much of the question: the value is read whole.
     both = "Område: Kvarnbacken, Skydd: Fönstren i Kvarnbacken ska ha spröjs. De får inte bytas ut."
-    analyzer = Analyzer(Analyzer.base_terms(both))
-    rq = read_question("Får man byta fönstren i Kvarnbacken?", analyzer=analyzer)
-    assert _verdict(rq, replace(candidate(0, both, 0.9), is_row=True)) == "no"
+    assert verdict("Får man byta fönstren i Kvarnbacken?", both, row=True) == "no"
 
 
 def test_in_a_wide_row_only_a_cell_about_the_question_denies() -> None:
