@@ -201,8 +201,8 @@ def compose_answer(
     leans = rq.follow_up and rq.query != rq.asked
     if not rq.asked or (rq.unsourced and rq.language_told and not leans):
         return refusal(topics)
-    # Nor do they say how to get or apply for something they never name: "hur ansöker jag om
-    # förskoleplats?" asked of pages on building permits.
+    # Nor do they say how to apply for, book or order something they never name: "hur ansöker
+    # jag om förskoleplats?" asked of pages on building permits.
     if rq.language == DEFAULT and rq.procured and rq.procured <= rq.missing:
         return refusal(topics)
     usable = [c for c in candidates if admissible(c, rq)]
@@ -437,11 +437,11 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     The clause of the evidence that shares most with the question decides (`_closest_clause`:
     to a question about a cost, among the clauses that speak of one; in a table row, within
     the cell that shares most, read with its header; also a cell that opens with a negation:
-    "Dag: Fredag, Telefontid: Ingen telefontid" denies calls on Fridays): a negation in one of them and not the other is a "no" ("Kan en
-    kommun lösa det själv?" – "… som en enskild kommun inte kan lösa själv"), as is "free" to
-    a question about a cost ("Kostar det något?" – "kostnadsfritt"); so is what the evidence
-    leaves out with an exception ("öppet på söndagar?" – "alla dagar utom
-    söndag") or a restriction it widens ("bara politikerna?" – "både på politisk nivå och
+    "Dag: Fredag, Telefontid: Ingen telefontid" denies calls on Fridays): a negation in one of
+    them and not the other is a "no" ("Kan en kommun lösa det själv?" – "… som en enskild
+    kommun inte kan lösa själv"), as is "free" to a question about a cost ("Kostar det
+    något?" – "kostnadsfritt"); so is what the evidence leaves out with an exception ("öppet
+    på söndagar?" – "alla dagar utom söndag") or a restriction it widens ("bara politikerna?" – "både på politisk nivå och
     mellan tjänstemän"). A number the question gives that the evidence contradicts with
     another number, or a range or a bound it lies outside of, is a "no"; one it does not state
     leaves the question undecided. So is a decade the question names when the evidence gives
@@ -731,8 +731,9 @@ def _closest_clause(
         )
         header, colon, value = cell.partition(": ")
         if colon and value.strip():
-            # The one sentence of the value that holds most; two that hold as much are read
-            # whole: "Fönstren ska ha spröjs. De får inte bytas ut." to "byta fönstren?".
+            # The one sentence of the value that holds most (the first when none holds any);
+            # two that hold as much are read whole: "Fönstren ska ha spröjs. De får inte
+            # bytas ut." to "byta fönstren?".
             sentences = [p for p in _SENTENCES.split(value) if p.strip()] or [value]
             counts = [len(topic & _terms_of(p)) for p in sentences]
             most = max(counts)

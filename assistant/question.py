@@ -100,8 +100,8 @@ class ReadQuestion:
     posed: str = ""
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
-    # The terms of what a question about how to get or apply for something asks for ("hur
-    # ansöker jag om förskoleplats?" -> {"forskoleplat"}), in the question's language.
+    # The terms of what a question about how to apply for, book or order something asks for
+    # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), in the question's language.
     procured: frozenset[str] = frozenset()
     # For a question in another language than the sources': per word that says what it is
     # about, the sources' terms that say the same ("hearing" -> {"horsel", "horsling"}), or
