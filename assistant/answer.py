@@ -547,7 +547,7 @@ def _posing(rq: ReadQuestion) -> frozenset[str]:
 def _names(text: str, forms: frozenset[str] | set[str]) -> bool:
     """Whether a text holds one of the terms as a word, or as the first or last part of a
     compound ("parkering" in "boendeparkering"; not "hund" in "hundra")."""
-    words = {term(w) for w in re.findall(r"\w+", text.lower())}
+    words = _terms_of(text)
     return any(
         t == w
         or (
@@ -595,7 +595,7 @@ def _denied_cell(row: str, rq: ReadQuestion) -> bool:
     for cell in cells:
         if not any(negated(word) for word in _CELL_OPENS.findall(cell)):
             continue
-        words = {term(w) for w in re.findall(r"\w+", cell.lower())}
+        words = _terms_of(cell)
         about = words & rq.terms or any(
             w.startswith(t) or w.endswith(t) for w in words for t in parts
         )
@@ -643,7 +643,7 @@ def _outranked(rq: ReadQuestion, clause: str) -> bool:
     "det fjärde största länet"."""
     if rq.numbers:
         return False
-    asked = {term(w) for w in re.findall(r"\w+", rq.asked.lower())}
+    asked = _terms_of(rq.asked)
     foreign = rq.language != DEFAULT and superlative(rq.asked)
     return any(
         rank >= 2 and (term(word) in asked or (foreign and superlative(word)))
