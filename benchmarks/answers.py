@@ -51,6 +51,7 @@ OTHERS = {
         "sixteenth",
         "seventeenth",
         "eighteenth",
+        "nineteenth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
