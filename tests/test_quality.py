@@ -61,6 +61,7 @@ def test_every_question_set_is_well_formed() -> None:
         "seventeenth_corpus",
         "eighteenth_corpus",
         "nineteenth_corpus",
+        "twentieth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
