@@ -218,6 +218,11 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("vad är den månatliga hyran?", "money"),
         ("What are the rent rules for subletting?", None),
         ("What's the maximum rent the municipality accepts for a flat?", "money"),
+        # Asked in the past tense, a cost or a fee is money too.
+        ("Vad kostade ombyggnaden av vattenverket?", "money"),
+        ("hur mycket betalade kommunen i ersättning?", "money"),
+        ("vad var grundavgiften förra året?", "money"),
+        ("vad var det som hände?", None),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
@@ -516,6 +521,19 @@ def test_e_typed_for_ar_is_no_topic() -> None:
     analyzer = Analyzer(Analyzer.base_terms("Ansök i e-tjänsten. Åtta kommuner är med."))
     rq = read_question("hur manga kommuner e med", analyzer=analyzer)
     assert "e" not in rq.terms and "kommun" in rq.topic
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [("okej men vad kostade det förut?", "okej"), ("ok so what does it cost?", "ok")],
+)
+def test_a_word_that_opens_a_message_is_no_topic(question: str, word: str) -> None:
+    """ "okej men …" says nothing of what is asked about: it is no word the sources lack."""
+    from assistant.lexical import Analyzer
+
+    analyzer = Analyzer(Analyzer.base_terms("Tidigare kostade en försening 5 kronor."))
+    rq = read_question(question, analyzer=analyzer)
+    assert word in rq.terms and word not in rq.topic and word not in rq.missing
 
 
 def test_a_glossary_entry_must_give_a_word_the_sources_could_hold() -> None:
