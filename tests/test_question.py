@@ -223,6 +223,11 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("hur mycket betalade kommunen i ersättning?", "money"),
         ("vad var grundavgiften förra året?", "money"),
         ("vad var det som hände?", None),
+        # "How big" a budget, a fine or a penalty, a word or two apart, is money; a place's size not.
+        ("hur stor är miljöenhetens budget för 2025?", "money"),
+        ("Hur stort blir vitet?", "money"),
+        ("Hur stora blir böterna om man kör för fort?", "money"),
+        ("hur stor är kommunen?", "number"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
