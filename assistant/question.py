@@ -113,13 +113,21 @@ class ReadQuestion:
     # Whether the language is told: by the function words, or by no word of another language
     # in a question read as the sources' by default ("Opening hours in summer?" is not told).
     language_told: bool = True
+    # In another language than the sources': every word that says what it is about, names
+    # aside, is one its glossary gives, and the sources hold none of its counterparts ("What
+    # will the weather be like in Ekeby tomorrow?"). A word the glossary lacks may be one
+    # they hold in translation, so it leaves the question sourced.
+    glossed_absent: bool = False
 
     @property
     def unsourced(self) -> bool:
-        """Whether the sources hold none of the question's topic words in any form, in their
-        own language (in another a word may be a mere translation): "vilka öppettider har
-        biblioteket?" asked of pages that never mention a library."""
-        return bool(self.topic) and self.topic <= self.missing and self.language == DEFAULT
+        """Whether the sources hold none of the question's topic words in any form: "vilka
+        öppettider har biblioteket?" asked of pages that never mention a library. In another
+        language a word may be a mere translation: there, whether the sources hold none of
+        the counterparts its glossary gives for each (`glossed_absent`)."""
+        if self.language != DEFAULT:
+            return self.glossed_absent
+        return bool(self.topic) and self.topic <= self.missing
 
 
 def read_question(
@@ -201,6 +209,7 @@ def read_question(
         glossed=_glossed(plain, lang_code, weak),
         sought=_sought(posed, lang_code, weak, analyzer) if kind == "yesno" else frozenset(),
         language_told=decisive(tokens) or not _other_language_words(asked, lang_code),
+        glossed_absent=_glossed_absent(plain, lang_code, weak, analyzer, names),
     )
 
 
@@ -246,6 +255,24 @@ def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str
         if fold(w) not in skip and (t := term(w)) not in no_topic and len(t) > 1
     }
     return tuple(sorted(found, key=sorted))
+
+
+def _glossed_absent(
+    asked: str, code: str, weak: frozenset[str], analyzer: Analyzer | None, names: frozenset[str]
+) -> bool:
+    """Whether a question in another language than the sources' asks only about things its
+    glossary names and the sources never mention (`ReadQuestion.glossed_absent`); the names
+    it gives aside (the corpus's, or a capitalised word the sources hold: "Ekeby"), which say
+    where, not what."""
+    if code == DEFAULT or analyzer is None:
+        return False
+    named = names | {t for t in _capitalised(asked) if analyzer.known(t)}
+    groups = [g for g in _glossed(asked, code, weak) if not g & named]
+    glossary = languages()[code].glossary
+    glossed = set().union(*glossary.values()) if glossary else set()
+    return bool(groups) and all(
+        g <= glossed and not any(analyzer.known(t) for t in g) for g in groups
+    )
 
 
 def _sought(
