@@ -500,6 +500,14 @@ def test_a_spoken_filler_before_small_talk_is_no_question() -> None:
     assert read_question("asså vad kostar det?").kind == "fact"
 
 
+def test_asking_what_one_may_ask_is_small_talk() -> None:
+    """ "vad kan jag fråga dig om?" asks what the assistant answers, as "vad kan du svara på?"
+    does; what one may ask about a thing is a question."""
+    assert read_question("vad kan jag fråga dig om?").smalltalk == "identity"
+    assert read_question("Vad kan man fråga om?").smalltalk == "identity"
+    assert read_question("vad kan jag fråga om avgifterna?").kind == "fact"
+
+
 @pytest.mark.parametrize(
     ("question", "kind", "expects"),
     [
