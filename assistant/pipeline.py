@@ -398,8 +398,9 @@ class Assistant:
         """Ranked passages for a staff search, without those below the relevance floor.
 
         A passage is kept when its best sentence is at least `Scorer.search_floor` likely
-        to answer the query, as the answer step judges it; a query in the sources' language
-        none of whose words the sources hold in any form finds nothing. `only` limits the
+        to answer the query, as the answer step judges it; a query none of whose words the
+        sources hold in any form finds nothing (in another language than theirs: none of the
+        counterparts its glossary gives, `ReadQuestion.unsourced`). `only` limits the
         passages to a municipality, source, file type or date range.
         """
         query = self.check_question(query)

@@ -113,10 +113,11 @@ class ReadQuestion:
     # Whether the language is told: by the function words, or by no word of another language
     # in a question read as the sources' by default ("Opening hours in summer?" is not told).
     language_told: bool = True
-    # In another language than the sources': every word that says what it is about, names
-    # aside, is one its glossary gives, and the sources hold none of its counterparts ("What
-    # will the weather be like in Ekeby tomorrow?"). A word the glossary lacks may be one
-    # they hold in translation, so it leaves the question sourced.
+    # In another language than the sources': every word that says what it is about, the
+    # names the sources hold aside, is one its glossary gives, and the sources hold none of
+    # its counterparts ("What will the weather be like in Ekeby tomorrow?"). A word the
+    # glossary lacks may be one they hold in translation, so it leaves the question sourced
+    # (so does a place they never name: "… in Paris tomorrow?").
     glossed_absent: bool = False
 
     @property

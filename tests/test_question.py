@@ -228,6 +228,10 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("Hur stort blir vitet?", "money"),
         ("Hur stora blir böterna om man kör för fort?", "money"),
         ("hur stor är kommunen?", "number"),
+        # A share is a number, though of a budget or a cost; a wage asked in the past is money.
+        ("hur stor andel av budgeten går till skolan?", "number"),
+        ("hur stor del av kostnaden står kommunen för?", "number"),
+        ("vad var lönen?", "money"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
