@@ -21,7 +21,7 @@ from assistant.answer import admissible, verdict_of
 from assistant.chunking import table_cells
 from assistant.errors import AssistantError
 from assistant.evaluation import EvalItem
-from assistant.pipeline import ANSWER_CHUNKS
+from assistant.pipeline import ANSWER_CHUNKS, retrieve
 from assistant.scoring import FEATURES, Model, Scorer, candidate_features
 
 #: L2 penalty on the standardised coefficients; a few hundred questions fit 16 weights.
@@ -56,7 +56,7 @@ def collect(bot, items: Sequence[EvalItem]) -> list[QuestionRows]:  # type: igno
         if not rq.asked or rq.kind == "smalltalk":
             continue
         answerable = item.gold is not None and item.kind in ("answerable", "injection")
-        hits = retriever.retrieve(rq.query, bot.settings.top_k)
+        hits = retrieve(retriever, rq, bot.settings.top_k)
         candidates = bot.candidates(rq, hits[:ANSWER_CHUNKS], retriever, view)
         usable = [c for c in candidates if admissible(c, rq)]
         labels = np.array(

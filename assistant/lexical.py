@@ -303,9 +303,11 @@ class LexicalIndex:
         self._bm25.vocab_dict = vocab
         self._bm25.unique_token_ids_set = set(vocab.values())
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for `query`: [n_chunks] float32."""
-        terms = self.analyzer.query_terms(query)
+    def scores(self, query: str, extra: Sequence[str] = ()) -> np.ndarray:
+        """BM25 score of every chunk for `query` and the `extra` terms: [n_chunks] float32."""
+        terms = self.analyzer.query_terms(query) + [
+            t for t in extra if t in self.analyzer.vocabulary
+        ]
         if not terms or not self.size:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)

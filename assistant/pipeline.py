@@ -35,7 +35,7 @@ from assistant.index import (
     read_manifest,
     segment_text,
 )
-from assistant.lang import abbreviations, languages
+from assistant.lang import DEFAULT, abbreviations, languages
 from assistant.lexical import stopwords_digest
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
@@ -382,7 +382,7 @@ class Assistant:
         candidates: list[Candidate] = []
         hits: list[Hit] = []
         if rq.asked and rq.kind != "smalltalk":
-            hits = retriever.retrieve(rq.query, self.settings.top_k)
+            hits = retrieve(retriever, rq, self.settings.top_k)
             candidates = self.candidates(rq, hits[:ANSWER_CHUNKS], retriever, view)
         answer = compose_answer(rq, candidates, scorer=self.scorer, topics=retriever.titles)
         return rq, hits, answer
@@ -408,7 +408,7 @@ class Assistant:
         rq = _read(retriever, query)
         if not rq.asked or rq.unsourced:
             return []  # no word of the query is in the sources in any form
-        hits = retriever.retrieve(rq.query, k, only)
+        hits = retrieve(retriever, rq, k, only)
         kept = []
         for hit in hits:
             candidates = self.candidates(rq, [hit], retriever, view)
@@ -522,6 +522,16 @@ class Assistant:
                     )
                 )
         return out
+
+
+def retrieve(
+    retriever: HybridRetriever, rq: ReadQuestion, k: int, only: SourceFilter | None = None
+) -> list[Hit]:
+    """The `k` best passages for a question as read. A question in another language than the
+    sources' shares few words with them: its keyword ranking also looks for what its glossary
+    gives for its words ("opening hours" – "öppettider")."""
+    glossed = sorted(set().union(*rq.glossed)) if rq.language != DEFAULT else []
+    return retriever.retrieve(rq.query, k, only, extra=glossed)
 
 
 def _read(retriever: HybridRetriever, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:

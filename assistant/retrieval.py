@@ -9,6 +9,8 @@ is weakest. `fuse` is a pure function so its behaviour is easy to test.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from assistant.embeddings import Embedder
@@ -110,8 +112,11 @@ class HybridRetriever:
         """The corpus names a question mentions; an answer must contain each of them."""
         return frozenset(t for t in self.lexical.analyzer.query_terms(question) if t in self.names)
 
-    def retrieve(self, query: str, k: int, only: SourceFilter | None = None) -> list[Hit]:
-        """The `k` best chunks for `query`, best first (of those `only` admits)."""
+    def retrieve(
+        self, query: str, k: int, only: SourceFilter | None = None, extra: Sequence[str] = ()
+    ) -> list[Hit]:
+        """The `k` best chunks for `query`, best first (of those `only` admits); `extra` terms
+        count for the keyword ranking only."""
         n = len(self.index.chunks)
         if n == 0 or not query.strip():
             return []
@@ -119,7 +124,7 @@ class HybridRetriever:
         # A filter drops candidates afterwards, so it starts from a wider pool.
         pool = min(n, CANDIDATES * (FILTERED_POOL if only else 1))
         d_scores, d_ids = self.index.search(qvec, pool)
-        lexical_all = self.lexical.scores(query)  # [n_chunks]
+        lexical_all = self.lexical.scores(query, extra)  # [n_chunks]
         lexical_top = top_ids(lexical_all, pool)
         lexical_top = lexical_top[lexical_all[lexical_top] > 0]
         ids = np.unique(np.concatenate([d_ids[0][d_ids[0] >= 0], lexical_top]))

@@ -26,7 +26,7 @@ import numpy as np
 from assistant.config import Settings
 from assistant.evaluation import load_eval
 from assistant.fitting import FOLDS, QuestionRows, collect, decisions, fit
-from assistant.pipeline import Assistant
+from assistant.pipeline import Assistant, retrieve
 from assistant.retrieval import SENTENCE_SHARE, HybridRetriever
 from assistant.scoring import FEATURES, Scorer
 
@@ -82,7 +82,7 @@ def recall(bot: Assistant, files: list[Path], sentence_share: float) -> dict[int
         rq = bot.read(item.question, item.history)
         if not rq.asked or rq.kind == "smalltalk":
             continue
-        hits = retriever.retrieve(rq.query, 5)
+        hits = retrieve(retriever, rq, 5)
         ranks.append(next((r + 1 for r, h in enumerate(hits) if item.gold in h.chunk.text), 99))
     ranks_arr = np.array(ranks)
     return {k: float(np.mean(ranks_arr <= k)) for k in (1, 3, 5)}

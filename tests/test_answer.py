@@ -209,11 +209,11 @@ def test_weekdays_are_the_evidence_ranked_first_for_opening_days(
     """Whether or not the scorer is sure enough to answer, the sentence with the weekdays is
     admitted as stating opening times and ranked first."""
     from assistant.answer import admissible
-    from assistant.pipeline import ANSWER_CHUNKS
+    from assistant.pipeline import ANSWER_CHUNKS, retrieve
 
     rq = library.read(question, [])
     retriever, view = library._serving()
-    hits = retriever.retrieve(rq.query, library.settings.top_k)
+    hits = retrieve(retriever, rq, library.settings.top_k)
     usable = [
         c
         for c in library.candidates(rq, hits[:ANSWER_CHUNKS], retriever, view)

@@ -12,7 +12,7 @@ from assistant.config import Settings
 from assistant.evaluation import EvalItem
 from assistant.fitting import collect, fit
 from assistant.lexical import Analyzer
-from assistant.pipeline import Assistant
+from assistant.pipeline import Assistant, retrieve
 from assistant.scoring import Model, Scorer
 
 DIM = 256
@@ -171,3 +171,31 @@ def test_a_passage_with_the_answering_sentence_outranks_one_that_spreads_the_wor
     assert hits[0].dense < hits[1].dense  # the passage's own cosine says otherwise
     retriever.sentence_share = 0.0
     assert [h.chunk.title for h in retriever.retrieve(question, 2)] == ["Nyheter", "Turer"]
+
+
+def test_an_english_question_finds_swedish_passages_through_its_glossary(tmp_path: Path) -> None:
+    """ "Is the library open on Saturdays?" shares no word with "Biblioteket har öppet …":
+    the keyword ranking looks for what the English glossary gives for its words."""
+    (tmp_path / "corpus").mkdir()
+    pages = (
+        ("a", "Nyheter", "Bokbussen har fått nya hyllor i år. Skärgården har många öar."),
+        ("b", "Öppettider", "Biblioteket har öppet på lördagar klockan 10–14."),
+    )
+    for name, title, text in pages:
+        page = f"---\ntitle: {title}\n---\n\n# {title}\n\n{text}\n"
+        (tmp_path / "corpus" / f"{name}.md").write_text(page, encoding="utf-8")
+    cosine = Model(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+    settings = Settings(
+        corpus_dir=tmp_path / "corpus",
+        index_dir=tmp_path / "index",
+        model_cache_dir=tmp_path / "models",
+    )
+    assistant = Assistant(settings, scorer=Scorer(cosine, cosine, 0.5, 0.0, 0.0))
+    assistant.embedder = FakeEmbedder()
+    assistant.warm_up()
+    retriever, _ = assistant._serving()
+    rq = assistant.read("Is the library open on Saturdays?")
+    hits = retrieve(retriever, rq, 2)
+    assert hits[0].chunk.title == "Öppettider" and hits[0].lexical > 0
+    # Its own words alone match nothing.
+    assert all(h.lexical == 0 for h in retriever.retrieve(rq.query, 2))
