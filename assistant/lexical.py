@@ -304,9 +304,11 @@ class LexicalIndex:
         self._bm25.unique_token_ids_set = set(vocab.values())
 
     def scores(self, query: str, extra: Sequence[str] = ()) -> np.ndarray:
-        """BM25 score of every chunk for `query` and the `extra` terms: [n_chunks] float32."""
-        terms = self.analyzer.query_terms(query) + [
-            t for t in extra if t in self.analyzer.vocabulary
+        """BM25 score of every chunk for `query` and the `extra` terms, each of those once and
+        only when the query has it not: [n_chunks] float32."""
+        terms = self.analyzer.query_terms(query)
+        terms += [
+            t for t in dict.fromkeys(extra) if t in self.analyzer.vocabulary and t not in terms
         ]
         if not terms or not self.size:
             return np.zeros(self.size, dtype=np.float32)

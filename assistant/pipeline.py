@@ -35,11 +35,11 @@ from assistant.index import (
     read_manifest,
     segment_text,
 )
-from assistant.lang import DEFAULT, abbreviations, languages
+from assistant.lang import abbreviations, languages
 from assistant.lexical import stopwords_digest
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
-from assistant.question import ReadQuestion, read_question
+from assistant.question import ReadQuestion, glossary_terms, read_question
 from assistant.retrieval import HybridRetriever
 from assistant.scoring import Candidate, Scorer, candidate_features
 from assistant.types import Answer, Hit, SourceFilter, Turn
@@ -529,9 +529,9 @@ def retrieve(
 ) -> list[Hit]:
     """The `k` best passages for a question as read. A question in another language than the
     sources' shares few words with them: its keyword ranking also looks for what its glossary
-    gives for its words ("opening hours" – "öppettider")."""
-    glossed = sorted(set().union(*rq.glossed)) if rq.language != DEFAULT else []
-    return retriever.retrieve(rq.query, k, only, extra=glossed)
+    gives for its words, and those of the question a follow-up leans on ("opening hours" –
+    "öppettider")."""
+    return retriever.retrieve(rq.query, k, only, extra=glossary_terms(rq.query, rq.language))
 
 
 def _read(retriever: HybridRetriever, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:

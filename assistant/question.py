@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from assistant.lang import (
     DEFAULT,
@@ -216,16 +217,35 @@ def read_question(
 
 def _other_language_words(asked: str, code: str) -> bool:
     """Whether a question read as `code` has words of another language: one of its function
-    words that `code` does not write too, or a word its glossary has ("Opening hours in
-    summer?"; not "för" or "i", which Swedish writes)."""
+    words that `code` does not write too, or a word its glossary has that is none of the words
+    it gives ("Opening hours in summer?"; not "för" or "i", which Swedish writes, nor "gym"
+    or "festival", which it writes alike)."""
     own = languages()[code].markers
     for lang in languages().values():
         if lang.code == code:
             continue
         for word in _WORD.findall(asked.lower()):
-            if (word in lang.markers and fold(word) not in own) or term(word) in lang.glossary:
+            if word in lang.markers and fold(word) not in own:
+                return True
+            if term(word) in lang.glossary and term(word) not in glossary_targets(lang.code):
                 return True
     return False
+
+
+@cache
+def glossary_targets(code: str) -> frozenset[str]:
+    """Every term a language's glossary gives in the sources' language."""
+    return frozenset().union(*languages()[code].glossary.values())
+
+
+def glossary_terms(text: str, code: str) -> list[str]:
+    """The sources' terms a language's glossary gives for the words of a text, in order, once
+    each ("Is the library open?" -> bibliotek, oppet, …); none in the sources' language."""
+    if code == DEFAULT:
+        return []
+    glossary = languages()[code].glossary
+    found = (t for w in _WORD.findall(text.lower()) for t in sorted(glossary.get(term(w), ())))
+    return list(dict.fromkeys(found))
 
 
 def _degree(folded: str, tables: list[Language], analyzer: Analyzer | None) -> frozenset[str]:
@@ -269,10 +289,8 @@ def _glossed_absent(
         return False
     named = names | {t for t in _capitalised(asked) if analyzer.known(t)}
     groups = [g for g in _glossed(asked, code, weak) if not g & named]
-    glossary = languages()[code].glossary
-    glossed = set().union(*glossary.values()) if glossary else set()
     return bool(groups) and all(
-        g <= glossed and not any(analyzer.known(t) for t in g) for g in groups
+        g <= glossary_targets(code) and not any(analyzer.known(t) for t in g) for g in groups
     )
 
 

@@ -152,3 +152,18 @@ def test_a_word_that_differs_in_its_first_letter_is_another_word_not_a_typo() ->
     assert analyzer.correct("plast") is None
     assert analyzer.correct("anstalld") is None
     assert analyzer.correct("komun") == "kommun"
+
+
+def test_extra_terms_count_once_and_not_again_for_what_the_query_has() -> None:
+    """The glossary's counterparts of an English question's words add to its keyword ranking,
+    each once: a name the question gives, or a word both languages write, is not counted
+    twice, nor a term two of its words gloss alike."""
+    index = LexicalIndex(TEXTS)
+    plain = index.scores("Södertörn")
+    assert plain.any()
+    assert np.array_equal(index.scores("Södertörn", ["sodertorn"]), plain)
+    once = index.scores("Södertörn", ["stadskarn"])
+    assert np.array_equal(index.scores("Södertörn", ["stadskarn", "stadskarn"]), once)
+    assert (once >= plain).all() and (once > plain).any()
+    # A term the sources lack adds nothing.
+    assert np.array_equal(index.scores("Södertörn", ["zeppelin"]), plain)

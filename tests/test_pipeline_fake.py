@@ -146,24 +146,29 @@ SPREAD = "Bokbussen har fått nya hyllor i år. Skärgården har många öar och
 FOCUSED = "Bokbussen kör till skärgården varannan vecka. Lånekortet är gratis för alla som bor i länet. Biblioteket har tidningar."
 
 
+def _pages_bot(root: Path, pages: tuple[tuple[str, str, str], ...]) -> Assistant:
+    """An assistant over small pages (file name, title, text), with the fake embedder and a
+    cosine scorer."""
+    (root / "corpus").mkdir()
+    for name, title, text in pages:
+        page = f"---\ntitle: {title}\n---\n\n# {title}\n\n{text}\n"
+        (root / "corpus" / f"{name}.md").write_text(page, encoding="utf-8")
+    cosine = Model(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
+    settings = Settings(
+        corpus_dir=root / "corpus", index_dir=root / "index", model_cache_dir=root / "models"
+    )
+    assistant = Assistant(settings, scorer=Scorer(cosine, cosine, 0.5, 0.0, 0.0))
+    assistant.embedder = FakeEmbedder()
+    assistant.warm_up()
+    return assistant
+
+
 def test_a_passage_with_the_answering_sentence_outranks_one_that_spreads_the_words(
     tmp_path: Path,
 ) -> None:
     """The passage whose one sentence says what is asked comes first, although another
     passage, whose sentences each hold a word of the question, is closer as a whole."""
-    (tmp_path / "corpus").mkdir()
-    for name, title, text in (("a", "Nyheter", SPREAD), ("b", "Turer", FOCUSED)):
-        page = f"---\ntitle: {title}\n---\n\n# {title}\n\n{text}\n"
-        (tmp_path / "corpus" / f"{name}.md").write_text(page, encoding="utf-8")
-    cosine = Model(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
-    settings = Settings(
-        corpus_dir=tmp_path / "corpus",
-        index_dir=tmp_path / "index",
-        model_cache_dir=tmp_path / "models",
-    )
-    assistant = Assistant(settings, scorer=Scorer(cosine, cosine, 0.5, 0.0, 0.0))
-    assistant.embedder = FakeEmbedder()
-    assistant.warm_up()
+    assistant = _pages_bot(tmp_path, (("a", "Nyheter", SPREAD), ("b", "Turer", FOCUSED)))
     retriever, _ = assistant._serving()
     question = "Hur ofta kör bokbussen till skärgården?"
     hits = retriever.retrieve(question, 2)
@@ -176,23 +181,11 @@ def test_a_passage_with_the_answering_sentence_outranks_one_that_spreads_the_wor
 def test_an_english_question_finds_swedish_passages_through_its_glossary(tmp_path: Path) -> None:
     """ "Is the library open on Saturdays?" shares no word with "Biblioteket har öppet …":
     the keyword ranking looks for what the English glossary gives for its words."""
-    (tmp_path / "corpus").mkdir()
     pages = (
         ("a", "Nyheter", "Bokbussen har fått nya hyllor i år. Skärgården har många öar."),
         ("b", "Öppettider", "Biblioteket har öppet på lördagar klockan 10–14."),
     )
-    for name, title, text in pages:
-        page = f"---\ntitle: {title}\n---\n\n# {title}\n\n{text}\n"
-        (tmp_path / "corpus" / f"{name}.md").write_text(page, encoding="utf-8")
-    cosine = Model(("dense",), np.zeros(1), np.ones(1), np.ones(1), 0.0)
-    settings = Settings(
-        corpus_dir=tmp_path / "corpus",
-        index_dir=tmp_path / "index",
-        model_cache_dir=tmp_path / "models",
-    )
-    assistant = Assistant(settings, scorer=Scorer(cosine, cosine, 0.5, 0.0, 0.0))
-    assistant.embedder = FakeEmbedder()
-    assistant.warm_up()
+    assistant = _pages_bot(tmp_path, pages)
     retriever, _ = assistant._serving()
     rq = assistant.read("Is the library open on Saturdays?")
     hits = retrieve(retriever, rq, 2)

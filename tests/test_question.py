@@ -553,6 +553,26 @@ def test_a_word_that_opens_a_message_is_no_topic(question: str, word: str) -> No
     assert word in rq.terms and word not in rq.topic and word not in rq.missing
 
 
+def test_the_glossary_gives_the_sources_terms_for_an_english_text_and_a_follow_up() -> None:
+    """What an English question's keyword ranking also looks for: the glossary's counterparts
+    of its words, and of the question a follow-up leans on; nothing in Swedish."""
+    from assistant.question import glossary_terms
+
+    rq = read_question(
+        "And on Sundays?", [Turn("user", "Is the library open on Saturdays?")], analyzer=None
+    )
+    found = glossary_terms(rq.query, rq.language)
+    assert {"bibliotek", "lordag", "sondag"} <= set(found) and len(found) == len(set(found))
+    assert glossary_terms("Är biblioteket öppet på söndagar?", "sv") == []
+
+
+def test_a_word_both_languages_write_does_not_make_a_question_english() -> None:
+    """ "gym" is in the English glossary as itself: "Gym i Ekeby?" is terse Swedish, refused
+    when the sources know no gym, as "Opening hours in summer?" is not."""
+    assert read_question("Gym i Ekeby?").language_told
+    assert not read_question("Opening hours in summer?").language_told
+
+
 def test_a_glossary_entry_must_give_a_word_the_sources_could_hold() -> None:
     """ "efter" is a stop word: an entry that leaves nothing to find is refused at load."""
     from assistant.lang import _glossary
