@@ -1316,6 +1316,10 @@ def test_a_question_in_another_language_about_nothing_the_sources_hold_is_refuse
     rq = read_question("What will the weather be like in Ekeby tomorrow?", analyzer=analyzer)
     assert rq.language == "en" and rq.glossed_absent and rq.unsourced
     assert not compose_answer(rq, [candidate(0, contact, 0.93)], scorer=SCORER).answered
+    # "going" asks; "varje morgon" (every morning) says nothing of tomorrow.
+    mornings = Analyzer(Analyzer.base_terms(f"{HOURS} {contact} Bussen går varje morgon."))
+    going = "What's the weather going to be like in Ekeby tomorrow?"
+    assert read_question(going, analyzer=mornings).glossed_absent
     for question in (
         "What are the opening hours on Saturdays?",  # "lördag" is in the sources
         "Where can I buy a kayak in Ekeby?",  # "kayak": not glossed
