@@ -656,9 +656,11 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     the sources know): a "Ja" quoting a sentence about something else would read as a
     confirmation it is not ("Har du ett recept på kanelbullar?"). What the question asks
     exists must be among it: "finns det toalett på bokbussen?" is no "Ja" from a sentence
-    about the book bus."""
+    about the book bus; so must the language it asks about ("finns den på arabiska?")."""
     if rq.sought and not (rq.sought & best.terms or _names(best.full_text, rq.sought)):
         return False
+    if rq.spoken and not (rq.spoken & best.terms or _names(best.full_text, rq.spoken)):
+        return False  # "på arabiska?" is no "Ja" from a sentence that names no language
     if rq.language != DEFAULT:
         # A question in another language meets the evidence through its glossary: each word
         # that says what it is about is held when the evidence holds one of its counterparts

@@ -111,6 +111,9 @@ class ReadQuestion:
     # What a yes/no question asks exists ("finns det nån toalett på bussen?" -> {"toalett"}):
     # a "Ja" needs evidence that holds it. In another language, its glossary counterparts.
     sought: frozenset[str] = frozenset()
+    # The language a yes/no question asks something is in or spoken in ("finns blanketten på
+    # arabiska?" -> {"arabisk"}): a "Ja" needs evidence that names it too.
+    spoken: frozenset[str] = frozenset()
     # Whether the language is told: by the function words, or by no word of another language
     # in a question read as the sources' by default ("Opening hours in summer?" is not told).
     language_told: bool = True
@@ -210,6 +213,7 @@ def read_question(
         procured=procured,
         glossed=_glossed(plain, lang_code, weak),
         sought=_sought(posed, lang_code, weak, analyzer) if kind == "yesno" else frozenset(),
+        spoken=_spoken(posed, lang_code, analyzer) if kind == "yesno" else frozenset(),
         language_told=decisive(tokens) or not _other_language_words(asked, lang_code),
         glossed_absent=_glossed_absent(plain, lang_code, weak, analyzer, names),
     )
@@ -337,6 +341,23 @@ def _sought(
     if analyzer is None:
         return frozenset({t})
     return frozenset((analyzer.query_terms(word)[:1] or [t]) + analyzer.split_compound(word)[1:])
+
+
+def _spoken(posed: str, code: str, analyzer: Analyzer | None) -> frozenset[str]:
+    """The language a yes/no question asks something is in or spoken in (`lang.spoken`): "finns
+    blanketten på arabiska?" -> {"arabisk"}, which a "Ja" needs evidence to name. In another
+    language its glossary counterparts, or its own term."""
+    lang = languages()[code]
+    found: set[str] = set()
+    for match in lang.spoken.finditer(fold(posed.lower())):
+        t = term(match.group(1))
+        if code != DEFAULT:
+            found |= lang.glossary.get(t, {t})
+        elif analyzer is not None:
+            found.update(analyzer.query_terms(match.group(1))[:1] or [t])
+        else:
+            found.add(t)
+    return frozenset(found)
 
 
 def _ordered(code: str) -> list[Language]:

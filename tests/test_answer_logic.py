@@ -416,6 +416,31 @@ def test_a_label_is_no_clause_even_on_a_line_of_its_own() -> None:
     assert "inte" in _closest_clause("Vi utför inte:\n- skolan", frozenset({"utfor"}))
 
 
+def test_the_language_a_question_asks_about_must_be_in_the_evidence_for_a_yes() -> None:
+    """ "Finns webbutbildningen på arabiska?" is no "Ja" from a sentence about the web course
+    that names no language; one that names it is. In English the language is read through the
+    glossary."""
+    from assistant.answer import _verdict
+
+    course = "Anhöriga kan gå vår webbutbildning, som tar cirka två timmar."
+    both = course + " Webbutbildningen finns också på arabiska."
+    analyzer = Analyzer(Analyzer.base_terms(both))
+
+    def evidence(text: str) -> Candidate:
+        return replace(candidate(0, text, 0.9), terms=frozenset(analyzer.terms(text)))
+
+    rq = read_question("Finns webbutbildningen på arabiska?", analyzer=analyzer)
+    assert rq.spoken == {"arabisk"}
+    assert _verdict(rq, evidence(course)) is None
+    assert _verdict(replace(rq, spoken=frozenset()), evidence(course)) == "yes"
+    assert _verdict(rq, evidence(both)) == "yes"
+    english = read_question("Is the web course available in Arabic?", analyzer=analyzer)
+    assert english.spoken == {"arabisk"}
+    # A language the asker speaks is no language asked about in a question about a cost.
+    rq = read_question("Kostar webbutbildningen något?", analyzer=analyzer)
+    assert rq.spoken == frozenset()
+
+
 def test_what_is_asked_to_exist_must_be_in_the_evidence_for_a_yes() -> None:
     """A word the sources lack is no topic word to count, so "finns det toalett på
     bokbussen?" had been a "Ja" from any sentence about the bus; the thing asked for must be

@@ -60,6 +60,7 @@ class Language:
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     existential: re.Pattern[str]  # on folded text: "finns det (nån)", "is there (a)"
+    spoken: re.Pattern[str]  # on folded text: the language asked about ("på arabiska")
     adverbs: frozenset[str]  # folded: "också", "too"
     proforms: frozenset[str]  # folded: "sånt", "such"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
@@ -127,6 +128,7 @@ def _compile(data: dict) -> Language:
         about_page=re.compile(words["about_page"]),
         membership=re.compile(words["membership"]),
         existential=re.compile(words["existential"]),
+        spoken=re.compile(words.get("spoken", r"(?!)")),
         adverbs=frozenset(fold(w) for w in words["adverbs"]),
         proforms=frozenset(fold(w) for w in words["proforms"]),
         circumstance=re.compile(words["circumstance"]),
