@@ -213,7 +213,7 @@ def read_question(
         procured=procured,
         glossed=_glossed(plain, lang_code, weak),
         sought=_sought(posed, lang_code, weak, analyzer) if kind == "yesno" else frozenset(),
-        spoken=_spoken(posed, lang_code, analyzer) if kind == "yesno" else frozenset(),
+        spoken=_spoken(posed, lang_code) if kind == "yesno" else frozenset(),
         language_told=decisive(tokens) or not _other_language_words(asked, lang_code),
         glossed_absent=_glossed_absent(plain, lang_code, weak, analyzer, names),
     )
@@ -343,20 +343,16 @@ def _sought(
     return frozenset((analyzer.query_terms(word)[:1] or [t]) + analyzer.split_compound(word)[1:])
 
 
-def _spoken(posed: str, code: str, analyzer: Analyzer | None) -> frozenset[str]:
+def _spoken(posed: str, code: str) -> frozenset[str]:
     """The language a yes/no question asks something is in or spoken in (`lang.spoken`): "finns
-    blanketten på arabiska?" -> {"arabisk"}, which a "Ja" needs evidence to name. In another
-    language its glossary counterparts, or its own term."""
+    blanketten på arabiska?" -> {"arabisk"}, which a "Ja" needs evidence to name, as written
+    (no typo correction: a near word names no language). In another language its glossary
+    counterparts, or its own term."""
     lang = languages()[code]
     found: set[str] = set()
     for match in lang.spoken.finditer(fold(posed.lower())):
         t = term(match.group(1))
-        if code != DEFAULT:
-            found |= lang.glossary.get(t, {t})
-        elif analyzer is not None:
-            found.update(analyzer.query_terms(match.group(1))[:1] or [t])
-        else:
-            found.add(t)
+        found |= lang.glossary.get(t, {t}) if code != DEFAULT else {t}
     return frozenset(found)
 
 
