@@ -188,6 +188,7 @@ def read_question(
         procedure = languages()[lang_code].procedure.search(fold(plain.lower()))
         thing = next((g for g in procedure.groupdict().values() if g), "") if procedure else ""
         procured = frozenset(analyzer.query_terms(thing)) - weak
+    glossed = _glossed(plain, lang_code, weak)
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
     span = _posed(asked, tables[0]) if kind == "yesno" else None
     posed = asked[span[0] : span[1]].strip() if span else asked
@@ -211,11 +212,11 @@ def read_question(
         posed=posed,
         counted=counted,
         procured=procured,
-        glossed=_glossed(plain, lang_code, weak),
+        glossed=glossed,
         sought=_sought(posed, lang_code, weak, analyzer) if kind == "yesno" else frozenset(),
         spoken=_spoken(posed, lang_code) if kind == "yesno" else frozenset(),
         language_told=decisive(tokens) or not _other_language_words(asked, lang_code),
-        glossed_absent=_glossed_absent(plain, lang_code, weak, analyzer, names),
+        glossed_absent=_glossed_absent(plain, lang_code, glossed, analyzer, names),
     )
 
 
@@ -283,16 +284,20 @@ def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str
 
 
 def _glossed_absent(
-    asked: str, code: str, weak: frozenset[str], analyzer: Analyzer | None, names: frozenset[str]
+    asked: str,
+    code: str,
+    glossed: tuple[frozenset[str], ...],
+    analyzer: Analyzer | None,
+    names: frozenset[str],
 ) -> bool:
     """Whether a question in another language than the sources' asks only about things its
-    glossary names and the sources never mention (`ReadQuestion.glossed_absent`); the names
-    it gives aside (the corpus's, or a capitalised word the sources hold: "Ekeby"), which say
-    where, not what."""
+    glossary names and the sources never mention (`ReadQuestion.glossed_absent`), from its
+    glossed words (`_glossed`); the names it gives aside (the corpus's, or a capitalised word
+    the sources hold: "Ekeby"), which say where, not what."""
     if code == DEFAULT or analyzer is None:
         return False
     named = names | {t for t in _capitalised(asked) if analyzer.known(t)}
-    groups = [g for g in _glossed(asked, code, weak) if not g & named]
+    groups = [g for g in glossed if not g & named]
     return bool(groups) and all(
         g <= glossary_targets(code) and not any(analyzer.known(t) for t in g) for g in groups
     )
