@@ -52,6 +52,7 @@ OTHERS = {
         "seventeenth",
         "eighteenth",
         "nineteenth",
+        "twentieth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
