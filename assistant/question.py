@@ -168,7 +168,9 @@ def read_question(
     procured: frozenset[str] = frozenset()
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
     plain = without_decades(asked)
-    weak = frozenset().union(*(t.asking | t.kind_words for t in tables))
+    weak = frozenset().union(*(t.asking | t.kind_words for t in tables)) | _function_terms(
+        plain, tables
+    )
     if analyzer is not None and asked:
         sequence = tuple(analyzer.query_terms(plain))
         terms = frozenset(sequence)
@@ -676,6 +678,14 @@ def _weak_halves(asked: str, analyzer: Analyzer, weak: frozenset[str]) -> frozen
     alone = {term(w) for w in found}
     halves = {half for w in found if term(w) in weak for half in analyzer.split_compound(w)}
     return frozenset(halves - alone)
+
+
+def _function_terms(asked: str, tables: list[Language]) -> frozenset[str]:
+    """The terms of the question's function words (`lang.function_words`), told by the word as
+    written: "sitt" names nothing in "överklaga sitt betyg", "sitter" does in "var sitter
+    enheten", though both stem to "sitt"."""
+    function = frozenset().union(*(t.function_words for t in tables))
+    return frozenset(term(w) for w in _WORD.findall(asked.lower()) if fold(w) in function)
 
 
 def _missing_terms(asked: str, analyzer: Analyzer, weak: frozenset[str]) -> frozenset[str]:

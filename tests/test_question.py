@@ -553,6 +553,19 @@ def test_a_word_that_opens_a_message_is_no_topic(question: str, word: str) -> No
     assert word in rq.terms and word not in rq.topic and word not in rq.missing
 
 
+def test_a_function_word_is_no_topic_but_a_word_that_stems_alike_is() -> None:
+    """ "sitt" in "överklaga sitt betyg" names nothing the sources could lack; "sitter" in "var
+    sitter enheten" names where, though both stem to "sitt" (`lang.function_words`)."""
+    from assistant.lexical import Analyzer
+
+    analyzer = Analyzer(Analyzer.base_terms("Betyg kan inte överklagas. Enheten finns i Almvik."))
+    possessive = read_question("kan man överklaga sitt betyg?", analyzer=analyzer)
+    assert "sitt" in possessive.terms
+    assert "sitt" not in possessive.topic and not possessive.missing
+    verb = read_question("var sitter enheten?", analyzer=analyzer)
+    assert "sitt" in verb.topic and "sitt" in verb.missing
+
+
 def test_the_glossary_gives_the_sources_terms_for_an_english_text_and_a_follow_up() -> None:
     """What an English question's keyword ranking also looks for: the glossary's counterparts
     of its words, and of the question a follow-up leans on; nothing in Swedish."""

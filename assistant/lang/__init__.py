@@ -44,6 +44,7 @@ class Language:
     answers: dict[str, re.Pattern[str]]  # fact type -> what an answering sentence holds
     asking: frozenset[str]  # analysed terms
     kind_words: frozenset[str]  # analysed terms
+    function_words: frozenset[str]  # folded words, not terms: "sitt", not "sitter"
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
     abbreviations: frozenset[str]  # lower-case, without the last period: "kl", "t.ex"
@@ -110,6 +111,7 @@ def _compile(data: dict) -> Language:
         },
         asking=frozenset(term(w) for w in words["asking"]),
         kind_words=frozenset(term(w) for w in words["kind"]),
+        function_words=frozenset(fold(w) for w in words["function"]),
         numbers={
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
