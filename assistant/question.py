@@ -201,7 +201,7 @@ def read_question(
         language=lang_code,
         kind=kind,
         smalltalk=smalltalk,
-        expects=_expects(folded, kind, tables),
+        expects=_expects(fold(_respelled(asked.lower(), tables)), kind, tables),
         numbers=numbers_in(plain),
         sequence=sequence,
         terms=terms,
@@ -453,6 +453,15 @@ def _posed(text: str, table: Language) -> tuple[int, int] | None:
         return None
     close = _SENTENCE_END.search(text, found)
     return found, close.end() if close else len(text)
+
+
+def _respelled(lowered: str, tables: list[Language]) -> str:
+    """A lower-case question with the words that fold to another word's form respelt
+    (`lang.respell`): "vilket är störst?" -> "vilket e störst?", which asks for no year."""
+    for lang in tables:
+        for word, spelling in lang.respell.items():
+            lowered = re.sub(rf"\b{re.escape(word)}\b", spelling, lowered)
+    return lowered
 
 
 def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:

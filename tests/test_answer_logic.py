@@ -1407,3 +1407,23 @@ def test_an_english_yes_no_question_meets_swedish_evidence_through_the_glossary(
 )
 def test_english_evidence_about_something_else_is_no_yes(text: str, question: str) -> None:
     assert not answer_from(text, question).startswith("Ja.")
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        (
+            "Vilket år öppnade biblioteket?",
+            "Biblioteket öppnade 1998 i det gamla tingshuset.",
+            True,
+        ),
+        ("Vilket år öppnade biblioteket?", "Biblioteket har öppet måndag–fredag 10–19.", False),
+        ("What year did the library open?", "Biblioteket öppnade 1998 i tingshuset.", True),
+        ("What year did the library open?", "Biblioteket öppnar klockan 10 på lördagar.", False),
+    ],
+)
+def test_which_year_is_answered_by_a_year_not_a_weekday(
+    question: str, text: str, admitted: bool
+) -> None:
+    """ "Vilket år" asks for a year (`calendar`); "när" may be answered by a day or a time."""
+    assert holds(question, text) is admitted

@@ -127,7 +127,7 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
     [
         ("När formaliserades samverkan?", "year"),
         ("nar borjade det", "year"),
-        ("What year did it start?", "year"),
+        ("What year did it start?", "calendar"),
         ("Hur många bor på Södertörn?", "number"),
         ("hur manga kommuner", "number"),
         ("Vad kostar ett busskort?", "money"),
@@ -648,3 +648,23 @@ def test_the_word_a_question_asks_the_degree_of_names_nothing() -> None:
     assert "stor" not in rq.names and rq.expects == "number"
     rq = read_question("ligger Stora Hällby vid vattnet?", analyzer=analyzer, names=names)
     assert "stor" in rq.names
+
+
+@pytest.mark.parametrize(
+    ("question", "expects"),
+    [
+        ("vilket år öppnade biblioteket?", "calendar"),
+        ("vilket ar oppnade biblioteket", "calendar"),
+        ("vilka år gäller planen?", "calendar"),
+        ("What year did it open?", "calendar"),
+        ("när öppnar biblioteket?", "time"),
+        # "är" folds to "ar", as "år" does: no year is asked for.
+        ("vilket är störst?", None),
+        ("vilka är öppettiderna?", "time"),
+        ("vad är avgiften?", "money"),
+    ],
+)
+def test_which_year_asks_for_a_year_and_which_is_does_not(
+    question: str, expects: str | None
+) -> None:
+    assert read_question(question).expects == expects

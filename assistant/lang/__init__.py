@@ -83,6 +83,9 @@ class Language:
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
     replies: dict[str, str]  # what is said to small talk and as a verdict (answer language)
+    # lower-case word -> the spelling it is read as when the type of fact asked for is told
+    # ("är" -> "e": it folds to "ar", as "år" does)
+    respell: dict[str, str] = field(default_factory=dict)
     background: tuple[str, ...] = ()  # everyday sentences on unrelated subjects
     # The term of a word of this language -> the default language's terms that say the same
     # ("hearing" -> {"horsel", "horsling"}): how its questions meet the sources' words.
@@ -112,6 +115,7 @@ def _compile(data: dict) -> Language:
         asking=frozenset(term(w) for w in words["asking"]),
         kind_words=frozenset(term(w) for w in words["kind"]),
         function_words=frozenset(fold(w) for w in words["function"]),
+        respell=dict(words.get("respell", {})),
         numbers={
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
