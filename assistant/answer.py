@@ -33,6 +33,7 @@ from assistant.lang import (
     decades,
     denies,
     excepted,
+    firsts,
     free,
     inflects,
     is_unit,
@@ -80,6 +81,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False
     if rq.counted and not _counts(rq, text):
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
+    if rq.kind != "yesno" and not _ranks_first(rq, text):
+        return False  # "vilket är Sveriges största län?" – "… det fjärde största länet"
     pattern = answer_pattern(rq.expects) if rq.expects else None
     if rq.counted and rq.expects == "number":
         pattern = None  # the count is `_counts`'s to find ("en simhall", "2000 platser")
@@ -633,6 +636,20 @@ def _peers(names: frozenset[str], text: str) -> bool:
         if len(names & items) >= 2:
             return True
     return False
+
+
+def _ranks_first(rq: ReadQuestion, text: str) -> bool:
+    """Whether a text can answer which is first by the measure the question's last sentence
+    ranks by, if it does ("vilken kommun har flest invånare?"): it ranks by that measure too
+    (in another language than the sources', by any), and not lower than first ("det fjärde
+    största länet" names no largest). An instruction before the question ranks nothing."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", rq.asked.strip()) if s]
+    asked = {term(w) for w in firsts(sentences[-1])} if sentences else set()
+    if not asked:
+        return True
+    stated = {term(w) for w in superlatives(text)}
+    ranked = bool(stated) if rq.language != DEFAULT else bool(asked & stated)
+    return ranked and not _outranked(rq, text)
 
 
 def _outranked(rq: ReadQuestion, clause: str) -> bool:

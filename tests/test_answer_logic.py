@@ -1427,3 +1427,31 @@ def test_which_year_is_answered_by_a_year_not_a_weekday(
 ) -> None:
     """ "Vilket år" asks for a year (`calendar`); "när" may be answered by a day or a time."""
     assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        ("Vilket är Sveriges största län?", "Norrbotten är Sveriges största län till ytan.", True),
+        (
+            "Vilket är Sveriges största län?",
+            "Om Södertörn vore ett län skulle det vara det fjärde största länet i Sverige.",
+            False,
+        ),
+        ("Vilken kommun har flest invånare?", "Kommunen har 48 000 invånare.", False),
+        ("Which county is the largest in Sweden?", "Norrbotten är Sveriges största län.", True),
+        (
+            "Which county is the largest in Sweden?",
+            "Om Södertörn vore ett län skulle det vara det fjärde största länet i Sverige.",
+            False,
+        ),
+        # A bound, not a rank: "som mest", "minsta avstånd".
+        ("Hur långt fram kan man boka som mest?", "Du kan boka högst 14 dagar i förväg.", True),
+    ],
+)
+def test_which_is_first_is_answered_by_a_sentence_that_ranks_it_first(
+    question: str, text: str, admitted: bool
+) -> None:
+    """A question which is first by a measure ("störst", "flest") is not answered by a sentence
+    that ranks nothing, or ranks lower by that measure."""
+    assert holds(question, text) is admitted

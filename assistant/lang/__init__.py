@@ -56,6 +56,7 @@ class Language:
     restrictive: frozenset[str]  # folded: "bara", "only"
     free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
     superlative: re.Pattern[str]  # on folded text, of size or number: "största", "the largest"
+    first: re.Pattern[str]  # on folded text: a superlative that asks which is first, "störst"
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
@@ -129,6 +130,7 @@ def _compile(data: dict) -> Language:
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         free=re.compile(words["free"]),
         superlative=re.compile(words["superlative"]),
+        first=re.compile(words["first"]),
         inclusive=re.compile(words["inclusive"]),
         exception=re.compile(words["exception"]),
         about_page=re.compile(words["about_page"]),
@@ -263,6 +265,15 @@ def free(text: str) -> bool:
 def superlative(text: str) -> bool:
     """Whether a text ranks something first by size or number ("största", "the largest")."""
     return bool(superlatives(text))
+
+
+def firsts(text: str) -> frozenset[str]:
+    """The folded words with which a text asks which is first ("storst", "largest"): not
+    those that may be a bound or an adverb ("mest", "minst")."""
+    folded = fold(text.lower())
+    return frozenset(
+        m.group(0) for lang in languages().values() for m in lang.first.finditer(folded)
+    )
 
 
 def superlatives(text: str) -> frozenset[str]:
