@@ -169,7 +169,7 @@ def read_question(
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
     plain = without_decades(asked)
     weak = frozenset().union(*(t.asking | t.kind_words for t in tables)) | _function_terms(
-        plain, tables
+        plain, tables[0], analyzer
     )
     if analyzer is not None and asked:
         sequence = tuple(analyzer.query_terms(plain))
@@ -689,12 +689,20 @@ def _weak_halves(asked: str, analyzer: Analyzer, weak: frozenset[str]) -> frozen
     return frozenset(halves - alone)
 
 
-def _function_terms(asked: str, tables: list[Language]) -> frozenset[str]:
-    """The terms of the question's function words (`lang.function_words`), told by the word as
-    written: "sitt" names nothing in "överklaga sitt betyg", "sitter" does in "var sitter
-    enheten", though both stem to "sitt"."""
-    function = frozenset().union(*(t.function_words for t in tables))
-    return frozenset(term(w) for w in _WORD.findall(asked.lower()) if fold(w) in function)
+def _function_terms(asked: str, table: Language, analyzer: Analyzer | None) -> frozenset[str]:
+    """The terms of the question's function words (`lang.function_words` of its own language),
+    told by the word as written: "sitt" names nothing in "överklaga sitt betyg", "sitter" does
+    in "var sitter enheten", though both stem to "sitt". Corrected as the question's terms are
+    ("kanske" is no typo of "kans"); a term another word of the question shares stays ("en bar
+    eller bara ett kafé")."""
+    found = _WORD.findall(unicodedata.normalize("NFC", asked.lower()))
+
+    def analysed(word: str) -> set[str]:
+        return {term(word), *(analyzer.query_terms(word) if analyzer is not None else ())}
+
+    function = set().union(*(analysed(w) for w in found if w in table.function_words))
+    other = set().union(*(analysed(w) for w in found if w not in table.function_words))
+    return frozenset(function - other)
 
 
 def _missing_terms(asked: str, analyzer: Analyzer, weak: frozenset[str]) -> frozenset[str]:

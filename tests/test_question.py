@@ -566,6 +566,34 @@ def test_a_function_word_is_no_topic_but_a_word_that_stems_alike_is() -> None:
     assert "sitt" in verb.topic and "sitt" in verb.missing
 
 
+@pytest.mark.parametrize(
+    ("question", "kept", "dropped"),
+    [
+        # A word another word of the question stems alike to stays: "bar" – "bara".
+        ("Finns det en bar i simhallen, eller bara ett kafé?", "bar", None),
+        # Written with "ä", "väl" is a function word; "val" is an election.
+        ("När är nästa val?", "val", None),
+        # The Swedish list is not read in an English question ("dock" – a pier).
+        ("Where can I dock my boat?", "dock", None),
+        # Nor does typo correction bring a function word back ("bland" – "brand").
+        ("vilka bland kommunerna har infört avgift?", "kommun", "brand"),
+    ],
+)
+def test_a_function_word_takes_no_other_word_with_it(
+    question: str, kept: str, dropped: str | None
+) -> None:
+    from assistant.lexical import Analyzer
+
+    analyzer = Analyzer(
+        Analyzer.base_terms(
+            "En bar och ett kafé. Valet. Vid brand ring 112. Kommuner. Dock för båtar."
+        )
+    )
+    rq = read_question(question, analyzer=analyzer)
+    assert kept in rq.topic
+    assert dropped is None or dropped not in rq.topic
+
+
 def test_the_glossary_gives_the_sources_terms_for_an_english_text_and_a_follow_up() -> None:
     """What an English question's keyword ranking also looks for: the glossary's counterparts
     of its words, and of the question a follow-up leans on; nothing in Swedish."""

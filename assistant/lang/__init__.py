@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -44,7 +45,7 @@ class Language:
     answers: dict[str, re.Pattern[str]]  # fact type -> what an answering sentence holds
     asking: frozenset[str]  # analysed terms
     kind_words: frozenset[str]  # analysed terms
-    function_words: frozenset[str]  # folded words, not terms: "sitt", not "sitter"
+    function_words: frozenset[str]  # lower-case words as written, not terms: "sitt", not "sitter"
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
     abbreviations: frozenset[str]  # lower-case, without the last period: "kl", "t.ex"
@@ -115,7 +116,9 @@ def _compile(data: dict) -> Language:
         },
         asking=frozenset(term(w) for w in words["asking"]),
         kind_words=frozenset(term(w) for w in words["kind"]),
-        function_words=frozenset(fold(w) for w in words["function"]),
+        function_words=frozenset(
+            unicodedata.normalize("NFC", w.lower()) for w in words["function"]
+        ),
         respell=dict(words.get("respell", {})),
         numbers={
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
