@@ -639,17 +639,14 @@ def _peers(names: frozenset[str], text: str) -> bool:
 
 
 def _ranks_first(rq: ReadQuestion, text: str) -> bool:
-    """Whether a text can answer which is first by the measure the question's last sentence
-    ranks by, if it does ("vilken kommun har flest invånare?"): it ranks by that measure too
-    (in another language than the sources', by any), and not lower than first ("det fjärde
-    största länet" names no largest). An instruction before the question ranks nothing."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", rq.asked.strip()) if s]
-    asked = {term(w) for w in firsts(sentences[-1])} if sentences else set()
-    if not asked:
+    """Whether a text can answer which is first by size or number, if the question asks that
+    ("vilken kommun har flest invånare?", `lang.first`): it ranks something first too
+    ("Huddinge är länets största kommun"), not lower ("det fjärde största länet" names no
+    largest)."""
+    if not firsts(rq.asked):
         return True
-    stated = {term(w) for w in superlatives(text)}
-    ranked = bool(stated) if rq.language != DEFAULT else bool(asked & stated)
-    return ranked and not _outranked(rq, text)
+    lower = {word for rank, word in ranks(text) if rank >= 2}
+    return bool(superlatives(text) - lower)
 
 
 def _outranked(rq: ReadQuestion, clause: str) -> bool:

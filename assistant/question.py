@@ -458,6 +458,7 @@ def _posed(text: str, table: Language) -> tuple[int, int] | None:
 def _respelled(lowered: str, tables: list[Language]) -> str:
     """A lower-case question with the words that fold to another word's form respelt
     (`lang.respell`): "vilket är störst?" -> "vilket e störst?", which asks for no year."""
+    lowered = unicodedata.normalize("NFC", lowered)
     for lang in tables:
         for word, spelling in lang.respell.items():
             lowered = re.sub(rf"\b{re.escape(word)}\b", spelling, lowered)

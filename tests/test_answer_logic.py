@@ -1445,8 +1445,13 @@ def test_which_year_is_answered_by_a_year_not_a_weekday(
             "Om Södertörn vore ett län skulle det vara det fjärde största länet i Sverige.",
             False,
         ),
-        # A bound, not a rank: "som mest", "minsta avstånd".
-        ("Hur långt fram kan man boka som mest?", "Du kan boka högst 14 dagar i förväg.", True),
+        # By another word that ranks first: "flest invånare" – "största kommun".
+        ("Vilken kommun har flest invånare?", "Huddinge är länets största kommun.", True),
+        ("Vilken kommun har flest invånare?", "Tallby är länets fjärde största kommun.", False),
+        # The largest allowed, or a superlative in a question about something else.
+        ("Hur stort får ett attefallshus vara som störst?", "Det får vara högst 30 m².", True),
+        ("När öppnade den största simhallen?", "Storsimhallen öppnade 1998.", True),
+        ("Which road is the most dangerous?", "Väg 73 har flest olyckor.", True),
     ],
 )
 def test_which_is_first_is_answered_by_a_sentence_that_ranks_it_first(

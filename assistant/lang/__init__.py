@@ -57,7 +57,7 @@ class Language:
     restrictive: frozenset[str]  # folded: "bara", "only"
     free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
     superlative: re.Pattern[str]  # on folded text, of size or number: "största", "the largest"
-    first: re.Pattern[str]  # on folded text: a superlative that asks which is first, "störst"
+    first: re.Pattern[str]  # on folded text: asks which is first, "vilken … störst" (a group)
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
@@ -275,7 +275,9 @@ def firsts(text: str) -> frozenset[str]:
     those that may be a bound or an adverb ("mest", "minst")."""
     folded = fold(text.lower())
     return frozenset(
-        m.group(0) for lang in languages().values() for m in lang.first.finditer(folded)
+        m.group(m.lastindex or 0)
+        for lang in languages().values()
+        for m in lang.first.finditer(folded)
     )
 
 
