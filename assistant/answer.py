@@ -81,6 +81,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False
     if rq.counted and not _counts(rq, text):
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
+    if not _prices_asked(rq, candidate):
+        return False  # "vad kostar en ny soptunna?" – "… en dragavgift på 35 kronor"
     if rq.kind != "yesno" and not _ranks_first(rq, text):
         return False  # "vilket är Sveriges största län?" – "… det fjärde största länet"
     pattern = answer_pattern(rq.expects) if rq.expects else None
@@ -636,6 +638,16 @@ def _peers(names: frozenset[str], text: str) -> bool:
         if len(names & items) >= 2:
             return True
     return False
+
+
+def _prices_asked(rq: ReadQuestion, candidate: Candidate) -> bool:
+    """Whether a sentence can give the price a question in the sources' language asks for: it
+    (or its section's title) names something the question names that the sources know, or
+    the question names nothing of the kind. A price of something else is no answer."""
+    if rq.expects != "money" or rq.kind == "yesno" or rq.language != DEFAULT:
+        return True
+    known = rq.topic - rq.missing - rq.names
+    return not known or bool(known & (candidate.terms | candidate.where))
 
 
 def _ranks_first(rq: ReadQuestion, text: str) -> bool:

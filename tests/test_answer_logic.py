@@ -1460,3 +1460,21 @@ def test_which_is_first_is_answered_by_a_sentence_that_ranks_it_first(
     """A question which is first by a measure ("störst", "flest") is not answered by a sentence
     that ranks nothing, or ranks lower by that measure."""
     assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
+    ("text", "admitted"),
+    [
+        ("En ny soptunna kostar 400 kronor.", True),
+        ("Om kärlet står långt bort tillkommer en dragavgift på 35 kronor per tömning.", False),
+    ],
+)
+def test_a_price_question_is_not_answered_by_the_price_of_something_else(
+    text: str, admitted: bool
+) -> None:
+    """What a price question names and the sources know must be in the sentence that prices."""
+    from assistant.answer import admissible
+
+    analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms("Soptunnor töms.")])
+    rq = read_question("Vad kostar en ny soptunna?", analyzer=analyzer)
+    assert admissible(candidate(0, text, 0.9), rq) is admitted
