@@ -696,20 +696,3 @@ def test_which_year_asks_for_a_year_and_which_is_does_not(
     question: str, expects: str | None
 ) -> None:
     assert read_question(question).expects == expects
-
-
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("Serveras det halalkött på förskolorna?", "yesno"),
-        ("delar ni ut dunkar där?", "yesno"),
-        ("tillkommer det nåt för installationen?", "yesno"),
-        # A present tense before a noun may be a plural keyword; an interrogative asks a fact.
-        ("Avgifter kommunen?", "fact"),
-        ("hur mycket pengar lägger ni på det?", "fact"),
-    ],
-)
-def test_a_present_tense_before_a_pronoun_subject_poses_a_yes_no_question(
-    question: str, kind: str
-) -> None:
-    assert read_question(question).kind == kind
