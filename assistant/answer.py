@@ -15,6 +15,7 @@ gets a short friendly reply that says what can be asked.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from urllib.parse import quote
@@ -644,10 +645,23 @@ def _prices_asked(rq: ReadQuestion, candidate: Candidate) -> bool:
     """Whether a sentence can give the price a question in the sources' language asks for: it
     (or its section's title) names something the question names that the sources know, or
     the question names nothing of the kind. A price of something else is no answer."""
-    if rq.expects != "money" or rq.kind == "yesno" or rq.language != DEFAULT:
-        return True
+    if rq.expects != "money" or rq.kind == "yesno" or rq.language != DEFAULT or rq.follow_up:
+        return True  # a follow-up's subject may be in the question before it
     known = rq.topic - rq.missing - rq.names
-    return not known or bool(known & (candidate.terms | candidate.where))
+    held = candidate.terms | candidate.where
+    return not known or any(_names_alike(t, h) for t in known for h in held)
+
+
+def _names_alike(asked: str, held: str) -> bool:
+    """Whether a sentence's term names what a question's term does: a form of it, a word of
+    the same stem ("parkera" – "parkering") or a compound that begins or ends with it ("sop" –
+    "sophämtning", "tunna" – "soptunna")."""
+    if inflects(held, asked) or inflects(asked, held):
+        return True
+    shared = len(os.path.commonprefix([asked, held]))
+    if shared >= 5 and shared >= min(len(asked), len(held)) - 3:
+        return True
+    return len(asked) >= 3 and (held.startswith(asked) or held.endswith(asked))
 
 
 def _ranks_first(rq: ReadQuestion, text: str) -> bool:

@@ -1463,18 +1463,37 @@ def test_which_is_first_is_answered_by_a_sentence_that_ranks_it_first(
 
 
 @pytest.mark.parametrize(
-    ("text", "admitted"),
+    ("question", "text", "admitted"),
     [
-        ("En ny soptunna kostar 400 kronor.", True),
-        ("Om kärlet står långt bort tillkommer en dragavgift på 35 kronor per tömning.", False),
+        ("Vad kostar en ny soptunna?", "En ny soptunna kostar 400 kronor.", True),
+        (
+            "Vad kostar en ny soptunna?",
+            "Om kärlet står långt bort tillkommer en dragavgift på 35 kronor per tömning.",
+            False,
+        ),
+        # A word of the same stem, or a compound that begins with it, names it too.
+        ("Hur mycket kostar det att parkera?", "Parkering kostar 20 kronor per timme.", True),
+        ("Vad kostar det att hämta sopor?", "Sophämtning kostar 1 500 kronor per år.", True),
     ],
 )
 def test_a_price_question_is_not_answered_by_the_price_of_something_else(
-    text: str, admitted: bool
+    question: str, text: str, admitted: bool
 ) -> None:
     """What a price question names and the sources know must be in the sentence that prices."""
     from assistant.answer import admissible
 
-    analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms("Soptunnor töms.")])
-    rq = read_question("Vad kostar en ny soptunna?", analyzer=analyzer)
+    known = "Soptunnor töms. Du kan parkera. Sopor hämtas."
+    analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms(known)])
+    rq = read_question(question, analyzer=analyzer)
     assert admissible(candidate(0, text, 0.9), rq) is admitted
+
+
+def test_a_follow_up_price_question_may_name_its_subject_before() -> None:
+    """ "Och en större, vad kostar den?" names the bin in the question before it."""
+    from assistant.answer import admissible
+
+    text = "En soptunna på 370 liter kostar 2 000 kronor per år."
+    analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms("En större bil.")])
+    history = [Turn(role="user", content="Vad kostar en soptunna på 190 liter?")]
+    rq = read_question("Och en större, vad kostar den?", history, analyzer=analyzer)
+    assert admissible(candidate(0, text, 0.9), rq)
