@@ -1474,6 +1474,9 @@ def test_which_is_first_is_answered_by_a_sentence_that_ranks_it_first(
         # A word of the same stem, or a compound that begins with it, names it too.
         ("Hur mycket kostar det att parkera?", "Parkering kostar 20 kronor per timme.", True),
         ("Vad kostar det att hämta sopor?", "Sophämtning kostar 1 500 kronor per år.", True),
+        # In English through the glossary ("chimney sweeping" – "sotning").
+        ("How much does chimney sweeping cost?", "Sotning kostar 500 kronor.", True),
+        ("How much does chimney sweeping cost?", "Kompost på tomten kostar 0 kronor.", False),
     ],
 )
 def test_a_price_question_is_not_answered_by_the_price_of_something_else(
