@@ -15,7 +15,6 @@ gets a short friendly reply that says what can be asked.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Sequence
 from urllib.parse import quote
@@ -72,7 +71,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     a range or bound it states ("de andra fem …"; "200 000 kr" – "upp till 400 000 kr"; a
     yes/no question may give a number the sentence contradicts, and an age or a delay the
     asker gives is answered by a limit: `circumstances`). For a yes/no question, a sentence
-    that speaks of that kind of fact will do."""
+    that speaks of that kind of fact will do. A price is of what the question prices
+    (`_prices_asked`), and which is first is answered by a first (`_ranks_first`)."""
     text = candidate.full_text
     if candidate.text.rstrip().endswith("?") or about_page(candidate.text):
         # A question in the sources ("Har du frågor om …?") answers nothing, nor does what a
@@ -646,7 +646,7 @@ def _prices_asked(rq: ReadQuestion, candidate: Candidate) -> bool:
     names something the question names that the sources know (in another language, a
     counterpart its glossary gives), or the question names nothing of the kind. A price of
     something else is no answer."""
-    if rq.expects != "money" or rq.kind == "yesno" or rq.follow_up:
+    if rq.expects != "money" or rq.kind == "yesno" or (rq.follow_up and rq.query != rq.asked):
         return True  # a follow-up's subject may be in the question before it
     held = candidate.terms | candidate.where
     if rq.language != DEFAULT:
@@ -657,15 +657,15 @@ def _prices_asked(rq: ReadQuestion, candidate: Candidate) -> bool:
 
 
 def _names_alike(asked: str, held: str) -> bool:
-    """Whether a sentence's term names what a question's term does: a form of it, a word of
-    the same stem ("parkera" – "parkering") or a compound that begins or ends with it ("sop" –
-    "sophämtning", "tunna" – "soptunna")."""
+    """Whether a sentence's term names what a question's term does: a form of it, a word
+    derived from its stem ("parkera" – "parkering"), or a compound that begins or ends with it
+    ("avfall" – "avfallstaxa", "hus" – "fritidshus"); not another word that starts alike
+    ("bil" – "biljett", "tillstånd" – "tillsyn")."""
     if inflects(held, asked) or inflects(asked, held):
         return True
-    shared = len(os.path.commonprefix([asked, held]))
-    if shared >= 5 and shared >= min(len(asked), len(held)) - 3:
-        return True
-    return len(asked) >= 3 and (held.startswith(asked) or held.endswith(asked))
+    rest = len(held) - len(asked)
+    head = len(asked) >= 3 and held.endswith(asked) and rest >= MIN_PART  # "fritids|hus"
+    return head or (len(asked) >= MIN_PART and held.startswith(asked) and rest >= 3)
 
 
 def _ranks_first(rq: ReadQuestion, text: str) -> bool:
@@ -673,10 +673,12 @@ def _ranks_first(rq: ReadQuestion, text: str) -> bool:
     ("vilken kommun har flest invånare?", `lang.first`): it ranks something first too
     ("Huddinge är länets största kommun"), not lower ("det fjärde största länet" names no
     largest)."""
-    if not firsts(rq.asked):
-        return True
-    lower = {word for rank, word in ranks(text) if rank >= 2}
-    return bool(superlatives(text) - lower)
+    if rq.expects in ("calendar", "year", "date", "time") or not firsts(rq.asked):
+        return True  # "vilket år öppnade den största simhallen?" asks when
+    ranking = superlatives(text)
+    found = sum(w in ranking for w in re.findall(r"\w+", fold(text.lower())))
+    lower = sum(rank >= 2 and w in ranking for rank, w in ranks(text))
+    return found > lower
 
 
 def _outranked(rq: ReadQuestion, clause: str) -> bool:

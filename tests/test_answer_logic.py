@@ -1451,7 +1451,16 @@ def test_which_year_is_answered_by_a_year_not_a_weekday(
         # The largest allowed, or a superlative in a question about something else.
         ("Hur stort får ett attefallshus vara som störst?", "Det får vara högst 30 m².", True),
         ("När öppnade den största simhallen?", "Storsimhallen öppnade 1998.", True),
-        ("Which road is the most dangerous?", "Väg 73 har flest olyckor.", True),
+        ("Which road is the most dangerous?", "Väg 73 har många olyckor.", True),
+        ("Which road has the most dangerous curves?", "Väg 73 har många kurvor.", True),
+        ("Vilken storlek får den ha som störst?", "Den får vara högst 30 m².", True),
+        ("Vilket år öppnade den största simhallen?", "Storsimhallen öppnade 1998.", True),
+        # A first beside a lower rank still names the first.
+        (
+            "Vilket är Sveriges största län?",
+            "Norrbotten är Sveriges största län, och Södertörn vore det fjärde största länet.",
+            True,
+        ),
     ],
 )
 def test_which_is_first_is_answered_by_a_sentence_that_ranks_it_first(
@@ -1471,9 +1480,9 @@ def test_which_is_first_is_answered_by_a_sentence_that_ranks_it_first(
             "Om kärlet står långt bort tillkommer en dragavgift på 35 kronor per tömning.",
             False,
         ),
-        # A word of the same stem, or a compound that begins with it, names it too.
-        ("Hur mycket kostar det att parkera?", "Parkering kostar 20 kronor per timme.", True),
-        ("Vad kostar det att hämta sopor?", "Sophämtning kostar 1 500 kronor per år.", True),
+        # A word derived from its stem, or a compound that ends with it, names it too.
+        ("Hur mycket kostar det att parkera vid simhallen?", "Parkering kostar 20 kr.", True),
+        ("Vad kostar ett nytt kärl för matavfall?", "Ett matavfallskärl kostar 300 kronor.", True),
         # In English through the glossary ("chimney sweeping" – "sotning").
         ("How much does chimney sweeping cost?", "Sotning kostar 500 kronor.", True),
         ("How much does chimney sweeping cost?", "Kompost på tomten kostar 0 kronor.", False),
@@ -1485,10 +1494,35 @@ def test_a_price_question_is_not_answered_by_the_price_of_something_else(
     """What a price question names and the sources know must be in the sentence that prices."""
     from assistant.answer import admissible
 
-    known = "Soptunnor töms. Du kan parkera. Sopor hämtas."
+    known = "Soptunnor töms. Du kan parkera vid simhallen. Kärl för matavfall."
     analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms(known)])
     rq = read_question(question, analyzer=analyzer)
+    assert not rq.follow_up
     assert admissible(candidate(0, text, 0.9), rq) is admitted
+
+
+@pytest.mark.parametrize(
+    ("asked", "held", "alike"),
+    [
+        ("parkera", "parkering", True),
+        ("avfall", "avfallstaxa", True),
+        ("kärl", "matavfallskärl", True),
+        ("kort", "kortet", True),
+        ("hus", "fritidshus", True),
+        # Another word that starts alike.
+        ("bil", "biljett", False),
+        ("tillstånd", "tillsyn", False),
+        ("förskola", "förskott", False),
+        ("mat", "matematik", False),
+    ],
+)
+def test_a_price_names_what_a_word_of_the_same_stem_or_compound_names(
+    asked: str, held: str, alike: bool
+) -> None:
+    from assistant.answer import _names_alike
+    from assistant.lexical import term
+
+    assert _names_alike(term(asked), term(held)) is alike
 
 
 def test_a_follow_up_price_question_may_name_its_subject_before() -> None:

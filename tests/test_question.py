@@ -688,6 +688,7 @@ def test_the_word_a_question_asks_the_degree_of_names_nothing() -> None:
         ("när öppnar biblioteket?", "time"),
         # "är" folds to "ar", as "år" does: no year is asked for.
         ("vilket är störst?", None),
+        ("vilket a\u0308r sto\u0308rst?", None),  # decomposed, as pasted text may be
         ("vilka är öppettiderna?", "time"),
         ("vad är avgiften?", "money"),
     ],

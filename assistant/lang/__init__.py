@@ -271,8 +271,8 @@ def superlative(text: str) -> bool:
 
 
 def firsts(text: str) -> frozenset[str]:
-    """The folded words with which a text asks which is first ("storst", "largest"): not
-    those that may be a bound or an adverb ("mest", "minst")."""
+    """The folded words with which a text asks which is first (`Language.first`: "storst",
+    "largest", "most" after "has the"); not "mest" or "minst", often an adverb or a bound."""
     folded = fold(text.lower())
     return frozenset(
         m.group(m.lastindex or 0)
