@@ -142,8 +142,6 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
         if not number:
             labelled = label
     ordered = [t for t in dict.fromkeys(rq.sequence) if t in rq.counted and not t.isdigit()]
-    # In another language, what it counts is also named by its glossary's counterparts.
-    ordered += sorted(rq.counted - set(ordered) - set(rq.sequence))
     # A unit counted ("hur många km", "hur många kronor") is counted in any of its names.
     units = {term(w): unit_of(w) for w in counted_words(rq.asked) if is_unit(w)}
     for base in ordered:

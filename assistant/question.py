@@ -177,9 +177,8 @@ def read_question(
         topic = terms - weak - _weak_halves(plain, analyzer, weak)
         missing = _missing_terms(plain, analyzer, weak)
         # A word the sources lack is counted only in their language: there it is the
-        # focus the sources miss, in another it may be a mere translation; there its
-        # glossary's counterparts the sources know count too ("people" – "människor"). A
-        # compound counts what its last part names: "vattenledningar" are pipes, not water.
+        # focus the sources miss, in another it may be a mere translation. A compound
+        # counts what its last part names: "vattenledningar" are pipes, not water.
         counted = frozenset(
             t
             for w in counted_words(plain)
@@ -187,12 +186,6 @@ def read_question(
             if t not in weak
             and t not in analyzer.split_compound(w)[:1]
             and (t in analyzer.vocabulary or lang_code == DEFAULT)
-        ) | frozenset(
-            t
-            for w in (counted_words(plain) if lang_code != DEFAULT else ())
-            if term(w) not in weak
-            for t in tables[0].glossary.get(term(w), ())
-            if analyzer.known(t)
         )
         procedure = languages()[lang_code].procedure.search(fold(plain.lower()))
         thing = next((g for g in procedure.groupdict().values() if g), "") if procedure else ""

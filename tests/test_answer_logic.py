@@ -726,12 +726,8 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
     assert rq.counted == {"bil"}
     assert admissible(candidate(1, cars, 0.8), rq)
     assert not admissible(candidate(0, ways, 0.9), rq)
-    # In another language, what the glossary gives for the word that the sources know.
     english = read_question("how many vehicles are there?", analyzer=analyzer)
-    assert english.counted == {"bil"}
-    assert admissible(candidate(1, cars, 0.8), english)
-    assert not admissible(candidate(0, ways, 0.9), english)
-    assert read_question("how many wombats are there?", analyzer=analyzer).counted == frozenset()
+    assert english.counted == frozenset()  # a word the sources lack, in another language
 
 
 @pytest.mark.parametrize(
@@ -1538,20 +1534,3 @@ def test_a_follow_up_price_question_may_name_its_subject_before() -> None:
     history = [Turn(role="user", content="Vad kostar en soptunna på 190 liter?")]
     rq = read_question("Och en större, vad kostar den?", history, analyzer=analyzer)
     assert admissible(candidate(0, text, 0.9), rq)
-
-
-@pytest.mark.parametrize(
-    ("text", "admitted"),
-    [
-        ("Idag bor över en halv miljon människor på Södertörn.", True),
-        ("Kansliet på Södertörn har 12 rum.", False),
-    ],
-)
-def test_an_english_count_is_of_what_its_glossary_names(text: str, admitted: bool) -> None:
-    """ "How many people …" counts "människor" (the glossary's counterpart), not rooms."""
-    from assistant.answer import admissible
-
-    known = "Många människor bor här."
-    analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms(known)])
-    rq = read_question("How many people work on Södertörn?", analyzer=analyzer)
-    assert admissible(candidate(0, text, 0.9), rq) is admitted
