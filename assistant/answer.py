@@ -33,7 +33,6 @@ from assistant.lang import (
     decades,
     denies,
     excepted,
-    firsts,
     free,
     inflects,
     is_unit,
@@ -670,10 +669,10 @@ def _names_alike(asked: str, held: str) -> bool:
 
 def _ranks_first(rq: ReadQuestion, text: str) -> bool:
     """Whether a text can answer which is first by size or number, if the question asks that
-    ("vilken kommun har flest invånare?", `lang.first`): it ranks something first too
+    ("vilken kommun har flest invånare?", `ReadQuestion.firsts`): it ranks something first too
     ("Huddinge är länets största kommun"), not lower ("det fjärde största länet" names no
     largest)."""
-    if rq.expects in ("calendar", "year", "date", "time") or not firsts(rq.asked):
+    if rq.expects in ("calendar", "year", "date", "time") or not rq.firsts:
         return True  # "vilket år öppnade den största simhallen?" asks when
     ranking = superlatives(text)
     found = sum(w in ranking for w in re.findall(r"\w+", fold(text.lower())))

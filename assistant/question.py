@@ -25,6 +25,7 @@ from assistant.lang import (
     decisive,
     denies,
     detect,
+    firsts,
     languages,
     membership_terms,
     unit_of,
@@ -114,6 +115,9 @@ class ReadQuestion:
     # The language a yes/no question asks something is in or spoken in ("finns blanketten på
     # arabiska?" -> {"arabisk"}): a "Ja" needs evidence that names it too.
     spoken: frozenset[str] = frozenset()
+    # The superlatives with which it asks which is first by size or number ("vilken kommun
+    # är störst?" -> {"storst"}, `lang.firsts`): an answer must rank something first.
+    firsts: frozenset[str] = frozenset()
     # Whether the language is told: by the function words, or by no word of another language
     # in a question read as the sources' by default ("Opening hours in summer?" is not told).
     language_told: bool = True
@@ -219,6 +223,7 @@ def read_question(
         spoken=_spoken(posed, lang_code) if kind == "yesno" else frozenset(),
         language_told=decisive(tokens) or not _other_language_words(asked, lang_code),
         glossed_absent=_glossed_absent(plain, lang_code, glossed, analyzer, names),
+        firsts=firsts(asked),
     )
 
 
@@ -697,6 +702,8 @@ def _function_terms(asked: str, table: Language, analyzer: Analyzer | None) -> f
     ("kanske" is no typo of "kans"); a term another word of the question shares stays ("en bar
     eller bara ett kafé")."""
     found = _WORD.findall(unicodedata.normalize("NFC", asked.lower()))
+    if not any(w in table.function_words for w in found):
+        return frozenset()
 
     def analysed(word: str) -> set[str]:
         return {term(word), *(analyzer.query_terms(word) if analyzer is not None else ())}
