@@ -53,6 +53,7 @@ OTHERS = {
         "eighteenth",
         "nineteenth",
         "twentieth",
+        "twentyfirst",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
