@@ -513,6 +513,25 @@ def test_asking_what_one_may_ask_is_small_talk() -> None:
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "hi there, what kind of stuff can you help me with?",
+        "Hej! Vad kan du hjälpa mig med?",
+        "What sorts of topics can you answer?",
+        "vilka grejer kan du svara på?",
+        "vad för ämnen kan du hjälpa mig med?",
+    ],
+)
+def test_asking_what_kind_of_things_it_helps_with_is_small_talk(message: str) -> None:
+    """ "stuff", "topics", "grejer" and "ämnen" ask what the assistant does as "things" and
+    "saker" do; after a greeting, the greeting's reply says what it does. What it can do about
+    a thing is a question."""
+    opens = message.lower().startswith(("hi ", "hej"))
+    assert read_question(message).smalltalk == ("greeting" if opens else "identity")
+    assert read_question("what kind of stuff can you recycle at the centre?").smalltalk is None
+
+
+@pytest.mark.parametrize(
     ("question", "kind", "expects"),
     [
         ("och när den väl har kommit in, hur länge ligger den kvar åt mig?", "fact", "number"),
