@@ -712,10 +712,24 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
         # (or the word itself, a name) as a term, and more than half of them must be; a word
         # neither glossed nor in the sources is not held ("Is the jazz festival free?" –
         # "Entrén till museet är gratis" is no "Ja").
-        held = sum(bool(g & best.terms) for g in rq.glossed)
+        held = sum(_compounded(g, best.terms) for g in rq.glossed)
         return 2 * held > len(rq.glossed)
     known = rq.topic - rq.missing
     return bool(known) and 2 * len(known & best.terms) >= len(known)
+
+
+def _compounded(wanted: frozenset[str], terms: frozenset[str]) -> bool:
+    """Whether terms hold one of the wanted terms, alone or as the first or last part of a
+    compound: the glossary gives "stad" and "kärna" for "city cores", the sources write
+    "stadskärnor". A part is a whole word, so what is left of the compound is one too
+    (`MIN_PART`): "stad" is no part of "bostad"."""
+    if wanted & terms:
+        return True
+    return any(
+        len(w) >= MIN_PART and len(t) - len(w) >= MIN_PART and (t.startswith(w) or t.endswith(w))
+        for w in wanted
+        for t in terms
+    )
 
 
 def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:

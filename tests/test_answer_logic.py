@@ -1403,10 +1403,34 @@ def test_an_english_yes_no_question_meets_swedish_evidence_through_the_glossary(
         ("Enligt lagen ska kommunen sköta gatorna.", "Can you repair it?"),
         ("Man får ta med hund i parken.", "Are dogs allowed on the bus?"),
         ("Barn får bada gratis.", "Is the barn free?"),
+        # A counterpart is the first or last part of a compound only when what is left is a
+        # word too: "stad" is no part of "bostad", so a city is not a dwelling.
+        (
+            "Kommunen har en bostad för unga vuxna.",
+            "Does the municipality have a city for young people?",
+        ),
     ],
 )
 def test_english_evidence_about_something_else_is_no_yes(text: str, question: str) -> None:
     assert not answer_from(text, question).startswith("Ja.")
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        # The glossary gives "stad" and "kärna" for "city cores"; the sources compound them.
+        (
+            "Fyra av de regionala stadskärnorna finns på Södertörn: Flemingsberg och Haninge centrum.",
+            "Is Flemingsberg one of the regional city cores?",
+        ),
+        (
+            "Enheten är en del av samhällsbyggnadsförvaltningen.",
+            "Is the unit part of the administration?",
+        ),
+    ],
+)
+def test_english_evidence_that_compounds_what_is_asked_is_a_yes(text: str, question: str) -> None:
+    assert answer_from(text, question).startswith("Ja.")
 
 
 @pytest.mark.parametrize(
