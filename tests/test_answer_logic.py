@@ -1427,9 +1427,14 @@ def test_english_evidence_about_something_else_is_no_yes(text: str, question: st
             "Enheten är en del av samhällsbyggnadsförvaltningen.",
             "Is the unit part of the administration?",
         ),
+        # Number words are glossed too: "half a million" – "en halv miljon".
+        (
+            "Idag bor över en halv miljon människor på Södertörn.",
+            "Do more than half a million people live on Södertörn?",
+        ),
     ],
 )
-def test_english_evidence_that_compounds_what_is_asked_is_a_yes(text: str, question: str) -> None:
+def test_english_evidence_that_compounds_or_counts_what_is_asked_is_a_yes(text: str, question: str) -> None:
     assert answer_from(text, question).startswith("Ja.")
 
 
