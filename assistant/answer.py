@@ -709,27 +709,37 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     if rq.language != DEFAULT:
         # A question in another language meets the evidence through its glossary: each word
         # that says what it is about is held when the evidence holds one of its counterparts
-        # (or the word itself, a name) as a term, and more than half of them must be; a word
+        # (or the word itself, a name) as a term, or as a half of a compound of two words it
+        # asks about (`_compounded`), and more than half of them must be; a word
         # neither glossed nor in the sources is not held ("Is the jazz festival free?" –
         # "Entrén till museet är gratis" is no "Ja").
-        held = sum(_compounded(g, best.terms) for g in rq.glossed)
+        asked = frozenset().union(*rq.glossed)
+        held = sum(_compounded(g, best.terms, asked) for g in rq.glossed)
         return 2 * held > len(rq.glossed)
     known = rq.topic - rq.missing
     return bool(known) and 2 * len(known & best.terms) >= len(known)
 
 
-def _compounded(wanted: frozenset[str], terms: frozenset[str]) -> bool:
-    """Whether terms hold one of the wanted terms, alone or as the first or last part of a
-    compound: the glossary gives "stad" and "kärna" for "city cores", the sources write
-    "stadskärnor". A part is a whole word, so what is left of the compound is one too
-    (`MIN_PART`): "stad" is no part of "bostad"."""
+def _compounded(wanted: frozenset[str], terms: frozenset[str], asked: frozenset[str]) -> bool:
+    """Whether terms hold one of the wanted terms, alone or as one half of a compound whose
+    other half the question asks about too (`asked`, with a linking "s" between): the glossary
+    gives "stad" and "kärna" for "city cores", the sources write "stadskärnor". A half of
+    anything else is no match: "sport" in "transport", "gift" in "medlemsavgift"."""
     if wanted & terms:
         return True
-    return any(
-        len(w) >= MIN_PART and len(t) - len(w) >= MIN_PART and (t.startswith(w) or t.endswith(w))
-        for w in wanted
-        for t in terms
-    )
+    for w in wanted:
+        for t in terms:
+            if len(w) < MIN_PART or len(t) - len(w) < MIN_PART:
+                continue
+            if t.startswith(w):
+                rest, linked = t[len(w) :], t[len(w) + 1 :] if t[len(w)] == "s" else ""
+            elif t.endswith(w):
+                rest, linked = t[: -len(w)], t[: -len(w) - 1] if t[-len(w) - 1] == "s" else ""
+            else:
+                continue
+            if rest in asked or linked in asked:
+                return True
+    return False
 
 
 def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:

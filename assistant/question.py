@@ -388,6 +388,8 @@ def _smalltalk(folded: str, tables: list[Language]) -> str | None:
             if not match:
                 continue
             rest = text[match.end() :].strip()
+            if kind == "identity" and lang.about.match(rest):
+                continue  # "vilka ämnen kan du hjälpa mig med på komvux?" asks about komvux
             # "God morgon! Hur mår du?" is small talk twice over; a question after it is not.
             if kind == "identity" or not _asks(folded, rest) or _smalltalk(rest, tables):
                 return kind

@@ -513,22 +513,36 @@ def test_asking_what_one_may_ask_is_small_talk() -> None:
 
 
 @pytest.mark.parametrize(
-    "message",
+    ("message", "kind"),
     [
-        "hi there, what kind of stuff can you help me with?",
-        "Hej! Vad kan du hjälpa mig med?",
-        "What sorts of topics can you answer?",
-        "vilka grejer kan du svara på?",
-        "vad för ämnen kan du hjälpa mig med?",
+        ("hi there, what kind of stuff can you help me with?", "greeting"),
+        ("What sorts of topics can you answer?", "identity"),
+        ("vilka grejer kan du svara på?", "identity"),
+        ("vad för ämnen kan du hjälpa mig med?", "identity"),
     ],
 )
-def test_asking_what_kind_of_things_it_helps_with_is_small_talk(message: str) -> None:
+def test_asking_what_kind_of_things_it_helps_with_is_small_talk(message: str, kind: str) -> None:
     """ "stuff", "topics", "grejer" and "ämnen" ask what the assistant does as "things" and
-    "saker" do; after a greeting, the greeting's reply says what it does. What it can do about
-    a thing is a question."""
-    opens = message.lower().startswith(("hi ", "hej"))
-    assert read_question(message).smalltalk == ("greeting" if opens else "identity")
-    assert read_question("what kind of stuff can you recycle at the centre?").smalltalk is None
+    "saker" do; after a greeting, the greeting's reply says what it does."""
+    assert read_question(message).smalltalk == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what kind of stuff can you recycle at the centre?",
+        "What kind of stuff do you handle at the recycling centre?",
+        "what kind of subjects can you answer about komvux?",
+        "vilka ämnen kan du hjälpa mig med på komvux?",
+        "vilka frågor kan du svara på om avfall?",
+        "hej, vilka ämnen kan du svara på om komvux?",
+        "vilka ämnen kan man läsa på komvux?",
+    ],
+)
+def test_asking_what_it_helps_with_about_a_thing_is_a_question(question: str) -> None:
+    """What it can do or answer about a thing, or at a place, asks about that thing: "you" may
+    be the centre ("what kind of stuff do you handle at the recycling centre?")."""
+    assert read_question(question).smalltalk is None
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,7 @@ class Language:
     relative_subject: re.Pattern[str]  # on a folded clause: a subject, "den som inte har …"
     smalltalk: tuple[tuple[str, re.Pattern[str]], ...]  # (kind, whole-question pattern)
     filler: re.Pattern[str]  # on folded text: words that open a message, "ok", "jaha"
+    about: re.Pattern[str]  # on folded text: opens what a question is about, "på", "at"
     expects: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, cue), first match wins
     asks: tuple[tuple[str, re.Pattern[str]], ...]  # (fact type, interrogative opening a clause)
     answers: dict[str, re.Pattern[str]]  # fact type -> what an answering sentence holds
@@ -107,6 +108,7 @@ def _compile(data: dict) -> Language:
         not_wh=re.compile(data["kinds"].get("not_wh", r"(?!)")),
         smalltalk=tuple((k, re.compile(v)) for k, v in data["smalltalk"].items()),
         filler=re.compile(words["filler"]),
+        about=re.compile(words["about"]),
         expects=tuple((e["type"], re.compile(e["cue"])) for e in data["expects"]),
         asks=tuple((e["type"], re.compile(e["asks"])) for e in data["expects"] if "asks" in e),
         answers={
