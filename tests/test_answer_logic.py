@@ -1425,7 +1425,8 @@ def test_english_evidence_about_something_else_is_no_yes(text: str, question: st
             "Fyra av de regionala stadskärnorna finns på Södertörn: Flemingsberg och Haninge centrum.",
             "Is Flemingsberg one of the regional city cores?",
         ),
-        # Number words are glossed too: "half a million" – "en halv miljon".
+        # Number words are glossed too: "half" – "halv" (not "million": "miljon" is also the
+        # term of "miljön").
         (
             "Idag bor över en halv miljon människor på Södertörn.",
             "Do more than half a million people live on Södertörn?",
