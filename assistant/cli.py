@@ -297,7 +297,15 @@ def cmd_fit(args: argparse.Namespace) -> int:
     import numpy as np
 
     from assistant.evaluation import load_eval, run_eval, score
-    from assistant.fitting import ablation, accuracy, collect, fit, format_ablation, yes_floor
+    from assistant.fitting import (
+        ablation,
+        accuracy,
+        collect,
+        fit,
+        fit_answer,
+        format_ablation,
+        yes_floor,
+    )
     from assistant.pipeline import Assistant
     from assistant.scoring import DEFAULT_SCORER, Model, Scorer
 
@@ -324,6 +332,14 @@ def cmd_fit(args: argparse.Namespace) -> int:
             current = replace(current, yes_floor=yes_floor(rows, current))
             current.save(out)
             print(f"{len(rows)} questions; yes floor {current.yes_floor:.3f} written to {out}")
+            return 0
+        if args.answer_only:
+            current = fit_answer(rows, Scorer.load(bot.settings.scorer_file))
+            current.save(out)
+            print(
+                f"{len(rows)} questions; answer model refitted, threshold "
+                f"{current.threshold:.3f}, search floor {current.search_floor:.3f}, written to {out}"
+            )
             return 0
         scorer = fit(rows)
         # The margin for quoting a second sentence: the best term recall on the tuning answers.
@@ -467,11 +483,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="tuning sets (JSON lines), never a held-out set")
     p.add_argument("-o", "--out", help="scorer file to write (default: the packaged one)")
     p.add_argument("--ablation", action="store_true", help="also report what each signal adds")
-    p.add_argument(
+    only = p.add_mutually_exclusive_group()
+    only.add_argument(
         "--yes-floor-only",
         dest="yes_floor_only",
         action="store_true",
         help="keep the current scorer's models and refit only its yes floor",
+    )
+    only.add_argument(
+        "--answer-only",
+        dest="answer_only",
+        action="store_true",
+        help="keep the current scorer's rank model and yes floor; refit its answer model",
     )
     p.add_argument(
         "--corpus",

@@ -159,17 +159,44 @@ def fit(rows: Sequence[QuestionRows], features: Sequence[str] = FEATURES) -> Sco
     it answered and refused worse on both corpora, so every signal is used.)
     """
     rank = _rank_model([r for r in rows if r.labels.any()], features)
+    scorer = _with_answer(rows, Scorer(rank, rank, 0.5, 0.0, 0.0), features)
+    return replace(scorer, yes_floor=yes_floor(rows, scorer))
+
+
+def fit_answer(
+    rows: Sequence[QuestionRows], current: Scorer, features: Sequence[str] = FEATURES
+) -> Scorer:
+    """`current` with its answer model refitted on the rows, from the sentence its rank model
+    puts first for each question, and the search floor that goes with it; its rank model,
+    second-sentence margin and yes floor are kept. The threshold is the lowest that refuses
+    as many of the rows' unanswerable questions as `current` does: the refit answers more,
+    not by refusing less. The answer model learns whether a question is answerable at all,
+    which many corpora teach better than a few: fitted on every corpus but the one it
+    answers, it separates that corpus's questions better than one fitted on three (README,
+    "Evaluation")."""
+    refused = rates(decisions(rows, current), current.threshold)["refused"]
+    scorer = _with_answer(rows, current, features)
+    pairs = decisions(rows, scorer)
+    probs = sorted({p for p, _ in pairs} | {1.0})
+    floor = next((p for p in probs if rates(pairs, p)["refused"] >= refused), 1.0)
+    below = max((p for p in probs if p < floor), default=0.0)
+    return replace(scorer, threshold=(below + floor) / 2 if below < floor else floor)
+
+
+def _with_answer(rows: Sequence[QuestionRows], scorer: Scorer, features: Sequence[str]) -> Scorer:
+    """The scorer with an answer model fitted on the top-ranked sentence of each question (1
+    for an answerable question, 0 for an unanswerable one), its threshold and search floor."""
     tops, labels = [], []
     for r in rows:
         if not len(r.labels):
             continue
-        top = int(np.argmax(rank(r.features)))
+        top = int(np.argmax(scorer.rank(r.features)))
         tops.append(r.features[top])
         labels.append(float(r.answerable))
     answer = _model(np.vstack(tops), np.array(labels), features)
-    scorer = Scorer(rank, answer, 0.5, 0.0, 0.0)
-    scorer = Scorer(rank, answer, best_threshold(rows, scorer), 0.0, search_floor(rows, scorer))
-    return replace(scorer, yes_floor=yes_floor(rows, scorer))
+    scorer = replace(scorer, answer=answer, threshold=0.5)
+    scorer = replace(scorer, threshold=best_threshold(rows, scorer))
+    return replace(scorer, search_floor=search_floor(rows, scorer))
 
 
 def decisions(rows: Sequence[QuestionRows], scorer: Scorer) -> list[tuple[float, bool]]:

@@ -161,15 +161,25 @@ class Analyzer:
         spans = []
         for match in _WORD.finditer(text):
             word = match.group().lower()
-            if fold(word) in stop:
-                continue
-            if (
-                term(word) in wanted
-                or wanted.intersection(self.split_compound(word))
-                or _inflects(term(word), wanted)
-            ):
+            if fold(word) not in stop and self._matched(word, wanted):
                 spans.append((match.start(), match.end()))
         return spans
+
+    def holds_all(self, text: str, wanted: Iterable[str]) -> bool:
+        """Whether every wanted term is in the text in a form `highlights` would mark."""
+        missing = set(wanted)
+        for match in _WORD.finditer(text):
+            if not missing:
+                break
+            missing -= self._matched(match.group().lower(), missing)
+        return not missing
+
+    def _matched(self, word: str, wanted: set[str]) -> set[str]:
+        """The wanted terms a word of a text is a form of: itself, a half of it as a
+        compound, or the stem with a short ending the stemmer left on it."""
+        t = term(word)
+        found = wanted.intersection({t, *self.split_compound(word)})
+        return found | {w for w in wanted if _inflects(t, {w})}
 
     def split_compound(self, word: str) -> list[str]:
         """The two halves of a compound, when both are corpus terms; else nothing."""

@@ -398,7 +398,9 @@ class Assistant:
         """Ranked passages for a staff search, without those below the relevance floor.
 
         A passage is kept when its best sentence is at least `Scorer.search_floor` likely
-        to answer the query, as the answer step judges it; a query none of whose words the
+        to answer the query, as the answer step judges it, or when it holds every word of the
+        query in some form (a keyword hit: "syfte" finds "Syftet med samverkan", which
+        answers no question as a sentence would); a query none of whose words the
         sources hold in any form finds nothing (in another language than theirs: none of the
         counterparts its glossary gives, `ReadQuestion.unsourced`). `only` limits the
         passages to a municipality, source, file type or date range.
@@ -413,7 +415,9 @@ class Assistant:
         for hit in hits:
             candidates = self.candidates(rq, [hit], retriever, view)
             probs = self.scorer.confidence(candidate_features(rq, candidates))
-            if probs.size and probs.max() >= self.scorer.search_floor:
+            passage = f"{hit.chunk.section or ''} {hit.chunk.text}"
+            keyword = bool(rq.topic) and retriever.lexical.analyzer.holds_all(passage, rq.topic)
+            if keyword or (probs.size and probs.max() >= self.scorer.search_floor):
                 kept.append(hit)
         return kept
 

@@ -117,7 +117,7 @@ def test_unanswerable_is_an_honest_refusal(assistant: Assistant, question: str) 
         ("Är Haninge med i samarbetet?", "Haninge"),
         ("Är Flemingsberg en regional stadskärna?", "Flemingsberg"),
         pytest.param("Berätta om Flemingsberg", "Flemingsberg", marks=REFUSED_BY_SCORER),
-        ("What is Flemingsberg?", "Flemingsberg"),
+        pytest.param("What is Flemingsberg?", "Flemingsberg", marks=REFUSED_BY_SCORER),
         ("Vilka 8 kommuner ingår?", "Tyresö"),
         # "andra" in "andra regionala samarbeten" means "other", not a count.
         ("hur manga kommuner ar med i sodertorn samarbetet", "åtta"),
@@ -184,11 +184,9 @@ def library(tiny_settings, embedder) -> Assistant:  # type: ignore[no-untyped-de
     [
         # "gratis" is the price, and weekdays are opening times, as much as "50 kr" or "9-17".
         ("Vad kostar lånekortet?", "gratis"),
-        # The scorer refitted in this round puts it at 0.638, under its threshold of 0.659;
-        # the one before answered it (the weekdays still rank first: the test below).
-        pytest.param(
-            "Vilka dagar har biblioteket öppet?", "måndag till fredag", marks=REFUSED_BY_SCORER
-        ),
+        # Refused by the scorers of the rounds before (its answer probability under their
+        # threshold); answered since the answer model learns from every corpus.
+        ("Vilka dagar har biblioteket öppet?", "måndag till fredag"),
         ("har biblioteket oppet pa helgen", "måndag till fredag"),
     ],
 )

@@ -171,6 +171,8 @@ def test_nonsense_search_finds_nothing(client: httpx.Client) -> None:
 
 
 def test_search_highlights_word_forms(client: httpx.Client) -> None:
+    """A passage that holds the keyword is shown and marked, though as a sentence it answers
+    no question ("Syftet med samverkan")."""
     results = client.get("/api/search", params={"q": "syfte"}).json()["results"]
     marked = {r["text"][a:b] for r in results for a, b in r["highlights"]}
     assert "Syftet" in marked

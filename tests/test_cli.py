@@ -59,6 +59,46 @@ def test_fit_can_refit_the_yes_floor_alone(
     assert refitted.threshold == packaged.threshold
 
 
+def test_fit_can_refit_the_answer_model_alone(
+    assistant, seed_settings: Settings, capsys, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """`assistant fit --answer-only` keeps the rank model and the yes floor, refits the answer
+    model from the tuning questions, and sets the threshold between what they tell apart."""
+    import numpy as np
+
+    from assistant.scoring import Scorer
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "När formaliserades samverkan?", "kind": "answerable", '
+        '"gold": "formaliserades år 2010", "must": ["2010"], "forbid": []}\n'
+        '{"question": "Vilka kommuner ingår i samarbetet?", "kind": "answerable", '
+        '"gold": "Botkyrka, Haninge, Huddinge", "must": ["botkyrka"], "forbid": []}\n'
+        '{"question": "Vem är ordförande i samarbetet?", "kind": "unanswerable", '
+        '"gold": null, "must": [], "forbid": []}\n'
+        '{"question": "Hur stor är budgeten för samarbetet?", "kind": "unanswerable", '
+        '"gold": null, "must": [], "forbid": []}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "scorer.json"
+    args = [*_args(seed_settings), "fit", str(questions), "-o", str(out), "--answer-only"]
+    assert main(args) == 0
+    assert "answer model refitted" in capsys.readouterr().out
+    packaged, refitted = Scorer.load(), Scorer.load(out)
+    assert refitted.rank.coef.tolist() == packaged.rank.coef.tolist()
+    assert (refitted.yes_floor, refitted.second) == (packaged.yes_floor, packaged.second)
+    assert not np.allclose(refitted.answer.coef, packaged.answer.coef)
+    assert refitted.threshold != packaged.threshold
+
+
+def test_fit_takes_one_of_its_partial_refits_at_a_time(
+    assistant, seed_settings: Settings, capsys, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit):
+        main([*_args(seed_settings), "fit", "q.jsonl", "--answer-only", "--yes-floor-only"])
+    assert "not allowed with" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("question", ["", "x" * 1001])
 def test_bad_question_exits_with_a_message(
     assistant, seed_settings: Settings, capsys, question: str

@@ -167,3 +167,14 @@ def test_extra_terms_count_once_and_not_again_for_what_the_query_has() -> None:
     assert (once >= plain).all() and (once > plain).any()
     # A term the sources lack adds nothing.
     assert np.array_equal(index.scores("Södertörn", ["zeppelin"]), plain)
+
+
+def test_a_text_holds_every_query_term_in_the_forms_highlights_mark() -> None:
+    """ "syfte" (stem "syft") is held by "Syftet", "stadskärna" by a compound of it; one word
+    of two is not enough."""
+    analyzer = Analyzer(["syftet", "samverkan", "stadskarn", "region"])
+    text = "Syftet med samverkan. De regionala stadskärnorna."
+    assert analyzer.holds_all(text, analyzer.query_terms("syfte samverkan"))
+    assert analyzer.holds_all(text, analyzer.query_terms("stadskärna"))
+    assert not analyzer.holds_all(text, analyzer.query_terms("syfte budget"))
+    assert analyzer.holds_all(text, [])
