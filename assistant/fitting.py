@@ -174,13 +174,17 @@ def fit_answer(
     which many corpora teach better than a few: fitted on every corpus but the one it
     answers, it separates that corpus's questions better than one fitted on three (README,
     "Evaluation")."""
+    if all(r.answerable for r in rows) or not any(r.answerable for r in rows):
+        raise AssistantError("the answer model needs answerable and unanswerable questions")
     refused = rates(decisions(rows, current), current.threshold)["refused"]
     scorer = _with_answer(rows, current, features)
     pairs = decisions(rows, scorer)
-    probs = sorted({p for p, _ in pairs} | {1.0})
-    floor = next((p for p in probs if rates(pairs, p)["refused"] >= refused), 1.0)
+    probs = sorted({p for p, _ in pairs})
+    floor = next((p for p in probs if rates(pairs, p)["refused"] >= refused), None)
+    if floor is None:  # only a threshold above every probability refuses as many
+        raise AssistantError("no threshold of the refitted model refuses as many questions")
     below = max((p for p in probs if p < floor), default=0.0)
-    return replace(scorer, threshold=(below + floor) / 2 if below < floor else floor)
+    return replace(scorer, threshold=(below + floor) / 2)
 
 
 def _with_answer(rows: Sequence[QuestionRows], scorer: Scorer, features: Sequence[str]) -> Scorer:

@@ -166,12 +166,16 @@ class Analyzer:
         return spans
 
     def holds_all(self, text: str, wanted: Iterable[str]) -> bool:
-        """Whether every wanted term is in the text in a form `highlights` would mark."""
+        """Whether every wanted term is in the text in a form `highlights` would mark (a stop
+        word marks nothing: "var" is no form of "varor")."""
         missing = set(wanted)
+        stop = stopwords()
         for match in _WORD.finditer(text):
             if not missing:
                 break
-            missing -= self._matched(match.group().lower(), missing)
+            word = match.group().lower()
+            if fold(word) not in stop:
+                missing -= self._matched(word, missing)
         return not missing
 
     def _matched(self, word: str, wanted: set[str]) -> set[str]:

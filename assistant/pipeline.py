@@ -416,7 +416,7 @@ class Assistant:
             candidates = self.candidates(rq, [hit], retriever, view)
             probs = self.scorer.confidence(candidate_features(rq, candidates))
             passage = f"{hit.chunk.section or ''} {hit.chunk.text}"
-            keyword = bool(rq.topic) and retriever.lexical.analyzer.holds_all(passage, rq.topic)
+            keyword = bool(rq.terms) and retriever.lexical.analyzer.holds_all(passage, rq.terms)
             if keyword or (probs.size and probs.max() >= self.scorer.search_floor):
                 kept.append(hit)
         return kept

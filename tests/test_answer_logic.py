@@ -1564,3 +1564,33 @@ def test_a_follow_up_price_question_may_name_its_subject_before() -> None:
     history = [Turn(role="user", content="Vad kostar en soptunna på 190 liter?")]
     rq = read_question("Och en större, vad kostar den?", history, analyzer=analyzer)
     assert admissible(candidate(0, text, 0.9), rq)
+
+
+def test_the_answer_model_refit_refuses_as_many_tuning_questions_as_before() -> None:
+    """`fit_answer` keeps the rank model and the yes floor and sets the threshold at the
+    lowest that refuses as many of the rows' unanswerable questions as the current scorer: one
+    step lower would refuse fewer. Without unanswerable questions there is nothing to learn."""
+    from assistant.errors import AssistantError
+    from assistant.evaluation import EvalItem
+    from assistant.fitting import QuestionRows, decisions, fit_answer, rates
+    from assistant.scoring import FEATURES
+
+    rng = np.random.default_rng(7)
+    rows = []
+    for n in range(120):
+        answerable = n % 3 != 0
+        x = rng.normal(size=(4, len(FEATURES)))
+        x[:, FEATURES.index("dense_z")] += 1.5 if answerable else -0.5
+        x[:, FEATURES.index("coverage")] += 0.8 if answerable else 0.0
+        labels = np.array([1.0, 0.0, 0.0, 0.0]) if answerable else np.zeros(4)
+        item = EvalItem(f"q{n}", "?", "answerable" if answerable else "unanswerable")
+        rows.append(QuestionRows(item, x, labels, answerable, None))
+    refit = fit_answer(rows, SCORER)
+    assert refit.rank is SCORER.rank and refit.yes_floor == SCORER.yes_floor
+    wanted = rates(decisions(rows, SCORER), SCORER.threshold)["refused"]
+    pairs = decisions(rows, refit)
+    assert rates(pairs, refit.threshold)["refused"] >= wanted
+    lower = max(p for p, _ in pairs if p < refit.threshold)
+    assert rates(pairs, lower)["refused"] < wanted
+    with pytest.raises(AssistantError):
+        fit_answer([r for r in rows if r.answerable], SCORER)

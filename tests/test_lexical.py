@@ -170,11 +170,13 @@ def test_extra_terms_count_once_and_not_again_for_what_the_query_has() -> None:
 
 
 def test_a_text_holds_every_query_term_in_the_forms_highlights_mark() -> None:
-    """ "syfte" (stem "syft") is held by "Syftet", "stadskärna" by a compound of it; one word
-    of two is not enough."""
-    analyzer = Analyzer(["syftet", "samverkan", "stadskarn", "region"])
-    text = "Syftet med samverkan. De regionala stadskärnorna."
+    """ "syfte" (stem "syft") is held by "Syftet", "avgift" by a half of "Avfallsavgiften"; one word
+    of two is not enough, and a stop word holds nothing ("var" is no form of "varor")."""
+    analyzer = Analyzer(["syftet", "samverkan", "stadskarn", "region", "avfall", "avgift"])
+    text = "Syftet med samverkan. De regionala stadskärnorna. Avfallsavgiften var 100 kronor."
     assert analyzer.holds_all(text, analyzer.query_terms("syfte samverkan"))
     assert analyzer.holds_all(text, analyzer.query_terms("stadskärna"))
+    assert analyzer.holds_all(text, ["avgift"])  # a half of "Avfallsavgiften"
     assert not analyzer.holds_all(text, analyzer.query_terms("syfte budget"))
+    assert not analyzer.holds_all(text, ["var"])  # a stop word ("var") marks nothing
     assert analyzer.holds_all(text, [])
