@@ -160,6 +160,7 @@ def fit(rows: Sequence[QuestionRows], features: Sequence[str] = FEATURES) -> Sco
     """
     rank = _rank_model([r for r in rows if r.labels.any()], features)
     scorer = _with_answer(rows, Scorer(rank, rank, 0.5, 0.0, 0.0), features)
+    scorer = replace(scorer, threshold=best_threshold(rows, scorer))
     return replace(scorer, yes_floor=yes_floor(rows, scorer))
 
 
@@ -189,7 +190,8 @@ def fit_answer(
 
 def _with_answer(rows: Sequence[QuestionRows], scorer: Scorer, features: Sequence[str]) -> Scorer:
     """The scorer with an answer model fitted on the top-ranked sentence of each question (1
-    for an answerable question, 0 for an unanswerable one), its threshold and search floor."""
+    for an answerable question, 0 for an unanswerable one) and its search floor; the threshold
+    is the caller's to set."""
     tops, labels = [], []
     for r in rows:
         if not len(r.labels):
@@ -198,8 +200,7 @@ def _with_answer(rows: Sequence[QuestionRows], scorer: Scorer, features: Sequenc
         tops.append(r.features[top])
         labels.append(float(r.answerable))
     answer = _model(np.vstack(tops), np.array(labels), features)
-    scorer = replace(scorer, answer=answer, threshold=0.5)
-    scorer = replace(scorer, threshold=best_threshold(rows, scorer))
+    scorer = replace(scorer, answer=answer)
     return replace(scorer, search_floor=search_floor(rows, scorer))
 
 

@@ -413,11 +413,13 @@ class Assistant:
         hits = retrieve(retriever, rq, k, only)
         kept = []
         for hit in hits:
+            passage = f"{hit.chunk.section or ''} {hit.chunk.text}"
+            if rq.terms and retriever.lexical.analyzer.holds_all(passage, rq.terms):
+                kept.append(hit)  # a keyword hit needs no scoring
+                continue
             candidates = self.candidates(rq, [hit], retriever, view)
             probs = self.scorer.confidence(candidate_features(rq, candidates))
-            passage = f"{hit.chunk.section or ''} {hit.chunk.text}"
-            keyword = bool(rq.terms) and retriever.lexical.analyzer.holds_all(passage, rq.terms)
-            if keyword or (probs.size and probs.max() >= self.scorer.search_floor):
+            if probs.size and probs.max() >= self.scorer.search_floor:
                 kept.append(hit)
         return kept
 
