@@ -54,6 +54,7 @@ OTHERS = {
         "nineteenth",
         "twentieth",
         "twentyfirst",
+        "twentysecond",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
