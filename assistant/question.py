@@ -20,7 +20,9 @@ from functools import cache
 from assistant.lang import (
     DEFAULT,
     Language,
+    age_unit,
     bound,
+    bound_after,
     counted_words,
     decisive,
     denies,
@@ -534,7 +536,9 @@ def _unit(folded: str, end: int) -> str:
 def held(question: str, n: int, text: str) -> bool:
     """Whether a text holds a number `n` the question gives: the number itself, or a range or
     a bound of the same unit that it lies within ("bidrag på 200 000 kr" – "150 001–400 000
-    kr", "15 km" – "10,1–20 km", "80 000 kr" – "mer än 50 000 kronor"; `lang.bound`). A year
+    kr", "15 km" – "10,1–20 km", "80 000 kr" – "mer än 50 000 kronor"; `lang.bound`; a bound
+    after it too: "79" – "75 år eller äldre", `lang.bound_after`). An age the question gives
+    without a unit is counted in years (`lang.age_unit`: "min pappa är 79"). A year
     is held by itself and, asked with a bound ("före 2015?"; `lang.year_bound`), by a year on
     that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
     of 2022."""
@@ -556,7 +560,10 @@ def held(question: str, n: int, text: str) -> bool:
         return not side or side in given or -side not in given
     if is_year(n):
         return False
-    units = {_unit(asked, m.end()) for m in re.finditer(_DIGITS, asked) if _value(m.group()) == n}
+    units = set()
+    for m in _mentions(asked, n):
+        # An age is counted in years though the question names no unit: "min pappa är 79".
+        units |= {_unit(asked, m.end()), age_unit(asked[max(0, m.start() - 25) : m.start()])}
     units.discard("")
     if not units:
         return False
@@ -565,12 +572,26 @@ def held(question: str, n: int, text: str) -> bool:
         if low <= n <= high and not is_year(high) and _unit(folded, match.end()) in units:
             return True
     for match in re.finditer(_DIGITS, folded):
-        side = bound(folded[max(0, match.start() - 25) : match.start()])
+        if _RANGE.match(folded, match.start()):
+            continue  # "från 8 till 17 år" is a range, not "från 8"
+        side = bound(folded[max(0, match.start() - 25) : match.start()]) or bound_after(
+            folded[match.end() : match.end() + 25]
+        )
         if side and _unit(folded, match.end()) in units:
             value = _value(match.group())
             if (side < 0 and n <= value) or (side > 0 and n >= value):
                 return True
     return False
+
+
+def _mentions(folded: str, n: int) -> list[re.Match[str]]:
+    """Where a folded text states the number `n`, in digits or in words ("sju" for 7)."""
+    words = _number_words()
+    return [
+        m
+        for m in re.finditer(rf"{_DIGITS}|[^\W\d]+", folded)
+        if (_value(m.group()) if m.group()[0].isdigit() else words.get(m.group())) == n
+    ]
 
 
 def _number_sides(folded: str, n: int) -> set[int]:

@@ -312,6 +312,22 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("bor det färre än 500 000 där?", "Där bor inte mindre än 500 000 människor.", False),
         ("Do fewer than 500,000 people live there?", "Not less than 500,000 live there.", False),
         ("kostar det mer än 500 kr?", "Det kostar inte mer än 500 kr.", False),
+        # An age the question gives without a unit is counted in years, and a bound after a
+        # number holds as one before it does; a number that opens a range is no bound.
+        ("Min pappa är 79, kan han få hjälp?", "Är du 75 år eller äldre får du hjälp.", True),
+        ("Min pappa är 72, kan han få hjälp?", "Är du 75 år eller äldre får du hjälp.", False),
+        ("My dad is 78, can he get help?", "Pensionärer över 75 år kan få hjälp.", True),
+        ("My dad is 78, can he get help?", "Du som är 65 år och äldre får hjälp.", True),
+        ("My dad is 60, can he get help?", "Du som är 65 år och äldre får hjälp.", False),
+        ("får min dotter som är 13 köpa dem?", "De säljs till den som har fyllt 12 år.", True),
+        ("får min dotter som är 11 köpa dem?", "De säljs till den som har fyllt 12 år.", False),
+        ("min son är sju, får han följa med?", "Barn från 6 år får följa med.", True),
+        ("jag är 10, får jag gå själv?", "Barn som är 12 år eller yngre går gratis.", True),
+        ("jag är 14, får jag gå själv?", "Barn som är 12 år eller yngre går gratis.", False),
+        ("kan jag ta med 4 barn?", "Du får ta med 3 barn eller fler.", True),
+        ("jag är 19, kan jag gå?", "Kursen är för unga från 8 till 17 år.", False),
+        ("kostar det 12 kr?", "Det kostar 15 kronor och uppåt.", False),
+        ("kostar det 17 kr?", "Det kostar 15 kronor och uppåt.", True),
     ],
 )
 def test_a_number_within_a_range_or_bound_of_its_unit_is_held(

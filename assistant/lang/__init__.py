@@ -79,6 +79,10 @@ class Language:
     endings: tuple[str, ...]  # what an inflected form adds to a stem ("veckor" – "veckors")
     at_most: re.Pattern[str]  # on folded text before a number: "upp till", "högst"
     at_least: re.Pattern[str]  # on folded text before a number: "mer än", "minst"
+    at_most_after: re.Pattern[str]  # on folded text after a number: "(år) eller yngre"
+    at_least_after: re.Pattern[str]  # on folded text after a number: "(år) eller äldre"
+    aged: re.Pattern[str]  # on folded text before a number that is an age: "är", "fyllt"
+    age_unit: str  # folded: the unit an age is counted in ("år", "years")
     before: re.Pattern[str]  # on folded text before a year: "före", "before"
     after: re.Pattern[str]  # on folded text before a year: "efter", "after"
     units: dict[str, str]  # folded short unit -> the unit it names ("kr" -> "kronor")
@@ -156,6 +160,10 @@ def _compile(data: dict) -> Language:
         endings=tuple(words["endings"]),
         at_most=re.compile(words["at_most"]),
         at_least=re.compile(words["at_least"]),
+        at_most_after=re.compile(words["at_most_after"]),
+        at_least_after=re.compile(words["at_least_after"]),
+        aged=re.compile(words["aged"]),
+        age_unit=fold(words["age_unit"]),
         before=re.compile(words["before"]),
         after=re.compile(words["after"]),
         units={fold(k): fold(v) for k, v in words["units"].items()},
@@ -344,10 +352,26 @@ def bound(before: str) -> int:
     return _side(before, lambda lang: (lang.at_most, lang.at_least))
 
 
+def bound_after(after: str) -> int:
+    """How the words just after a number bound it, in any known language: -1 "or less" ("12
+    år eller yngre"), 1 "or more" ("75 år eller äldre", "18+"), 0 none (folded text)."""
+    return _side(after, lambda lang: (lang.at_most_after, lang.at_least_after))
+
+
+def age_unit(before: str) -> str:
+    """The unit of the number after `before` when the words make it an age, in any known
+    language ("min pappa är" → "år", "my dad is" → "år"), else "" (folded text)."""
+    for lang in languages().values():
+        if lang.aged.search(before):
+            return unit_of(lang.age_unit)
+    return ""
+
+
 def _side(
     before: str, patterns: Callable[[Language], tuple[re.Pattern[str], re.Pattern[str]]]
 ) -> int:
-    """-1 when the first of a language's two patterns ends `before`, 1 when the second does."""
+    """-1 when the first of a language's two patterns matches `before` (the words before a
+    number, or after it for `bound_after`), 1 when the second does."""
     for lang in languages().values():
         below, above = patterns(lang)
         if below.search(before):
