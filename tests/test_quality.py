@@ -64,6 +64,7 @@ def test_every_question_set_is_well_formed() -> None:
         "twentieth_corpus",
         "twentyfirst_corpus",
         "twentysecond_corpus",
+        "twentythird_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
