@@ -49,6 +49,8 @@ from assistant.types import Turn
         ("Va kan du få i bostadsbidrag?", "fact"),  # asks about the resident's case
         ("vad kan du svara på för frågor?", "smalltalk"),
         ("vad kan du svara på egentligen?", "smalltalk"),
+        ("vad kan du svara på för nåt?", "smalltalk"),
+        ("vad kan du svara på för nåt om avgifter?", "fact"),
         ("what can you actually do about noise complaints?", "fact"),
         ("Is anyone there?", "smalltalk"),
         ("Hej! Vilka kommuner ingår?", "list"),
