@@ -28,6 +28,7 @@ from assistant.lang import (
     denies,
     detect,
     firsts,
+    is_unit,
     languages,
     membership_terms,
     unit_of,
@@ -512,10 +513,12 @@ def numbers_in(text: str) -> frozenset[int]:
 #: A number in digits, with its thousands apart ("400 000") or, as in English, comma-separated
 #: ("400,000"); a decimal comma ("10,1") is no thousands separator.
 _DIGITS = r"\d{1,3}(?:[  ]\d{3})+(?!\d)|\d{1,3}(?:,\d{3})+(?![\d,])|\d+"
-#: A range of numbers: "0–10 km", "150 001–400 000 kr", "7 till 19"; not a phone number
+#: A range of numbers: "0–10 km", "150 001–400 000 kr", "7 till 19", "8 år till 17 år"; not a phone number
 #: ("08-465 …") or a date ("2024-05-01"), whose parts start with a zero.
 _WHOLE = r"(?:0|[1-9]\d{0,2}(?:[  ]\d{3})+|[1-9]\d*)"
-_RANGE = re.compile(rf"(?<![\d,.])({_WHOLE})(?:,\d+)?\s*(?:–|—|-|till)\s*({_WHOLE})(?![\d])")
+_RANGE = re.compile(
+    rf"(?<![\d,.])({_WHOLE})(?:,\d+)?(?:\s*(?:–|—|-)|(?:\s+[^\W\d]+)?\s+(?:till|to))\s*({_WHOLE})(?![\d])"
+)
 
 
 def is_year(n: int) -> bool:
@@ -528,9 +531,14 @@ def _value(digits: str) -> int:
 
 
 def _unit(folded: str, end: int) -> str:
-    """What the number ending at `end` counts: the word after it ("400 000 kr" → "kronor")."""
-    word = re.match(r"\s*([^\W\d]+)", folded[end:])
+    """What the number ending at `end` counts: the word after it ("400 000 kr" → "kronor",
+    "18+ år" → "år")."""
+    word = re.match(r"\+?\s*([^\W\d]+)", folded[end:])
     return unit_of(word.group(1)) if word else ""
+
+
+#: The highest number read as an age when the question gives no unit.
+MAX_AGE = 120
 
 
 def held(question: str, n: int, text: str) -> bool:
@@ -538,7 +546,8 @@ def held(question: str, n: int, text: str) -> bool:
     a bound of the same unit that it lies within ("bidrag på 200 000 kr" – "150 001–400 000
     kr", "15 km" – "10,1–20 km", "80 000 kr" – "mer än 50 000 kronor"; `lang.bound`; a bound
     after it too: "79" – "75 år eller äldre", `lang.bound_after`). An age the question gives
-    without a unit is counted in years (`lang.age_unit`: "min pappa är 79"). A year
+    without a unit is counted in years (`lang.age_unit`: "min pappa är 79"), and is no bound
+    ("har fyllt 12" – "till och med 12 år"). A year
     is held by itself and, asked with a bound ("före 2015?"; `lang.year_bound`), by a year on
     that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
     of 2022."""
@@ -562,8 +571,15 @@ def held(question: str, n: int, text: str) -> bool:
         return False
     units = set()
     for m in _mentions(asked, n):
-        # An age is counted in years though the question names no unit: "min pappa är 79".
-        units |= {_unit(asked, m.end()), age_unit(asked[max(0, m.start() - 25) : m.start()])}
+        unit = _unit(asked, m.end())
+        measured = bool(unit) and is_unit(unit)  # "20 år", "15 km"
+        alone = not unit or (not measured and term(unit) in stopwords())
+        if not alone:
+            units.add(unit)
+        if n <= MAX_AGE and not measured:
+            # An age is counted in years though the question names no unit: "min pappa är 79
+            # och …", "dottern som är 13" (not "vi är 4 personer", whose unit it is).
+            units.add(age_unit(asked[max(0, m.start() - 25) : m.start()], alone=alone))
     units.discard("")
     if not units:
         return False
@@ -603,7 +619,8 @@ def _number_sides(folded: str, n: int) -> set[int]:
         if _value(m.group()) != n:
             continue
         before = folded[max(0, m.start() - 25) : m.start()]
-        side = bound(before)
+        # An age is no bound: "min son har fyllt 12" is 12, not at least 12.
+        side = 0 if age_unit(before) else bound(before)
         # Negated from outside ("inte mindre än"), not as a bound of its own ("inte mer än").
         outside = side and denies(before) and bound(_without_denials(before)) == side
         sides.add(-side if outside else side)

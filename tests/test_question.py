@@ -330,6 +330,17 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("jag är 19, kan jag gå?", "Kursen är för unga från 8 till 17 år.", False),
         ("kostar det 12 kr?", "Det kostar 15 kronor och uppåt.", False),
         ("kostar det 17 kr?", "Det kostar 15 kronor och uppåt.", True),
+        # Not an age: a number with a unit of its own; an age is no bound ("har fyllt 12" is
+        # 12), a range with its unit between is a range, and "och mer" goes on to other things.
+        ("Vi är 4 personer, får vi plats?", "Barn från 3 år betalar halva priset.", False),
+        ("Priset är 150 kr, stämmer det?", "Barn från 12 år betalar 100 kr.", False),
+        ("Are 3 kids allowed?", "Children from 2 years ride free.", False),
+        ("Min son är 19, får han gå?", "Kursen är för unga från 8 år till 17 år.", False),
+        ("Min son är 12, får han gå?", "Kursen är för unga från 8 år till 17 år.", True),
+        ("Är det öppet den 28 april?", "Öppet från 1 april till 15 april.", False),
+        ("Kostar det 150 kr?", "Den kostar 100 kr och mer information finns här.", False),
+        ("Min son har fyllt 12, får han gå gratis?", "Barn till och med 12 år går gratis.", True),
+        ("Jag är 20 år, får jag komma?", "Åldersgräns 18+ år.", True),
     ],
 )
 def test_a_number_within_a_range_or_bound_of_its_unit_is_held(

@@ -81,7 +81,8 @@ class Language:
     at_least: re.Pattern[str]  # on folded text before a number: "mer än", "minst"
     at_most_after: re.Pattern[str]  # on folded text after a number: "(år) eller yngre"
     at_least_after: re.Pattern[str]  # on folded text after a number: "(år) eller äldre"
-    aged: re.Pattern[str]  # on folded text before a number that is an age: "är", "fyllt"
+    aged: re.Pattern[str]  # on folded text before a number that is an age: "som är", "fyllt"
+    aged_alone: re.Pattern[str]  # the same when no unit follows the number: "är", "is"
     age_unit: str  # folded: the unit an age is counted in ("år", "years")
     before: re.Pattern[str]  # on folded text before a year: "före", "before"
     after: re.Pattern[str]  # on folded text before a year: "efter", "after"
@@ -163,6 +164,7 @@ def _compile(data: dict) -> Language:
         at_most_after=re.compile(words["at_most_after"]),
         at_least_after=re.compile(words["at_least_after"]),
         aged=re.compile(words["aged"]),
+        aged_alone=re.compile(words["aged_alone"]),
         age_unit=fold(words["age_unit"]),
         before=re.compile(words["before"]),
         after=re.compile(words["after"]),
@@ -354,15 +356,16 @@ def bound(before: str) -> int:
 
 def bound_after(after: str) -> int:
     """How the words just after a number bound it, in any known language: -1 "or less" ("12
-    år eller yngre"), 1 "or more" ("75 år eller äldre", "18+"), 0 none (folded text)."""
+    år eller yngre"), 1 "or more" ("75 år eller äldre", "18+ år"), 0 none (folded text)."""
     return _side(after, lambda lang: (lang.at_most_after, lang.at_least_after))
 
 
-def age_unit(before: str) -> str:
+def age_unit(before: str, *, alone: bool = True) -> str:
     """The unit of the number after `before` when the words make it an age, in any known
-    language ("min pappa är" → "år", "my dad is" → "år"), else "" (folded text)."""
+    language ("min dotter som är" → "år", "my dad is" → "år"), else "" (folded text); `alone`:
+    no unit follows the number, so "är" and "is" make it one too ("min pappa är 79 och …")."""
     for lang in languages().values():
-        if lang.aged.search(before):
+        if lang.aged.search(before) or (alone and lang.aged_alone.search(before)):
             return unit_of(lang.age_unit)
     return ""
 
