@@ -98,11 +98,12 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
 
 
 def _holds_name(name: str, candidate: Candidate) -> bool:
-    """Whether a sentence holds a corpus name the question gives: the name itself, or, for a
-    name compounded with a common word ("Slamtömning", the e-service; "Södertörnskommunerna"),
+    """Whether a sentence holds a corpus name the question gives: the name itself or in the
+    title or section it stands under ("Knektuddens vattenverk" – "Vattenverket byggdes 1964"),
+    or, for a name compounded with a common word ("Slamtömning", the e-service; "Södertörnskommunerna"),
     that word at its end within a passage that names it ("den ordinarie tömningen")."""
-    if name in candidate.terms:
-        return True
+    if name in candidate.terms or name in candidate.where:
+        return True  # a heading that names it speaks of it for every sentence below
     return name in candidate.passage and any(
         len(t) >= MIN_PART and len(name) - len(t) >= MIN_PART and name.endswith(t)
         for t in candidate.terms

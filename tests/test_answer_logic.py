@@ -73,6 +73,24 @@ def test_the_sentence_with_the_asked_fact_is_quoted_and_cited() -> None:
     assert answer.citations[0].text == YEAR
 
 
+def test_a_name_the_heading_gives_is_held_by_the_sentences_below_it() -> None:
+    """Every corpus name the question gives must be in the sentence, or in the title or
+    section it stands under; a name elsewhere in the passage is not enough."""
+    from assistant.answer import admissible
+
+    text = "Vattenverket byggdes 1964 och byggdes om mellan 2009 och 2011."
+    name = term("knektudden")
+    analyzer = Analyzer([*Analyzer.base_terms(text), name])
+    question = "När byggdes vattenverket vid Knektudden?"
+    rq = read_question(question, analyzer=analyzer, names=frozenset({name}))
+    assert rq.names == {name}
+    plain = candidate(0, text, 0.9)
+    headed = replace(plain, where=frozenset({name}))
+    elsewhere = replace(plain, passage=frozenset({name}))
+    assert not admissible(plain, rq) and not admissible(elsewhere, rq)
+    assert admissible(headed, rq)
+
+
 def test_a_when_question_is_refused_when_no_sentence_gives_a_time() -> None:
     rq = read_question("När formaliserades samarbetet?", analyzer=ANALYZER, names=NAMES)
     answer = compose_answer(rq, [candidate(0, MEMBERS, 0.95)], scorer=SCORER)
