@@ -385,7 +385,7 @@ def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> An
     salem i landstinget?", nor "en av de största?" (a rank no list of names gives)."""
     if not rq.names or not asks_membership(rq.asked) or superlative(rq.asked):
         return None
-    if negated(rq.posed or rq.asked):
+    if negated(rq.posed or rq.asked, question=True):
         return None
     rest = rq.topic - rq.names - membership_terms(rq.asked)
     for rank, i in enumerate(np.argsort(-probs)[:LIST_RANKS]):
@@ -475,14 +475,14 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     # "Free" is a negation that a negation undoes ("inte gratis"), and a clause that also
     # states an amount ("20 kronor, gratis för elbilar") is no "free". What the question
     # tells before it asks is no part of it: "mormor kan inte gå dit, kan hon få …?"
-    denied = negated(posed) != free(posed)
+    denied = negated(posed, question=True) != free(posed)
     says_no = negated(clause) or (best.is_row and _denied_cell(best.text, rq))
     listed = _denied_items(best, rq)
     if listed is not None:
         # A list whose lead-in denies says no of what one of its items names, and nothing of
         # the rest, nor to a question with a negation of its own; one whose negation denies
         # nothing of its items decides nothing.
-        return "no" if listed and not negated(posed) else None
+        return "no" if listed and not negated(posed, question=True) else None
     costs_nothing = cost and free(clause) and not _amount(clause)
     if denied != (says_no != costs_nothing):
         return "no"
@@ -757,8 +757,13 @@ _LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)(?!(?:[-*+•]
 #: Where one clause ends and another begins: not at commas, "och" or "som", which join the
 #: items of an enumeration or a predicate to its subject ("Barnbidrag, bostadsbidrag och
 #: studiemedel räknas inte som inkomst" is one negated clause), nor at a parenthesis, which
-#: belongs to the clause it stands in ("ingen läxhjälp under höstlovet (vecka 44)").
-_CLAUSE = re.compile(r"[;:–]|\b(?:men|där|eftersom|medan|but|which|where|whereas)\b")
+#: belongs to the clause it stands in ("ingen läxhjälp under höstlovet (vecka 44)"). A clause
+#: also begins at "utan att", which it keeps, as it negates that clause alone ("… byggs ut utan
+#: att parkeringsplatser tas bort, samtidigt som gångvägarna breddas").
+_CLAUSE = re.compile(
+    r"[;:–]|\b(?:men|där|eftersom|medan|samtidigt som|but|which|where|whereas|while)\b"
+    r"|(?=\b(?:utan att|without)\b)"
+)
 
 
 #: A parenthesis within a sentence.

@@ -234,6 +234,34 @@ def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "yes"  # the negation is in another clause
 
 
+def test_utan_att_negates_the_clause_after_it_up_to_the_next_one() -> None:
+    """ "… utan att parkeringsplatser tas bort" says they are not; the clause before it and
+    the one after "samtidigt som" are not negated. A question that asks about doing without
+    ("kan jag klaga utan att uppge namn?") is no negated question, and "med eller utan" and
+    "utan att betala" (what is free) negate nothing."""
+    from assistant.answer import _verdict
+    from assistant.lang import negated
+
+    text = (
+        "Cykelvägarna byggs ut utan att några parkeringsplatser tas bort, samtidigt som "
+        "gångvägarna breddas."
+    )
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    evidence = candidate(0, text, 0.9)
+    for question, expected in [
+        ("Tas parkeringsplatser bort?", "no"),
+        ("Byggs cykelvägarna ut?", "yes"),
+        ("Breddas gångvägarna?", "yes"),
+    ]:
+        assert _verdict(read_question(question, analyzer=analyzer), evidence) == expected
+    assert negated("Det går att komma in utan att boka.")
+    assert negated("You can enter without booking.")
+    assert not negated("kan jag klaga utan att uppge namn?", question=True)
+    assert not negated("Du får köra in med personbil, med eller utan släpvagn.")
+    assert not negated("Här kan du parkera utan att betala.")
+    assert not negated("You can park without paying.")
+
+
 def test_a_parenthesis_belongs_to_the_clause_it_stands_in() -> None:
     """ "(vecka 44)" names the week of the holiday the negated clause speaks of; read as a
     clause of its own it held the asked number and no negation, a "Ja"."""

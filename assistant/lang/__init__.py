@@ -54,6 +54,7 @@ class Language:
     denials: frozenset[str]  # folded: the negations of a verb ("inte", "never")
     relative_negation: re.Pattern[str]  # on folded text: "som inte", "who cannot"
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
+    negating: re.Pattern[str]  # on folded text: negates the clause after it, "utan att"
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
     free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
@@ -136,6 +137,7 @@ def _compile(data: dict) -> Language:
         denials=frozenset(fold(w) for w in words["denials"]),
         relative_negation=re.compile(words["relative_negation"]),
         not_only=re.compile(words["not_only"]),
+        negating=re.compile(words["negating"]),
         conditional=re.compile(words["conditional"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         free=re.compile(words["free"]),
@@ -242,11 +244,13 @@ def ranks(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def negated(text: str) -> bool:
+def negated(text: str, *, question: bool = False) -> bool:
     """Whether a text holds a negation of any known language ("inte", "not"); a negated
     restriction ("inte bara", "not only") says more, not the opposite, and a negation inside
-    a condition ("om du inte kan …") does not negate what is said."""
-    words = _asserted_words(text)
+    a condition ("om du inte kan …") does not negate what is said. In a statement "utan att"
+    negates the clause after it ("… utan att bebyggelsen glesas ut"); a `question` that asks
+    about doing without ("kan jag klaga utan att uppge namn?") asks no negated question."""
+    words = _asserted_words(text, negating=not question)
     return any(words & lang.negations for lang in languages().values())
 
 
@@ -261,13 +265,17 @@ def denies(text: str) -> bool:
     return any(words & lang.denials for lang in languages().values())
 
 
-def _asserted_words(text: str) -> set[str]:
-    """The folded words of a text without negated restrictions and negated conditions."""
+def _asserted_words(text: str, *, negating: bool = True) -> set[str]:
+    """The folded words of a text without negated restrictions and negated conditions, and
+    a negation for a word that negates the clause after it (`negating`: "utan att")."""
     folded = fold(text.lower())
+    words: set[str] = set()
     for lang in languages().values():
         folded = lang.not_only.sub(" ", folded)
         folded = lang.conditional.sub(" ", folded)
-    return set(re.findall(r"\w+", folded))
+        if negating and lang.negating.search(folded):
+            words |= lang.denials  # "utan att bebyggelsen glesas ut": it does not
+    return words | set(re.findall(r"\w+", folded))
 
 
 def free(text: str) -> bool:
