@@ -63,8 +63,8 @@ def _replies() -> dict[str, str]:
 
 def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires (a question in the sources is
-    never an answer, nor what a page says of itself): every corpus name the part of it that
-    asks gives (`ReadQuestion.named`, `_holds_name`), what it counts ("hur många bilar": a word of `ReadQuestion.counted`),
+    never an answer, nor what a page says of itself): every corpus name it mentions
+    (`_holds_name`), what it counts ("hur många bilar": a word of `ReadQuestion.counted`),
     the type of fact it asks for (a year for "när", an amount for "vad kostar"), other than
     a number the question gives itself, and every number it counts with, as itself or within
     a range or bound it states ("de andra fem …"; "200 000 kr" – "upp till 400 000 kr"; a
@@ -77,7 +77,7 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         # A question in the sources ("Har du frågor om …?") answers nothing, nor does what a
         # page says of itself ("Här kan du läsa om hur du ansöker").
         return False
-    if not all(_holds_name(name, candidate) for name in rq.named):
+    if not all(_holds_name(name, candidate) for name in rq.names):
         return False
     if rq.counted and not _counts(rq, text):
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"

@@ -103,9 +103,6 @@ class ReadQuestion:
     # längre, kan hon få böcker hemkörda?" asks "kan hon få böcker hemkörda?", whose answer
     # the negation before it does not turn. For other kinds the whole of `asked`.
     posed: str = ""
-    # The names the part that asks gives: an answer must hold them, not those of what the
-    # resident tells before ("Jag bor i Tyresö. Vad är syftet med samarbetet?").
-    named: frozenset[str] = frozenset()
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
     # The terms of what a question about how to apply for, book or order something asks for
@@ -204,13 +201,6 @@ def read_question(
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
     span = _posed(asked, tables[0]) if kind == "yesno" else None
     posed = asked[span[0] : span[1]].strip() if span else asked
-    found = frozenset(t for t in terms if t in names) - _degree(folded, tables, analyzer)
-    asking = _asking(posed)
-    named = (
-        frozenset(analyzer.query_terms(without_decades(asking))) & found
-        if analyzer is not None and asking != asked
-        else found
-    )
     return ReadQuestion(
         raw=raw,
         asked=asked,
@@ -224,12 +214,11 @@ def read_question(
         terms=terms,
         topic=topic,
         # "hur stor" asks how big, though the sources name "Stora Hällby".
-        names=found,
+        names=frozenset(t for t in terms if t in names) - _degree(folded, tables, analyzer),
         missing=missing,
         capitalised=_capitalised(asked),
         follow_up=follow,
         posed=posed,
-        named=named,
         counted=counted,
         procured=procured,
         glossed=glossed,
@@ -474,19 +463,6 @@ def _posed(text: str, table: Language) -> tuple[int, int] | None:
         return None
     close = _SENTENCE_END.search(text, found)
     return found, close.end() if close else len(text)
-
-
-def _asking(text: str) -> str:
-    """The sentence of a message that asks: the last that ends with a question mark when the
-    message tells something in another sentence too ("Jag bor i Tyresö. Vad är syftet?"),
-    else the whole message."""
-    sentences = [s for s in _SENTENCE_SPLIT.split(text.strip()) if s.strip()]
-    asking = [s for s in sentences if s.rstrip().endswith("?")]
-    return asking[-1] if len(sentences) > 1 and asking else text
-
-
-#: Where one sentence of a message ends and the next begins.
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+")
 
 
 def _respelled(lowered: str, tables: list[Language]) -> str:

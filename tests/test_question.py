@@ -1,6 +1,5 @@
 import pytest
 
-from assistant.lexical import Analyzer
 from assistant.question import (
     is_follow_up,
     numbers_in,
@@ -123,25 +122,6 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
     rq = read_question("Den som inte har BankID, kan den ansöka på papper?")
     assert rq.posed == "Den som inte har BankID, kan den ansöka på papper?"
     assert read_question("Vad kostar det?").posed == "Vad kostar det?"
-
-
-def test_the_names_an_answer_must_hold_are_those_of_the_part_that_asks() -> None:
-    """A name the resident tells before asking ("Jag bor i Tyresö.") is no name the answer
-    must hold; one in the sentence or clause that asks is."""
-    analyzer = Analyzer(["tyreso", "haning", "syft", "samarbet", "bidrag", "radhus"])
-    names = frozenset({"tyreso", "haning"})
-    rq = read_question(
-        "Jag bor i Tyresö. Vad är syftet med samarbetet?", analyzer=analyzer, names=names
-    )
-    assert rq.names == {"tyreso"} and rq.named == frozenset()
-    rq = read_question(
-        "Vad gör Haninge i samarbetet? Jag bor i Tyresö.", analyzer=analyzer, names=names
-    )
-    assert rq.named == {"haning"}
-    rq = read_question("Vi bor i radhus i Tyresö, får vi bidrag?", analyzer=analyzer, names=names)
-    assert rq.posed == "får vi bidrag?" and rq.named == frozenset()
-    rq = read_question("Vad är syftet med samarbetet i Tyresö?", analyzer=analyzer, names=names)
-    assert rq.named == {"tyreso"}
 
 
 @pytest.mark.parametrize(
