@@ -99,11 +99,12 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
 
 def _holds_name(name: str, candidate: Candidate) -> bool:
     """Whether a sentence holds a corpus name the question gives: the name itself or in the
-    title or section it stands under ("Knektuddens vattenverk" – "Vattenverket byggdes 1964"),
+    heading of the section it stands under ("Knektuddens vattenverk" – "Vattenverket byggdes
+    1964"; a page title's words are no corpus names),
     or, for a name compounded with a common word ("Slamtömning", the e-service; "Södertörnskommunerna"),
     that word at its end within a passage that names it ("den ordinarie tömningen")."""
     if name in candidate.terms or name in candidate.where:
-        return True  # a heading that names it speaks of it for every sentence below
+        return True  # a heading that names it speaks of it for every sentence below it
     return name in candidate.passage and any(
         len(t) >= MIN_PART and len(name) - len(t) >= MIN_PART and name.endswith(t)
         for t in candidate.terms
@@ -385,7 +386,7 @@ def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> An
     salem i landstinget?", nor "en av de största?" (a rank no list of names gives)."""
     if not rq.names or not asks_membership(rq.asked) or superlative(rq.asked):
         return None
-    if negated(rq.posed or rq.asked, question=True):
+    if negated(rq.posed or rq.asked, without=False):
         return None
     rest = rq.topic - rq.names - membership_terms(rq.asked)
     for rank, i in enumerate(np.argsort(-probs)[:LIST_RANKS]):
@@ -475,14 +476,14 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     # "Free" is a negation that a negation undoes ("inte gratis"), and a clause that also
     # states an amount ("20 kronor, gratis för elbilar") is no "free". What the question
     # tells before it asks is no part of it: "mormor kan inte gå dit, kan hon få …?"
-    denied = negated(posed, question=True) != free(posed)
+    denied = negated(posed, without=False) != free(posed)
     says_no = negated(clause) or (best.is_row and _denied_cell(best.text, rq))
     listed = _denied_items(best, rq)
     if listed is not None:
         # A list whose lead-in denies says no of what one of its items names, and nothing of
         # the rest, nor to a question with a negation of its own; one whose negation denies
         # nothing of its items decides nothing.
-        return "no" if listed and not negated(posed, question=True) else None
+        return "no" if listed and not negated(posed, without=False) else None
     costs_nothing = cost and free(clause) and not _amount(clause)
     if denied != (says_no != costs_nothing):
         return "no"
@@ -762,7 +763,7 @@ _LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)(?!(?:[-*+•]
 #: att parkeringsplatser tas bort, samtidigt som gångvägarna breddas").
 _CLAUSE = re.compile(
     r"[;:–]|\b(?:men|där|eftersom|medan|samtidigt som|but|which|where|whereas|while)\b"
-    r"|(?=\b(?:utan att|without)\b)"
+    r"|(?<!eller )(?<!or )(?=\b(?:utan att|without)\b)"
 )
 
 

@@ -114,7 +114,8 @@ def _problem(
     for name in _names(text, names):
         if not any(_mentions(p, name) for p in cited):
             return f"the name {name} is in no cited passage"
-    if negated(text) and not any(negated(p.text) for p in cited):
+    # Whole texts: "utan att" may negate one clause of several, so it counts on neither side.
+    if negated(text, without=False) and not any(negated(p.text, without=False) for p in cited):
         return "it negates what no cited passage negates"
     terms = Analyzer.base_terms(text)
     if terms:

@@ -74,7 +74,7 @@ def test_the_sentence_with_the_asked_fact_is_quoted_and_cited() -> None:
 
 
 def test_a_name_the_heading_gives_is_held_by_the_sentences_below_it() -> None:
-    """Every corpus name the question gives must be in the sentence, or in the title or
+    """Every corpus name the question gives must be in the sentence, or in the heading of the
     section it stands under; a name elsewhere in the passage is not enough."""
     from assistant.answer import admissible
 
@@ -256,10 +256,24 @@ def test_utan_att_negates_the_clause_after_it_up_to_the_next_one() -> None:
         assert _verdict(read_question(question, analyzer=analyzer), evidence) == expected
     assert negated("Det går att komma in utan att boka.")
     assert negated("You can enter without booking.")
-    assert not negated("kan jag klaga utan att uppge namn?", question=True)
+    assert not negated("kan jag klaga utan att uppge namn?", without=False)
     assert not negated("Du får köra in med personbil, med eller utan släpvagn.")
+    assert not negated("Du får komma med eller utan att boka.")
     assert not negated("Här kan du parkera utan att betala.")
+    assert not negated("Här kan du parkera utan att behöva betala.")
     assert not negated("You can park without paying.")
+    assert not negated("You can park without having to pay.")
+    # "with or without" is one clause, not negated; a list's lead-in with "utan att" denies
+    # none of its items.
+    from assistant.answer import _closest_clause
+
+    clause = _closest_clause("You can come with or without booking.", frozenset({"book"}))
+    assert not negated(clause)
+    lead = "Det här kan du göra utan att boka tid:\n- låna böcker\n- lämna tillbaka böcker"
+    analyzer = Analyzer(Analyzer.base_terms(lead))
+    rq = read_question("Kan jag låna böcker?", analyzer=analyzer)
+    listed = replace(candidate(0, lead, 0.9), is_list=True)
+    assert _verdict(rq, listed) != "no"
 
 
 def test_a_parenthesis_belongs_to_the_clause_it_stands_in() -> None:

@@ -102,3 +102,7 @@ def test_a_negation_the_passages_do_not_make_is_dropped() -> None:
     passages = {1: "Avgiften för bygglov är 450 kronor."}
     [problem] = [c.problem for c in check("Avgiften för bygglov är inte 450 kronor [1].", passages)]
     assert problem is not None and "negates" in problem
+    # A passage whose "utan att" negates one of its clauses negates nothing else.
+    passages = {1: "Avgiften för bygglov är 450 kronor och betalas utan att någon faktura skickas."}
+    [problem] = [c.problem for c in check("Avgiften för bygglov är inte 450 kronor [1].", passages)]
+    assert problem is not None and "negates" in problem

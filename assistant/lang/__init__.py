@@ -244,13 +244,15 @@ def ranks(text: str) -> list[tuple[int, str]]:
     return found
 
 
-def negated(text: str, *, question: bool = False) -> bool:
+def negated(text: str, *, without: bool = True) -> bool:
     """Whether a text holds a negation of any known language ("inte", "not"); a negated
     restriction ("inte bara", "not only") says more, not the opposite, and a negation inside
-    a condition ("om du inte kan …") does not negate what is said. In a statement "utan att"
-    negates the clause after it ("… utan att bebyggelsen glesas ut"); a `question` that asks
-    about doing without ("kan jag klaga utan att uppge namn?") asks no negated question."""
-    words = _asserted_words(text, negating=not question)
+    a condition ("om du inte kan …") does not negate what is said. In the clause of a
+    statement "utan att" negates what follows it ("… utan att bebyggelsen glesas ut");
+    `without=False` reads it as no negation: a question about doing without ("kan jag klaga
+    utan att uppge namn?") asks no negated question, and in a whole text it may negate only
+    one clause of several."""
+    words = _asserted_words(text, negating=without)
     return any(words & lang.negations for lang in languages().values())
 
 
@@ -261,7 +263,8 @@ def denies(text: str) -> bool:
     folded = fold(text.lower())
     for lang in languages().values():
         folded = lang.relative_negation.sub(" ", folded)
-    words = _asserted_words(folded)
+    # "utan att" negates a clause, it denies no verb: "Det här kan du göra utan att boka tid:"
+    words = _asserted_words(folded, negating=False)
     return any(words & lang.denials for lang in languages().values())
 
 
