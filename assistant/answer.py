@@ -100,9 +100,9 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
 def _holds_name(name: str, candidate: Candidate) -> bool:
     """Whether a sentence holds a corpus name the question gives: the name itself or in the
     heading of the section it stands under ("Knektuddens vattenverk" – "Vattenverket byggdes
-    1964"; a page title's words are no corpus names),
-    or, for a name compounded with a common word ("Slamtömning", the e-service; "Södertörnskommunerna"),
-    that word at its end within a passage that names it ("den ordinarie tömningen")."""
+    1964"; a page title's words are no corpus names), or, for a name compounded with a common
+    word ("Slamtömning", the e-service; "Södertörnskommunerna"), that word at its end within a
+    passage that names it ("den ordinarie tömningen")."""
     if name in candidate.terms or name in candidate.where:
         return True  # a heading that names it speaks of it for every sentence below it
     return name in candidate.passage and any(

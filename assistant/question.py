@@ -513,8 +513,8 @@ def numbers_in(text: str) -> frozenset[int]:
 #: A number in digits, with its thousands apart ("400 000") or, as in English, comma-separated
 #: ("400,000"); a decimal comma ("10,1") is no thousands separator.
 _DIGITS = r"\d{1,3}(?:[  ]\d{3})+(?!\d)|\d{1,3}(?:,\d{3})+(?![\d,])|\d+"
-#: A range of numbers: "0–10 km", "150 001–400 000 kr", "7 till 19", "8 år till 17 år"; not a phone number
-#: ("08-465 …") or a date ("2024-05-01"), whose parts start with a zero.
+#: A range of numbers: "0–10 km", "150 001–400 000 kr", "7 till 19", "8 år till 17 år"; not a
+#: phone number ("08-465 …") or a date ("2024-05-01"), whose parts start with a zero.
 _WHOLE = r"(?:0|[1-9]\d{0,2}(?:[  ]\d{3})+|[1-9]\d*)"
 _RANGE = re.compile(
     rf"(?<![\d,.])({_WHOLE})(?:,\d+)?(?:\s*(?:–|—|-)|(?:\s+[^\W\d]+)?\s+(?:till|to))\s*({_WHOLE})(?![\d])"
