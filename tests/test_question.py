@@ -722,6 +722,12 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     rq = read_question("Hur söker man bygglov?", analyzer=analyzer)
     assert rq.procured == {"bygglov"} and not rq.procured <= rq.missing
     assert not read_question("vad kostar bygglov?", analyzer=analyzer).procured
+    # Booking a time somewhere asks for that place, not for "tid".
+    analyzer = Analyzer(Analyzer.base_terms("Boka tid på biblioteket."))
+    rq = read_question("hur bokar jag en tid på återvinningscentralen?", analyzer=analyzer)
+    assert rq.procured and rq.procured <= rq.missing
+    rq = read_question("hur bokar jag tid på biblioteket?", analyzer=analyzer)
+    assert rq.procured and not rq.procured <= rq.missing
 
 
 def test_the_word_a_question_asks_the_degree_of_names_nothing() -> None:
