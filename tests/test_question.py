@@ -133,6 +133,10 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("Hur många bor på Södertörn?", "number"),
         ("hur manga kommuner", "number"),
         ("Vad kostar ett busskort?", "money"),
+        # Whom to call or mail asks for a number or an address, whatever else is named.
+        ("det är lördag och vi har inga pengar till mat, vart ringer jag?", "contact"),
+        ("we have no money for food, who do I call?", "contact"),
+        ("vem ska man mejla om avgiften?", "contact"),
         ("Hur stor budget har samarbetet?", "money"),
         ("hur mycket pengar lägger kommunerna på det?", "money"),
         ("Vilken mejladress har kansliet?", "contact"),
