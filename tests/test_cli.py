@@ -10,6 +10,18 @@ def _args(settings: Settings) -> list[str]:
     return ["--corpus-dir", str(settings.corpus_dir), "--index-dir", str(settings.index_dir)]
 
 
+def _partial_fit(settings: Settings, tmp_path, lines: str, flag: str, capsys):  # type: ignore[no-untyped-def]
+    """Run `assistant fit <flag>` on the given tuning questions: (its output, the packaged
+    scorer, the refitted one)."""
+    from assistant.scoring import Scorer
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(lines, encoding="utf-8")
+    out = tmp_path / "scorer.json"
+    assert main([*_args(settings), "fit", str(questions), "-o", str(out), flag]) == 0
+    return capsys.readouterr().out, Scorer.load(), Scorer.load(out)
+
+
 def test_ask_prints_answer_and_sources(assistant, seed_settings: Settings, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main([*_args(seed_settings), "ask", "När formaliserades samverkan?"]) == 0
     out = capsys.readouterr().out
@@ -41,19 +53,14 @@ def test_fit_can_refit_the_yes_floor_alone(
 ) -> None:  # type: ignore[no-untyped-def]
     """`assistant fit --yes-floor-only` keeps the models and fits the floor from the tuning
     questions: where every "Ja" is right, there is nothing to refuse."""
-    from assistant.scoring import Scorer
-
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(
+    lines = (
         '{"question": "Ingår Botkyrka i samarbetet?", "kind": "answerable", "yes_no": "ja", '
-        '"gold": "Botkyrka, Haninge, Huddinge", "must": ["botkyrka"], "forbid": []}\n',
-        encoding="utf-8",
+        '"gold": "Botkyrka, Haninge, Huddinge", "must": ["botkyrka"], "forbid": []}\n'
     )
-    out = tmp_path / "scorer.json"
-    args = [*_args(seed_settings), "fit", str(questions), "-o", str(out), "--yes-floor-only"]
-    assert main(args) == 0
-    assert "yes floor 0.000" in capsys.readouterr().out
-    packaged, refitted = Scorer.load(), Scorer.load(out)
+    out, packaged, refitted = _partial_fit(
+        seed_settings, tmp_path, lines, "--yes-floor-only", capsys
+    )
+    assert "yes floor 0.000" in out
     assert packaged.yes_floor > 0.0 and refitted.yes_floor == 0.0
     assert refitted.rank.coef.tolist() == packaged.rank.coef.tolist()
     assert refitted.threshold == packaged.threshold
@@ -66,10 +73,7 @@ def test_fit_can_refit_the_answer_model_alone(
     model from the tuning questions, and sets the threshold between what they tell apart."""
     import numpy as np
 
-    from assistant.scoring import Scorer
-
-    questions = tmp_path / "q.jsonl"
-    questions.write_text(
+    lines = (
         '{"question": "När formaliserades samverkan?", "kind": "answerable", '
         '"gold": "formaliserades år 2010", "must": ["2010"], "forbid": []}\n'
         '{"question": "Vilka kommuner ingår i samarbetet?", "kind": "answerable", '
@@ -77,14 +81,10 @@ def test_fit_can_refit_the_answer_model_alone(
         '{"question": "Vem är ordförande i samarbetet?", "kind": "unanswerable", '
         '"gold": null, "must": [], "forbid": []}\n'
         '{"question": "Hur stor är budgeten för samarbetet?", "kind": "unanswerable", '
-        '"gold": null, "must": [], "forbid": []}\n',
-        encoding="utf-8",
+        '"gold": null, "must": [], "forbid": []}\n'
     )
-    out = tmp_path / "scorer.json"
-    args = [*_args(seed_settings), "fit", str(questions), "-o", str(out), "--answer-only"]
-    assert main(args) == 0
-    assert "answer model refitted" in capsys.readouterr().out
-    packaged, refitted = Scorer.load(), Scorer.load(out)
+    out, packaged, refitted = _partial_fit(seed_settings, tmp_path, lines, "--answer-only", capsys)
+    assert "answer model refitted" in out
     assert refitted.rank.coef.tolist() == packaged.rank.coef.tolist()
     assert (refitted.yes_floor, refitted.second) == (packaged.yes_floor, packaged.second)
     assert not np.allclose(refitted.answer.coef, packaged.answer.coef)
