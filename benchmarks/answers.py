@@ -55,6 +55,7 @@ OTHERS = {
         "twentieth",
         "twentyfirst",
         "twentysecond",
+        "twentythird",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
