@@ -127,8 +127,9 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        ("När formaliserades samverkan?", "year"),
-        ("nar borjade det", "year"),
+        # "När" before a past tense asks when something happened: a year.
+        ("När formaliserades samverkan?", "calendar"),
+        ("nar borjade det", "calendar"),
         ("What year did it start?", "calendar"),
         ("Hur många bor på Södertörn?", "number"),
         ("hur manga kommuner", "number"),
@@ -160,7 +161,7 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         # "telefontid" asks when one can call, "telefonnummer" how.
         ("telefontid fredag?", "time"),
         ("vilket telefonnummer har de?", "contact"),
-        ("When were the fees approved by the council?", "year"),
+        ("When were the fees approved by the council?", "calendar"),
         ("hur många gånger per år får man åka dit utan att betala extra?", "frequency"),
         # "när" that joins two clauses asks nothing; "8-åring" is no year.
         ("vad gör jag med min 8-åring när vi lämnar grovsopor?", None),
@@ -478,7 +479,7 @@ def test_read_question_is_read_once_against_the_corpus() -> None:
         analyzer=analyzer,
     )
     assert rq.asked == "När formaliserades samverkan? Ingen anställd vet."
-    assert rq.expects == "year"
+    assert rq.expects == "calendar"
     assert rq.language == "sv"
     assert "anstalld" in rq.missing  # no form of it in the corpus
     assert "samverkan" not in rq.missing
@@ -768,4 +769,28 @@ def test_the_word_a_question_asks_the_degree_of_names_nothing() -> None:
 def test_which_year_asks_for_a_year_and_which_is_does_not(
     question: str, expects: str | None
 ) -> None:
+    assert read_question(question).expects == expects
+
+
+@pytest.mark.parametrize(
+    ("question", "expects"),
+    [
+        # "När" before a past tense asks when something happened: a year.
+        ("När byggdes kulturhuset?", "calendar"),
+        ("nar installerades bubbelanlaggningen", "calendar"),
+        ("och när blev det formellt då?", "calendar"),
+        ("När kom avfallsenheten till?", "calendar"),
+        ("när startade färdtjänsten i kommunen?", "calendar"),
+        ("sedan när gick de med?", "calendar"),
+        ("When was the harbour built?", "calendar"),
+        ("When did the municipalities make it official?", "calendar"),
+        # Not the present, nor a modal whose past form speaks of now, nor a subordinate "när".
+        ("när startar kursen?", "year"),
+        ("när måste jag ansöka?", "year"),
+        ("när borde man boka?", "year"),
+        ("When does the course start?", "year"),
+        ("Vad får vi betala för mätaren som frös när vi var bortresta?", "money"),
+    ],
+)
+def test_when_something_happened_asks_for_a_year(question: str, expects: str) -> None:
     assert read_question(question).expects == expects
