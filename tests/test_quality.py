@@ -65,6 +65,7 @@ def test_every_question_set_is_well_formed() -> None:
         "twentyfirst_corpus",
         "twentysecond_corpus",
         "twentythird_corpus",
+        "twentyfourth_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
