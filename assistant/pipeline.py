@@ -39,7 +39,7 @@ from assistant.lang import abbreviations, languages
 from assistant.lexical import stopwords_digest
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
-from assistant.question import ReadQuestion, glossary_terms, read_question
+from assistant.question import ReadQuestion, glossary_terms, read_question, rendered
 from assistant.retrieval import HybridRetriever
 from assistant.scoring import Candidate, Scorer, candidate_features
 from assistant.types import Answer, Hit, SourceFilter, Turn
@@ -536,8 +536,15 @@ def retrieve(
     """The `k` best passages for a question as read. A question in another language than the
     sources' shares few words with them: its keyword ranking also looks for what its glossary
     gives for its words, and those of the question a follow-up leans on ("opening hours" –
-    "öppettider")."""
-    return retriever.retrieve(rq.query, k, only, extra=glossary_terms(rq.query, rq.language))
+    "öppettider"), and its meaning is sought as asked and as worded again in the sources'
+    language (`rendered`)."""
+    return retriever.retrieve(
+        rq.query,
+        k,
+        only,
+        extra=glossary_terms(rq.query, rq.language),
+        also=rendered(rq.query, rq.language),
+    )
 
 
 def _read(retriever: HybridRetriever, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:

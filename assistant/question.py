@@ -263,6 +263,23 @@ def glossary_terms(text: str, code: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def rendered(text: str, code: str) -> str:
+    """A question in another language than the sources' worded again in theirs, word for word
+    as its glossary gives them, its function words (`Language.markers`) left out and every
+    other word (a name, a word the glossary lacks) kept: "Is it free to use the pump-out
+    station?" -> "gratis använda pump-out station". Empty in the sources' language."""
+    if code == DEFAULT:
+        return ""
+    lang = languages()[code]
+    out = []
+    for word in _WORD.findall(text):
+        lower = word.lower()
+        if lower in lang.markers:
+            continue
+        out.append(lang.rendering.get(lower, word))
+    return " ".join(out)
+
+
 def _degree(folded: str, tables: list[Language], analyzer: Analyzer | None) -> frozenset[str]:
     """The terms of the words a question asks the degree of ("hur stort" -> {"stor"}), as
     written and as the analyser reads them."""

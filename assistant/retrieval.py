@@ -113,14 +113,26 @@ class HybridRetriever:
         return frozenset(t for t in self.lexical.analyzer.query_terms(question) if t in self.names)
 
     def retrieve(
-        self, query: str, k: int, only: SourceFilter | None = None, extra: Sequence[str] = ()
+        self,
+        query: str,
+        k: int,
+        only: SourceFilter | None = None,
+        extra: Sequence[str] = (),
+        also: str = "",
     ) -> list[Hit]:
         """The `k` best chunks for `query`, best first (of those `only` admits); `extra` terms
-        count for the keyword ranking only."""
+        count for the keyword ranking only, and `also` (the query worded another way) is
+        embedded beside it, the dense ranking seeking the mean of the two (a hit's `dense` stays
+        its cosine with the query as asked)."""
         n = len(self.index.chunks)
         if n == 0 or not query.strip():
             return []
-        qvec = self.embedder.embed_queries([query])  # [1, dim]
+        vectors = self.embedder.embed_queries([query, also] if also.strip() else [query])
+        asked = vectors[:1]  # [1, dim]
+        qvec = asked
+        if len(vectors) > 1:
+            mean = vectors.mean(axis=0, keepdims=True)
+            qvec = (mean / np.linalg.norm(mean)).astype(np.float32)
         # A filter drops candidates afterwards, so it starts from a wider pool.
         pool = min(n, CANDIDATES * (FILTERED_POOL if only else 1))
         d_scores, d_ids = self.index.search(qvec, pool)
@@ -139,6 +151,8 @@ class HybridRetriever:
             ranked = (1.0 - self.sentence_share) * dense + self.sentence_share * closest
         fused = fuse(ranked, lexical, self.dense_weight, self.rrf_k)
         order = np.argsort(-fused, kind="stable")[:k]
+        if qvec is not asked:
+            dense[order] = self._dense_for(asked[0], ids[order], d_ids[0][:0], d_scores[0][:0])
         return [
             Hit(self.index.chunks[int(ids[i])], float(fused[i]), float(dense[i]), float(lexical[i]))
             for i in order

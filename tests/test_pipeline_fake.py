@@ -192,3 +192,24 @@ def test_an_english_question_finds_swedish_passages_through_its_glossary(tmp_pat
     assert hits[0].chunk.title == "Öppettider" and hits[0].lexical > 0
     # Its own words alone match nothing.
     assert all(h.lexical == 0 for h in retriever.retrieve(rq.query, 2))
+
+
+def test_an_english_question_is_also_sought_as_worded_in_swedish(tmp_path: Path) -> None:
+    """The dense ranking seeks the mean of the question as asked and as its glossary words it
+    in the sources' language ("Is the library open on Saturdays?" -> "bibliotek öppet
+    lördag"); a hit's own cosine stays the asked question's."""
+    pages = (
+        ("a", "Nyheter", "Bokbussen har fått nya hyllor i år. Skärgården har många öar."),
+        ("b", "Öppettider", "Biblioteket har öppet på lördagar klockan 10–14."),
+    )
+    assistant = _pages_bot(tmp_path, pages)
+    retriever, _ = assistant._serving()
+    retriever.dense_weight = 1.0  # the keyword ranking out of it
+    rq = assistant.read("Is the library open on Saturdays?")
+    hits = retrieve(retriever, rq, 2)
+    assert hits[0].chunk.title == "Öppettider"
+    assert hits[0].dense == pytest.approx(0.0)  # the fake embedder: no word in common
+    # Asked only as written, no passage is closer than another: the first page comes first.
+    assert [h.chunk.title for h in retriever.retrieve(rq.query, 2)] == ["Nyheter", "Öppettider"]
+    # A Swedish question is sought as asked.
+    assert retriever.retrieve("Har biblioteket öppet?", 2, also="")[0].chunk.title == "Öppettider"

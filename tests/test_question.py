@@ -794,3 +794,16 @@ def test_which_year_asks_for_a_year_and_which_is_does_not(
 )
 def test_when_something_happened_asks_for_a_year(question: str, expects: str) -> None:
     assert read_question(question).expects == expects
+
+
+def test_a_question_in_another_language_is_worded_again_in_the_sources_language() -> None:
+    from assistant.question import rendered
+
+    # Glossary words as the glossary gives them first, names and unknown words kept, function
+    # words left out.
+    assert rendered("Is the library open on Saturdays?", "en").split()[0] == "bibliotek"
+    assert rendered("Is it free to rent a berth at Lillgrund?", "en") == (
+        "gratis " + rendered("rent", "en") + " berth Lillgrund"
+    )
+    assert "the" not in rendered("What does the fee cover?", "en").split()
+    assert rendered("Vad kostar det?", "sv") == ""

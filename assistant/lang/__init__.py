@@ -99,6 +99,9 @@ class Language:
     # The term of a word of this language -> the default language's terms that say the same
     # ("hearing" -> {"horsel", "horsling"}): how its questions meet the sources' words.
     glossary: dict[str, frozenset[str]] = field(default_factory=dict)
+    # A lower-case word of this language -> the first word its glossary gives, as written
+    # ("hearing" -> "hörsel"): how a question of it is worded again in the sources' language.
+    rendering: dict[str, str] = field(default_factory=dict)
 
 
 def _compile(data: dict) -> Language:
@@ -177,6 +180,11 @@ def _compile(data: dict) -> Language:
         replies=dict(data.get("replies", {})),
         background=tuple(data.get("background", {}).get("sentences", ())),
         glossary=_glossary(data.get("glossary", {})),
+        rendering={
+            form.lower(): swedish.split()[0]
+            for forms, swedish in data.get("glossary", {}).items()
+            for form in forms.split()
+        },
     )
 
 
