@@ -35,7 +35,7 @@ from assistant.lang import (
     without_decades,
     year_bound,
 )
-from assistant.lexical import Analyzer, fold, stopwords, term
+from assistant.lexical import Analyzer, fold, stopwords, term, words
 from assistant.types import Turn
 
 #: Markup that is never part of a question: comments, scripts, styles, tags, code fences.
@@ -130,6 +130,10 @@ class ReadQuestion:
     # glossary lacks may be one they hold in translation, so it leaves the question sourced
     # (so does a place they never name: "… in Paris tomorrow?").
     glossed_absent: bool = False
+    # Each compound the question writes, with the halves its analysis adds as terms
+    # ("båtplatsfakturan" -> ("batplatsfakturan", ("batplat", "fakturan"))): one thing asked
+    # about, not three.
+    compounds: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def unsourced(self) -> bool:
@@ -173,6 +177,7 @@ def read_question(
     missing: frozenset[str] = frozenset()
     counted: frozenset[str] = frozenset()
     procured: frozenset[str] = frozenset()
+    compounds: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
     plain = without_decades(asked)
     weak = frozenset().union(*(t.asking | t.kind_words for t in tables)) | _function_terms(
@@ -197,6 +202,7 @@ def read_question(
         procedure = languages()[lang_code].procedure.search(fold(plain.lower()))
         thing = next((g for g in procedure.groupdict().values() if g), "") if procedure else ""
         procured = frozenset(analyzer.query_terms(thing)) - weak
+        compounds = _compounds(plain, analyzer)
     glossed = _glossed(plain, lang_code, weak)
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
     span = _posed(asked, tables[0]) if kind == "yesno" else None
@@ -221,6 +227,7 @@ def read_question(
         posed=posed,
         counted=counted,
         procured=procured,
+        compounds=compounds,
         glossed=glossed,
         sought=_sought(posed, lang_code, weak, analyzer) if kind == "yesno" else frozenset(),
         spoken=_spoken(posed, lang_code) if kind == "yesno" else frozenset(),
@@ -282,6 +289,19 @@ def rendered(text: str, code: str) -> str:
             continue
         out.append(lang.rendering.get(lower, word))
     return " ".join(out)
+
+
+def _compounds(asked: str, analyzer: Analyzer) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each compound a question writes, as its term and the terms of its halves, a half it
+    also writes as a word of its own left out: "behövs tillstånd för vattentoalett?" ->
+    (("vattentoalett", ("vatten", "toalett")),)."""
+    alone = {t for w in words(asked) for t in analyzer.query_terms(w)[:1]}
+    out = []
+    for word in words(asked):
+        found = analyzer.query_terms(word)
+        if len(found) > 1:
+            out.append((found[0], tuple(h for h in found[1:] if h not in alone)))
+    return tuple(dict.fromkeys(out))
 
 
 def _degree(folded: str, tables: list[Language], analyzer: Analyzer | None) -> frozenset[str]:

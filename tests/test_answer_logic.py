@@ -1662,3 +1662,36 @@ def test_the_answer_model_refit_refuses_as_many_tuning_questions_as_before() -> 
     assert rates(pairs, lower)["refused"] < wanted
     with pytest.raises(AssistantError):
         fit_answer([r for r in rows if r.answerable], SCORER)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "known", "speaks"),
+    [
+        # A compound is one thing asked about, held by itself or by its last half.
+        (
+            "går det att ha autogiro på båtplatsfakturan?",
+            "Du kan betala med autogiro eller e-faktura, och fakturan kommer i mars.",
+            "båtplats går",
+            True,
+        ),
+        # Not three things: the compound held, two other things not, is not most of it.
+        (
+            "gäller parkeringstillstånd för moped och traktor?",
+            "Parkeringstillstånd söker du i e-tjänsten.",
+            "parkering tillstånd moped traktor",
+            False,
+        ),
+    ],
+)
+def test_a_compound_counts_once_in_what_evidence_speaks_to(
+    question: str, text: str, known: str, speaks: bool
+) -> None:
+    """Whether a sentence speaks to most of what a yes/no question asks about (`_speaks_to`),
+    the question's compounds counted once each, not once with each of their halves."""
+    from assistant.answer import _speaks_to
+
+    analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms(known)])
+    rq = read_question(question, analyzer=analyzer)
+    evidence = replace(candidate(0, text, 0.9), terms=frozenset(analyzer.terms(text)))
+    assert rq.compounds  # the question writes a compound the analysis splits
+    assert _speaks_to(rq, evidence) is speaks

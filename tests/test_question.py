@@ -831,3 +831,15 @@ def test_a_question_in_another_language_is_worded_again_in_the_sources_language(
     # A word two entries list is worded as the first lists it: "book" the noun, not "boka".
     assert rendered("Can I borrow a book?", "en").split()[-1] == "bok"
     assert rendered("Vad kostar det?", "sv") == ""
+
+
+def test_a_question_keeps_its_compounds_with_their_halves() -> None:
+    from assistant.lexical import Analyzer
+
+    analyzer = Analyzer(Analyzer.base_terms("vatten toalett tillstånd vattentoalett"))
+    rq = read_question("behövs tillstånd för en vattentoalett?", analyzer=analyzer)
+    assert rq.compounds == (("vattentoalet", ("vatt", "toalet")),)
+    # A half the question also writes as a word of its own is a thing asked about itself.
+    rq = read_question("vatten eller vattentoalett?", analyzer=analyzer)
+    assert rq.compounds == (("vattentoalet", ("toalet",)),)
+    assert read_question("behövs tillstånd?", analyzer=analyzer).compounds == ()
