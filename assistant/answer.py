@@ -47,7 +47,7 @@ from assistant.lang import (
     unit_of,
     widens,
 )
-from assistant.lexical import MIN_PART, Analyzer, fold, stopwords, term, words
+from assistant.lexical import MAX_ENDING, MIN_PART, Analyzer, fold, stopwords, term, words
 from assistant.question import ReadQuestion, held, is_year, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
@@ -79,6 +79,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False
     if not all(_holds_name(name, candidate) for name in rq.names):
         return False
+    if rq.role and not _names_role(rq.role, candidate):
+        return False  # "vem är kuratorn?" is not answered by "Skolsköterska: Sara Eklöf"
     if rq.counted and not _counts(rq, text):
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
     if not _prices_asked(rq, candidate):
@@ -95,6 +97,29 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
             return False
     given = rq.numbers - circumstances(rq.asked)
     return rq.kind == "yesno" or all(held(rq.asked, n, text) for n in given)
+
+
+def _names_role(role: frozenset[str], candidate: Candidate) -> bool:
+    """Whether a sentence, or the heading it stands under, names the role a question asks who
+    holds, in any form or as the last part of a compound ("kuratorn" – "Kurator:", "chef" –
+    "bibliotekschef")."""
+    held = candidate.terms | candidate.where
+    return any(
+        _same_word(r, t) or (t.endswith(r) and len(t) - len(r) >= MIN_PART)
+        for r in role
+        for t in held
+    )
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Whether two terms are forms of one word, one the other with an ending the stemmer left
+    ("kuratorn" – "kurat")."""
+    short, long = sorted((a, b), key=len)
+    if short == long:
+        return True
+    return (
+        long.startswith(short) and len(short) >= MIN_PART and len(long) - len(short) <= MAX_ENDING
+    )
 
 
 def _holds_name(name: str, candidate: Candidate) -> bool:
@@ -721,9 +746,10 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     # A compound and its halves are one thing asked about, held by the compound or by its
     # last half ("båtplatsfakturan" – "… för samma års faktura"); counted as three, a sentence
     # that holds the compound would speak to more of the question than it does.
+    # A last half that says nothing of what about ("parkeringsavgift": avgift) holds nothing.
     known = rq.topic - rq.missing
-    halves = {h for _, hs in rq.compounds for h in hs}
-    heads = {whole: hs[-1] for whole, hs in rq.compounds if hs}
+    halves = {h for _, hs, _ in rq.compounds for h in hs}
+    heads = {whole: head for whole, _, head in rq.compounds if head in known}
     things = known - halves
     held = sum(t in best.terms or heads.get(t) in best.terms for t in things)
     return bool(things) and 2 * held >= len(things)
@@ -907,6 +933,10 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
         # Contact details state nothing else: "hur länge har hon varit chef?" is not answered
         # by her phone number, nor "hur många?" by a postcode.
         text = answer_pattern("contact").sub(" ", text)
+    if rq.expects == "event":
+        # A period that comes back every year says when something is open, not when it
+        # happened: "15 april–31 oktober".
+        text = answer_pattern("period").sub(" ", text)  # type: ignore[union-attr]
     if rq.expects == "frequency":
         # An amount per period is a price, not how often: "450 kr per år".
         text = answer_pattern("price").sub(" ", text)  # type: ignore[union-attr]

@@ -130,10 +130,15 @@ class ReadQuestion:
     # glossary lacks may be one they hold in translation, so it leaves the question sourced
     # (so does a place they never name: "… in Paris tomorrow?").
     glossed_absent: bool = False
-    # Each compound the question writes, with the halves its analysis adds as terms
-    # ("båtplatsfakturan" -> ("batplatsfakturan", ("batplat", "fakturan"))): one thing asked
-    # about, not three.
-    compounds: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Each compound the question writes, with the halves its analysis adds as terms that it
+    # does not also write as words of their own, and its last half ("båtplatsfakturan" ->
+    # ("batplatsfakturan", ("batplat", "fakturan"), "fakturan")): one thing asked about, not
+    # three.
+    compounds: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    # Who a question asks about by role ("vem är vice ordförande i nämnden?" -> {"ordfor"}):
+    # an answer must name that role, so the chair's name does not answer who the school nurse
+    # is. In another language, the glossary's counterparts.
+    role: frozenset[str] = frozenset()
 
     @property
     def unsourced(self) -> bool:
@@ -177,7 +182,7 @@ def read_question(
     missing: frozenset[str] = frozenset()
     counted: frozenset[str] = frozenset()
     procured: frozenset[str] = frozenset()
-    compounds: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    compounds: tuple[tuple[str, tuple[str, ...], str], ...] = ()
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
     plain = without_decades(asked)
     weak = frozenset().union(*(t.asking | t.kind_words for t in tables)) | _function_terms(
@@ -228,6 +233,7 @@ def read_question(
         counted=counted,
         procured=procured,
         compounds=compounds,
+        role=_role(asked, lang_code, weak),
         glossed=glossed,
         sought=_sought(posed, lang_code, weak, analyzer) if kind == "yesno" else frozenset(),
         spoken=_spoken(posed, lang_code) if kind == "yesno" else frozenset(),
@@ -281,7 +287,7 @@ def rendered(text: str, code: str) -> str:
     lang = languages()[code]
     if lang.contractions is not None:
         pattern, written = lang.contractions
-        text = pattern.sub(lambda m: written[m.group().lower().replace("’", "'")], text)
+        text = pattern.sub(lambda m: written.get(m.group().lower().replace("’", "'"), ""), text)
     out = []
     for word in _WORD.findall(text):
         lower = word.lower()
@@ -291,16 +297,64 @@ def rendered(text: str, code: str) -> str:
     return " ".join(out)
 
 
-def _compounds(asked: str, analyzer: Analyzer) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each compound a question writes, as its term and the terms of its halves, a half it
-    also writes as a word of its own left out: "behövs tillstånd för vattentoalett?" ->
-    (("vattentoalett", ("vatten", "toalett")),)."""
+def _role(asked: str, code: str, weak: frozenset[str]) -> frozenset[str]:
+    """The role a question asks who holds (`ReadQuestion.role`): the last word of those after
+    the words that ask who someone is ("vem är …", the `person` cue), up to a function word
+    ("vem är vice ordförande i nämnden?" -> ordförande); nothing where the asking words hold
+    the role themselves ("vad heter rektorn?") or, in another language, its glossary has no
+    counterpart."""
+    lang = languages()[code]
+    asks = [p for name, p in lang.asks if name == "person"]
+    lowered = unicodedata.normalize("NFC", asked.lower())
+    stop = stopwords()
+    for clause in re.split(r"[.!?:;,\n]+", lowered):
+        clause = clause.strip()
+        folded = fold(clause)
+        found = next((m for p in asks if (m := p.match(folded))), None)
+        if not found:
+            continue
+        asking = _WORD.findall(found.group())
+        if found.groupdict().get("role"):
+            head = found.group("role")  # "vad heter kuratorn?"
+        elif asking and fold(asking[-1]) in stop:  # "vem är", "who is"
+            head = _role_after(clause, len(asking), stop, weak, lang.pronoun)
+        else:
+            return frozenset()  # "vilken person ansvarar för …?" names no role
+        if not head:
+            return frozenset()
+        if code == DEFAULT:
+            return frozenset({term(head)})
+        return frozenset(languages()[code].glossary.get(term(head.lower()), ()))
+    return frozenset()
+
+
+def _role_after(
+    clause: str, skip: int, stop: frozenset[str], weak: frozenset[str], pronoun: re.Pattern[str]
+) -> str:
+    """The last word of those after the first `skip` words of a clause, up to a function
+    word: "vem är vice ordförande i nämnden" -> "ordförande"; "" if none follows."""
+    phrase: list[str] = []
+    for word in _WORD.findall(clause)[skip:]:
+        if not phrase and pronoun.fullmatch(fold(word)):
+            return ""  # "vem var det innan hon tog över?" asks who it was, by no role
+        if fold(word) in stop or term(word) in stop or term(word) in weak:
+            if phrase:
+                break
+            continue  # "vem är min handläggare?"
+        phrase.append(word)
+    return phrase[-1] if phrase else ""
+
+
+def _compounds(asked: str, analyzer: Analyzer) -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """Each compound a question writes, as its term, the terms of its halves (a half it also
+    writes as a word of its own left out) and its last half: "behövs tillstånd för
+    vattentoalett?" -> (("vattentoalett", ("vatten", "toalett"), "toalett"),)."""
     alone = {t for w in words(asked) for t in analyzer.query_terms(w)[:1]}
     out = []
     for word in words(asked):
         found = analyzer.query_terms(word)
         if len(found) > 1:
-            out.append((found[0], tuple(h for h in found[1:] if h not in alone)))
+            out.append((found[0], tuple(h for h in found[1:] if h not in alone), found[-1]))
     return tuple(dict.fromkeys(out))
 
 

@@ -1516,6 +1516,10 @@ def test_english_evidence_that_compounds_or_counts_what_is_asked_is_a_yes(
         ("När byggdes kulturhuset?", "Kulturhuset har öppet måndag–torsdag 8.00–21.00.", False),
         ("När stängde ansökan?", "Ansökan till sommarjobben stängde den 15 mars.", True),
         ("När installerades anläggningen?", "Den håller isfritt från november till mars.", False),
+        ("När stängde ansökan?", "Ansökan till sommarjobben stängde den 15:e mars.", True),
+        # A period that comes back every year is no date something happened on.
+        ("När öppnade gästhamnen?", "Gästhamnen är öppen från 15 maj till 15 september.", False),
+        ("When was the harbour built?", "I hamnen finns el från 15 april till 31 oktober.", False),
         ("When was the harbour built?", "Hamnen byggdes på 1930-talet.", True),
         ("When was the harbour built?", "Hamnen är öppen på vardagar under sommaren.", False),
     ],
@@ -1674,6 +1678,20 @@ def test_the_answer_model_refit_refuses_as_many_tuning_questions_as_before() -> 
             "båtplats går",
             True,
         ),
+        # Nor does a last half that says nothing of what about hold the compound, nor its
+        # first half, where the question writes the last on its own too.
+        (
+            "finns det parkeringsavgift vid badet och hamnen?",
+            "Avgiften för badet är 50 kronor.",
+            "parkering hamnen",
+            False,
+        ),
+        (
+            "har stugan toalett, och är det vattentoalett?",
+            "Stugan har vatten.",
+            "toalett vatten",
+            False,
+        ),
         # Not three things: the compound held, two other things not, is not most of it.
         (
             "gäller parkeringstillstånd för moped och traktor?",
@@ -1695,3 +1713,24 @@ def test_a_compound_counts_once_in_what_evidence_speaks_to(
     evidence = replace(candidate(0, text, 0.9), terms=frozenset(analyzer.terms(text)))
     assert rq.compounds  # the question writes a compound the analysis splits
     assert _speaks_to(rq, evidence) is speaks
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        ("vem är ordförande i nämnden?", "Ordförande i nämnden är Eva Ek.", True),
+        ("vem är ordförande i nämnden?", "Kulturskolan leds av kulturskolechef Eva Ek.", False),
+        ("vem är vice ordförande?", "Roll: Vice ordförande, Namn: Jonas Eklöf.", True),
+        ("vem är högsta chef för biblioteken?", "Eva Ek är bibliotekschef.", True),
+        ("vad heter kuratorn på skolan?", "Skolsköterska: Sara Eklöf.", False),
+        ("vad heter kuratorn på skolan?", "Kurator: Sara Eklöf.", True),
+        # Who it was, by no role, is not held to one.
+        ("vem var det innan hon tog över?", "Hon efterträdde Lars Nyström.", True),
+    ],
+)
+def test_who_holds_a_role_is_answered_by_a_sentence_that_names_it(
+    question: str, text: str, admitted: bool
+) -> None:
+    """A question who holds a role (`ReadQuestion.role`) is not answered by the name of
+    whoever holds another one."""
+    assert holds(question, text) is admitted

@@ -211,7 +211,8 @@ def _contractions(
         return re.escape(text).replace("'", "['’]")
 
     parts = [rf"\b{form(w)}\b" for w in whole] + [rf"{form(e)}\b" for e in endings]
-    return re.compile("|".join(parts), re.IGNORECASE), {**whole, **endings}
+    # ASCII case-folding only: "ſ" is no "s" to look up.
+    return re.compile("|".join(parts), re.IGNORECASE | re.ASCII), {**whole, **endings}
 
 
 def _glossary(table: dict[str, str]) -> dict[str, frozenset[str]]:
