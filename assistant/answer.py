@@ -47,7 +47,7 @@ from assistant.lang import (
     unit_of,
     widens,
 )
-from assistant.lexical import MAX_ENDING, MIN_PART, Analyzer, fold, stopwords, term, words
+from assistant.lexical import MIN_PART, Analyzer, fold, stopwords, term, words
 from assistant.question import ReadQuestion, held, is_year, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
@@ -101,24 +101,15 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
 
 def _names_role(role: frozenset[str], candidate: Candidate) -> bool:
     """Whether a sentence, or the heading it stands under, names the role a question asks who
-    holds, in any form or as the last part of a compound ("kuratorn" – "Kurator:", "chef" –
-    "bibliotekschef")."""
-    held = candidate.terms | candidate.where
+    holds (`ReadQuestion.role`, its kind), in any form or as the last part of a compound
+    ("Kurator:", "kuratorn"; "chef" – "bibliotekschefen", "Chef för biblioteket")."""
+    chunk = candidate.hit.chunk
+    said = fold(f"{candidate.full_text} {chunk.title} {chunk.section or ''}".lower())
+    patterns = [lang.roles for lang in languages().values() if lang.roles is not None]
     return any(
-        _same_word(r, t) or (t.endswith(r) and len(t) - len(r) >= MIN_PART)
-        for r in role
-        for t in held
-    )
-
-
-def _same_word(a: str, b: str) -> bool:
-    """Whether two terms are forms of one word, one the other with an ending the stemmer left
-    ("kuratorn" – "kurat")."""
-    short, long = sorted((a, b), key=len)
-    if short == long:
-        return True
-    return (
-        long.startswith(short) and len(short) >= MIN_PART and len(long) - len(short) <= MAX_ENDING
+        (found := pattern.fullmatch(word)) is not None and found.group("kind") in role
+        for word in re.findall(r"\w+(?::n)?", said)
+        for pattern in patterns
     )
 
 

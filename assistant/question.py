@@ -212,6 +212,7 @@ def read_question(
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
     span = _posed(asked, tables[0]) if kind == "yesno" else None
     posed = asked[span[0] : span[1]].strip() if span else asked
+    expects = _expects(fold(_respelled(asked.lower(), tables)), kind, tables)
     return ReadQuestion(
         raw=raw,
         asked=asked,
@@ -219,7 +220,7 @@ def read_question(
         language=lang_code,
         kind=kind,
         smalltalk=smalltalk,
-        expects=_expects(fold(_respelled(asked.lower(), tables)), kind, tables),
+        expects=expects,
         numbers=numbers_in(plain),
         sequence=sequence,
         terms=terms,
@@ -233,7 +234,7 @@ def read_question(
         counted=counted,
         procured=procured,
         compounds=compounds,
-        role=_role(asked, lang_code, weak),
+        role=_role(asked, lang_code) if expects == "person" else frozenset(),
         glossed=glossed,
         sought=_sought(posed, lang_code, weak, analyzer) if kind == "yesno" else frozenset(),
         spoken=_spoken(posed, lang_code) if kind == "yesno" else frozenset(),
@@ -297,52 +298,27 @@ def rendered(text: str, code: str) -> str:
     return " ".join(out)
 
 
-def _role(asked: str, code: str, weak: frozenset[str]) -> frozenset[str]:
-    """The role a question asks who holds (`ReadQuestion.role`): the last word of those after
-    the words that ask who someone is ("vem är …", the `person` cue), up to a function word
-    ("vem är vice ordförande i nämnden?" -> ordförande); nothing where the asking words hold
-    the role themselves ("vad heter rektorn?") or, in another language, its glossary has no
-    counterpart."""
+def _role(asked: str, code: str) -> frozenset[str]:
+    """The role a question asks who holds (`ReadQuestion.role`): the first word from where it
+    asks who someone is (the `person` cue: "vem är …", "vad heter …") that is a role its
+    language lists (`Language.roles`), as the role's kind: "vem är vice ordförande i
+    nämnden?" -> ordforande, "vad heter kuratorn?" -> kurator. Nothing where no listed role
+    follows ("vem är ansvarig för parken?", "vem var det innan hon tog över?") or the language
+    lists none."""
     lang = languages()[code]
+    if lang.roles is None:
+        return frozenset()
     asks = [p for name, p in lang.asks if name == "person"]
-    lowered = unicodedata.normalize("NFC", asked.lower())
-    stop = stopwords()
-    for clause in re.split(r"[.!?:;,\n]+", lowered):
+    for clause in re.split(r"[.!?;,\n]+", fold(unicodedata.normalize("NFC", asked.lower()))):
         clause = clause.strip()
-        folded = fold(clause)
-        found = next((m for p in asks if (m := p.match(folded))), None)
-        if not found:
+        if not any(p.match(clause) for p in asks):
             continue
-        asking = _WORD.findall(found.group())
-        if found.groupdict().get("role"):
-            head = found.group("role")  # "vad heter kuratorn?"
-        elif asking and fold(asking[-1]) in stop:  # "vem är", "who is"
-            head = _role_after(clause, len(asking), stop, weak, lang.pronoun)
-        else:
-            return frozenset()  # "vilken person ansvarar för …?" names no role
-        if not head:
-            return frozenset()
-        if code == DEFAULT:
-            return frozenset({term(head)})
-        return frozenset(languages()[code].glossary.get(term(head.lower()), ()))
+        for word in _WORD.findall(clause):
+            found = lang.roles.fullmatch(word)
+            if found:
+                return frozenset({found.group("kind")})
+        return frozenset()
     return frozenset()
-
-
-def _role_after(
-    clause: str, skip: int, stop: frozenset[str], weak: frozenset[str], pronoun: re.Pattern[str]
-) -> str:
-    """The last word of those after the first `skip` words of a clause, up to a function
-    word: "vem är vice ordförande i nämnden" -> "ordförande"; "" if none follows."""
-    phrase: list[str] = []
-    for word in _WORD.findall(clause)[skip:]:
-        if not phrase and pronoun.fullmatch(fold(word)):
-            return ""  # "vem var det innan hon tog över?" asks who it was, by no role
-        if fold(word) in stop or term(word) in stop or term(word) in weak:
-            if phrase:
-                break
-            continue  # "vem är min handläggare?"
-        phrase.append(word)
-    return phrase[-1] if phrase else ""
 
 
 def _compounds(asked: str, analyzer: Analyzer) -> tuple[tuple[str, tuple[str, ...], str], ...]:

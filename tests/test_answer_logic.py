@@ -1724,8 +1724,15 @@ def test_a_compound_counts_once_in_what_evidence_speaks_to(
         ("vem är högsta chef för biblioteken?", "Eva Ek är bibliotekschef.", True),
         ("vad heter kuratorn på skolan?", "Skolsköterska: Sara Eklöf.", False),
         ("vad heter kuratorn på skolan?", "Kurator: Sara Eklöf.", True),
-        # Who it was, by no role, is not held to one.
+        ("vem är chef för biblioteken?", "Chef för biblioteken är Anna Berg.", True),
+        # Who it was, by no role, is not held to one, nor who is responsible, nor a role the
+        # language lists no role for, nor one asked in another language.
         ("vem var det innan hon tog över?", "Hon efterträdde Lars Nyström.", True),
+        ("vem är ansvarig för parken?", "Parkenheten sköter parken, kontakt Per Ek.", True),
+        ("vem är ordförande idag?", "Ordförande i nämnden är Eva Ek.", True),
+        ("who is the school nurse?", "Skolsköterska på Ekskolan är Sara Ek.", True),
+        # Nor does a word that starts like the role name it.
+        ("vad heter bibliotekarien?", "Bibliotekets vaktmästare är Per Ek.", False),
     ],
 )
 def test_who_holds_a_role_is_answered_by_a_sentence_that_names_it(

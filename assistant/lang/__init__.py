@@ -67,6 +67,9 @@ class Language:
     existential: re.Pattern[str]  # on folded text: "finns det (nån)", "is there (a)"
     spoken: re.Pattern[str]  # on folded text: the language asked about ("på arabiska")
     adverbs: frozenset[str]  # folded: "också", "too"
+    # On a folded word: a role a question may ask who holds, group `kind` naming it
+    # ("kuratorn" -> "kurator"); None where the language lists none.
+    roles: re.Pattern[str] | None
     proforms: frozenset[str]  # folded: "sånt", "such"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
@@ -156,6 +159,7 @@ def _compile(data: dict) -> Language:
         existential=re.compile(words["existential"]),
         spoken=re.compile(words.get("spoken", r"(?!)")),
         adverbs=frozenset(fold(w) for w in words["adverbs"]),
+        roles=re.compile(words["roles"]) if "roles" in words else None,
         proforms=frozenset(fold(w) for w in words["proforms"]),
         circumstance=re.compile(words["circumstance"]),
         decade=re.compile(words["decade"]),
