@@ -100,16 +100,17 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
 
 
 def _names_role(role: frozenset[str], candidate: Candidate) -> bool:
-    """Whether a sentence, or the heading it stands under, names the role a question asks who
-    holds (`ReadQuestion.role`, its kind), in any form or as the last part of a compound
-    ("Kurator:", "kuratorn"; "chef" – "bibliotekschefen", "Chef för biblioteket")."""
+    """Whether a sentence, or the title or heading it stands under, names the role a question
+    asks who holds (`ReadQuestion.role`), in any form or as the end of a compound: "kurator" –
+    "Kurator:", "kuratorerna"; "chef" – "bibliotekschefen"; not "socialchef" – "enhetschef"."""
     chunk = candidate.hit.chunk
     said = fold(f"{candidate.full_text} {chunk.title} {chunk.section or ''}".lower())
     patterns = [lang.roles for lang in languages().values() if lang.roles is not None]
     return any(
-        (found := pattern.fullmatch(word)) is not None and found.group("kind") in role
+        (found := pattern.fullmatch(word)) is not None and found.group("base").endswith(r)
         for word in re.findall(r"\w+(?::n)?", said)
         for pattern in patterns
+        for r in role
     )
 
 

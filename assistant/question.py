@@ -301,22 +301,23 @@ def rendered(text: str, code: str) -> str:
 def _role(asked: str, code: str) -> frozenset[str]:
     """The role a question asks who holds (`ReadQuestion.role`): the first word from where it
     asks who someone is (the `person` cue: "vem är …", "vad heter …") that is a role its
-    language lists (`Language.roles`), as the role's kind: "vem är vice ordförande i
-    nämnden?" -> ordforande, "vad heter kuratorn?" -> kurator. Nothing where no listed role
-    follows ("vem är ansvarig för parken?", "vem var det innan hon tog över?") or the language
-    lists none."""
+    language lists (`Language.roles`), as the role its compound names: "vem är vice
+    ordförande i nämnden?" -> ordforand, "vad heter dataskyddsombudet?" -> dataskyddsombud.
+    Nothing where no listed role follows ("vem är ansvarig för parken?", "vem var det innan
+    hon tog över?") or the language lists none."""
     lang = languages()[code]
     if lang.roles is None:
         return frozenset()
     asks = [p for name, p in lang.asks if name == "person"]
-    for clause in re.split(r"[.!?;,\n]+", fold(unicodedata.normalize("NFC", asked.lower()))):
+    folded = fold(unicodedata.normalize("NFC", asked.lower()))
+    for clause in re.split(r"[.!?;,\n]+|:(?!n\b)", folded):  # not the colon of "vd:n"
         clause = clause.strip()
         if not any(p.match(clause) for p in asks):
             continue
-        for word in _WORD.findall(clause):
+        for word in re.findall(r"\w+(?::n)?", clause):
             found = lang.roles.fullmatch(word)
             if found:
-                return frozenset({found.group("kind")})
+                return frozenset({found.group("base")})
         return frozenset()
     return frozenset()
 

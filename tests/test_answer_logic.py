@@ -1517,8 +1517,10 @@ def test_english_evidence_that_compounds_or_counts_what_is_asked_is_a_yes(
         ("När stängde ansökan?", "Ansökan till sommarjobben stängde den 15 mars.", True),
         ("När installerades anläggningen?", "Den håller isfritt från november till mars.", False),
         ("När stängde ansökan?", "Ansökan till sommarjobben stängde den 15:e mars.", True),
+        ("När stängdes biblioteket?", "Det stängdes den 23 och 24 december efter en läcka.", True),
         # A period that comes back every year is no date something happened on.
         ("När öppnade gästhamnen?", "Gästhamnen är öppen från 15 maj till 15 september.", False),
+        ("När öppnade gästhamnen?", "Gästhamnen är öppen mellan 15 maj och 15 september.", False),
         ("When was the harbour built?", "I hamnen finns el från 15 april till 31 oktober.", False),
         ("When was the harbour built?", "Hamnen byggdes på 1930-talet.", True),
         ("When was the harbour built?", "Hamnen är öppen på vardagar under sommaren.", False),
@@ -1731,8 +1733,15 @@ def test_a_compound_counts_once_in_what_evidence_speaks_to(
         ("vem är ansvarig för parken?", "Parkenheten sköter parken, kontakt Per Ek.", True),
         ("vem är ordförande idag?", "Ordförande i nämnden är Eva Ek.", True),
         ("who is the school nurse?", "Skolsköterska på Ekskolan är Sara Ek.", True),
-        # Nor does a word that starts like the role name it.
+        # Nor does a word that starts like the role name it, another compound of its last part,
+        # or "vd" inside another word.
         ("vad heter bibliotekarien?", "Bibliotekets vaktmästare är Per Ek.", False),
+        ("vad heter dataskyddsombudet?", "Medborgarombudet är Lena Forsberg.", False),
+        ("vem är vd för bolaget?", "Frågor besvaras av Anna Berg, avd. för kundservice.", False),
+        ("Ekskolan: vem är rektor?", "Skolsköterska på Ekskolan är Sara Ek.", False),
+        # Any form names it: a plural, a genitive.
+        ("vem är lärare i 3B?", "Lärarna i 3B är Anna Berg och Per Ek.", True),
+        ("vem är rektor på Ekskolan?", "Ekskolans rektors namn är Anna Berg.", True),
     ],
 )
 def test_who_holds_a_role_is_answered_by_a_sentence_that_names_it(
