@@ -135,9 +135,9 @@ class ReadQuestion:
     # ("batplatsfakturan", ("batplat", "fakturan"), "fakturan")): one thing asked about, not
     # three.
     compounds: tuple[tuple[str, tuple[str, ...], str], ...] = ()
-    # Who a question asks about by role ("vem är vice ordförande i nämnden?" -> {"ordfor"}):
-    # an answer must name that role, so the chair's name does not answer who the school nurse
-    # is. In another language, the glossary's counterparts.
+    # The role a question asks who holds, as its compound names it ("vem är vice ordförande i
+    # nämnden?" -> {"ordforand"}, `Language.roles`): an answer must name that role, so the
+    # chair's name does not answer who the school nurse is. Empty in a language without roles.
     role: frozenset[str] = frozenset()
 
     @property

@@ -67,8 +67,9 @@ class Language:
     existential: re.Pattern[str]  # on folded text: "finns det (nån)", "is there (a)"
     spoken: re.Pattern[str]  # on folded text: the language asked about ("på arabiska")
     adverbs: frozenset[str]  # folded: "också", "too"
-    # On a folded word: a role a question may ask who holds, group `kind` naming it
-    # ("kuratorn" -> "kurator"); None where the language lists none.
+    # On a folded word: a role a question may ask who holds, group `base` the role as its
+    # compound names it ("dataskyddsombudet" -> "dataskyddsombud"); None where the language
+    # lists none.
     roles: re.Pattern[str] | None
     proforms: frozenset[str]  # folded: "sånt", "such"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
@@ -194,7 +195,7 @@ def _compile(data: dict) -> Language:
 
 def _rendering(table: dict[str, str]) -> dict[str, str]:
     """Each word form of a glossary -> the first word of the first entry that lists it, as
-    written ("book" -> "bok", not the "boka" of "book a time")."""
+    written ("book" -> "boka": the entry for booking stands before the one for books)."""
     out: dict[str, str] = {}
     for forms, swedish in table.items():
         for form in forms.split():
