@@ -326,12 +326,13 @@ def _compounds(asked: str, analyzer: Analyzer) -> tuple[tuple[str, tuple[str, ..
     """Each compound a question writes, as its term, the terms of its halves (a half it also
     writes as a word of its own left out) and its last half: "behövs tillstånd för
     vattentoalett?" -> (("vattentoalett", ("vatten", "toalett"), "toalett"),)."""
-    alone = {t for w in words(asked) for t in analyzer.query_terms(w)[:1]}
-    out = []
-    for word in words(asked):
-        found = analyzer.query_terms(word)
-        if len(found) > 1:
-            out.append((found[0], tuple(h for h in found[1:] if h not in alone), found[-1]))
+    per_word = [analyzer.query_terms(w) for w in words(asked)]
+    alone = {found[0] for found in per_word if found}
+    out = [
+        (found[0], tuple(h for h in found[1:] if h not in alone), found[-1])
+        for found in per_word
+        if len(found) > 1
+    ]
     return tuple(dict.fromkeys(out))
 
 

@@ -130,10 +130,11 @@ class HybridRetriever:
         vectors = self.embedder.embed_queries([query, also] if also.strip() else [query])
         asked = vectors[:1]  # [1, dim]
         qvec = asked
-        mean = vectors.mean(axis=0, keepdims=True)
-        norm = float(np.linalg.norm(mean))
-        if len(vectors) > 1 and norm > 0:  # two opposite vectors have no mean direction
-            qvec = (mean / norm).astype(np.float32)
+        if len(vectors) > 1:
+            mean = vectors.mean(axis=0, keepdims=True)
+            norm = float(np.linalg.norm(mean))
+            if norm > 0:  # two opposite vectors have no mean direction
+                qvec = (mean / norm).astype(np.float32)
         # A filter drops candidates afterwards, so it starts from a wider pool.
         pool = min(n, CANDIDATES * (FILTERED_POOL if only else 1))
         d_scores, d_ids = self.index.search(qvec, pool)
