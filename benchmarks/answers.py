@@ -56,6 +56,7 @@ OTHERS = {
         "twentyfirst",
         "twentysecond",
         "twentythird",
+        "twentyfourth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
