@@ -81,6 +81,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False
     if rq.role and not _names_role(rq.role, candidate):
         return False  # "vem är kuratorn?" is not answered by "Skolsköterska: Sara Eklöf"
+    if rq.past and not _dated_before(candidate):
+        return False  # "hur många platser fanns förra sommaren?" – "Antal platser: 80"
     if rq.counted and not _counts(rq, text):
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
     if not _prices_asked(rq, candidate):
@@ -112,6 +114,22 @@ def _names_role(role: frozenset[str], candidate: Candidate) -> bool:
         for pattern in patterns
         for r in role
     )
+
+
+_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+
+
+def _dated_before(candidate: Candidate) -> bool:
+    """Whether a sentence, or the heading it stands under, tells of a time gone by (the `past`
+    answer pattern: "förra sommaren", "i fjol") or names a year before that of its page ("Under
+    2025 …" on a page updated in 2026; any year on a page without a date)."""
+    chunk = candidate.hit.chunk
+    text = f"{candidate.full_text} {chunk.section or ''}"
+    if answer_pattern("past").search(text):  # type: ignore[union-attr]
+        return True
+    dated = (chunk.updated or "")[:4]
+    now = int(dated) if dated.isdigit() else None
+    return any(now is None or int(y) < now for y in _YEAR.findall(text))
 
 
 def _holds_name(name: str, candidate: Candidate) -> bool:
@@ -921,7 +939,7 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
     # A name the question gives is not the name it asks for ("vad heter vd:n för Granby
     # Parkering AB?" – "… till Granby Parkering AB").
     named = rq.expects in ("person", "name")
-    if rq.expects != "contact":
+    if rq.expects not in ("contact", "email"):
         # Contact details state nothing else: "hur länge har hon varit chef?" is not answered
         # by her phone number, nor "hur många?" by a postcode.
         text = answer_pattern("contact").sub(" ", text)

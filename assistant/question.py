@@ -139,6 +139,10 @@ class ReadQuestion:
     # nämnden?" -> {"ordforand"}, `Language.roles`): an answer must name that role, so the
     # chair's name does not answer who the school nurse is. Empty in a language without roles.
     role: frozenset[str] = frozenset()
+    # Whether a question that is no yes/no question asks about a time gone by ("hur många
+    # sökte förra året?", `Language.past`): an answer must be dated before its page's year or
+    # say so ("förra sommaren"); this year's figure does not tell last year's.
+    past: bool = False
 
     @property
     def unsourced(self) -> bool:
@@ -241,6 +245,7 @@ def read_question(
         language_told=decisive(tokens) or not _other_language_words(asked, lang_code),
         glossed_absent=_glossed_absent(plain, lang_code, glossed, analyzer, names),
         firsts=firsts(asked),
+        past=kind != "yesno" and any(lang.past.search(folded) for lang in tables),
     )
 
 

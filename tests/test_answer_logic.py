@@ -1750,3 +1750,52 @@ def test_who_holds_a_role_is_answered_by_a_sentence_that_names_it(
     """A question who holds a role (`ReadQuestion.role`) is not answered by the name of
     whoever holds another one."""
     assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        ("vad har Emil Haddad för mejl?", "Emil Haddad nås på telefon 08-465 004 12.", False),
+        ("vad har Emil Haddad för mejl?", "Emil Haddad nås på emil.haddad@hallevik.se.", True),
+        ("What's Amir Haddad's email address?", "Amir Haddad, gruppledare, 08-465 004 35.", False),
+        ("What's Amir Haddad's email address?", "Amir Haddad: amir.haddad@granby.se", True),
+        # Whom to call is answered by a number, as before.
+        ("vilket nummer ringer jag till kundtjänst?", "Kundtjänst nås på 08-465 004 00.", True),
+    ],
+)
+def test_an_email_address_asked_for_is_not_answered_by_a_phone_number(
+    question: str, text: str, admitted: bool
+) -> None:
+    """A question for an e-mail address (fact type `email`) needs one; the address is not
+    struck out as a contact detail that states nothing else."""
+    assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "updated", "admitted"),
+    [
+        # This year's figure does not tell last year's.
+        ("hur många platser fanns förra sommaren?", "Antal platser: 80.", None, False),
+        ("hur många platser fanns förra sommaren?", "Förra sommaren fanns 80 platser.", None, True),
+        ("hur många sökte i fjol?", "Under 2025 sökte 612 ungdomar.", "2026-02-10", True),
+        ("hur många sökte i fjol?", "I januari 2026 hade vi 612 sökande.", "2026-02-10", False),
+        ("how many applied last year?", "I januari 2026 hade vi 612 sökande.", "2026-02-10", False),
+        # A page without a date: any year may be gone by.
+        ("hur många sökte i fjol?", "År 2024 sökte 612 ungdomar.", None, True),
+        # Without a time gone by, no date is needed.
+        ("hur många platser finns det?", "Antal platser: 80.", None, True),
+    ],
+)
+def test_a_question_of_a_time_gone_by_is_answered_by_a_sentence_dated_before(
+    question: str, text: str, updated: str | None, admitted: bool
+) -> None:
+    """A question about last year (`ReadQuestion.past`) is answered by a sentence that says
+    "förra …" or names a year before its page's, not by this year's figure."""
+    from dataclasses import replace
+
+    from assistant.answer import admissible
+
+    rq = read_question(question, analyzer=Analyzer(Analyzer.base_terms(text)))
+    cand = candidate(0, text, 0.9)
+    cand = replace(cand, hit=replace(cand.hit, chunk=replace(cand.hit.chunk, updated=updated)))
+    assert admissible(cand, rq) is admitted

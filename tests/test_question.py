@@ -140,7 +140,13 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("vem ska man mejla om avgiften?", "contact"),
         ("Hur stor budget har samarbetet?", "money"),
         ("hur mycket pengar lägger kommunerna på det?", "money"),
-        ("Vilken mejladress har kansliet?", "contact"),
+        # An e-mail address asked for is one, not any contact detail.
+        ("Vilken mejladress har kansliet?", "email"),
+        ("vad har Emil Haddad för mejl?", "email"),
+        ("What's Amir Haddad's email address?", "email"),
+        ("email address for customer service?", "email"),
+        ("hur snabbt svarar ni på mejl?", "number"),
+        ("kan jag mejla in intyget?", "contact"),
         ("Vilka öppettider gäller?", "time"),
         ("Vem är ordförande?", "person"),
         # Who does something is answered by a role or a body too ("enhetschefen").
@@ -872,3 +878,21 @@ def test_who_holds_a_role_is_read_as_the_role_its_compound_names(
     question: str, role: set[str]
 ) -> None:
     assert read_question(question).role == role
+
+
+@pytest.mark.parametrize(
+    ("question", "past"),
+    [
+        ("hur många föreningsplatser fanns det förra sommaren?", True),
+        ("hur många sökte stipendiet i fjol?", True),
+        ("vad kostade bygglov enligt förra årets taxa?", True),
+        ("How many kids went to the summer camps last year?", True),
+        # The one before is no time gone by, and a yes/no question may tell of one as a
+        # circumstance ("jag satte in den förra året, kan jag …?").
+        ("vi köper förra ägarens pizzeria, hur gör vi?", False),
+        ("Jag satte in en backventil förra året, kan jag söka bidraget i efterhand?", False),
+        ("hur många platser finns det?", False),
+    ],
+)
+def test_a_question_of_a_time_gone_by_is_told(question: str, past: bool) -> None:
+    assert read_question(question).past is past

@@ -74,6 +74,7 @@ class Language:
     proforms: frozenset[str]  # folded: "sånt", "such"
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
+    past: re.Pattern[str]  # on folded text: a time gone by asked about, "förra året", "last year"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
     procedure: re.Pattern[str]  # on folded text: what "hur ansöker jag om …" asks for (a group)
     degree: re.Pattern[str]  # on folded text: the word "hur stor" asks the degree of
@@ -164,6 +165,7 @@ def _compile(data: dict) -> Language:
         proforms=frozenset(fold(w) for w in words["proforms"]),
         circumstance=re.compile(words["circumstance"]),
         decade=re.compile(words["decade"]),
+        past=re.compile(words.get("past", r"(?!)")),
         counted=re.compile(words["counted"]),
         procedure=re.compile(words.get("procedure", r"(?!)")),
         degree=re.compile(words.get("degree", r"(?!)")),
