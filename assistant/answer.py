@@ -83,6 +83,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False  # "vem är kuratorn?" is not answered by "Skolsköterska: Sara Eklöf"
     if rq.past and not _dated_before(candidate):
         return False  # "hur många platser fanns förra sommaren?" – "Antal platser: 80"
+    if rq.now and not _tells_now(candidate):
+        return False  # "hur många står i kö just nu?" – "Om två barn har samma ködatum …"
     if rq.counted and not _counts(rq, text):
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
     if not _prices_asked(rq, candidate):
@@ -130,6 +132,14 @@ def _dated_before(candidate: Candidate) -> bool:
     dated = (chunk.updated or "")[:4]
     now = int(dated) if dated.isdigit() else None
     return any(now is None or int(y) < now for y in _YEAR.findall(text))
+
+
+def _tells_now(candidate: Candidate) -> bool:
+    """Whether a sentence, or the heading it stands under, says it tells of now (the `now`
+    answer pattern: "i dag", "för närvarande")."""
+    chunk = candidate.hit.chunk
+    text = f"{candidate.full_text} {chunk.section or ''}"
+    return answer_pattern("now").search(text) is not None  # type: ignore[union-attr]
 
 
 def _holds_name(name: str, candidate: Candidate) -> bool:

@@ -143,6 +143,10 @@ class ReadQuestion:
     # sökte förra året?", `Language.past`): an answer must be dated before its page's year or
     # say so ("förra sommaren"); this year's figure does not tell last year's.
     past: bool = False
+    # Whether a question asks about the present ("hur många står i kö just nu?", `Language.now`;
+    # not where the asker tells of themselves, "jag är arbetslös just nu, …", nor when something
+    # is open, which hours answer): an answer must say it tells of now ("i dag").
+    now: bool = False
 
     @property
     def unsourced(self) -> bool:
@@ -246,6 +250,17 @@ def read_question(
         glossed_absent=_glossed_absent(plain, lang_code, glossed, analyzer, names),
         firsts=firsts(asked),
         past=kind != "yesno" and any(lang.past.search(folded) for lang in tables),
+        now=expects != "time" and _now(folded, tables),
+    )
+
+
+def _now(folded: str, tables: list[Language]) -> bool:
+    """Whether a clause of a question asks about the present (`ReadQuestion.now`)."""
+    clauses = [c.strip() for c in re.split(r"[.!?;,\n]+", folded) if c.strip()]
+    return any(
+        lang.now.search(clause) and not lang.self_told.match(clause)
+        for clause in clauses
+        for lang in tables
     )
 
 

@@ -1799,3 +1799,31 @@ def test_a_question_of_a_time_gone_by_is_answered_by_a_sentence_dated_before(
     cand = candidate(0, text, 0.9)
     cand = replace(cand, hit=replace(cand.hit, chunk=replace(cand.hit.chunk, updated=updated)))
     assert admissible(cand, rq) is admitted
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        # A figure of now is told where a page says it tells of now.
+        (
+            "hur många barn står i kö just nu?",
+            "Om två barn har samma ködatum går det äldre före.",
+            False,
+        ),
+        ("hur många barn står i kö just nu?", "I dag står 140 barn i kö.", True),
+        ("How many people are currently queuing?", "Kön har 140 personer.", False),
+        ("hur lång är väntetiden just nu?", "Väntetiden är i dag tre till fem veckor.", True),
+        # The asker telling of themselves asks nothing of now.
+        (
+            "jag är arbetslös just nu, hur många timmar får barnet vara där?",
+            "Barnet får vara där 15 timmar i veckan.",
+            True,
+        ),
+    ],
+)
+def test_a_question_of_now_is_answered_by_a_sentence_that_tells_of_now(
+    question: str, text: str, admitted: bool
+) -> None:
+    """A question about the present (`ReadQuestion.now`) is not answered by a rule or a figure
+    that does not say it is today's."""
+    assert holds(question, text) is admitted

@@ -896,3 +896,20 @@ def test_who_holds_a_role_is_read_as_the_role_its_compound_names(
 )
 def test_a_question_of_a_time_gone_by_is_told(question: str, past: bool) -> None:
     assert read_question(question).past is past
+
+
+@pytest.mark.parametrize(
+    ("question", "now"),
+    [
+        ("hur många barn står i kö just nu?", True),
+        ("är det eldningsförbud i hagsta just nu?", True),
+        ("How many people are currently queuing for student housing?", True),
+        # The asker tells of themselves; hours say when something is open.
+        ("jag är arbetslös just nu, hur många timmar får mitt barn vara på fritids?", False),
+        ("I'm unemployed at the moment, how many hours can my child stay?", False),
+        ("har biblioteket öppet just nu?", False),
+        ("hur många bor på Södertörn idag?", False),
+    ],
+)
+def test_a_question_of_now_is_told(question: str, now: bool) -> None:
+    assert read_question(question).now is now

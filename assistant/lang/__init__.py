@@ -75,6 +75,8 @@ class Language:
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
     past: re.Pattern[str]  # on folded text: a time gone by asked about, "förra året", "last year"
+    now: re.Pattern[str]  # on folded text: the present asked about, "just nu", "right now"
+    self_told: re.Pattern[str]  # on a folded clause: the asker tells of themselves, "jag …"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
     procedure: re.Pattern[str]  # on folded text: what "hur ansöker jag om …" asks for (a group)
     degree: re.Pattern[str]  # on folded text: the word "hur stor" asks the degree of
@@ -166,6 +168,8 @@ def _compile(data: dict) -> Language:
         circumstance=re.compile(words["circumstance"]),
         decade=re.compile(words["decade"]),
         past=re.compile(words.get("past", r"(?!)")),
+        now=re.compile(words.get("now", r"(?!)")),
+        self_told=re.compile(words.get("self_told", r"(?!)")),
         counted=re.compile(words["counted"]),
         procedure=re.compile(words.get("procedure", r"(?!)")),
         degree=re.compile(words.get("degree", r"(?!)")),
