@@ -118,27 +118,31 @@ def _names_role(role: frozenset[str], candidate: Candidate) -> bool:
     )
 
 
-_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
+# A year ("läsåret 2024/2025"), not a part of a number ("2010:800", "1.2010").
+_YEAR = re.compile(r"(?<![\d:.,])\b(?:1[89]|20)\d{2}\b(?![:.,]?\d)")
 
 
 def _dated_before(candidate: Candidate) -> bool:
-    """Whether a sentence, or the heading it stands under, tells of a time gone by (the `past`
-    answer pattern: "förra sommaren", "i fjol") or names a year before that of its page ("Under
-    2025 …" on a page updated in 2026; any year on a page without a date)."""
+    """Whether a sentence, or the title or heading it stands under, tells of a time gone by
+    (the `past` answer pattern: "förra sommaren", "i fjol") or names a year before that of its
+    page ("Under 2025 …" on a page updated in 2026; any year on a page without a date), not in
+    an amount or a contact detail ("1950 kr", "ekeby.se/2024/lager")."""
     chunk = candidate.hit.chunk
-    text = f"{candidate.full_text} {chunk.section or ''}"
+    text = f"{candidate.full_text} {chunk.title} {chunk.section or ''}"
     if answer_pattern("past").search(text):  # type: ignore[union-attr]
         return True
+    for kind in ("money", "contact"):
+        text = answer_pattern(kind).sub(" ", text)  # type: ignore[union-attr]
     dated = (chunk.updated or "")[:4]
     now = int(dated) if dated.isdigit() else None
     return any(now is None or int(y) < now for y in _YEAR.findall(text))
 
 
 def _tells_now(candidate: Candidate) -> bool:
-    """Whether a sentence, or the heading it stands under, says it tells of now (the `now`
-    answer pattern: "i dag", "för närvarande")."""
+    """Whether a sentence, or the title or heading it stands under, says it tells of now (the
+    `now` answer pattern: "i dag", "för närvarande")."""
     chunk = candidate.hit.chunk
-    text = f"{candidate.full_text} {chunk.section or ''}"
+    text = f"{candidate.full_text} {chunk.title} {chunk.section or ''}"
     return answer_pattern("now").search(text) is not None  # type: ignore[union-attr]
 
 

@@ -140,8 +140,9 @@ class ReadQuestion:
     # chair's name does not answer who the school nurse is. Empty in a language without roles.
     role: frozenset[str] = frozenset()
     # Whether a question that is no yes/no question asks about a time gone by ("hur många
-    # sökte förra året?", `Language.past`): an answer must be dated before its page's year or
-    # say so ("förra sommaren"); this year's figure does not tell last year's.
+    # sökte förra året?", `Language.past`; not where the asker tells of themselves, "vi fick
+    # en faktura förra månaden, vart ringer jag?"): an answer must be dated before its page's
+    # year or say so ("förra sommaren"); this year's figure does not tell last year's.
     past: bool = False
     # Whether a question asks about the present ("hur många står i kö just nu?", `Language.now`;
     # not where the asker tells of themselves, "jag är arbetslös just nu, …", nor when something
@@ -249,16 +250,18 @@ def read_question(
         language_told=decisive(tokens) or not _other_language_words(asked, lang_code),
         glossed_absent=_glossed_absent(plain, lang_code, glossed, analyzer, names),
         firsts=firsts(asked),
-        past=kind != "yesno" and any(lang.past.search(folded) for lang in tables),
-        now=expects != "time" and _now(folded, tables),
+        past=kind != "yesno" and _asked_of(folded, tables, "past"),
+        now=expects != "time" and _asked_of(folded, tables, "now"),
     )
 
 
-def _now(folded: str, tables: list[Language]) -> bool:
-    """Whether a clause of a question asks about the present (`ReadQuestion.now`)."""
+def _asked_of(folded: str, tables: list[Language], when: str) -> bool:
+    """Whether a clause of a question asks about a time gone by or the present
+    (`Language.past`, `Language.now`), not one where the asker tells of themselves ("jag fick
+    avslag förra veckan. hur överklagar jag?", `Language.self_told`)."""
     clauses = [c.strip() for c in re.split(r"[.!?;,\n]+", folded) if c.strip()]
     return any(
-        lang.now.search(clause) and not lang.self_told.match(clause)
+        getattr(lang, when).search(clause) and not lang.self_told.match(clause)
         for clause in clauses
         for lang in tables
     )

@@ -1759,6 +1759,7 @@ def test_who_holds_a_role_is_answered_by_a_sentence_that_names_it(
         ("vad har Emil Haddad för mejl?", "Emil Haddad nås på emil.haddad@hallevik.se.", True),
         ("What's Amir Haddad's email address?", "Amir Haddad, gruppledare, 08-465 004 35.", False),
         ("What's Amir Haddad's email address?", "Amir Haddad: amir.haddad@granby.se", True),
+        ("vilken mejladress har kansliet?", "E-post: kansliet(at)ekeby.se", True),
         # Whom to call is answered by a number, as before.
         ("vilket nummer ringer jag till kundtjänst?", "Kundtjänst nås på 08-465 004 00.", True),
     ],
@@ -1779,6 +1780,16 @@ def test_an_email_address_asked_for_is_not_answered_by_a_phone_number(
         ("hur många platser fanns förra sommaren?", "Förra sommaren fanns 80 platser.", None, True),
         ("hur många sökte i fjol?", "Under 2025 sökte 612 ungdomar.", "2026-02-10", True),
         ("hur många sökte i fjol?", "I januari 2026 hade vi 612 sökande.", "2026-02-10", False),
+        ("hur många sökte i fjol?", "Under fjolåret sökte 612 ungdomar.", "2026-02-10", True),
+        # A number that is no year dates nothing, nor one who was before ("förra ägaren").
+        (
+            "vad kostade lägret förra sommaren?",
+            "Lägret kostar 1950 kr per vecka.",
+            "2026-03-01",
+            False,
+        ),
+        ("vad kostade lägret förra sommaren?", "Se ekeby.se/2024/lager.", "2026-03-01", False),
+        ("vad kostade lägret förra sommaren?", "Förra ägaren tog 900 kr.", "2026-03-01", False),
         ("how many applied last year?", "I januari 2026 hade vi 612 sökande.", "2026-02-10", False),
         # A page without a date: any year may be gone by.
         ("hur många sökte i fjol?", "År 2024 sökte 612 ungdomar.", None, True),

@@ -147,6 +147,11 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("email address for customer service?", "email"),
         ("hur snabbt svarar ni på mejl?", "number"),
         ("kan jag mejla in intyget?", "contact"),
+        # Where the address is not asked for, a contact detail is what it was.
+        ("hur ändrar jag min mejladress?", "contact"),
+        ("Har kansliet någon e-postadress?", "contact"),
+        ("How do I change my email address?", "contact"),
+        ("mejladress till matdistributionen?", "email"),
         ("Vilka öppettider gäller?", "time"),
         ("Vem är ordförande?", "person"),
         # Who does something is answered by a role or a body too ("enhetschefen").
@@ -892,6 +897,11 @@ def test_who_holds_a_role_is_read_as_the_role_its_compound_names(
         ("vi köper förra ägarens pizzeria, hur gör vi?", False),
         ("Jag satte in en backventil förra året, kan jag söka bidraget i efterhand?", False),
         ("hur många platser finns det?", False),
+        # Nor where the asker tells of themselves, in a clause before the question.
+        ("Jag fick avslag förra veckan. Hur överklagar jag?", False),
+        ("Vi fick en faktura förra månaden, vart ringer jag?", False),
+        ("I got an invoice last month, who do I call?", False),
+        ("hur många sökte under fjolåret?", True),
     ],
 )
 def test_a_question_of_a_time_gone_by_is_told(question: str, past: bool) -> None:
