@@ -77,7 +77,7 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         # A question in the sources ("Har du frågor om …?") answers nothing, nor does what a
         # page says of itself ("Här kan du läsa om hur du ansöker").
         return False
-    if not all(_holds_name(name, candidate) for name in rq.names):
+    if not all(_holds_name(name, candidate) for name in rq.names - rq.told):
         return False
     if rq.role and not _names_role(rq.role, candidate):
         return False  # "vem är kuratorn?" is not answered by "Skolsköterska: Sara Eklöf"

@@ -91,6 +91,35 @@ def test_a_name_the_heading_gives_is_held_by_the_sentences_below_it() -> None:
     assert admissible(headed, rq)
 
 
+@pytest.mark.parametrize(
+    ("question", "told"),
+    [
+        # Where the asker lives is no name the answer must give ...
+        ("Vi ska sälja vårt radhus i Sörby. Vad gör jag med vattenmätaren?", True),
+        ("Hi, I'm selling our house in Sörby. What do I do with the water meter?", True),
+        # ... but a name in the clause that asks is.
+        ("Vad gör man med vattenmätaren i Sörby?", False),
+        ("Jag undrar något. Vad gör man med vattenmätaren i Sörby?", False),
+        ("Jag undrar vad man gör med vattenmätaren i Sörby?", False),
+        ("I was wondering what to do with the water meter in Sörby?", False),
+    ],
+)
+def test_a_name_the_asker_tells_of_themselves_with_is_not_required(
+    question: str, told: bool
+) -> None:
+    """A corpus name given only in a clause where the asker tells of themselves
+    (`ReadQuestion.told`) is where they are, not what is asked about."""
+    from assistant.answer import admissible
+
+    text = "Vid ägarbyte ska den som säljer läsa av vattenmätaren på tillträdesdagen."
+    name = term("sörby")
+    analyzer = Analyzer([*Analyzer.base_terms(text), name])
+    rq = read_question(question, analyzer=analyzer, names=frozenset({name}))
+    assert rq.names == {name}
+    assert (rq.told == {name}) is told
+    assert admissible(candidate(0, text, 0.9), rq) is told
+
+
 def test_a_when_question_is_refused_when_no_sentence_gives_a_time() -> None:
     rq = read_question("När formaliserades samarbetet?", analyzer=ANALYZER, names=NAMES)
     answer = compose_answer(rq, [candidate(0, MEMBERS, 0.95)], scorer=SCORER)
