@@ -77,7 +77,7 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         # A question in the sources ("Har du frågor om …?") answers nothing, nor does what a
         # page says of itself ("Här kan du läsa om hur du ansöker").
         return False
-    if not all(_holds_name(name, candidate) for name in rq.names - rq.told):
+    if not all(_holds_name(name, candidate) for name in rq.names):
         return False
     if rq.role and not _names_role(rq.role, candidate):
         return False  # "vem är kuratorn?" is not answered by "Skolsköterska: Sara Eklöf"
@@ -118,21 +118,21 @@ def _names_role(role: frozenset[str], candidate: Candidate) -> bool:
     )
 
 
-# A year ("läsåret 2024/2025"), not a part of a number ("2010:800", "1.2010").
-_YEAR = re.compile(r"(?<![\d:.,])\b(?:1[89]|20)\d{2}\b(?![:.,]?\d)")
+# A year ("läsåret 2024/2025", "2024-05-01"), not a part of a number ("2010:800", "1.2010"),
+# an amount ("1950 kr") or an address ("ekeby.se/2024/lager", "info2024@ekeby.se").
+_YEAR = re.compile(r"(?<![\d:.,])\b(?:1[89]|20)\d{2}\b(?![:.,]?\d)(?!\s*(?:kr|kronor|sek|:-)\b)")
+_ADDRESS = re.compile(r"\S*(?:@|\w\.(?:se|nu|com|org|net|eu)\b)\S*")
 
 
 def _dated_before(candidate: Candidate) -> bool:
     """Whether a sentence, or the title or heading it stands under, tells of a time gone by
     (the `past` answer pattern: "förra sommaren", "i fjol") or names a year before that of its
-    page ("Under 2025 …" on a page updated in 2026; any year on a page without a date), not in
-    an amount or a contact detail ("1950 kr", "ekeby.se/2024/lager")."""
+    page ("Under 2025 …" on a page updated in 2026; any year on a page without a date)."""
     chunk = candidate.hit.chunk
     text = f"{candidate.full_text} {chunk.title} {chunk.section or ''}"
     if answer_pattern("past").search(text):  # type: ignore[union-attr]
         return True
-    for kind in ("money", "contact"):
-        text = answer_pattern(kind).sub(" ", text)  # type: ignore[union-attr]
+    text = _ADDRESS.sub(" ", text)
     dated = (chunk.updated or "")[:4]
     now = int(dated) if dated.isdigit() else None
     return any(now is None or int(y) < now for y in _YEAR.findall(text))
@@ -142,7 +142,7 @@ def _tells_now(candidate: Candidate) -> bool:
     """Whether a sentence, or the title or heading it stands under, says it tells of now (the
     `now` answer pattern: "i dag", "för närvarande")."""
     chunk = candidate.hit.chunk
-    text = f"{candidate.full_text} {chunk.title} {chunk.section or ''}"
+    text = _ADDRESS.sub(" ", f"{candidate.full_text} {chunk.title} {chunk.section or ''}")
     return answer_pattern("now").search(text) is not None  # type: ignore[union-attr]
 
 

@@ -144,13 +144,10 @@ class ReadQuestion:
     # en faktura förra månaden, vart ringer jag?"): an answer must be dated before its page's
     # year or say so ("förra sommaren"); this year's figure does not tell last year's.
     past: bool = False
-    # The corpus names a question gives only where the asker tells of themselves ("Jag bor i
-    # Tyresö och undrar …", `Language.self_told`): where the asker is, not what is asked
-    # about, so an answer need not name them.
-    told: frozenset[str] = frozenset()
-    # Whether a question asks about the present ("hur många står i kö just nu?", `Language.now`;
-    # not where the asker tells of themselves, "jag är arbetslös just nu, …", nor when something
-    # is open, which hours answer): an answer must say it tells of now ("i dag").
+    # Whether a question asks about the present ("hur många står i kö just nu?", "är det
+    # eldningsförbud just nu?", `Language.now`; not where the asker tells of themselves, "jag
+    # är arbetslös just nu, …", nor when something is open, who holds a post or what it costs,
+    # which a page states as current): an answer must say it tells of now ("i dag").
     now: bool = False
 
     @property
@@ -255,28 +252,24 @@ def read_question(
         glossed_absent=_glossed_absent(plain, lang_code, glossed, analyzer, names),
         firsts=firsts(asked),
         past=kind != "yesno" and _asked_of(folded, tables, "past"),
-        told=_told(asked, tables, analyzer, names),
-        now=expects != "time" and _asked_of(folded, tables, "now"),
+        now=_asks_now(folded, kind, expects, posed, tables),
     )
 
 
-def _told(
-    asked: str, tables: list[Language], analyzer: Analyzer | None, names: frozenset[str]
-) -> frozenset[str]:
-    """The corpus names a question gives only in clauses where the asker tells of themselves
-    (`ReadQuestion.told`)."""
-    if analyzer is None or not names:
-        return frozenset()
-    told: set[str] = set()
-    asking: set[str] = set()
-    for clause in re.split(r"[.!?;,\n]+", asked):
-        found = {t for t in analyzer.query_terms(clause) if t in names}
-        folded = fold(clause.strip().lower())
-        if any(lang.self_told.match(folded) for lang in tables):
-            told |= found
-        else:
-            asking |= found
-    return frozenset(told - asking)
+def _asks_now(
+    folded: str, kind: str, expects: str | None, posed: str, tables: list[Language]
+) -> bool:
+    """Whether a question asks about the present (`ReadQuestion.now`): for a figure or a list
+    that changes, or whether a state holds (`Language.state`); not when something is open,
+    which hours tell, nor who holds a post or what something costs, which a page states as
+    current ("Rektor är Anna Berg", "Ett årskort kostar 500 kr")."""
+    if expects in ("time", "person", "money"):
+        return False
+    if kind == "yesno" and not any(
+        lang.state.match(fold(posed.lower()).strip()) for lang in tables
+    ):
+        return False
+    return _asked_of(folded, tables, "now")
 
 
 def _asked_of(folded: str, tables: list[Language], when: str) -> bool:
