@@ -1843,3 +1843,17 @@ def test_a_question_of_now_is_answered_by_a_sentence_that_tells_of_now(
     """A question about the present (`ReadQuestion.now`) is not answered by a rule or a figure
     that does not say it is today's."""
     assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I de här områdena granskar kommunantikvarien alla ansökningar.",
+        "Klagomål om störande ljud handlägger miljöenheten.",
+        "Boendet ordnas av socialtjänsten.",
+        "Fram till 2015 sköttes renhållningen av ett renhållningsförbund.",
+    ],
+)
+def test_a_unit_or_an_office_that_acts_answers_who(text: str) -> None:
+    """Who does something is answered by the unit, the office or the body that does it."""
+    assert holds("vem gör det?", text)

@@ -160,6 +160,9 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("Who decides on the grant?", "agent"),
         ("Who is the head of the unit?", "person"),
         ("vem kan söka bidrag?", None),
+        # "vem som helst" is anyone, "vem man är" who one is: neither asks who acts.
+        ("Kan vem som helst gå dit och lyssna?", None),
+        ("går det att klaga utan att säga vem man är?", None),
         ("vilket företag hämtar soporna?", "agent"),
         ("Which company picks up the bins?", "agent"),
         # A month or a week says when, like a year.
