@@ -552,6 +552,14 @@ def test_a_spoken_filler_before_small_talk_is_no_question() -> None:
     assert read_question("asså vad kostar det?").kind == "fact"
 
 
+def test_praise_with_an_adverb_is_thanks() -> None:
+    """ "du e ju grym, tack" praises as "du är grym" does; praise before a question does not
+    make the question small talk."""
+    assert read_question("du e ju grym, tack").smalltalk == "thanks"
+    assert read_question("du är verkligen snäll").smalltalk == "thanks"
+    assert read_question("du e ju grym, men hur många platser finns det?").smalltalk is None
+
+
 def test_asking_what_one_may_ask_is_small_talk() -> None:
     """ "vad kan jag fråga dig om?" asks what the assistant answers, as "vad kan du svara på?"
     does; what one may ask about a thing is a question."""
