@@ -1185,6 +1185,9 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
         ("Om kärlet är överfullt hämtar vi inte.", True),
         ("Om barnet inte är folkbokfört gäller inte rabatten.", True),
         ("Om ingen svarar, ring igen i morgon.", False),
+        # A second negation joined to the condition is in it; one after it is not.
+        ("Om något inte känns rätt och du inte kan prata med henne kan du ringa oss.", False),
+        ("Om du inte kan komma kan du inte boka om.", True),
         ("Det kostar ingenting.", True),
         # A folded word that merely looks like a negation ("värken", the ache) is none.
         ("Kontakta skolsköterskan om värken sitter kvar.", False),
