@@ -83,6 +83,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False  # "vem är kuratorn?" is not answered by "Skolsköterska: Sara Eklöf"
     if rq.past and not _dated_before(candidate):
         return False  # "hur många platser fanns förra sommaren?" – "Antal platser: 80"
+    if rq.advice and not answer_pattern("advice").search(text):  # type: ignore[union-attr]
+        return False  # "vilket labb rekommenderar ni?" – "… hos ett ackrediterat laboratorium"
     if rq.now and not _tells_now(candidate):
         return False  # "hur många står i kö just nu?" – "Om två barn har samma ködatum …"
     if rq.counted and not _counts(rq, text):

@@ -149,6 +149,10 @@ class ReadQuestion:
     # är arbetslös just nu, …", nor when something is open, who holds a post or what it costs,
     # which a page states as current): an answer must say it tells of now ("i dag").
     now: bool = False
+    # Whether a question asks for a recommendation ("vilket labb rekommenderar ni?",
+    # `Language.advice`): a sentence that names a laboratory recommends none; an answer must
+    # recommend ("vi rekommenderar", "passar bäst", "helst").
+    advice: bool = False
 
     @property
     def unsourced(self) -> bool:
@@ -253,6 +257,7 @@ def read_question(
         firsts=firsts(asked),
         past=kind != "yesno" and _asked_of(folded, tables, "past"),
         now=_asks_now(folded, kind, expects, posed, tables),
+        advice=any(lang.advice.search(folded) for lang in tables),
     )
 
 

@@ -1188,6 +1188,9 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
         # A second negation joined to the condition is in it; one after it is not.
         ("Om något inte känns rätt och du inte kan prata med henne kan du ringa oss.", False),
         ("Om du inte kan komma kan du inte boka om.", True),
+        # A main clause after "och" keeps its negation after the verb.
+        ("Om du inte betalar stängs kontot och du kan inte logga in.", True),
+        ("Om inget annat anges gäller avgiften och den återbetalas inte.", True),
         ("Det kostar ingenting.", True),
         # A folded word that merely looks like a negation ("värken", the ache) is none.
         ("Kontakta skolsköterskan om värken sitter kvar.", False),
@@ -1860,3 +1863,48 @@ def test_a_question_of_now_is_answered_by_a_sentence_that_tells_of_now(
 def test_a_unit_or_an_office_that_acts_answers_who(text: str) -> None:
     """Who does something is answered by the unit, the office or the body that does it."""
     assert holds("vem gör det?", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Nouns built on an adjective in "-enhet", and "förbunden" (bound), name no one.
+        "Alla lägenheter har egen tvättmaskin.",
+        "Det krävs erfarenhet av liknande projekt.",
+        "Vi är förbundna att följa lagen.",
+    ],
+)
+def test_a_noun_in_enhet_is_no_unit_that_acts(text: str) -> None:
+    assert not holds("vem gör det?", text)
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        # A recommendation asked for is answered by one, not by naming the thing.
+        (
+            "vilket labb rekommenderar ni för vattenprov?",
+            "Lämna provet hos ett ackrediterat laboratorium.",
+            False,
+        ),
+        (
+            "vilket labb rekommenderar ni för vattenprov?",
+            "Vi rekommenderar Eurofins för vattenprov.",
+            True,
+        ),
+        ("vilket märke tycker ni är bäst?", "Brandvarnaren är det viktigaste brandskyddet.", False),
+        ("Can you recommend a good primary school?", "Skolan har 300 elever.", False),
+        # "tipsa om" is as often to report.
+        (
+            "kan man tipsa om brandrisk anonymt?",
+            "Tipsa oss via e-tjänsten Tips om brandrisk.",
+            True,
+        ),
+    ],
+)
+def test_a_recommendation_asked_for_is_answered_by_one(
+    question: str, text: str, admitted: bool
+) -> None:
+    """A question that asks for a recommendation (`ReadQuestion.advice`) is not answered by a
+    sentence that recommends nothing."""
+    assert holds(question, text) is admitted

@@ -163,6 +163,7 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         # "vem som helst" is anyone, "vem man är" who one is: neither asks who acts.
         ("Kan vem som helst gå dit och lyssna?", None),
         ("går det att klaga utan att säga vem man är?", None),
+        ("Vem ni erbjuder hjälp till?", "agent"),
         ("vilket företag hämtar soporna?", "agent"),
         ("Which company picks up the bins?", "agent"),
         # A month or a week says when, like a year.

@@ -78,6 +78,7 @@ class Language:
     now: re.Pattern[str]  # on folded text: the present asked about, "just nu", "right now"
     self_told: re.Pattern[str]  # on a folded clause: the asker tells of themselves, "jag …"
     state: re.Pattern[str]  # on a folded yes/no clause: asks whether a state holds, "är det"
+    advice: re.Pattern[str]  # on folded text: a recommendation asked for, "rekommenderar ni"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
     procedure: re.Pattern[str]  # on folded text: what "hur ansöker jag om …" asks for (a group)
     degree: re.Pattern[str]  # on folded text: the word "hur stor" asks the degree of
@@ -172,6 +173,7 @@ def _compile(data: dict) -> Language:
         now=re.compile(words.get("now", r"(?!)")),
         self_told=re.compile(words.get("self_told", r"(?!)")),
         state=re.compile(words.get("state", r"(?!)")),
+        advice=re.compile(words.get("advice", r"(?!)")),
         counted=re.compile(words["counted"]),
         procedure=re.compile(words.get("procedure", r"(?!)")),
         degree=re.compile(words.get("degree", r"(?!)")),
