@@ -1908,3 +1908,20 @@ def test_a_recommendation_asked_for_is_answered_by_one(
     """A question that asks for a recommendation (`ReadQuestion.advice`) is not answered by a
     sentence that recommends nothing."""
     assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        ("hur länge sparas ansökan?", "Ansökan sparas i 60 dagar.", True),
+        ("hur länge sparas ansökan?", "Ansökan kostar 450 kronor.", False),
+        ("hur länge gäller tillståndet?", "Tillståndet gäller tills vidare.", True),
+        ("hur länge är jullovet?", "Jullov: 21 december 2026–8 januari 2027.", True),
+        ("hur länge har de samarbetat?", "Kommunerna har en lång tradition av samarbete.", True),
+        ("How long do you keep my data?", "Uppgifterna rättas om de är fel.", False),
+    ],
+)
+def test_how_long_is_answered_by_a_span_of_time(question: str, text: str, admitted: bool) -> None:
+    """ "hur länge" (fact type `duration`) is answered by a span of time or until when, not by
+    any number."""
+    assert holds(question, text) is admitted

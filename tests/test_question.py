@@ -146,6 +146,10 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("What's Amir Haddad's email address?", "email"),
         ("email address for customer service?", "email"),
         ("hur snabbt svarar ni på mejl?", "number"),
+        # How long something lasts asks for a span of time; how long a thing is, a length.
+        ("hur länge sparas ansökan?", "duration"),
+        ("How long do you keep my data?", "duration"),
+        ("How long does the road have to be?", "number"),
         ("kan jag mejla in intyget?", "contact"),
         # Where the address is not asked for, a contact detail is what it was.
         ("hur ändrar jag min mejladress?", "contact"),
