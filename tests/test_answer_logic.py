@@ -1271,7 +1271,7 @@ def test_a_phone_number_or_an_address_is_no_count_or_duration() -> None:
     during = "Anna Berg har varit chef sedan 2019, i sex år."
     analyzer = Analyzer(Analyzer.base_terms(f"{contact} {during}"))
     how_long = read_question("hur länge har Anna Berg varit chef?", analyzer=analyzer)
-    assert how_long.expects == "number"
+    assert how_long.expects == "duration"
     assert not admissible(candidate(0, contact, 0.9), how_long)
     assert admissible(candidate(1, during, 0.9), how_long)
     phone = read_question("vilket telefonnummer har Anna Berg?", analyzer=analyzer)

@@ -609,7 +609,7 @@ def test_asking_what_it_helps_with_about_a_thing_is_a_question(question: str) ->
 @pytest.mark.parametrize(
     ("question", "kind", "expects"),
     [
-        ("och när den väl har kommit in, hur länge ligger den kvar åt mig?", "fact", "number"),
+        ("och när den väl har kommit in, hur länge ligger den kvar åt mig?", "fact", "duration"),
         ("när jag har ansökt, hur lång tid tar det?", "fact", "number"),
         ("När kommer miljöbilen?", "fact", "year"),
         ("Får jag parkera där, när det är helg?", "yesno", None),
