@@ -1188,6 +1188,7 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
         # A second negation joined to the condition is in it; one after it is not.
         ("Om något inte känns rätt och du inte kan prata med henne kan du ringa oss.", False),
         ("Om du inte kan komma kan du inte boka om.", True),
+        ("Om du inte har någon inkomst och ingen bostad kan du söka bistånd.", False),
         # A main clause after "och" keeps its negation after the verb.
         ("Om du inte betalar stängs kontot och du kan inte logga in.", True),
         ("Om inget annat anges gäller avgiften och den återbetalas inte.", True),
@@ -1858,6 +1859,8 @@ def test_a_question_of_now_is_answered_by_a_sentence_that_tells_of_now(
         "Klagomål om störande ljud handlägger miljöenheten.",
         "Boendet ordnas av socialtjänsten.",
         "Fram till 2015 sköttes renhållningen av ett renhållningsförbund.",
+        "Socialenheten beslutar om bistånd.",
+        "Kommunalförbunden samarbetar om räddningstjänst.",
     ],
 )
 def test_a_unit_or_an_office_that_acts_answers_who(text: str) -> None:
@@ -1894,6 +1897,10 @@ def test_a_noun_in_enhet_is_no_unit_that_acts(text: str) -> None:
         ),
         ("vilket märke tycker ni är bäst?", "Brandvarnaren är det viktigaste brandskyddet.", False),
         ("Can you recommend a good primary school?", "Skolan har 300 elever.", False),
+        # Whether one recommends something is a yes/no question, not one for a recommendation,
+        # and "när som helst" recommends nothing.
+        ("rekommenderar ni att man bokar i förväg?", "Du måste boka i förväg.", True),
+        ("vilket labb rekommenderar ni?", "Du kan lämna provet när som helst.", False),
         # "tipsa om" is as often to report.
         (
             "kan man tipsa om brandrisk anonymt?",
@@ -1919,6 +1926,10 @@ def test_a_recommendation_asked_for_is_answered_by_one(
         ("hur länge är jullovet?", "Jullov: 21 december 2026–8 januari 2027.", True),
         ("hur länge har de samarbetat?", "Kommunerna har en lång tradition av samarbete.", True),
         ("How long do you keep my data?", "Uppgifterna rättas om de är fel.", False),
+        ("hur länge är biblioteket öppet på lördag?", "Biblioteket har öppet till kl. 16.", True),
+        ("hur länge tar samtalet?", "Det tar 30 min.", True),
+        # "till" is Swedish for "to": no span of time.
+        ("hur länge gäller tillståndet?", "Du skickar ansökan till kommunen.", False),
     ],
 )
 def test_how_long_is_answered_by_a_span_of_time(question: str, text: str, admitted: bool) -> None:

@@ -150,6 +150,7 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("hur länge sparas ansökan?", "duration"),
         ("How long do you keep my data?", "duration"),
         ("How long does the road have to be?", "number"),
+        ("How long is the hiking trail?", "number"),
         ("kan jag mejla in intyget?", "contact"),
         # Where the address is not asked for, a contact detail is what it was.
         ("hur ändrar jag min mejladress?", "contact"),
