@@ -105,12 +105,17 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     return rq.kind == "yesno" or all(held(rq.asked, n, text) for n in given)
 
 
+def _headed(candidate: Candidate) -> str:
+    """A sentence with the title and heading it stands under, which speak for it too."""
+    chunk = candidate.hit.chunk
+    return f"{candidate.full_text} {chunk.title} {chunk.section or ''}"
+
+
 def _names_role(role: frozenset[str], candidate: Candidate) -> bool:
     """Whether a sentence, or the title or heading it stands under, names the role a question
     asks who holds (`ReadQuestion.role`), in any form or as the end of a compound: "kurator" –
     "Kurator:", "kuratorerna"; "chef" – "bibliotekschefen"; not "socialchef" – "enhetschef"."""
-    chunk = candidate.hit.chunk
-    said = fold(f"{candidate.full_text} {chunk.title} {chunk.section or ''}".lower())
+    said = fold(_headed(candidate).lower())
     patterns = [lang.roles for lang in languages().values() if lang.roles is not None]
     return any(
         (found := pattern.fullmatch(word)) is not None and found.group("base").endswith(r)
@@ -131,7 +136,7 @@ def _dated_before(candidate: Candidate) -> bool:
     (the `past` answer pattern: "förra sommaren", "i fjol") or names a year before that of its
     page ("Under 2025 …" on a page updated in 2026; any year on a page without a date)."""
     chunk = candidate.hit.chunk
-    text = f"{candidate.full_text} {chunk.title} {chunk.section or ''}"
+    text = _headed(candidate)
     if answer_pattern("past").search(text):  # type: ignore[union-attr]
         return True
     text = _ADDRESS.sub(" ", text)
@@ -143,8 +148,7 @@ def _dated_before(candidate: Candidate) -> bool:
 def _tells_now(candidate: Candidate) -> bool:
     """Whether a sentence, or the title or heading it stands under, says it tells of now (the
     `now` answer pattern: "i dag", "för närvarande")."""
-    chunk = candidate.hit.chunk
-    text = _ADDRESS.sub(" ", f"{candidate.full_text} {chunk.title} {chunk.section or ''}")
+    text = _ADDRESS.sub(" ", _headed(candidate))
     return answer_pattern("now").search(text) is not None  # type: ignore[union-attr]
 
 
