@@ -57,6 +57,7 @@ OTHERS = {
         "twentysecond",
         "twentythird",
         "twentyfourth",
+        "twentyfifth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
