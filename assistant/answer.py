@@ -541,7 +541,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no" if listed and not negated(posed, without=False) else None
     costs_nothing = cost and free(clause) and not _amount(clause)
     if denied != (says_no != costs_nothing):
-        return "no"
+        # Whether something exists is denied only by evidence that names it, as a "yes" must:
+        # "Finns det handikapparkering vid kommunhuset?" is no "Nej" from "Det är inte
+        # tillåtet att kasta ris … i kommunhuset".
+        return "no" if _holds_sought(rq, best) else None
     if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(posed):
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
     if restricts(posed) and widens(best.full_text):
@@ -759,10 +762,8 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     confirmation it is not ("Har du ett recept på kanelbullar?"). What the question asks
     exists must be among it: "finns det toalett på bokbussen?" is no "Ja" from a sentence
     about the book bus; so must the language it asks about ("finns den på arabiska?")."""
-    if rq.sought and not (rq.sought & best.terms or _names(best.full_text, rq.sought)):
+    if not _holds_sought(rq, best):
         return False
-    if rq.spoken and not (rq.spoken & best.terms or _names(best.full_text, rq.spoken)):
-        return False  # "på arabiska?" is no "Ja" from a sentence that names no language
     if rq.language != DEFAULT:
         # A question in another language meets the evidence through its glossary: each word
         # that says what it is about is held when the evidence holds one of its counterparts
@@ -783,6 +784,14 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     things = known - halves
     held = sum(t in best.terms or heads.get(t) in best.terms for t in things)
     return bool(things) and 2 * held >= len(things)
+
+
+def _holds_sought(rq: ReadQuestion, best: Candidate) -> bool:
+    """Whether the evidence names what a yes/no question asks exists (`ReadQuestion.sought`)
+    and the language it asks about (`ReadQuestion.spoken`: "på arabiska?"), where it asks."""
+    if rq.sought and not (rq.sought & best.terms or _names(best.full_text, rq.sought)):
+        return False
+    return not rq.spoken or bool(rq.spoken & best.terms or _names(best.full_text, rq.spoken))
 
 
 def _compounded(wanted: frozenset[str], terms: frozenset[str], asked: frozenset[str]) -> bool:

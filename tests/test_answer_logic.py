@@ -355,6 +355,25 @@ def test_a_negation_after_an_enumeration_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "no"
 
 
+def test_what_is_asked_to_exist_must_be_in_the_evidence_for_a_no_too() -> None:
+    """A negation about something else in the place asked about is no "Nej" to whether a
+    thing exists there: it denies nothing of that thing."""
+    from assistant.answer import _verdict
+
+    ris = "Det är inte tillåtet att kasta ris i kommunhuset."
+    none = "Det finns ingen handikapparkering vid kommunhuset."
+    analyzer = Analyzer(Analyzer.base_terms(f"{ris} {none}"))
+
+    def evidence(text: str) -> Candidate:
+        return replace(candidate(0, text, 0.9), terms=frozenset(analyzer.terms(text)))
+
+    rq = read_question("Finns det handikapparkering vid kommunhuset?", analyzer=analyzer)
+    assert rq.sought
+    assert _verdict(rq, evidence(ris)) is None
+    assert _verdict(replace(rq, sought=frozenset()), evidence(ris)) == "no"
+    assert _verdict(rq, evidence(none)) == "no"
+
+
 def test_a_negation_in_evidence_about_something_else_decides_nothing() -> None:
     """A sentence that shares no known word with the question is no "Nej", however close
     its cosine: it holds a negation, but not about what is asked."""

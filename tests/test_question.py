@@ -547,6 +547,13 @@ def test_more_verbs_open_a_yes_no_question_and_speed_asks_a_number(
 def test_a_goodbye_that_opens_with_hej_is_a_goodbye() -> None:
     assert read_question("hej då").smalltalk == "goodbye"
     assert read_question("ok hej då, ha en fin helg").smalltalk == "goodbye"
+
+
+def test_that_was_all_is_a_goodbye_but_not_before_a_question() -> None:
+    for message in ("ok, det var allt för idag", "det var allt, tack", "that's all for today"):
+        assert read_question(message).smalltalk == "goodbye", message
+    for message in ("det var allt jag ville veta om avgifter?", "Det är allt för dyrt"):
+        assert read_question(message).smalltalk is None, message
     assert read_question("hej").smalltalk == "greeting"
 
 
