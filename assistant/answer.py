@@ -543,8 +543,9 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     if denied != (says_no != costs_nothing):
         # Whether something exists is denied only by evidence that names it, as a "yes" must:
         # "Finns det handikapparkering vid kommunhuset?" is no "Nej" from "Det är inte
-        # tillåtet att kasta ris … i kommunhuset".
-        return "no" if _holds_sought(rq, best) else None
+        # tillåtet att kasta ris … i kommunhuset"; what is denied in every language is
+        # denied in the one asked about ("på arabiska?" – "Blanketten finns inte översatt").
+        return "no" if not rq.sought or _named_sought(rq, best) else None
     if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(posed):
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
     if restricts(posed) and widens(best.full_text):
@@ -762,8 +763,10 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     confirmation it is not ("Har du ett recept på kanelbullar?"). What the question asks
     exists must be among it: "finns det toalett på bokbussen?" is no "Ja" from a sentence
     about the book bus; so must the language it asks about ("finns den på arabiska?")."""
-    if not _holds_sought(rq, best):
+    if rq.sought and not _named_sought(rq, best):
         return False
+    if rq.spoken and not (rq.spoken & best.terms or _names(best.full_text, rq.spoken)):
+        return False  # "på arabiska?" is no "Ja" from a sentence that names no language
     if rq.language != DEFAULT:
         # A question in another language meets the evidence through its glossary: each word
         # that says what it is about is held when the evidence holds one of its counterparts
@@ -786,12 +789,9 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     return bool(things) and 2 * held >= len(things)
 
 
-def _holds_sought(rq: ReadQuestion, best: Candidate) -> bool:
-    """Whether the evidence names what a yes/no question asks exists (`ReadQuestion.sought`)
-    and the language it asks about (`ReadQuestion.spoken`: "på arabiska?"), where it asks."""
-    if rq.sought and not (rq.sought & best.terms or _names(best.full_text, rq.sought)):
-        return False
-    return not rq.spoken or bool(rq.spoken & best.terms or _names(best.full_text, rq.spoken))
+def _named_sought(rq: ReadQuestion, best: Candidate) -> bool:
+    """Whether the evidence names what a yes/no question asks exists (`ReadQuestion.sought`)."""
+    return bool(rq.sought & best.terms or _names(best.full_text, rq.sought))
 
 
 def _compounded(wanted: frozenset[str], terms: frozenset[str], asked: frozenset[str]) -> bool:

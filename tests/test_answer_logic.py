@@ -372,6 +372,12 @@ def test_what_is_asked_to_exist_must_be_in_the_evidence_for_a_no_too() -> None:
     assert _verdict(rq, evidence(ris)) is None
     assert _verdict(replace(rq, sought=frozenset()), evidence(ris)) == "no"
     assert _verdict(rq, evidence(none)) == "no"
+    # What is denied in every language is denied in the one asked about.
+    text = "Blanketten finns inte översatt."
+    analyzer = Analyzer(Analyzer.base_terms(f"{text} Arabiska."))
+    rq = read_question("Finns blanketten på arabiska?", analyzer=analyzer)
+    assert rq.spoken
+    assert _verdict(rq, evidence(text)) == "no"
 
 
 def test_a_negation_in_evidence_about_something_else_decides_nothing() -> None:

@@ -552,7 +552,13 @@ def test_a_goodbye_that_opens_with_hej_is_a_goodbye() -> None:
 def test_that_was_all_is_a_goodbye_but_not_before_a_question() -> None:
     for message in ("ok, det var allt för idag", "det var allt, tack", "that's all for today"):
         assert read_question(message).smalltalk == "goodbye", message
-    for message in ("det var allt jag ville veta om avgifter?", "Det är allt för dyrt"):
+    for message in (
+        "det var allt för dyrt att parkera vid sjukhuset, kan jag få pengarna tillbaka",
+        "de var allt för dyra, kan man få rabatt",
+        "det var allt ni hade om bygglov eller finns det mer",
+        "that's all well and good but how do I apply for a parking permit",
+        "thats all the info on parking permits you have",
+    ):
         assert read_question(message).smalltalk is None, message
     assert read_question("hej").smalltalk == "greeting"
 
