@@ -58,6 +58,7 @@ OTHERS = {
         "twentythird",
         "twentyfourth",
         "twentyfifth",
+        "twentysixth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
