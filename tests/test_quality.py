@@ -68,6 +68,7 @@ def test_every_question_set_is_well_formed() -> None:
         "twentyfourth_corpus",
         "twentyfifth_corpus",
         "twentysixth_corpus",
+        "twentyseventh_corpus",
     ],
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
