@@ -41,35 +41,7 @@ def test_every_question_set_is_well_formed() -> None:
 
 
 @pytest.mark.parametrize(
-    "name",
-    [
-        "second_corpus",
-        "third_corpus",
-        "fourth_corpus",
-        "fifth_corpus",
-        "sixth_corpus",
-        "seventh_corpus",
-        "eighth_corpus",
-        "ninth_corpus",
-        "tenth_corpus",
-        "eleventh_corpus",
-        "twelfth_corpus",
-        "thirteenth_corpus",
-        "fourteenth_corpus",
-        "fifteenth_corpus",
-        "sixteenth_corpus",
-        "seventeenth_corpus",
-        "eighteenth_corpus",
-        "nineteenth_corpus",
-        "twentieth_corpus",
-        "twentyfirst_corpus",
-        "twentysecond_corpus",
-        "twentythird_corpus",
-        "twentyfourth_corpus",
-        "twentyfifth_corpus",
-        "twentysixth_corpus",
-        "twentyseventh_corpus",
-    ],
+    "name", sorted(p.name for p in (ROOT / "tests").glob("*_corpus") if p.is_dir())
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
     folder = ROOT / "tests" / name
