@@ -59,6 +59,7 @@ OTHERS = {
         "twentyfourth",
         "twentyfifth",
         "twentysixth",
+        "twentyseventh",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
