@@ -239,8 +239,11 @@ def read_question(
         sequence=sequence,
         terms=terms,
         topic=topic,
-        # "hur stor" asks how big, though the sources name "Stora Hällby".
-        names=frozenset(t for t in terms if t in names) - _degree(folded, tables, analyzer),
+        # "hur stor" asks how big, though the sources name "Stora Hällby"; a name the asker
+        # only tells of themselves with ("Jag bor i Tyresö. Hur många …?") is not asked about.
+        names=frozenset(t for t in terms if t in names)
+        - _degree(folded, tables, analyzer)
+        - _told_only(asked, tables, analyzer),
         missing=missing,
         capitalised=_capitalised(asked),
         follow_up=follow,
@@ -275,6 +278,29 @@ def _asks_now(
     ):
         return False
     return _asked_of(folded, tables, "now")
+
+
+def _told_only(asked: str, tables: list[Language], analyzer: Analyzer | None) -> frozenset[str]:
+    """The terms of the sentences in which the asker tells of themselves before asking, and
+    of no other: "Jag bor i Tyresö och har läst om samarbetet. Hur många kommuner är med?"
+    gives "tyreso". A sentence that asks ("?") or ends the message is never told."""
+    if analyzer is None:
+        return frozenset()
+    sentences = [s for s in _SENTENCES.split(asked) if s.strip()]
+    told: set[str] = set()
+    rest: set[str] = set()
+    for i, sentence in enumerate(sentences):
+        clause = fold(sentence.lower()).strip()
+        telling = (
+            i < len(sentences) - 1
+            and "?" not in sentence
+            and any(lang.self_told.match(clause) for lang in tables)
+        )
+        (told if telling else rest).update(analyzer.query_terms(sentence))
+    return frozenset(told - rest)
+
+
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def _asked_of(folded: str, tables: list[Language], when: str) -> bool:

@@ -792,6 +792,29 @@ def test_the_word_a_question_asks_the_degree_of_names_nothing() -> None:
     assert "stor" in rq.names
 
 
+def test_a_name_the_asker_only_tells_of_themselves_with_is_not_asked_about() -> None:
+    """ "Jag bor i Tyresö och har läst om samarbetet. Hur många kommuner är med?" asks about
+    the cooperation, not Tyresö; the name stays asked about when the question names it too,
+    when the telling sentence asks or ends the message, or when the asker does not tell of
+    themselves ("Tyresö har ett bibliotek.")."""
+    from assistant.lexical import Analyzer
+
+    text = "Tyresö och Nykvarn är med. Åtta kommuner samarbetar. I Tornet kostar det 20 kr."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    names = frozenset({"tyreso", "nykvarn", "torn"})
+
+    def named(question: str) -> frozenset[str]:
+        return read_question(question, analyzer=analyzer, names=names).names
+
+    assert named("Jag bor i Tyresö och har läst om det. Hur många kommuner är med?") == set()
+    assert named("Hej! Vi har flyttat till Tyresö. Är Nykvarn med?") == {"nykvarn"}
+    assert named("I left my car in Tornet. How much does it cost?") == set()
+    assert named("Jag bor i Tyresö. Är Tyresö med?") == {"tyreso"}
+    assert named("Jag bor i Tyresö, är det med?") == {"tyreso"}
+    assert named("Jag bor i Tyresö och undrar vad det kostar. Är det dyrt?") == {"tyreso"}
+    assert named("Tyresö är fint. Hur många kommuner är med?") == {"tyreso"}
+
+
 @pytest.mark.parametrize(
     ("question", "expects"),
     [
