@@ -822,6 +822,10 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
         ("hur många platser finns det?", "Här finns 20 laddplatser på plan 2.", True),
         ("hur många platser finns det?", "Platser: 180, Avgift: 20 kr per dygn.", True),
         ("hur många bor i kommunen?", "Där bor över en halv miljon människor.", True),
+        # People are counted in any word for them; not in a word for some of them.
+        ("hur många invånare har kommunen?", "Där bor över en halv miljon människor.", True),
+        ("Hur många åskådare får plats?", "Hallen har läktare för 450 personer.", True),
+        ("hur många invånare har kommunen?", "Kommunen har 40 anställda.", False),
         # The counted word without a number of it, or with an amount between.
         ("hur många böcker har biblioteket?", "Du lånar böcker på stadsbiblioteket.", False),
         ("hur många böcker har biblioteket?", "Sagostund för barn 3–6 år, ta med böcker.", False),
