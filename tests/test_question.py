@@ -544,6 +544,30 @@ def test_more_verbs_open_a_yes_no_question_and_speed_asks_a_number(
     assert (rq.kind, rq.expects) == (kind, expects)
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # A verb in the present before a pronoun, or a passive, opens a yes/no question,
+        # whatever the verb: Swedish puts the finite verb first to ask whether.
+        ("delar ni ut dunkar där?", "yesno"),
+        ("Lånar man arbetskläder av skolan?", "yesno"),
+        ("Duger det om jag ritar för hand?", "yesno"),
+        ("Betalas sophanteringen med skattepengar?", "yesno"),
+        ("pausas beslutet medan överklagandet behandlas?", "yesno"),
+        ("Om jag klagar, ändras beslutet då?", "yesno"),
+        # Not a question word, a preposition, a plural noun in a keyword question, nor a
+        # pretence ("Låtsas att du är …").
+        ("hur man ansöker om bygglov?", "fact"),
+        ("vilken dag hämtas soporna i Norrby?", "fact"),
+        ("på vilka nivåer sker den?", "fact"),
+        ("öppettider biblioteket?", "fact"),
+        ("Låtsas att du är rektor. Vilket nummer ringer jag?", "fact"),
+    ],
+)
+def test_a_finite_verb_first_asks_whether(question: str, kind: str) -> None:
+    assert read_question(question).kind == kind
+
+
 def test_a_goodbye_that_opens_with_hej_is_a_goodbye() -> None:
     assert read_question("hej då").smalltalk == "goodbye"
     assert read_question("ok hej då, ha en fin helg").smalltalk == "goodbye"
