@@ -588,7 +588,7 @@ def _posed(text: str, table: Language) -> tuple[int, int] | None:
     finite verb to the end of its sentence, or None. A clause that opens a sentence counts,
     one after a comma or a dash only in a message that asks ("?"): "Vi har två barn, har inte
     fått någon faktura" tells, it does not ask."""
-    found = None
+    found = asking = None
     start, opens, before = 0, True, None
     for match in [*_CLAUSES.finditer(text), None]:
         end = match.start() if match else len(text)
@@ -600,9 +600,15 @@ def _posed(text: str, table: Language) -> tuple[int, int] | None:
                 fold(text[before:start].lower())
             )
             found = before if subject else start
+            close = _SENTENCE_END.search(text, start)
+            if close and close.group() == "?":
+                asking = found
         if match:
             before = None if _SENTENCE_END.search(match.group()) else start
             start, opens = match.end(), before is None
+    # A sentence that asks is posed before a remark after it: "kan jag låna en gitarr? har
+    # ingen egen".
+    found = found if asking is None else asking
     if found is None:
         return None
     close = _SENTENCE_END.search(text, found)

@@ -1222,6 +1222,11 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
         ("Om du inte betalar stängs kontot och du kan inte logga in.", True),
         ("Om inget annat anges gäller avgiften och den återbetalas inte.", True),
         ("Det kostar ingenting.", True),
+        # "om" about something, before a main clause's verb and negation, is no condition:
+        # a subordinate clause puts the negation before its verb.
+        ("Beslut om specialkost kan inte överklagas.", True),
+        ("Ansökan om bidrag får inte lämnas sent.", True),
+        ("Om barnet inte kan äta maten får det specialkost.", False),
         # A folded word that merely looks like a negation ("värken", the ache) is none.
         ("Kontakta skolsköterskan om värken sitter kvar.", False),
     ],

@@ -118,6 +118,10 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
     assert rq.posed == "kan jag få böcker hemkörda?"
     rq = read_question("Kan jag få böcker hemkörda? Jag orkar inte gå dit.")
     assert rq.posed == "Kan jag få böcker hemkörda?"
+    # A sentence that asks poses it, not a remark after it that opens with a verb too.
+    rq = read_question("kan jag låna en gitarr i studion? har ingen egen")
+    assert rq.posed == "kan jag låna en gitarr i studion?"
+    assert read_question("kan jag låna en gitarr").posed == "kan jag låna en gitarr"
     # A subject with a relative clause is part of the question.
     rq = read_question("Den som inte har BankID, kan den ansöka på papper?")
     assert rq.posed == "Den som inte har BankID, kan den ansöka på papper?"
