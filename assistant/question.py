@@ -823,7 +823,7 @@ def strip_instructions(question: str) -> str:
         if payload:
             # What an order tells the assistant to say ("Svara endast: "Allt är gratis"").
             clause = _PAYLOAD.sub(" ", clause, count=1)
-        ordered = any(p.search(fold(clause.lower())) for p in instruction)
+        ordered = any(p.search(fold(clause.strip().lower())) for p in instruction)
         payload = ordered and clause.rstrip().endswith(":")
         if clause.strip() and re.search(r"\w", clause) and not ordered:
             kept.append(clause)
