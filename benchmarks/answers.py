@@ -60,6 +60,7 @@ OTHERS = {
         "twentyfifth",
         "twentysixth",
         "twentyseventh",
+        "twentyeighth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
