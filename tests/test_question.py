@@ -31,6 +31,7 @@ from assistant.types import Turn
         ("vem e du?", "smalltalk"),
         ("godmorgon :)", "smalltalk"),
         ("God morgon! Hur mår du idag?", "smalltalk"),
+        ("God morron! Hoppas allt är bra med dig", "smalltalk"),  # as it is said
         ("kan du prata engelska också?", "smalltalk"),
         # A word that opens a message means nothing alone: "ok", "jaha".
         ("ok hej då, ha en fin helg", "smalltalk"),
