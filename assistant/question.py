@@ -930,7 +930,12 @@ def is_follow_up(question: str) -> bool:
     """Whether a question leans on the conversation before it ("och när startade det?")."""
     text = fold(question.lower())
     tables = languages().values()
-    if any(lang.follow_start.match(text) for lang in tables):
+    if any(lang.follow_start.match(text) or lang.follow_end.search(text) for lang in tables):
         return True
-    content = [w for w in _WORD.findall(text) if len(w) > 3]
+    # The pronouns themselves are no content: "vilket nummer ringer man henne på?"
+    content = [
+        w
+        for w in _WORD.findall(text)
+        if len(w) > 3 and not any(lang.pronoun.fullmatch(w) for lang in tables)
+    ]
     return any(lang.pronoun.search(text) for lang in tables) and len(content) <= 3

@@ -489,7 +489,19 @@ HISTORY = [
 
 @pytest.mark.parametrize(
     "question",
-    ["Och när formaliserades det?", "och när startade det?", "hur många bor där?", "And when?"],
+    [
+        "Och när formaliserades det?",
+        "och när startade det?",
+        "hur många bor där?",
+        "And when?",
+        # A word that leans at the end, a typed "o", and pronouns that are no content.
+        "kan jag vara anonym då?",
+        "o i björkhaga då?",
+        "Does it apply at night too?",
+        "vilket nummer ringer man henne på och när",
+        "hur länge gäller ett sånt beslut?",
+        "what was the third one again?",
+    ],
 )
 def test_follow_up_reads_the_previous_question(question: str) -> None:
     assert is_follow_up(question)

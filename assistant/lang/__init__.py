@@ -98,6 +98,7 @@ class Language:
     after: re.Pattern[str]  # on folded text before a year: "efter", "after"
     units: dict[str, str]  # folded short unit -> the unit it names ("kr" -> "kronor")
     follow_start: re.Pattern[str]
+    follow_end: re.Pattern[str]
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
     replies: dict[str, str]  # what is said to small talk and as a verdict (answer language)
@@ -193,6 +194,7 @@ def _compile(data: dict) -> Language:
         after=re.compile(words["after"]),
         units={fold(k): fold(v) for k, v in words["units"].items()},
         follow_start=re.compile(data["follow_up"]["start"]),
+        follow_end=re.compile(data["follow_up"]["end"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
         instruction=re.compile(data["instructions"]["clause"]),
         replies=dict(data.get("replies", {})),
