@@ -423,12 +423,29 @@ def _not_in_list(
     verb = term(words[0]) if words else ""
     subject = next((t for t in rq.sequence if t in rq.topic and t != verb), None)
     # A question about belonging may find the list lower down; any other only at the top.
-    for i in np.argsort(-probs)[: LIST_RANKS if asks_membership(rq.asked) else 1]:
-        if confidence[i] < scorer.threshold or not _complete_list(usable[i]):
+    belonging = asks_membership(rq.asked)
+    for i in np.argsort(-probs)[: LIST_RANKS if belonging else 1]:
+        if not _complete_list(usable[i]):
+            continue
+        # The list decides a question about belonging whose every other word it holds, sure
+        # or not, as it does a "Ja" (`_in_list`): "Ingår Nacka i samarbetet?" – "De åtta
+        # kommunerna … har en lång tradition av samarbete".
+        if confidence[i] < scorer.threshold and not (belonging and _of_group(rq, usable[i])):
             continue
         listed = subject in rq.names & usable[i].terms and not rq.capitalised & rq.missing
         return None if listed else _quote([usable[i]], verdict="no", listing=False)
     return None
+
+
+def _of_group(rq: ReadQuestion, candidate: Candidate) -> bool:
+    """Whether a question in the sources' language asks about the group a list is of: the
+    list holds every word of it but the names, the unknown names and the words that ask about
+    belonging ("ingår nacka i samarbetet?" – "… har en lång tradition av samarbete"; not
+    "ingår nacka i landstinget?")."""
+    if rq.language != DEFAULT:
+        return False
+    rest = rq.topic - rq.names - (rq.capitalised & rq.missing) - membership_terms(rq.asked)
+    return bool(rest) and rest <= candidate.terms | candidate.where
 
 
 def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> Answer | None:

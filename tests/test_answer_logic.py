@@ -162,6 +162,27 @@ def test_a_complete_list_below_the_top_answers_a_question_about_belonging() -> N
     assert not ask("Har Ekeby fler invånare?", (0.78, 0.90, 0.80)).answer.startswith("Nej.")
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Ingår Ekeby i samarbetet?", "Är Ekeby en av de deltagande kommunerna?"],
+)
+def test_a_complete_list_says_no_to_an_unknown_name_the_scorer_doubts(question: str) -> None:
+    """As it says "Ja" to a member (above): so short a question scores low on every sentence,
+    and the list of the group asked about decides; not of a group the sources never name."""
+    answer = ask(question, (0.80, 0.78, 0.76))
+    assert answer.answer.startswith("Nej.") and "Alby, Bryn, Celsing och Dalby" in answer.answer
+    assert not ask("Ingår Ekeby i landstinget?", (0.80, 0.78, 0.76)).answer.startswith("Nej.")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Är Bryn en av de deltagande kommunerna?", "Is Bryn one of the participating municipalities?"],
+)
+def test_taking_part_asks_about_belonging(question: str) -> None:
+    answer = ask(question, (0.80, 0.78, 0.76))
+    assert answer.answer.startswith("Ja.") and "Alby, Bryn, Celsing och Dalby" in answer.answer
+
+
 def test_an_unknown_name_beside_a_known_one_is_a_no_from_the_complete_list() -> None:
     answer = ask("Är Ekeby en av kommunerna som samarbetar med Alby?", (0.88, 0.82, 0.80))
     assert answer.answered and answer.shape == "no"
