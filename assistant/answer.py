@@ -438,14 +438,17 @@ def _not_in_list(
 
 
 def _of_group(rq: ReadQuestion, candidate: Candidate) -> bool:
-    """Whether a question in the sources' language asks about the group a list is of: the
-    list holds every word of it but the names, the unknown names and the words that ask about
-    belonging ("ingår nacka i samarbetet?" – "… har en lång tradition av samarbete"; not
-    "ingår nacka i landstinget?")."""
+    """Whether a question asks about the group a list is of: the list holds every word of it
+    but the names, the unknown names and the words that ask about belonging ("ingår nacka i
+    samarbetet?" – "… har en lång tradition av samarbete"; not "ingår nacka i
+    landstinget?"); in another language, a counterpart of each such word (`glossed`)."""
+    held = candidate.terms | candidate.where
+    unknown = rq.capitalised & rq.missing
     if rq.language != DEFAULT:
-        return False
-    rest = rq.topic - rq.names - (rq.capitalised & rq.missing) - membership_terms(rq.asked)
-    return bool(rest) and rest <= candidate.terms | candidate.where
+        groups = [g for g in rq.glossed if not g <= unknown]
+        return bool(groups) and all(g & held for g in groups)
+    rest = rq.topic - rq.names - unknown - membership_terms(rq.asked)
+    return bool(rest) and rest <= held
 
 
 def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> Answer | None:

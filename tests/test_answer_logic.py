@@ -164,7 +164,11 @@ def test_a_complete_list_below_the_top_answers_a_question_about_belonging() -> N
 
 @pytest.mark.parametrize(
     "question",
-    ["Ingår Ekeby i samarbetet?", "Är Ekeby en av de deltagande kommunerna?"],
+    [
+        "Ingår Ekeby i samarbetet?",
+        "Är Ekeby en av de deltagande kommunerna?",
+        "Is Ekeby one of the municipalities?",
+    ],
 )
 def test_a_complete_list_says_no_to_an_unknown_name_the_scorer_doubts(question: str) -> None:
     """As it says "Ja" to a member (above): so short a question scores low on every sentence,
