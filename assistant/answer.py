@@ -52,7 +52,7 @@ from assistant.question import ReadQuestion, held, is_year, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
 
-REFUSAL = "Det framgår inte av källorna jag har tillgång till."
+REFUSAL = languages()[DEFAULT].replies["refusal"]
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 
 

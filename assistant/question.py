@@ -190,6 +190,13 @@ def read_question(
     follow = bool(asked) and is_follow_up(asked)
     previous = [t.content for t in history if t.role == "user" and t.content.strip()]
     query = f"{strip_instructions(previous[-1])} {asked}" if follow and previous else asked
+    if follow and previous and history[-1].role == "assistant":
+        # What the answer before said leads to what the follow-up asks about: "Kontakta Eva
+        # Lind, enhetschef." – "vilket nummer ringer man henne på?". Not a refusal; its
+        # opening only, so a long list does not drown the question (nor slow its embedding).
+        said = history[-1].content.strip()[:_SAID_CHARS]
+        if said and not said.startswith(languages()[DEFAULT].replies["refusal"]):
+            query = f"{strip_instructions(previous[-1])} {said} {asked}"
     sequence: tuple[str, ...] = ()
     terms: frozenset[str] = frozenset()
     topic: frozenset[str] = frozenset()
@@ -924,6 +931,10 @@ _CAPITAL = re.compile(r"(?<=[\w,:;–)] )[A-ZÅÄÖÉ][\wåäöé-]+")
 
 def _capitalised(asked: str) -> frozenset[str]:
     return frozenset(term(m.group().lower()) for m in _CAPITAL.finditer(asked))
+
+
+#: How much of the answer before a follow-up its retrieval query takes.
+_SAID_CHARS = 500
 
 
 def is_follow_up(question: str) -> bool:

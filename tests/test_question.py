@@ -516,6 +516,21 @@ def test_standalone_question_is_not_rewritten(question: str) -> None:
     assert read_question(question, HISTORY).query == question
 
 
+def test_a_follow_up_is_read_with_the_answer_before_it_but_not_a_refusal() -> None:
+    """What the answer said leads retrieval to what "henne" is; a refusal said nothing."""
+    from assistant.answer import REFUSAL
+
+    said = "Kontakta Eva Lind, enhetschef för budget- och skuldrådgivningen. [1]"
+    history = [Turn("user", "vem kan hjälpa min mormor med räkningarna?"), Turn("assistant", said)]
+    query = read_question("vilket nummer ringer man henne på?", history).query
+    assert query.startswith("vem kan hjälpa min mormor") and "Eva Lind" in query
+    refused = [history[0], Turn("assistant", f"{REFUSAL} Jag svarar bara utifrån källorna.")]
+    query = read_question("vilket nummer ringer man henne på?", refused).query
+    assert query == "vem kan hjälpa min mormor med räkningarna? vilket nummer ringer man henne på?"
+    # A standalone question is read alone, whatever was said before it.
+    assert read_question("Vad kostar en båtplats?", history).query == "Vad kostar en båtplats?"
+
+
 def test_follow_up_without_history_is_unchanged() -> None:
     assert read_question("och när startade det?").query == "och när startade det?"
 
