@@ -193,8 +193,9 @@ def read_question(
     if follow and previous and history[-1].role == "assistant":
         # What the answer before said leads to what the follow-up asks about: "Kontakta Eva
         # Lind, enhetschef." – "vilket nummer ringer man henne på?". Not a refusal; its
-        # opening only, so a long list does not drown the question (nor slow its embedding).
-        said = history[-1].content.strip()[:_SAID_CHARS]
+        # opening only, so a long list does not drown the question (nor slow its embedding),
+        # and without the citation markers the widget sends back with it ("[1]").
+        said = _MARKER.sub("", history[-1].content).strip()[:_SAID_CHARS]
         if said and not said.startswith(languages()[DEFAULT].replies["refusal"]):
             query = f"{strip_instructions(previous[-1])} {said} {asked}"
     sequence: tuple[str, ...] = ()
@@ -935,6 +936,8 @@ def _capitalised(asked: str) -> frozenset[str]:
 
 #: How much of the answer before a follow-up its retrieval query takes.
 _SAID_CHARS = 500
+#: A citation marker in an answer: "… samarbete. [1]".
+_MARKER = re.compile(r"\s*\[\d+\]")
 
 
 def is_follow_up(question: str) -> bool:

@@ -524,6 +524,7 @@ def test_a_follow_up_is_read_with_the_answer_before_it_but_not_a_refusal() -> No
     history = [Turn("user", "vem kan hjälpa min mormor med räkningarna?"), Turn("assistant", said)]
     query = read_question("vilket nummer ringer man henne på?", history).query
     assert query.startswith("vem kan hjälpa min mormor") and "Eva Lind" in query
+    assert "[1]" not in query
     refused = [history[0], Turn("assistant", f"{REFUSAL} Jag svarar bara utifrån källorna.")]
     query = read_question("vilket nummer ringer man henne på?", refused).query
     assert query == "vem kan hjälpa min mormor med räkningarna? vilket nummer ringer man henne på?"
