@@ -61,6 +61,7 @@ OTHERS = {
         "twentysixth",
         "twentyseventh",
         "twentyeighth",
+        "twentyninth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
