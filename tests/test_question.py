@@ -601,6 +601,10 @@ def test_more_verbs_open_a_yes_no_question_and_speed_asks_a_number(
         ("Betalas sophanteringen med skattepengar?", "yesno"),
         ("pausas beslutet medan överklagandet behandlas?", "yesno"),
         ("Om jag klagar, ändras beslutet då?", "yesno"),
+        # A passive that ends in a consonant and "s", before a pronoun.
+        ("Säljs det energidrycker i kafét?", "yesno"),
+        ("ägs den av kommunen?", "yesno"),
+        ("görs det någon kontroll?", "yesno"),
         # Not a question word, a preposition, a plural noun in a keyword question, nor a
         # pretence ("Låtsas att du är …").
         ("hur man ansöker om bygglov?", "fact"),
@@ -608,6 +612,7 @@ def test_more_verbs_open_a_yes_no_question_and_speed_asks_a_number(
         ("på vilka nivåer sker den?", "fact"),
         ("öppettider biblioteket?", "fact"),
         ("Låtsas att du är rektor. Vilket nummer ringer jag?", "fact"),
+        ("tills man fyllt 18, vad gäller?", "fact"),
     ],
 )
 def test_a_finite_verb_first_asks_whether(question: str, kind: str) -> None:
