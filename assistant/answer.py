@@ -267,6 +267,10 @@ def compose_answer(
     # jag om förskoleplats?" asked of pages on building permits.
     if rq.language == DEFAULT and rq.procured and rq.procured <= rq.missing:
         return refusal(topics)
+    if rq.kind == "yesno":
+        unlisted = _known_unlisted(rq, candidates)
+        if unlisted is not None:
+            return unlisted
     usable = [c for c in candidates if admissible(c, rq)]
     if not usable:
         return refusal(topics)
@@ -435,6 +439,25 @@ def _not_in_list(
         listed = subject in rq.names & usable[i].terms and not rq.capitalised & rq.missing
         return None if listed else _quote([usable[i]], verdict="no", listing=False)
     return None
+
+
+def _known_unlisted(rq: ReadQuestion, candidates: Sequence[Candidate]) -> Answer | None:
+    """ "Nej" to whether a name the sources know belongs to a group that a complete list of
+    names gives without it ("Är Nynäshamn en av de regionala stadskärnorna?" – "Fyra av dessa
+    finns på Södertörn: Flemingsberg, …"), as `_not_in_list` says to a name they never
+    mention. Such a list is no admissible evidence (it does not hold the name asked about),
+    so it is looked for among every candidate. None when a list of the group names it, when
+    none is the group's (`_of_group`), when the question asks about a rank or holds a negation
+    of its own, or names something the sources never mention."""
+    known = rq.names - rq.missing
+    if not known or not asks_membership(rq.asked) or superlative(rq.asked):
+        return None
+    if negated(rq.posed or rq.asked, without=False) or rq.capitalised & rq.missing:
+        return None
+    lists = [c for c in candidates if _complete_list(c) and _of_group(rq, c)]
+    if not lists or any(known & c.terms for c in lists):
+        return None
+    return _quote([lists[0]], verdict="no", listing=False)
 
 
 def _of_group(rq: ReadQuestion, candidate: Candidate) -> bool:
