@@ -875,6 +875,10 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
         ("hur många invånare har kommunen?", "Där bor över en halv miljon människor.", True),
         ("Hur många åskådare får plats?", "Hallen har läktare för 450 personer.", True),
         ("hur många invånare har kommunen?", "Kommunen har 40 anställda.", False),
+        # So is an employer's staff, and not in a word for anyone else.
+        ("hur manga anstallda har enheten?", "Enheten har i dag 23 medarbetare.", True),
+        ("hur många anställda har enheten?", "Enheten tar emot 900 besökare.", False),
+        ("hur många besökare har enheten?", "Enheten har 23 medarbetare.", False),
         # The counted word without a number of it, or with an amount between.
         ("hur många böcker har biblioteket?", "Du lånar böcker på stadsbiblioteket.", False),
         ("hur många böcker har biblioteket?", "Sagostund för barn 3–6 år, ta med böcker.", False),
