@@ -102,7 +102,7 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         if not (rq.kind == "yesno" and rq.expects and speaks_of(rq.expects, text)):
             return False
     given = rq.numbers - circumstances(rq.asked)
-    return rq.kind == "yesno" or all(held(rq.asked, n, text) for n in given)
+    return rq.kind == "yesno" or all(held(rq.asked, n, text) is not False for n in given)
 
 
 def _headed(candidate: Candidate) -> str:
@@ -597,7 +597,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no"
     if rq.numbers:
         stated = numbers_in(best.full_text)
-        if not all(held(rq.asked, n, best.full_text) for n in rq.numbers):
+        checks = [held(rq.asked, n, best.full_text) for n in rq.numbers]
+        if None in checks:
+            return None  # "fler än 600 000?" – "över en halv miljon"
+        if not all(checks):
             return "no" if stated else None
     years = [n for n in numbers_in(best.full_text) if is_year(n)]
     for decade in decades(rq.asked):

@@ -653,14 +653,15 @@ def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
 
 
 def numbers_in(text: str) -> frozenset[int]:
-    """The whole numbers a text states, in digits or words: "de fem kärnorna" → {5}.
+    """The whole numbers a text states, in digits or words: "de fem kärnorna" → {5}, "en
+    halv miljon" → {500000}.
 
     A question that counts something ("vilka är de andra fem …") presupposes that number;
     a sentence that never states it does not answer that question.
     """
     words = _number_words()
     found = set()
-    for token in re.findall(rf"{_DIGITS}|\w+", fold(text.lower())):
+    for token in re.findall(rf"{_DIGITS}|\w+", spelled_out(fold(text.lower()))):
         if token in words:
             found.add(words[token])
         elif token[0].isdigit():
@@ -677,6 +678,49 @@ _WHOLE = r"(?:0|[1-9]\d{0,2}(?:[  ]\d{3})+|[1-9]\d*)"
 _RANGE = re.compile(
     rf"(?<![\d,.])({_WHOLE})(?:,\d+)?(?:\s*(?:–|—|-)|(?:\s+[^\W\d]+)?\s+(?:till|to))\s*({_WHOLE})(?![\d])"
 )
+
+
+def spelled_out(folded: str) -> str:
+    """A folded text with its large numbers in words written in digits, thousands apart:
+    "over en halv miljon" → "over 500 000", "1,5 miljoner" → "1 500 000", "tva miljoner" →
+    "2 000 000" (`Language.large`, `Language.halves`, `Language.ones`); a count that is no
+    whole number is left as written."""
+    pattern, large, halves, words = _large_numbers()
+    if pattern is None:
+        return folded
+
+    def digits(match: re.Match[str]) -> str:
+        count, half, word = match.groups()
+        base = 1.0
+        if count and count in words:
+            base = words[count]
+        elif count and count[0].isdigit():
+            base = float(count.replace(",", "."))
+        value = base * (0.5 if half else 1.0) * large[word]
+        return f"{int(value):,}".replace(",", " ") if value.is_integer() else match.group()
+
+    return pattern.sub(digits, folded)
+
+
+@cache
+def _large_numbers() -> tuple[re.Pattern[str] | None, dict[str, int], frozenset[str], dict]:
+    large: dict[str, int] = {}
+    halves: set[str] = set()
+    ones: set[str] = set()
+    for lang in languages().values():
+        large.update(lang.large)
+        halves |= lang.halves
+        ones |= lang.ones
+    if not large:
+        return None, {}, frozenset(), {}
+    words = {w: float(v) for w, v in _number_words().items()}
+    alternatives = "|".join(sorted(map(re.escape, large), key=len, reverse=True))
+    counts = "|".join(sorted(map(re.escape, [*words, *ones]), key=len, reverse=True))
+    halving = "|".join(sorted(map(re.escape, halves), key=len, reverse=True)) or "(?!)"
+    pattern = re.compile(
+        rf"(?:\b(\d+(?:[.,]\d+)?|{counts})\s+)?(?:\b({halving})\s+(?:a\s+)?)?\b({alternatives})\b"
+    )
+    return pattern, large, frozenset(halves), words
 
 
 def is_year(n: int) -> bool:
@@ -699,7 +743,7 @@ def _unit(folded: str, end: int) -> str:
 MAX_AGE = 120
 
 
-def held(question: str, n: int, text: str) -> bool:
+def held(question: str, n: int, text: str) -> bool | None:
     """Whether a text holds a number `n` the question gives: the number itself, or a range or
     a bound of the same unit that it lies within ("bidrag på 200 000 kr" – "150 001–400 000
     kr", "15 km" – "10,1–20 km", "80 000 kr" – "mer än 50 000 kronor"; `lang.bound`; a bound
@@ -708,9 +752,12 @@ def held(question: str, n: int, text: str) -> bool:
     ("har fyllt 12" – "till och med 12 år"). A year
     is held by itself and, asked with a bound ("före 2015?"; `lang.year_bound`), by a year on
     that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
-    of 2022."""
-    asked = fold(question.lower())
-    folded = fold(text.lower())
+    of 2022. A bound the question sets is held by a bound of the text's that lies within it
+    ("fler än 400 000?" – "över 500 000"), not by one across it ("färre än 300 000?" – "över
+    500 000"), and one that reaches past it decides nothing: None ("fler än 600 000?" –
+    "över 500 000")."""
+    asked = spelled_out(fold(question.lower()))
+    folded = spelled_out(fold(text.lower()))
     stated = numbers_in(text)
     if is_year(n):
         side = _year_side(asked, n)
@@ -745,6 +792,9 @@ def held(question: str, n: int, text: str) -> bool:
         low, high = _value(match.group(1)), _value(match.group(2))
         if low <= n <= high and not is_year(high) and _unit(folded, match.end()) in units:
             return True
+    sides = _number_sides(asked, n)
+    asked_side = sides.pop() if len(sides) == 1 else 0
+    undecided = False
     for match in re.finditer(_DIGITS, folded):
         if _RANGE.match(folded, match.start()):
             continue  # "från 8 till 17 år" is a range, not "från 8"
@@ -753,9 +803,15 @@ def held(question: str, n: int, text: str) -> bool:
         )
         if side and _unit(folded, match.end()) in units:
             value = _value(match.group())
-            if (side < 0 and n <= value) or (side > 0 and n >= value):
+            if asked_side == side:
+                if (value - n) * side >= 0:
+                    return True  # "fler än 400 000?" – "över 500 000"
+                undecided = True  # "fler än 600 000?" – "över 500 000"
+            elif asked_side and (value - n) * side < 0:
+                undecided = True  # "färre än 600 000?" – "över 500 000"
+            elif not asked_side and ((side < 0 and n <= value) or (side > 0 and n >= value)):
                 return True
-    return False
+    return None if undecided else False
 
 
 def _mentions(folded: str, n: int) -> list[re.Match[str]]:

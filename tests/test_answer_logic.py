@@ -1208,6 +1208,21 @@ def test_what_says_something_does_not_take_place_is_a_no(text: str, question: st
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("bor det färre än 300 000 på Södertörn?", "no"),
+        ("bor det mer än 500 000 pers på södertörn?", "yes"),
+        ("Bor det fler än 600 000 personer på Södertörn?", None),
+    ],
+)
+def test_a_large_number_in_words_is_a_number(question: str, expected: str | None) -> None:
+    """ "en halv miljon" is 500 000: it holds a bound of the question's, contradicts it, or
+    (a bound past it) leaves it undecided."""
+    text = "Idag bor över en halv miljon människor på Södertörn."
+    assert verdict(question, text, known=("person", "pers", "people")) == expected
+
+
 def test_a_decade_is_a_time_asked_about_not_a_number_to_find() -> None:
     """ "När grundades den? Var det på 60-talet?" is answered by "startade 1962"; "på
     70-talet?" gets a "Nej" from it and "in the 1960s?" a "Ja"."""
