@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -661,7 +661,7 @@ def numbers_in(text: str) -> frozenset[int]:
     """
     words = _number_words()
     found = set()
-    for token in re.findall(rf"{_DIGITS}|\w+", spelled_out(fold(text.lower()))):
+    for token in re.findall(rf"{_DIGITS}|\w+", fold(spelled_out(text.lower()))):
         if token in words:
             found.add(words[token])
         elif token[0].isdigit():
@@ -680,30 +680,38 @@ _RANGE = re.compile(
 )
 
 
-def spelled_out(folded: str) -> str:
-    """A folded text with its large numbers in words written in digits, thousands apart:
-    "over en halv miljon" → "over 500 000", "1,5 miljoner" → "1 500 000", "tva miljoner" →
-    "2 000 000" (`Language.large`, `Language.halves`, `Language.ones`); a count that is no
-    whole number is left as written."""
-    pattern, large, halves, words = _large_numbers()
+def spelled_out(lowered: str) -> str:
+    """A lower-case text (not folded: "miljön" is no "miljon") with its large numbers in words
+    written in digits, thousands apart: "över en halv miljon" → "över 500 000", "1,5
+    miljoner" → "1 500 000", "två miljoner" → "2 000 000", "3–4 miljoner" → "3 000 000–4 000
+    000" (`Language.large`, `Language.halves`, `Language.ones`); a count that is no whole
+    number is left as written."""
+    pattern, large, words = _large_numbers()
     if pattern is None:
-        return folded
+        return lowered
+
+    def value(count: str | None, half: str | None, word: str) -> float:
+        base = 1.0
+        if count and count[0].isdigit():
+            base = float(count.replace(",", "."))
+        elif count and fold(count) in words:
+            base = words[fold(count)]
+        return base * (0.5 if half else 1.0) * large[word]
 
     def digits(match: re.Match[str]) -> str:
-        count, half, word = match.groups()
-        base = 1.0
-        if count and count in words:
-            base = words[count]
-        elif count and count[0].isdigit():
-            base = float(count.replace(",", "."))
-        value = base * (0.5 if half else 1.0) * large[word]
-        return f"{int(value):,}".replace(",", " ") if value.is_integer() else match.group()
+        low, count, half, word = match.groups()
+        values = [value(count, half, word)]
+        if low:
+            values.insert(0, value(low, None, word))
+        if not all(v.is_integer() for v in values):
+            return match.group()
+        return "–".join(f"{int(v):,}".replace(",", " ") for v in values)
 
-    return pattern.sub(digits, folded)
+    return pattern.sub(digits, lowered)
 
 
 @cache
-def _large_numbers() -> tuple[re.Pattern[str] | None, dict[str, int], frozenset[str], dict]:
+def _large_numbers() -> tuple[re.Pattern[str] | None, dict[str, int], dict[str, float]]:
     large: dict[str, int] = {}
     halves: set[str] = set()
     ones: set[str] = set()
@@ -712,15 +720,31 @@ def _large_numbers() -> tuple[re.Pattern[str] | None, dict[str, int], frozenset[
         halves |= lang.halves
         ones |= lang.ones
     if not large:
-        return None, {}, frozenset(), {}
-    words = {w: float(v) for w, v in _number_words().items()}
-    alternatives = "|".join(sorted(map(re.escape, large), key=len, reverse=True))
-    counts = "|".join(sorted(map(re.escape, [*words, *ones]), key=len, reverse=True))
-    halving = "|".join(sorted(map(re.escape, halves), key=len, reverse=True)) or "(?!)"
+        return None, {}, {}
+    words = {w: float(v) for w, v in _number_words().items()} | {fold(w): 1.0 for w in ones}
+
+    number = r"\d+(?:[.,]\d+)?"
     pattern = re.compile(
-        rf"(?:\b(\d+(?:[.,]\d+)?|{counts})\s+)?(?:\b({halving})\s+(?:a\s+)?)?\b({alternatives})\b"
+        rf"(?:\b({number})\s*[–—-]\s*)?(?:\b({number}|{_either(words, unfold=True)})\s+)?"
+        rf"(?:\b({_either(halves)})\s+(?:a\s+)?)?\b({_either(large)})\b"
     )
-    return pattern, large, frozenset(halves), words
+    return pattern, large, words
+
+
+def _either(forms: Iterable[str], *, unfold: bool = False) -> str:
+    """A regex alternation of words, longest first; with `unfold`, folded words match as
+    written too ("tva" matches "två" and "tva")."""
+
+    def write(word: str) -> str:
+        if not unfold:
+            return re.escape(word)
+        return "".join(_UNFOLDED.get(c, re.escape(c)) for c in word)
+
+    return "|".join(sorted(map(write, forms), key=len, reverse=True)) or "(?!)"
+
+
+#: The letters a folded word may have had: "a" was "å" or "ä", "o" was "ö".
+_UNFOLDED = {"a": "[aåä]", "o": "[oö]", "e": "[eé]"}
 
 
 def is_year(n: int) -> bool:
@@ -756,8 +780,8 @@ def held(question: str, n: int, text: str) -> bool | None:
     ("fler än 400 000?" – "över 500 000"), not by one across it ("färre än 300 000?" – "över
     500 000"), and one that reaches past it decides nothing: None ("fler än 600 000?" –
     "över 500 000")."""
-    asked = spelled_out(fold(question.lower()))
-    folded = spelled_out(fold(text.lower()))
+    asked = fold(spelled_out(question.lower()))
+    folded = fold(spelled_out(text.lower()))
     stated = numbers_in(text)
     if is_year(n):
         side = _year_side(asked, n)

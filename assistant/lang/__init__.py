@@ -49,9 +49,10 @@ class Language:
     function_words: frozenset[str]  # lower-case words as written, not terms: "sitt", not "sitter"
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
-    large: dict[str, int]  # folded word -> what it multiplies by ("miljon" -> 1 000 000)
-    halves: frozenset[str]  # folded words that halve the number after them ("halv")
-    ones: frozenset[str]  # folded words for one before such a number ("en", "a")
+    # Lower-case as written, not folded ("miljön" folds to "miljon"):
+    large: dict[str, int]  # word -> what it multiplies by ("miljon" -> 1 000 000)
+    halves: frozenset[str]  # words that halve the number after them ("halv")
+    ones: frozenset[str]  # words for one before such a number ("en", "a")
     abbreviations: frozenset[str]  # lower-case, without the last period: "kl", "t.ex"
     negations: frozenset[str]  # folded
     denials: frozenset[str]  # folded: the negations of a verb ("inte", "never")
@@ -151,9 +152,9 @@ def _compile(data: dict) -> Language:
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
         ordinals={fold(k): int(v) for k, v in words["ordinals"].items()},
-        large={fold(k): int(v) for k, v in words["large"].items()},
-        halves=frozenset(fold(w) for w in words["halves"]),
-        ones=frozenset(fold(w) for w in words["ones"]),
+        large={k.lower(): int(v) for k, v in words["large"].items()},
+        halves=frozenset(w.lower() for w in words["halves"]),
+        ones=frozenset(w.lower() for w in words["ones"]),
         abbreviations=frozenset(a.lower() for a in words["abbreviations"]),
         negations=frozenset(fold(w) for w in words["negations"]),
         denials=frozenset(fold(w) for w in words["denials"]),
