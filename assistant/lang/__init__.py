@@ -49,10 +49,6 @@ class Language:
     function_words: frozenset[str]  # lower-case words as written, not terms: "sitt", not "sitter"
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
-    # Lower-case as written, not folded ("miljön" folds to "miljon"):
-    large: dict[str, int]  # word -> what it multiplies by ("miljon" -> 1 000 000)
-    halves: frozenset[str]  # words that halve the number after them ("halv")
-    ones: frozenset[str]  # words for one before such a number ("en", "a")
     abbreviations: frozenset[str]  # lower-case, without the last period: "kl", "t.ex"
     negations: frozenset[str]  # folded
     denials: frozenset[str]  # folded: the negations of a verb ("inte", "never")
@@ -152,9 +148,6 @@ def _compile(data: dict) -> Language:
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
         ordinals={fold(k): int(v) for k, v in words["ordinals"].items()},
-        large={k.lower(): int(v) for k, v in words["large"].items()},
-        halves=frozenset(w.lower() for w in words["halves"]),
-        ones=frozenset(w.lower() for w in words["ones"]),
         abbreviations=frozenset(a.lower() for a in words["abbreviations"]),
         negations=frozenset(fold(w) for w in words["negations"]),
         denials=frozenset(fold(w) for w in words["denials"]),
