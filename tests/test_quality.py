@@ -74,3 +74,22 @@ def test_a_yes_to_a_no_or_an_unanswerable_question_is_counted_as_false() -> None
         result("unanswerable", None, "Det framgår inte av källorna.", answered=False),
     ]
     assert score(results)["false_yes"] == 2
+
+
+def test_a_no_to_a_yes_or_an_unanswerable_question_is_counted_as_false() -> None:
+    from assistant.evaluation import EvalItem, EvalResult
+    from assistant.types import Answer
+
+    def result(kind: str, yes_no: str | None, reply: str, answered: bool = True) -> EvalResult:
+        item = EvalItem("q", "Är det så?", kind, gold="så", yes_no=yes_no)
+        return EvalResult(item, Answer(reply, answered), 0.01)
+
+    results = [
+        result("answerable", "nej", "Nej. Det är inte så. [1]"),  # right
+        result("answerable", "ja", "Nej. Det är inte så. [1]"),  # false
+        result("unanswerable", None, "Nej. Något annat. [1]"),  # false
+        result("answerable", "ja", "Ja. Det är så. [1]"),  # right
+        result("unanswerable", None, "Det framgår inte av källorna.", answered=False),
+    ]
+    metrics = score(results)
+    assert (metrics["false_no"], metrics["false_yes"]) == (2, 0)
