@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation import load_eval, run_eval, score
+from assistant.evaluation import EvalItem, EvalResult, load_eval, run_eval, score
 from assistant.pipeline import Assistant
+from assistant.types import Answer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,39 +58,31 @@ def test_other_corpora_are_well_formed(name: str) -> None:
                 assert " ".join(item.gold.split()) in pages, (path, item.gold)
 
 
+def _result(kind: str, yes_no: str | None, reply: str, answered: bool = True) -> EvalResult:
+    """The result of one yes/no question answered with `reply`."""
+    item = EvalItem("q", "Är det så?", kind, gold="så", yes_no=yes_no)
+    return EvalResult(item, Answer(reply, answered), 0.01)
+
+
 def test_a_yes_to_a_no_or_an_unanswerable_question_is_counted_as_false() -> None:
-    from assistant.evaluation import EvalItem, EvalResult
-    from assistant.types import Answer
-
-    def result(kind: str, yes_no: str | None, reply: str, answered: bool = True) -> EvalResult:
-        item = EvalItem("q", "Är det så?", kind, gold="så", yes_no=yes_no)
-        return EvalResult(item, Answer(reply, answered), 0.01)
-
     results = [
-        result("answerable", "ja", "Ja. Det är så. [1]"),  # right
-        result("answerable", "nej", "Ja. Det är så. [1]"),  # false
-        result("unanswerable", None, "Ja. Något annat. [1]"),  # false
-        result("unanswerable", None, "Något annat. [1]"),  # answered, but no "Ja"
-        result("answerable", "nej", "Nej. Det är inte så. [1]"),  # right
-        result("unanswerable", None, "Det framgår inte av källorna.", answered=False),
+        _result("answerable", "ja", "Ja. Det är så. [1]"),  # right
+        _result("answerable", "nej", "Ja. Det är så. [1]"),  # false
+        _result("unanswerable", None, "Ja. Något annat. [1]"),  # false
+        _result("unanswerable", None, "Något annat. [1]"),  # answered, but no "Ja"
+        _result("answerable", "nej", "Nej. Det är inte så. [1]"),  # right
+        _result("unanswerable", None, "Det framgår inte av källorna.", answered=False),
     ]
     assert score(results)["false_yes"] == 2
 
 
 def test_a_no_to_a_yes_or_an_unanswerable_question_is_counted_as_false() -> None:
-    from assistant.evaluation import EvalItem, EvalResult
-    from assistant.types import Answer
-
-    def result(kind: str, yes_no: str | None, reply: str, answered: bool = True) -> EvalResult:
-        item = EvalItem("q", "Är det så?", kind, gold="så", yes_no=yes_no)
-        return EvalResult(item, Answer(reply, answered), 0.01)
-
     results = [
-        result("answerable", "nej", "Nej. Det är inte så. [1]"),  # right
-        result("answerable", "ja", "Nej. Det är inte så. [1]"),  # false
-        result("unanswerable", None, "Nej. Något annat. [1]"),  # false
-        result("answerable", "ja", "Ja. Det är så. [1]"),  # right
-        result("unanswerable", None, "Det framgår inte av källorna.", answered=False),
+        _result("answerable", "nej", "Nej. Det är inte så. [1]"),  # right
+        _result("answerable", "ja", "Nej. Det är inte så. [1]"),  # false
+        _result("unanswerable", None, "Nej. Något annat. [1]"),  # false
+        _result("answerable", "ja", "Ja. Det är så. [1]"),  # right
+        _result("unanswerable", None, "Det framgår inte av källorna.", answered=False),
     ]
     metrics = score(results)
     assert (metrics["false_no"], metrics["false_yes"]) == (2, 0)
