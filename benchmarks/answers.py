@@ -62,6 +62,7 @@ OTHERS = {
         "twentyseventh",
         "twentyeighth",
         "twentyninth",
+        "thirtieth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
