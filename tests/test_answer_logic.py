@@ -259,6 +259,50 @@ def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "yes"  # the negation is in another clause
 
 
+def test_a_prohibition_is_a_negation_in_the_evidence_and_in_the_question() -> None:
+    """What is forbidden is not allowed: "får man …?" is a no from "… är förbjudna", "är det
+    förbjudet …?" a yes from it and from "inte tillåtet", in English too; and a list its lead-in
+    forbids says no of what an item names."""
+    from assistant.answer import _verdict
+
+    forbids = "Engångsgrillar är förbjudna på kommunens badplatser vid Storsjöbadet."
+    denies = "Engångsgrillar är inte tillåtna på kommunens badplatser vid Storsjöbadet."
+    allows = "Engångsgrillar är tillåtna på kommunens badplatser vid Storsjöbadet."
+    analyzer = Analyzer(Analyzer.base_terms(f"{forbids} {allows} ta med"))
+
+    def verdict(question: str, text: str) -> str | None:
+        return _verdict(read_question(question, analyzer=analyzer), candidate(0, text, 0.9))
+
+    assert (
+        verdict("Får man ta med engångsgrillar till badplatserna vid Storsjöbadet?", forbids)
+        == "no"
+    )
+    assert (
+        verdict("Får man ta med engångsgrillar till badplatserna vid Storsjöbadet?", allows)
+        == "yes"
+    )
+    assert (
+        verdict("Är engångsgrillar förbjudna på badplatserna vid Storsjöbadet?", forbids) == "yes"
+    )
+    assert verdict("Är engångsgrillar förbjudna på badplatserna vid Storsjöbadet?", allows) == "no"
+    assert verdict("Är engångsgrillar förbjudna på badplatserna vid Storsjöbadet?", denies) == "yes"
+    glass = {
+        "denies": "Glas är inte tillåtet på festivalen i parken.",
+        "allows": "Glas är tillåtet på festivalen i parken.",
+        "forbids": "Glas är förbjudet på festivalen i parken.",
+    }
+    analyzer = Analyzer(Analyzer.base_terms(" ".join(glass.values())))
+    assert verdict("Is glass banned at the festival in the park?", glass["denies"]) == "yes"
+    assert verdict("Is glass banned at the festival in the park?", glass["allows"]) == "no"
+    assert verdict("Is glass allowed at the festival in the park?", glass["forbids"]) == "no"
+    listed = (
+        "Vid eldningsförbud är det förbjudet att:\n\n- grilla med engångsgrill\n- elda i skogen"
+    )
+    analyzer = Analyzer(Analyzer.base_terms(listed))
+    rq = read_question("Får jag grilla med engångsgrill vid eldningsförbud?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, listed, 0.9, is_list=True)) == "no"
+
+
 def test_utan_att_negates_the_clause_after_it_up_to_the_next_one() -> None:
     """ "… utan att parkeringsplatser tas bort" says they are not; the clause before it and
     the one after "samtidigt som" are not negated. A question that asks about doing without
