@@ -39,6 +39,8 @@ from assistant.lang import (
     languages,
     membership_terms,
     negated,
+    of_all,
+    partial,
     ranks,
     restricts,
     speaks_of,
@@ -524,7 +526,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     kommun inte kan lösa själv"), as is "free" to a question about a cost ("Kostar det
     något?" – "kostnadsfritt"); so is what the evidence leaves out with an exception ("öppet
     på söndagar?" – "alla dagar utom söndag") or a restriction it widens ("bara politikerna?" – "både på politisk nivå och
-    mellan tjänstemän"). A number the question gives that the evidence contradicts with
+    mellan tjänstemän"), and a question about all of a group that the deciding clause answers
+    for a part ("alla stadskärnor?" – "Fyra av dessa finns på Södertörn"). A number the question gives that the evidence contradicts with
     another number, or a range or a bound it lies outside of, is a "no"; one it does not state
     leaves the question undecided. So is a decade the question names when the evidence gives
     years outside it ("på 70-talet?" – "startade 1962"). Otherwise evidence strong enough to
@@ -570,6 +573,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
     if restricts(posed) and widens(best.full_text):
         return "no"
+    if of_all(posed) and partial(clause):
+        return "no"  # "Ligger alla stadskärnor på Södertörn?" – "Fyra av dessa finns på …"
     if _outranked(rq, clause):
         return "no"
     if rq.numbers:

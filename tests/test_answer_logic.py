@@ -249,6 +249,32 @@ def test_not_only_is_no_restriction_the_evidence_widens() -> None:
     assert answer.answer.startswith("Ja.")
 
 
+def test_a_question_about_all_of_a_group_answered_for_a_part_is_a_no() -> None:
+    """ "alla" asks of every one; a clause that says it of "tre av dessa" says no, in English
+    too. Without "alla", or with "i alla fall" (anyway), the same evidence is a "Ja"."""
+    from assistant.answer import _verdict
+
+    text = (
+        "Kommunen har fem vård- och omsorgsboenden. Tre av dessa har egen trädgård: "
+        "Björkgården, Solhem och Ekbacken."
+    )
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    evidence = candidate(0, text, 0.9)
+
+    def verdict(question: str) -> str | None:
+        return _verdict(read_question(question, analyzer=analyzer), evidence)
+
+    assert verdict("Har alla boenden egen trädgård?") == "no"
+    assert verdict("Har samtliga boenden egen trädgård?") == "no"
+    assert verdict("Do all of the homes have a garden?") == "no"
+    assert verdict("Har boendena egen trädgård?") == "yes"
+    assert verdict("Har boendena i alla fall egen trädgård?") == "yes"
+    whole = "Alla fem vård- och omsorgsboenden har egen trädgård."
+    analyzer = Analyzer(Analyzer.base_terms(whole))
+    rq = read_question("Har alla boenden egen trädgård?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, whole, 0.9)) == "yes"
+
+
 def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     from assistant.answer import _verdict
 

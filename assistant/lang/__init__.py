@@ -61,6 +61,8 @@ class Language:
     superlative: re.Pattern[str]  # on folded text, of size or number: "största", "the largest"
     first: re.Pattern[str]  # on folded text: asks which is first, "vilken … störst" (a group)
     inclusive: re.Pattern[str]  # on folded text: "både … och", "as well as"
+    universal: re.Pattern[str]  # on folded text: asks of every one of a group, "alla", "all"
+    partial: re.Pattern[str]  # on folded text: a part of a group, "fyra av dessa", "some of them"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
@@ -160,6 +162,8 @@ def _compile(data: dict) -> Language:
         superlative=re.compile(words["superlative"]),
         first=re.compile(words["first"]),
         inclusive=re.compile(words["inclusive"]),
+        universal=re.compile(words.get("universal", r"(?!)")),
+        partial=re.compile(words.get("partial", r"(?!)")),
         exception=re.compile(words["exception"]),
         about_page=re.compile(words["about_page"]),
         membership=re.compile(words["membership"]),
@@ -530,6 +534,20 @@ def widens(text: str) -> bool:
     """Whether a text says more than one thing holds ("både … och", "såväl … som")."""
     folded = fold(text.lower())
     return any(lang.inclusive.search(folded) for lang in languages().values())
+
+
+def of_all(text: str) -> bool:
+    """Whether a text asks or says something of every one of a group ("alla", "samtliga",
+    "all"; not "i alla fall", "at all")."""
+    folded = fold(text.lower())
+    return any(lang.universal.search(folded) for lang in languages().values())
+
+
+def partial(text: str) -> bool:
+    """Whether a text says something of a part of a group only ("Fyra av dessa finns på
+    Södertörn", "some of them")."""
+    folded = fold(text.lower())
+    return any(lang.partial.search(folded) for lang in languages().values())
 
 
 def excepted(text: str) -> frozenset[str]:
