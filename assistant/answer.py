@@ -573,7 +573,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
     if restricts(posed) and widens(best.full_text):
         return "no"
-    if of_all(posed) and partial(clause):
+    if _for_a_part(rq, best, clause):
         return "no"  # "Ligger alla stadskärnor på Södertörn?" – "Fyra av dessa finns på …"
     if _outranked(rq, clause):
         return "no"
@@ -590,6 +590,21 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # nor by one that ranks by another measure ("Tallby är den minsta" to "den största?").
         return None
     return "yes" if _speaks_to(rq, best) else None
+
+
+def _for_a_part(rq: ReadQuestion, best: Candidate, clause: str) -> bool:
+    """Whether a question about all of a group ("Ligger alla stadskärnor på Södertörn?") is
+    answered for a part of it ("Fyra av dessa finns på Södertörn"): the deciding clause says
+    it of a part, says nothing of all ("Alla elever får busskort. Tre av dem åker taxi."),
+    and the evidence names the group asked about ("Kan alla söka?" asks of no group), in
+    another language through its glossary ("all of the homes" – "boenden")."""
+    groups = [g for g in of_all(rq.posed or rq.asked) if g]
+    if not groups or not partial(clause) or of_all(clause):
+        return False
+    glossary = languages()[rq.language].glossary
+    return any(
+        _names(best.full_text, glossary.get(term(g)) or frozenset({term(g)})) for g in groups
+    )
 
 
 def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:

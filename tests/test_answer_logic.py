@@ -266,9 +266,19 @@ def test_a_question_about_all_of_a_group_answered_for_a_part_is_a_no() -> None:
 
     assert verdict("Har alla boenden egen trädgård?") == "no"
     assert verdict("Har samtliga boenden egen trädgård?") == "no"
-    assert verdict("Do all of the homes have a garden?") == "no"
     assert verdict("Har boendena egen trädgård?") == "yes"
     assert verdict("Har boendena i alla fall egen trädgård?") == "yes"
+    # "Kan alla söka?" asks of no group the evidence names; a clause that also speaks of all
+    # ("Alla elever får busskort. Tre av dem åker taxi.") says nothing of a part only.
+    assert verdict("Kan alla flytta in med sin trädgård?") != "no"
+    libraries = "Kommunen har fem bibliotek. Tre av dessa har öppet på lördagar."
+    analyzer = Analyzer(Analyzer.base_terms(libraries))
+    rq = read_question("Are all of the libraries open on Saturdays?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, libraries, 0.9)) == "no"
+    pupils = "Alla elever får busskort. Tre av dem åker taxi."
+    analyzer = Analyzer(Analyzer.base_terms(pupils))
+    rq = read_question("Får alla elever busskort?", analyzer=analyzer)
+    assert _verdict(rq, candidate(0, pupils, 0.9)) == "yes"
     whole = "Alla fem vård- och omsorgsboenden har egen trädgård."
     analyzer = Analyzer(Analyzer.base_terms(whole))
     rq = read_question("Har alla boenden egen trädgård?", analyzer=analyzer)
@@ -321,6 +331,14 @@ def test_a_prohibition_is_a_negation_in_the_evidence_and_in_the_question() -> No
     assert verdict("Is glass banned at the festival in the park?", glass["denies"]) == "yes"
     assert verdict("Is glass banned at the festival in the park?", glass["allows"]) == "no"
     assert verdict("Is glass allowed at the festival in the park?", glass["forbids"]) == "no"
+    # A negated prohibition allows: "inte förbjudet" is no negation.
+    allowed = "Det är inte förbjudet att ta med engångsgrillar till badplatserna vid Storsjöbadet."
+    analyzer = Analyzer(Analyzer.base_terms(f"{allowed} får man"))
+    assert (
+        verdict("Får man ta med engångsgrillar till badplatserna vid Storsjöbadet?", allowed)
+        == "yes"
+    )
+    assert verdict("Är engångsgrillar förbjudna på badplatserna vid Storsjöbadet?", allowed) == "no"
     listed = (
         "Vid eldningsförbud är det förbjudet att:\n\n- grilla med engångsgrill\n- elda i skogen"
     )

@@ -54,6 +54,7 @@ class Language:
     denials: frozenset[str]  # folded: the negations of a verb ("inte", "never")
     relative_negation: re.Pattern[str]  # on folded text: "som inte", "who cannot"
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
+    not_forbidden: re.Pattern[str]  # on folded text: a negated prohibition, "inte förbjudet"
     negating: re.Pattern[str]  # on folded text: negates the clause after it, "utan att"
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
@@ -155,6 +156,7 @@ def _compile(data: dict) -> Language:
         denials=frozenset(fold(w) for w in words["denials"]),
         relative_negation=re.compile(words["relative_negation"]),
         not_only=re.compile(words["not_only"]),
+        not_forbidden=re.compile(words.get("not_forbidden", r"(?!)")),
         negating=re.compile(words["negating"]),
         conditional=re.compile(words["conditional"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
@@ -325,12 +327,14 @@ def denies(text: str) -> bool:
 
 
 def _asserted_words(text: str, *, negating: bool = True) -> set[str]:
-    """The folded words of a text without negated restrictions and negated conditions, and
-    a negation for a word that negates the clause after it (`negating`: "utan att")."""
+    """The folded words of a text without negated restrictions, negated prohibitions ("inte
+    förbjudet" allows) and negated conditions, and a negation for a word that negates the
+    clause after it (`negating`: "utan att")."""
     folded = fold(text.lower())
     words: set[str] = set()
     for lang in languages().values():
         folded = lang.not_only.sub(" ", folded)
+        folded = lang.not_forbidden.sub(" ", folded)
         folded = lang.conditional.sub(" ", folded)
         if negating and lang.negating.search(folded):
             words |= lang.denials  # "utan att bebyggelsen glesas ut": it does not
@@ -536,11 +540,22 @@ def widens(text: str) -> bool:
     return any(lang.inclusive.search(folded) for lang in languages().values())
 
 
-def of_all(text: str) -> bool:
-    """Whether a text asks or says something of every one of a group ("alla", "samtliga",
-    "all"; not "i alla fall", "at all")."""
+def of_all(text: str) -> list[str]:
+    """What a text asks or says something of every one of: for each "alla", "samtliga" or
+    "all" in it (not "i alla fall", "at all"), the word after it that names the group, past a
+    number and stop words ("alla nio stadskärnorna", "all nine of the centres"), folded, or ""
+    where none follows ("det gäller alla")."""
     folded = fold(text.lower())
-    return any(lang.universal.search(folded) for lang in languages().values())
+    groups = []
+    for lang in languages().values():
+        for match in lang.universal.finditer(folded):
+            after = [
+                w
+                for w in re.findall(r"\w+", folded[match.end() :])[:4]
+                if not (w.isdigit() or w in lang.numbers or w in stopwords())
+            ]
+            groups.append(after[0] if after else "")
+    return groups
 
 
 def partial(text: str) -> bool:
