@@ -599,7 +599,9 @@ def _for_a_part(rq: ReadQuestion, best: Candidate, clause: str) -> bool:
     and the evidence names the group asked about ("Kan alla söka?" asks of no group), in
     another language through its glossary ("all of the homes" – "boenden")."""
     groups = [g for g in of_all(rq.posed or rq.asked) if g]
-    if not groups or not partial(clause) or of_all(clause):
+    # Whether something exists is asked of one, not of all: "Finns det en förskola som har
+    # öppet alla helger?" – "två av dessa har öppet på helger" is a yes.
+    if not groups or rq.sought or not partial(clause) or of_all(clause):
         return False
     glossary = languages()[rq.language].glossary
     return any(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.lang import DEFAULT, detect, negated
+from assistant.lang import DEFAULT, bans, detect, negated, prohibited
 from assistant.lexical import Analyzer, fold, term
 from assistant.privacy import EMAIL
 
@@ -115,7 +115,10 @@ def _problem(
         if not any(_mentions(p, name) for p in cited):
             return f"the name {name} is in no cited passage"
     # Whole texts: "utan att" may negate one clause of several, so it counts on neither side.
-    if negated(text, without=False) and not any(negated(p.text, without=False) for p in cited):
+    # A passage that names a ban ("rökförbud") supports a sentence that says it is forbidden.
+    if negated(text, without=False) and not any(
+        negated(p.text, without=False) or (prohibited(text) and bans(p.text)) for p in cited
+    ):
         return "it negates what no cited passage negates"
     terms = Analyzer.base_terms(text)
     if terms:

@@ -275,6 +275,20 @@ def test_a_question_about_all_of_a_group_answered_for_a_part_is_a_no() -> None:
     analyzer = Analyzer(Analyzer.base_terms(libraries))
     rq = read_question("Are all of the libraries open on Saturdays?", analyzer=analyzer)
     assert _verdict(rq, candidate(0, libraries, 0.9)) == "no"
+    for question, text in [
+        # A year before "av de" counts no part; an existence question asks of one.
+        (
+            "Har alla kommuner på Södertörn antagit planen?",
+            "Planen antogs 2023 av de åtta Södertörnskommunerna.",
+        ),
+        (
+            "Finns det någon förskola som har öppet alla helger?",
+            "Kommunen har tio förskolor och två av dessa har öppet på helger.",
+        ),
+    ]:
+        analyzer = Analyzer(Analyzer.base_terms(text))
+        rq = read_question(question, analyzer=analyzer)
+        assert _verdict(rq, candidate(0, text, 0.9)) != "no", question
     pupils = "Alla elever får busskort. Tre av dem åker taxi."
     analyzer = Analyzer(Analyzer.base_terms(pupils))
     rq = read_question("Får alla elever busskort?", analyzer=analyzer)
@@ -344,7 +358,50 @@ def test_a_prohibition_is_a_negation_in_the_evidence_and_in_the_question() -> No
     )
     analyzer = Analyzer(Analyzer.base_terms(listed))
     rq = read_question("Får jag grilla med engångsgrill vid eldningsförbud?", analyzer=analyzer)
-    assert _verdict(rq, candidate(0, listed, 0.9, is_list=True)) == "no"
+    assert _verdict(rq, candidate(0, listed, 0.9, is_list=True)) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # A ban on doing without something requires it.
+        (
+            "Behöver jag tillstånd för att sälja på torget?",
+            "Det är förbjudet att sälja på torget utan tillstånd från kommunen.",
+        ),
+        ("Behövs det tillstånd för en uteservering?", "Uteservering utan tillstånd är förbjuden."),
+        # A prohibition before a noun says nothing is forbidden of what is asked.
+        (
+            "Är vissa webbplatser spärrade på bibliotekets wifi?",
+            "Webbplatser med olagligt innehåll är spärrade på bibliotekets wifi.",
+        ),
+        (
+            "Kostar felparkering på gångbana 800 kr?",
+            "Överträdelse: Otillåten parkering på gångbana, Avgift: 800 kr.",
+        ),
+        # A negated prohibition allows, with words between.
+        (
+            "Får man grilla i parken?",
+            "Det är alltså inte längre förbjudet att grilla i parken.",
+        ),
+    ],
+)
+def test_a_prohibition_negates_only_what_a_clause_says_is_forbidden(
+    question: str, text: str
+) -> None:
+    from assistant.answer import _verdict
+
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    rq = read_question(question, analyzer=analyzer)
+    assert _verdict(rq, candidate(0, text, 0.9)) != "no"
+
+
+def test_a_prohibition_bounds_no_number() -> None:
+    """ "förbjudet för barn under 15 år" bounds the age from above, as "under" says."""
+    from assistant.question import held
+
+    text = "Det är förbjudet för barn under 15 år att bada utan vuxen."
+    assert held("Är det förbjudet att bada utan vuxen för barn under 15 år?", 15, text)
 
 
 def test_utan_att_negates_the_clause_after_it_up_to_the_next_one() -> None:

@@ -106,3 +106,24 @@ def test_a_negation_the_passages_do_not_make_is_dropped() -> None:
     passages = {1: "Avgiften för bygglov är 450 kronor och betalas utan att någon faktura skickas."}
     [problem] = [c.problem for c in check("Avgiften för bygglov är inte 450 kronor [1].", passages)]
     assert problem is not None and "negates" in problem
+
+
+def test_a_ban_a_passage_names_supports_saying_it_is_forbidden() -> None:
+    """ "är förbjuden" negates, and "rökförbud" in the cited passage says so too; a passage
+    that names no ban does not, nor does a ban support a plain negation."""
+    passages = {1: "Tobakslagen innebär rökförbud på skolgårdar och lekplatser."}
+    supported = check(
+        "Tobakslagen innebär att rökning är förbjuden på skolgårdar och lekplatser [1].", passages
+    )
+    assert [c.problem for c in supported] == [None]
+    [problem] = [c.problem for c in check("Rökning är inte tillåten på skolgårdar [1].", passages)]
+    assert problem is not None and "negates" in problem
+    passages = {1: "Tobakslagen gäller på skolgårdar och lekplatser."}
+    [problem] = [
+        c.problem
+        for c in check(
+            "Tobakslagen innebär att rökning är förbjuden på skolgårdar och lekplatser [1].",
+            passages,
+        )
+    ]
+    assert problem is not None and "negates" in problem

@@ -55,6 +55,9 @@ class Language:
     relative_negation: re.Pattern[str]  # on folded text: "som inte", "who cannot"
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
     not_forbidden: re.Pattern[str]  # on folded text: a negated prohibition, "inte förbjudet"
+    prohibition: re.Pattern[str]  # on folded text: says something is forbidden, "är förbjudet"
+    requirement: re.Pattern[str]  # on folded text: a ban on doing without, "utan", "without"
+    ban: re.Pattern[str]  # on folded text: a ban named by a noun, "rökförbud", "ban"
     negating: re.Pattern[str]  # on folded text: negates the clause after it, "utan att"
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
@@ -157,6 +160,9 @@ def _compile(data: dict) -> Language:
         relative_negation=re.compile(words["relative_negation"]),
         not_only=re.compile(words["not_only"]),
         not_forbidden=re.compile(words.get("not_forbidden", r"(?!)")),
+        prohibition=re.compile(words.get("prohibition", r"(?!)")),
+        requirement=re.compile(words.get("requirement", r"(?!)")),
+        ban=re.compile(words.get("ban", r"(?!)")),
         negating=re.compile(words["negating"]),
         conditional=re.compile(words["conditional"]),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
@@ -309,9 +315,22 @@ def negated(text: str, *, without: bool = True) -> bool:
     statement "utan att" negates what follows it ("… utan att bebyggelsen glesas ut");
     `without=False` reads it as no negation: a question about doing without ("kan jag klaga
     utan att uppge namn?") asks no negated question, and in a whole text it may negate only
-    one clause of several."""
+    one clause of several. What says something is forbidden negates too ("Engångsgrillar är
+    förbjudna"; `prohibited`)."""
     words = _asserted_words(text, negating=without)
-    return any(words & lang.negations for lang in languages().values())
+    return any(words & lang.negations for lang in languages().values()) or prohibited(text)
+
+
+def prohibited(text: str) -> bool:
+    """Whether a text says that something is forbidden ("är förbjudet att", "förbjuds", "is
+    banned"), not in a negation ("inte längre förbjudet") nor a condition, nor before a noun
+    ("olagligt innehåll"), nor as a ban on doing without something ("förbjudet att sälja utan
+    tillstånd" requires one)."""
+    folded = _asserted(text)
+    return any(
+        lang.prohibition.search(folded) and not lang.requirement.search(folded)
+        for lang in languages().values()
+    )
 
 
 def denies(text: str) -> bool:
@@ -330,15 +349,30 @@ def _asserted_words(text: str, *, negating: bool = True) -> set[str]:
     """The folded words of a text without negated restrictions, negated prohibitions ("inte
     förbjudet" allows) and negated conditions, and a negation for a word that negates the
     clause after it (`negating`: "utan att")."""
-    folded = fold(text.lower())
+    folded = _asserted(text)
     words: set[str] = set()
+    for lang in languages().values():
+        if negating and lang.negating.search(folded):
+            words |= lang.denials  # "utan att bebyggelsen glesas ut": it does not
+    return words | set(re.findall(r"\w+", folded))
+
+
+def bans(text: str) -> bool:
+    """Whether a text names a ban with a noun ("Tobakslagen innebär rökförbud …", "a smoking
+    ban")."""
+    folded = fold(text.lower())
+    return any(lang.ban.search(folded) for lang in languages().values())
+
+
+def _asserted(text: str) -> str:
+    """A text folded, without negated restrictions, negated prohibitions and negated
+    conditions."""
+    folded = fold(text.lower())
     for lang in languages().values():
         folded = lang.not_only.sub(" ", folded)
         folded = lang.not_forbidden.sub(" ", folded)
         folded = lang.conditional.sub(" ", folded)
-        if negating and lang.negating.search(folded):
-            words |= lang.denials  # "utan att bebyggelsen glesas ut": it does not
-    return words | set(re.findall(r"\w+", folded))
+    return folded
 
 
 def free(text: str) -> bool:
