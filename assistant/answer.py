@@ -525,9 +525,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     them and not the other is a "no" ("Kan en kommun lösa det själv?" – "… som en enskild
     kommun inte kan lösa själv"), as is "free" to a question about a cost ("Kostar det
     något?" – "kostnadsfritt"); so is what the evidence leaves out with an exception ("öppet
-    på söndagar?" – "alla dagar utom söndag") or a restriction it widens ("bara politikerna?" – "både på politisk nivå och
-    mellan tjänstemän"), and a question about all of a group that the deciding clause answers
-    for a part ("alla stadskärnor?" – "Fyra av dessa finns på Södertörn"). A number the question gives that the evidence contradicts with
+    på söndagar?" – "alla dagar utom söndag") or a restriction it widens ("bara politikerna?"
+    – "både på politisk nivå och mellan tjänstemän"), and a question about all of a group
+    that the deciding clause answers for a part ("alla stadskärnor?" – "Fyra av dessa finns
+    på Södertörn"). A number the question gives that the evidence contradicts with
     another number, or a range or a bound it lies outside of, is a "no"; one it does not state
     leaves the question undecided. So is a decade the question names when the evidence gives
     years outside it ("på 70-talet?" – "startade 1962"). Otherwise evidence strong enough to

@@ -317,8 +317,9 @@ def negated(text: str, *, without: bool = True) -> bool:
     utan att uppge namn?") asks no negated question, and in a whole text it may negate only
     one clause of several. What says something is forbidden negates too ("Engångsgrillar är
     förbjudna"; `prohibited`)."""
-    words = _asserted_words(text, negating=without)
-    return any(words & lang.negations for lang in languages().values()) or prohibited(text)
+    folded = _asserted(text)
+    words = _asserted_words(folded, negating=without)
+    return any(words & lang.negations for lang in languages().values()) or _prohibits(folded)
 
 
 def prohibited(text: str) -> bool:
@@ -326,7 +327,11 @@ def prohibited(text: str) -> bool:
     banned"), not in a negation ("inte längre förbjudet") nor a condition, nor before a noun
     ("olagligt innehåll"), nor as a ban on doing without something ("förbjudet att sälja utan
     tillstånd" requires one)."""
-    folded = _asserted(text)
+    return _prohibits(_asserted(text))
+
+
+def _prohibits(folded: str) -> bool:
+    """`prohibited` on a text already read by `_asserted`."""
     return any(
         lang.prohibition.search(folded) and not lang.requirement.search(folded)
         for lang in languages().values()
@@ -341,15 +346,13 @@ def denies(text: str) -> bool:
     for lang in languages().values():
         folded = lang.relative_negation.sub(" ", folded)
     # "utan att" negates a clause, it denies no verb: "Det här kan du göra utan att boka tid:"
-    words = _asserted_words(folded, negating=False)
+    words = _asserted_words(_asserted(folded), negating=False)
     return any(words & lang.denials for lang in languages().values())
 
 
-def _asserted_words(text: str, *, negating: bool = True) -> set[str]:
-    """The folded words of a text without negated restrictions, negated prohibitions ("inte
-    förbjudet" allows) and negated conditions, and a negation for a word that negates the
+def _asserted_words(folded: str, *, negating: bool = True) -> set[str]:
+    """The words of a text read by `_asserted`, and a negation for a word that negates the
     clause after it (`negating`: "utan att")."""
-    folded = _asserted(text)
     words: set[str] = set()
     for lang in languages().values():
         if negating and lang.negating.search(folded):
