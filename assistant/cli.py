@@ -33,6 +33,8 @@ from assistant.types import Answer, Turn
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+# A worker of `serve --workers N` answers its supervisor and starts within this long.
+WORKER_START_SECONDS = 120
 
 
 def settings_errors(exc: Exception) -> list[str]:
@@ -211,6 +213,11 @@ def _serve_workers(settings: Settings) -> int:
         "assistant.api:worker_app",
         factory=True,
         workers=settings.workers,
+        # How long a worker may take to answer the supervisor's health ping, and a restarted
+        # one (SIGHUP) to load the model and index before the restart is given up. uvicorn's
+        # 5 s is shorter than a start on a busy machine: the old workers then keep serving the
+        # old index, and a worker still importing is killed as hung and started again.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
         **_uvicorn_options(settings),
     )
     return 0
