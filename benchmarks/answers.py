@@ -63,6 +63,7 @@ OTHERS = {
         "twentyeighth",
         "twentyninth",
         "thirtieth",
+        "thirtyfirst",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
