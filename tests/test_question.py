@@ -154,6 +154,9 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         # How long something lasts asks for a span of time; how long a thing is, a length.
         ("hur länge sparas ansökan?", "duration"),
         ("How long do you keep my data?", "duration"),
+        ("hur lång tid tar det att få beslut?", "duration"),
+        ("Hur lång handläggningstid har enheten?", "duration"),
+        ("Hur lång är båten?", "number"),
         ("How long does the road have to be?", "number"),
         ("How long is the hiking trail?", "number"),
         ("kan jag mejla in intyget?", "contact"),
@@ -163,6 +166,8 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("How do I change my email address?", "contact"),
         ("mejladress till matdistributionen?", "email"),
         ("Vilka öppettider gäller?", "time"),
+        # When a place is open asks for the hours, however it is named.
+        ("När har receptionen i kommunhuset öppet?", "time"),
         ("Vem är ordförande?", "person"),
         # Who does something is answered by a role or a body too ("enhetschefen").
         ("Vem beslutar om ett bidrag på 200 000 kr?", "agent"),
@@ -702,7 +707,7 @@ def test_asking_what_it_helps_with_about_a_thing_is_a_question(question: str) ->
     ("question", "kind", "expects"),
     [
         ("och när den väl har kommit in, hur länge ligger den kvar åt mig?", "fact", "duration"),
-        ("när jag har ansökt, hur lång tid tar det?", "fact", "number"),
+        ("när jag har ansökt, hur lång tid tar det?", "fact", "duration"),
         ("När kommer miljöbilen?", "fact", "year"),
         ("Får jag parkera där, när det är helg?", "yesno", None),
     ],
