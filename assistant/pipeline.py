@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 #: Chunks whose sentences compete for the answer.
-ANSWER_CHUNKS = 3
+ANSWER_CHUNKS = 4
 #: Chunks whose analysed segments are kept between questions (a few MB at most).
 SEGMENT_CACHE_CHUNKS = 20_000
 #: Answers kept for repeated questions (the widget's suggestions, common questions).
