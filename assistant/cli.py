@@ -33,8 +33,6 @@ from assistant.types import Answer, Turn
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-# A worker of `serve --workers N` answers its supervisor and starts within this long.
-WORKER_START_SECONDS = 120
 
 
 def settings_errors(exc: Exception) -> list[str]:
@@ -217,7 +215,7 @@ def _serve_workers(settings: Settings) -> int:
         # one (SIGHUP) to load the model and index before the restart is given up. uvicorn's
         # 5 s is shorter than a start on a busy machine: the old workers then keep serving the
         # old index, and a worker still importing is killed as hung and started again.
-        timeout_worker_healthcheck=WORKER_START_SECONDS,
+        timeout_worker_healthcheck=settings.worker_start_seconds,
         **_uvicorn_options(settings),
     )
     return 0

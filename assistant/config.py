@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=64, description="Server processes; they share the memory-mapped model files."
     )
+    worker_start_seconds: float = Field(
+        60.0,
+        ge=5,
+        le=600,
+        description=(
+            "With several workers, how long one may take to answer its supervisor's health"
+            " check, and a restarted one (SIGHUP) to load the model and index."
+        ),
+    )
     threads: int = Field(
         0, ge=0, description="CPU threads for the model; 0 keeps the engine's default (all cores)."
     )

@@ -45,7 +45,9 @@ def test_two_workers_serve_and_share_the_mapped_weights(
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
-        deadline = time.monotonic() + 60
+        # A worker still loading gets this long to answer its supervisor before it is replaced.
+        start = seed_settings.worker_start_seconds
+        deadline = time.monotonic() + start + 30
         while len(_workers(process)) < 2 and time.monotonic() < deadline:
             time.sleep(0.5)
         workers = _workers(process)
@@ -74,7 +76,8 @@ def test_two_workers_serve_and_share_the_mapped_weights(
         # SIGHUP restarts the workers (reloading the index); the port keeps answering.
         old = {w.pid for w in workers}
         process.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + 120
+        # The workers are replaced one after the other, each given `start` to come up.
+        deadline = time.monotonic() + 2 * start + 30
         while time.monotonic() < deadline:
             now = {w.pid for w in _workers(process)}
             if len(now) == 2 and not now & old:
