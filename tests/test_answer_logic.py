@@ -1487,6 +1487,28 @@ def test_a_phone_number_or_an_address_is_no_count_or_duration() -> None:
     assert admissible(candidate(0, contact, 0.9), phone)
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Du får svar inom fjorton dagar.",
+        "Handläggningen tar sjutton veckor.",
+        "Det tar 48 h att få svar.",
+        "Det tar 6 mån. från ansökan.",
+    ],
+)
+def test_a_span_of_time_answers_how_long_it_takes(sentence: str) -> None:
+    """A span in words or with a short unit ("fjorton dagar", "48 h", "6 mån.") answers a
+    question of how long something takes; a sentence without one does not."""
+    from assistant.answer import admissible
+
+    plain = "Handläggningen sker i turordning."
+    analyzer = Analyzer(Analyzer.base_terms(f"{sentence} {plain}"))
+    rq = read_question("hur lång handläggningstid är det?", analyzer=analyzer)
+    assert rq.expects == "duration"
+    assert admissible(candidate(0, sentence, 0.9), rq)
+    assert not admissible(candidate(1, plain, 0.9), rq)
+
+
 def test_what_costs_nothing_is_a_no_to_a_question_about_a_cost() -> None:
     """ "Kostar det något?" – "… kostnadsfritt" is a "Nej", "Är det gratis?" a "Ja"; a
     question whether something is free decides nothing from evidence silent on any cost."""

@@ -157,6 +157,8 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("hur lång tid tar det att få beslut?", "duration"),
         ("Hur lång handläggningstid har enheten?", "duration"),
         ("Hur lång är båten?", "number"),
+        ("Hur lång är handläggningstiden?", "duration"),
+        ("hur långt tidigare måste jag boka?", "number"),
         ("How long does the road have to be?", "number"),
         ("How long is the hiking trail?", "number"),
         ("kan jag mejla in intyget?", "contact"),
@@ -238,18 +240,18 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("vad tjänar det till?", None),
         ("What does a nurse earn?", "money"),
         # A fee, a rent or a charge named by a compound is money, asked "how much" or "what";
-        # what a grant is, is no amount; a period named by "-tiden" is a number, an opening
-        # or calling time is not.
+        # what a grant is, is no amount; a period named by "-tiden" is a span of time, an
+        # opening or calling time is not.
         ("Hur mycket är medlemsavgiften i föreningen?", "money"),
         ("vad är hyran för en korttidslägenhet?", "money"),
         ("vad är bostadsbidrag?", None),
         ("What is the monthly rent for a flat?", "money"),
-        ("vad är uppsägningstiden?", "number"),
+        ("vad är uppsägningstiden?", "duration"),
         ("vad är telefontiden?", "time"),
         # A time of day named by "-tiden" is no length, a prize no price, rules on rent no rent.
         ("vad är besökstiden?", None),
         ("vad är kulturpriset?", None),
-        ("vad är prövotiden?", "number"),
+        ("vad är prövotiden?", "duration"),
         ("vad blir totalpriset?", "money"),
         ("Vad är timpriset för handläggningen?", "money"),
         ("vad är den månatliga hyran?", "money"),
