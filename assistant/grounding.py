@@ -116,10 +116,10 @@ def _problem(
             return f"the name {name} is in no cited passage"
     # Whole texts: "utan att" may negate one clause of several, so it counts on neither side.
     # A passage that names a ban ("rökförbud") supports a sentence that says it is forbidden.
-    if negated(text, without=False) and not any(
-        negated(p.text, without=False) or (prohibited(text) and bans(p.text)) for p in cited
-    ):
-        return "it negates what no cited passage negates"
+    if negated(text, without=False):
+        forbids = prohibited(text)
+        if not any(negated(p.text, without=False) or (forbids and bans(p.text)) for p in cited):
+            return "it negates what no cited passage negates"
     terms = Analyzer.base_terms(text)
     if terms:
         held = sum(any(t in p.terms or t in p.folded for p in cited) for t in terms)
