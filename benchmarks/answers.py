@@ -64,6 +64,7 @@ OTHERS = {
         "twentyninth",
         "thirtieth",
         "thirtyfirst",
+        "thirtysecond",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
