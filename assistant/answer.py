@@ -304,6 +304,13 @@ def compose_answer(
     verdict = None
     if rq.kind == "yesno":
         verdict = verdict_of(rq, best)
+        if verdict is None and top >= scorer.yes_floor and _quotable(rq, best):
+            # Evidence the ranker is as sure of as a "Ja" needs but that decides neither word
+            # ("Kan man få ett glas vin till middagen?" – "Personalen kan servera ett glas vin
+            # eller öl till maten om du vill."): quoted without either, for the reader to
+            # judge, rather than refused.
+            member = _in_list(rq, usable, probs)
+            return member if member is not None else _quote([best], verdict=None, listing=False)
         if verdict is None or (verdict == "yes" and top < scorer.yes_floor):
             return refused()
         chosen = [best]
@@ -806,10 +813,8 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     confirmation it is not ("Har du ett recept på kanelbullar?"). What the question asks
     exists must be among it: "finns det toalett på bokbussen?" is no "Ja" from a sentence
     about the book bus; so must the language it asks about ("finns den på arabiska?")."""
-    if rq.sought and not _named_sought(rq, best):
+    if not _names_what_is_asked(rq, best):
         return False
-    if rq.spoken and not (rq.spoken & best.terms or _names(best.full_text, rq.spoken)):
-        return False  # "på arabiska?" is no "Ja" from a sentence that names no language
     if rq.language != DEFAULT:
         # A question in another language meets the evidence through its glossary: each word
         # that says what it is about is held when the evidence holds one of its counterparts
@@ -830,6 +835,23 @@ def _speaks_to(rq: ReadQuestion, best: Candidate) -> bool:
     things = known - halves
     held = sum(t in best.terms or heads.get(t) in best.terms for t in things)
     return bool(things) and 2 * held >= len(things)
+
+
+def _quotable(rq: ReadQuestion, best: Candidate) -> bool:
+    """Whether evidence that decides a yes/no question neither way may still be quoted to it:
+    when it names what is asked to exist and the language asked about, and the question does
+    not ask whether something the sources never name belongs ("Is Ekeby part of …?")."""
+    return _names_what_is_asked(rq, best) and not _unknown_member(rq)
+
+
+def _names_what_is_asked(rq: ReadQuestion, best: Candidate) -> bool:
+    """Whether the evidence names what a yes/no question asks exists (`ReadQuestion.sought`)
+    and the language it asks about, when it asks of either: "finns det toalett på
+    bokbussen?" is not answered by a sentence about the book bus, nor "på arabiska?" by one
+    that names no language."""
+    if rq.sought and not _named_sought(rq, best):
+        return False
+    return not rq.spoken or bool(rq.spoken & best.terms or _names(best.full_text, rq.spoken))
 
 
 def _named_sought(rq: ReadQuestion, best: Candidate) -> bool:

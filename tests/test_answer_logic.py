@@ -1426,6 +1426,30 @@ def test_a_yes_needs_evidence_the_ranker_is_sure_of() -> None:
     assert unsure.answer.startswith(REFUSAL)
 
 
+def test_sure_evidence_that_decides_neither_word_is_quoted_without_one() -> None:
+    """Evidence for a yes/no question that holds too little of what is asked to confirm it
+    ("glas", "vin", not "middag", "matsal" nor "boendet") but that the ranker is as sure of as
+    a "Ja" needs is quoted alone, neither "Ja" nor "Nej", for the reader to judge; under the
+    yes floor the question is refused. Evidence that does not name what is asked to exist is
+    refused however sure ("wifi")."""
+    wine = "Personalen kan servera ett glas vin eller öl till maten om du vill."
+    dinner = "Middagen serveras klockan 17 i matsalen på boendet."
+    wifi = "Gäster kan använda wifi i biblioteket."
+    analyzer = Analyzer(t for text in (wine, dinner, wifi) for t in Analyzer.base_terms(text))
+    rq = read_question(
+        "Kan man få ett glas vin till middagen i matsalen på boendet?", analyzer=analyzer
+    )
+    sure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(SCORER, yes_floor=0.0))
+    assert sure.answered and sure.answer == f"{wine} [1]"
+    unsure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(SCORER, yes_floor=1.01))
+    assert not unsure.answered and unsure.answer.startswith(REFUSAL)
+    rq = read_question("Finns det wifi i matsalen på boendet?", analyzer=analyzer)
+    elsewhere = compose_answer(
+        rq, [candidate(0, dinner, 0.93)], scorer=replace(SCORER, yes_floor=0.0)
+    )
+    assert not elsewhere.answered and elsewhere.answer.startswith(REFUSAL)
+
+
 def test_the_yes_floor_keeps_the_yes_answers_that_are_right_more_often_than_wrong() -> None:
     """Fitted from the tuning questions the scorer answers with a "Ja": a wrong "Ja" (to a
     "Nej" question or an unanswerable one, or where the set does not say yes or no, one whose
