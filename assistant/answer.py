@@ -9,7 +9,7 @@ requires (the type of fact, its names and counts); among those, the fitted score
 is not, the answer is an honest refusal with no citations.
 
 Answers come in the shapes residents expect: a yes/no question gets "Ja." or "Nej." before
-its quoted evidence, a list comes back as a list (`Answer.parts`), and a greeting or thanks
+its quoted evidence (or, when sure evidence decides neither, the evidence alone), a list comes back as a list (`Answer.parts`), and a greeting or thanks
 gets a short friendly reply that says what can be asked.
 """
 
@@ -304,14 +304,17 @@ def compose_answer(
     verdict = None
     if rq.kind == "yesno":
         verdict = verdict_of(rq, best)
-        if verdict is None and top >= scorer.yes_floor and _quotable(rq, best):
-            # Evidence the ranker is as sure of as a "Ja" needs but that decides neither word
-            # ("Kan man få ett glas vin till middagen?" – "Personalen kan servera ett glas vin
-            # eller öl till maten om du vill."): quoted without either, for the reader to
-            # judge, rather than refused.
+        if verdict is None:
             member = _in_list(rq, usable, probs)
-            return member if member is not None else _quote([best], verdict=None, listing=False)
-        if verdict is None or (verdict == "yes" and top < scorer.yes_floor):
+            if member is None and top >= scorer.yes_floor and _quotable(rq, best):
+                # Evidence the ranker is as sure of as a "Ja" needs but that decides neither
+                # word ("Kan man få ett glas vin till middagen?" – "Personalen kan servera ett
+                # glas vin eller öl till maten om du vill."): quoted without either, for the
+                # reader to judge, rather than refused (also to a follow-up or a group that
+                # `_in_list` leaves, whose list the reader then reads).
+                return _quote([best], verdict=None, listing=False)
+            return member if member is not None else refusal(topics)
+        if verdict == "yes" and top < scorer.yes_floor:
             return refused()
         chosen = [best]
     else:

@@ -323,7 +323,10 @@ class Assistant:
         metrics.CACHE.labels("miss").inc()
         rq, hits, answer = self._answer(question, history, retriever, view)
         keep = True
-        if self.model is not None and answer.answered and answer.shape in ("answer", "list"):
+        # A yes/no question never reaches the model, also when its evidence, deciding neither
+        # word, is quoted alone: the model could add the verdict the evidence does not give.
+        phrased = answer.shape in ("answer", "list") and rq.kind != "yesno"
+        if self.model is not None and answer.answered and phrased:
             # An answer given because the model was out of reach is not kept: the next
             # asking gets another try.
             answer, keep = yield from self._generated(rq, hits, history, answer)

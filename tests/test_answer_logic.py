@@ -1440,7 +1440,7 @@ def test_sure_evidence_that_decides_neither_word_is_quoted_without_one() -> None
         "Kan man få ett glas vin till middagen i matsalen på boendet?", analyzer=analyzer
     )
     sure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(SCORER, yes_floor=0.0))
-    assert sure.answered and sure.answer == f"{wine} [1]"
+    assert sure.answered and sure.answer == f"{wine} [1]" and sure.shape == "answer"
     unsure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(SCORER, yes_floor=1.01))
     assert not unsure.answered and unsure.answer.startswith(REFUSAL)
     rq = read_question("Finns det wifi i matsalen på boendet?", analyzer=analyzer)

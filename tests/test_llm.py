@@ -156,19 +156,39 @@ class _Failing(BaseHTTPRequestHandler):
         pass
 
 
-def test_an_error_status_gives_the_extractive_answer(assistant: Assistant) -> None:
+@pytest.fixture
+def failing_url() -> Iterator[str]:
+    """An endpoint on loopback that answers every call with 503 (`_Failing`)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-        bot = _with_model(assistant, llm_url=url, llm_timeout=10)
-        errors = _counter("assistant_llm_calls_total", outcome="error")
-        answer = bot.ask(QUESTIONS[0])
-        assert answer.answered and answer.mode == "extractive" and "2010" in answer.answer
-        assert _counter("assistant_llm_calls_total", outcome="error") - errors == 1
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_error_status_gives_the_extractive_answer(
+    assistant: Assistant, failing_url: str
+) -> None:
+    bot = _with_model(assistant, llm_url=failing_url, llm_timeout=10)
+    errors = _counter("assistant_llm_calls_total", outcome="error")
+    answer = bot.ask(QUESTIONS[0])
+    assert answer.answered and answer.mode == "extractive" and "2010" in answer.answer
+    assert _counter("assistant_llm_calls_total", outcome="error") - errors == 1
+
+
+def test_a_yes_no_question_never_reaches_the_model(assistant: Assistant, failing_url: str) -> None:
+    """Also not when its evidence decides neither "Ja" nor "Nej" and is quoted alone: the
+    model could add the verdict the evidence does not give. A question of fact does."""
+    bot = _with_model(assistant, llm_url=failing_url, llm_timeout=10)
+    errors = _counter("assistant_llm_calls_total", outcome="error")
+    answer = bot.ask("Bor det fler än 500 000 personer på Södertörn?")
+    assert answer.answered and answer.shape == "answer" and answer.mode == "extractive"
+    assert "halv miljon" in answer.answer and not answer.answer.startswith(("Ja", "Nej"))
+    assert _counter("assistant_llm_calls_total", outcome="error") == errors
+    bot.ask(QUESTIONS[0])
+    assert _counter("assistant_llm_calls_total", outcome="error") - errors == 1
 
 
 def test_the_prompt_holds_numbered_passages_and_no_personal_data(assistant: Assistant) -> None:
