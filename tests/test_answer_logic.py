@@ -1430,8 +1430,8 @@ def test_sure_evidence_that_decides_neither_word_is_quoted_without_one() -> None
     """Evidence for a yes/no question that holds too little of what is asked to confirm it
     ("glas", "vin", not "middag", "matsal" nor "boendet") but that the ranker is as sure of as
     a "Ja" needs is quoted alone, neither "Ja" nor "Nej", for the reader to judge; under the
-    yes floor the question is refused. Evidence that does not name what is asked to exist is
-    refused however sure ("wifi")."""
+    yes floor the question is refused. Evidence that does not name what is asked to exist
+    ("wifi") or the language asked about ("på arabiska?") is refused however sure."""
     wine = "Personalen kan servera ett glas vin eller öl till maten om du vill."
     dinner = "Middagen serveras klockan 17 i matsalen på boendet."
     wifi = "Gäster kan använda wifi i biblioteket."
@@ -1448,6 +1448,12 @@ def test_sure_evidence_that_decides_neither_word_is_quoted_without_one() -> None
         rq, [candidate(0, dinner, 0.93)], scorer=replace(SCORER, yes_floor=0.0)
     )
     assert not elsewhere.answered and elsewhere.answer.startswith(REFUSAL)
+    menu = "Veckans meny sätts upp i matsalen på boendet varje måndag."
+    spoken = "Personalen talar svenska, finska och arabiska."
+    analyzer = Analyzer(t for text in (menu, spoken) for t in Analyzer.base_terms(text))
+    rq = read_question("Finns veckans meny i matsalen på arabiska?", analyzer=analyzer)
+    unsaid = compose_answer(rq, [candidate(0, menu, 0.93)], scorer=replace(SCORER, yes_floor=0.0))
+    assert not unsaid.answered and unsaid.answer.startswith(REFUSAL)
 
 
 def test_the_yes_floor_keeps_the_yes_answers_that_are_right_more_often_than_wrong() -> None:
