@@ -9,8 +9,9 @@ requires (the type of fact, its names and counts); among those, the fitted score
 is not, the answer is an honest refusal with no citations.
 
 Answers come in the shapes residents expect: a yes/no question gets "Ja." or "Nej." before
-its quoted evidence (or, when sure evidence decides neither, the evidence alone), a list comes back as a list (`Answer.parts`), and a greeting or thanks
-gets a short friendly reply that says what can be asked.
+its quoted evidence (or, when sure evidence decides neither, the evidence alone), a list
+comes back as a list (`Answer.parts`), and a greeting or thanks gets a short friendly reply
+that says what can be asked.
 """
 
 from __future__ import annotations
