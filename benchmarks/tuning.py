@@ -20,7 +20,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.evaluation import EvalResult, false_no, false_yes, load_eval, verdict_word
+from assistant.evaluation import (
+    EvalResult,
+    false_no,
+    false_yes,
+    gold_cited,
+    load_eval,
+    verdict_word,
+)
 from assistant.pipeline import Assistant
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,14 +46,13 @@ def question_sets(root: Path = ROOT) -> Iterator[tuple[Path, Path, list[Path]]]:
 def outcome(result: EvalResult, set_name: str) -> dict:
     """What counts of one answer, as `assistant eval` counts it."""
     item, answer = result.item, result.answer
-    gold = item.gold or ""
     return {
         "set": set_name,
         "id": item.id,
         "kind": item.kind,
         "lang": item.lang or "sv",
         "yes_no": item.yes_no,
-        "hit3": bool(gold) and any(gold in c.text for c in answer.citations[:3]),
+        "hit3": bool(item.gold) and gold_cited(result, 3),
         "answered": answer.answered,
         "verdict": verdict_word(result),
         "false_yes": false_yes(result),
