@@ -65,6 +65,7 @@ OTHERS = {
         "thirtieth",
         "thirtyfirst",
         "thirtysecond",
+        "thirtythird",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
