@@ -309,6 +309,26 @@ def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "yes"  # the negation is in another clause
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "går det att överklaga ett nej på aktivitetsbidrag?",
+        "Kan man överklaga om kommunen säger nej till aktivitetsbidrag?",
+        "Can I appeal a no on aktivitetsbidrag?",
+    ],
+)
+def test_the_answer_word_used_as_a_noun_negates_nothing(question: str) -> None:
+    """ "ett nej", "säger nej", "says no to" name a refusal someone gives: a question about
+    appealing one is no negated question, so evidence that it can be appealed is a "Ja"; and
+    opening a clause or a cell "Nej" still negates."""
+    from assistant.lang import negated
+
+    text = "Beslut om ekonomiskt bistånd och aktivitetsbidrag kan överklagas."
+    assert verdict(question, text) == "yes"
+    assert negated("Nej, det går inte.") and negated("Avgift: Nej")
+    assert negated("Is there no fee?")
+
+
 def test_a_prohibition_is_a_negation_in_the_evidence_and_in_the_question() -> None:
     """What is forbidden is not allowed: "får man …?" is a no from "… är förbjudna", "är det
     förbjudet …?" a yes from it and from "inte tillåtet", in English too; and a list its lead-in

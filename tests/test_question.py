@@ -673,6 +673,15 @@ def test_asking_what_one_may_ask_is_small_talk() -> None:
 
 
 @pytest.mark.parametrize(
+    "message", ["Hi! Who am I talking to?", "who am i chatting with", "Vem pratar jag med?"]
+)
+def test_asking_who_one_is_talking_to_is_small_talk(message: str) -> None:
+    """ "Who am I talking to?" asks what the assistant is, as "who are you?" does; after a
+    greeting too."""
+    assert read_question(message).smalltalk in ("identity", "greeting")
+
+
+@pytest.mark.parametrize(
     ("message", "kind"),
     [
         ("hi there, what kind of stuff can you help me with?", "greeting"),

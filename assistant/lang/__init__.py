@@ -55,6 +55,7 @@ class Language:
     relative_negation: re.Pattern[str]  # on folded text: "som inte", "who cannot"
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
     not_forbidden: re.Pattern[str]  # on folded text: a negated prohibition, "inte förbjudet"
+    said_no: re.Pattern[str]  # on folded text: the answer word as a noun, "ett nej", "a no"
     prohibition: re.Pattern[str]  # on folded text: says something is forbidden, "är förbjudet"
     requirement: re.Pattern[str]  # on folded text: a ban on doing without, "utan", "without"
     ban: re.Pattern[str]  # on folded text: a ban named by a noun, "rökförbud", "ban"
@@ -160,6 +161,7 @@ def _compile(data: dict) -> Language:
         relative_negation=re.compile(words["relative_negation"]),
         not_only=re.compile(words["not_only"]),
         not_forbidden=re.compile(words.get("not_forbidden", r"(?!)")),
+        said_no=re.compile(words.get("said_no", r"(?!)")),
         prohibition=re.compile(words.get("prohibition", r"(?!)")),
         requirement=re.compile(words.get("requirement", r"(?!)")),
         ban=re.compile(words.get("ban", r"(?!)")),
@@ -368,10 +370,11 @@ def bans(text: str) -> bool:
 
 
 def _asserted(text: str) -> str:
-    """A text folded, without negated restrictions, negated prohibitions and negated
-    conditions."""
+    """A text folded, without negated restrictions, negated prohibitions, negated
+    conditions and the answer word used as a noun ("ett nej")."""
     folded = fold(text.lower())
     for lang in languages().values():
+        folded = lang.said_no.sub(" ", folded)
         folded = lang.not_only.sub(" ", folded)
         folded = lang.not_forbidden.sub(" ", folded)
         folded = lang.conditional.sub(" ", folded)
