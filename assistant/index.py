@@ -65,8 +65,9 @@ log = logging.getLogger(__name__)
 #: index and saved in its folder (`LEXICAL_FILES`) instead of rebuilt at every load; 4: the
 #: lexicon knows the words of titles and section headings; 5: a word written in lower case
 #: anywhere is no name (`lexical.names_of`); 6: each row of a table is a segment, read with its
-#: header row (`chunking.split_segments`).
-FORMAT_VERSION = 6
+#: header row (`chunking.split_segments`); 7: a word's ending is no half of a compound
+#: (`Analyzer.split_compound`: "rådgivarna" holds no "ARN").
+FORMAT_VERSION = 7
 FILES = ("vectors.faiss", "chunks.jsonl", "segments.jsonl", "segments.npy", *LEXICAL_FILES)
 #: Old builds kept next to the current one, for inspection or a manual roll-back.
 KEEP_BUILDS = 2

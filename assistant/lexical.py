@@ -186,9 +186,12 @@ class Analyzer:
         return found | {w for w in wanted if _inflects(t, {w})}
 
     def split_compound(self, word: str) -> list[str]:
-        """The two halves of a compound, when both are corpus terms; else nothing."""
+        """The two halves of a compound, when both are corpus terms; else nothing. A head that
+        is the whole word's own term leaves only an ending, no half: "rådgivarna" is
+        "rådgiv|arna", not a compound of "rådgiv" and "ARN"."""
         if len(word) < 2 * MIN_PART or not self.vocabulary:
             return []
+        whole = term(word)
         for i in range(len(word) - MIN_PART, MIN_PART - 1, -1):  # longest head first
             head, tail = word[:i], word[i:]
             tail_term = term(tail)
@@ -197,7 +200,7 @@ class Analyzer:
             for candidate in (head, head[:-1] if head.endswith("s") else None):
                 if candidate and len(candidate) >= MIN_PART:
                     head_term = term(candidate)
-                    if head_term in self.vocabulary:
+                    if head_term in self.vocabulary and head_term != whole:
                         return [head_term, tail_term]
         return []
 
