@@ -270,6 +270,10 @@ def compose_answer(
     # jag om förskoleplats?" asked of pages on building permits.
     if rq.language == DEFAULT and rq.procured and rq.procured <= rq.missing:
         return refusal(topics)
+    # Nor do pages that never name the weather foretell it: "blir det regn i Tornvik i helgen?"
+    # is no "Nej" from the gates shut on holidays.
+    if rq.forecast:
+        return refusal(topics)
     usable = [c for c in candidates if admissible(c, rq)]
     if not usable:
         return refusal(topics)

@@ -309,6 +309,19 @@ def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "yes"  # the negation is in another clause
 
 
+def test_a_forecast_the_sources_never_name_is_refused() -> None:
+    """Pages that never name the weather do not foretell it: "blir det regn i Tornvik i
+    helgen?" is no "Nej" from gates shut on a holiday; a condition the page states is
+    answered."""
+    text = "På alla helgons dag är körgrindarna i Tornvik stängda."
+    assert answer_from(text, "blir det regn i Tornvik i helgen?").startswith(REFUSAL)
+    assert answer_from(text, "What's the weather like in Tornvik on alla helgons dag?").startswith(
+        REFUSAL
+    )
+    rain = "Vid regn flyttas fisket till simhallen."
+    assert answer_from(rain, "vart flyttas fisket om det blir regn?").startswith(rain)
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -868,6 +868,36 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert rq.procured and rq.procured <= rq.missing
     rq = read_question("hur bokar jag tid på biblioteket?", analyzer=analyzer)
     assert rq.procured and not rq.procured <= rq.missing
+    # Applying for a place somewhere asks for that place, not for "plats".
+    analyzer = Analyzer(Analyzer.base_terms("Ansök om plats på Norra begravningsplatsen."))
+    rq = read_question("Hur ansöker jag om plats i förskolan?", analyzer=analyzer)
+    assert rq.procured == {"forskolan"} and rq.procured <= rq.missing
+    rq = read_question("hur ansöker man om plats på norra begravningsplatsen?", analyzer=analyzer)
+    assert rq.procured and not rq.procured <= rq.missing
+
+
+@pytest.mark.parametrize(
+    ("question", "forecast"),
+    [
+        ("blir det regn i Tornvik i helgen?", True),
+        ("vad blir det för väder på lördag?", True),
+        ("blir det sol på midsommarafton i år?", True),
+        ("What's the weather going to be like in Tornvik this weekend?", True),
+        ("Will it rain on Saturday?", True),
+        # A condition a page may state, and a forecast in words the sources use.
+        ("blir fisket inställt om det regnar?", False),
+        ("blir det snö på banan i helgen?", False),
+        ("Will it snow at the ski slope?", False),
+    ],
+)
+def test_a_forecast_the_sources_never_name_is_read(question: str, forecast: bool) -> None:
+    """ "blir det regn i helgen?" asks what the weather will be; pages that never name it do
+    not foretell it, in another language through the glossary ("snow" – "snö")."""
+    from assistant.lexical import Analyzer
+
+    text = "Körgrindarna i Tornvik är stängda på alla helgons dag. Snö plogas på banan."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    assert read_question(question, analyzer=analyzer).forecast is forecast
 
 
 def test_the_word_a_question_asks_the_degree_of_names_nothing() -> None:
