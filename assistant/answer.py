@@ -270,8 +270,8 @@ def compose_answer(
     # jag om förskoleplats?" asked of pages on building permits.
     if rq.language == DEFAULT and rq.procured and rq.procured <= rq.missing:
         return refusal(topics)
-    # Nor do pages that never name the weather foretell it: "blir det regn i Tornvik i helgen?"
-    # is no "Nej" from the gates shut on holidays.
+    # Nor does any page foretell the weather: "blir det regn i Tornvik i helgen?" is no "Nej"
+    # from the gates shut on holidays, nor a "Ja" from "Vid regn flyttas fisket inomhus".
     if rq.forecast:
         return refusal(topics)
     usable = [c for c in candidates if admissible(c, rq)]

@@ -109,8 +109,7 @@ class ReadQuestion:
     # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), in the question's language.
     procured: frozenset[str] = frozenset()
     # Whether it asks what the weather will be ("vad blir det för väder i helgen?", "will it
-    # rain?") in a word the sources never use, nor in another language any of its glossary
-    # counterparts: pages that never name the weather do not foretell it.
+    # rain?"): no page foretells it, not even one that says what happens when it rains.
     forecast: bool = False
     # For a question in another language than the sources': per word that says what it is
     # about, the sources' terms that say the same ("hearing" -> {"horsel", "horsling"}), or
@@ -208,7 +207,6 @@ def read_question(
     missing: frozenset[str] = frozenset()
     counted: frozenset[str] = frozenset()
     procured: frozenset[str] = frozenset()
-    forecast = False
     compounds: tuple[tuple[str, tuple[str, ...], str], ...] = ()
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
     plain = without_decades(asked)
@@ -234,7 +232,6 @@ def read_question(
         procedure = languages()[lang_code].procedure.search(fold(plain.lower()))
         thing = next((g for g in procedure.groupdict().values() if g), "") if procedure else ""
         procured = frozenset(analyzer.query_terms(thing)) - weak
-        forecast = _unsourced_forecast(plain, lang_code, analyzer)
         compounds = _compounds(plain, analyzer)
     glossed = _glossed(plain, lang_code, weak)
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
@@ -264,7 +261,7 @@ def read_question(
         posed=posed,
         counted=counted,
         procured=procured,
-        forecast=forecast,
+        forecast=bool(languages()[lang_code].forecast.search(fold(plain.lower()))),
         compounds=compounds,
         role=_role(asked, lang_code) if expects == "person" else frozenset(),
         glossed=glossed,
@@ -420,21 +417,6 @@ def _compounds(asked: str, analyzer: Analyzer) -> tuple[tuple[str, tuple[str, ..
         if len(found) > 1
     ]
     return tuple(dict.fromkeys(out))
-
-
-def _unsourced_forecast(asked: str, code: str, analyzer: Analyzer) -> bool:
-    """Whether a question asks what the weather will be (`Language.forecast`) in a word the
-    sources never use; in another language than theirs, nor any counterpart its glossary
-    gives for the word ("weather" – "väder")."""
-    lang = languages()[code]
-    match = lang.forecast.search(fold(asked.lower()))
-    word = next((g for g in match.groupdict().values() if g), "") if match else ""
-    if not word:
-        return False
-    said = {term(w) for w in words(word)}
-    if code != DEFAULT:
-        said |= {t for w in words(word) for t in lang.glossary.get(term(w), frozenset())}
-    return not any(analyzer.known(t) for t in said)
 
 
 def _degree(folded: str, tables: list[Language], analyzer: Analyzer | None) -> frozenset[str]:

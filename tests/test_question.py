@@ -874,6 +874,10 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert rq.procured == {"forskolan"} and rq.procured <= rq.missing
     rq = read_question("hur ansöker man om plats på norra begravningsplatsen?", analyzer=analyzer)
     assert rq.procured and not rq.procured <= rq.missing
+    # A time for the place is no place: it asks for the place itself.
+    for when in ("i januari", "i tid", "på nytt"):
+        rq = read_question(f"hur ansöker jag om plats {when}?", analyzer=analyzer)
+        assert rq.procured == {"plat"}, when
 
 
 @pytest.mark.parametrize(
@@ -883,21 +887,19 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
         ("vad blir det för väder på lördag?", True),
         ("blir det sol på midsommarafton i år?", True),
         ("What's the weather going to be like in Tornvik this weekend?", True),
+        ("What’s the weather like tomorrow?", True),
         ("Will it rain on Saturday?", True),
-        # A condition a page may state, and a forecast in words the sources use.
+        # A condition a page may state, and the weather as a topic rather than a forecast.
         ("blir fisket inställt om det regnar?", False),
-        ("blir det snö på banan i helgen?", False),
-        ("Will it snow at the ski slope?", False),
+        ("vart flyttas fisket om det blir regn?", False),
+        ("What is the weather policy for the ski race?", False),
+        ("blir det kallt i lokalen?", False),
     ],
 )
-def test_a_forecast_the_sources_never_name_is_read(question: str, forecast: bool) -> None:
-    """ "blir det regn i helgen?" asks what the weather will be; pages that never name it do
-    not foretell it, in another language through the glossary ("snow" – "snö")."""
-    from assistant.lexical import Analyzer
-
-    text = "Körgrindarna i Tornvik är stängda på alla helgons dag. Snö plogas på banan."
-    analyzer = Analyzer(Analyzer.base_terms(text))
-    assert read_question(question, analyzer=analyzer).forecast is forecast
+def test_a_question_about_the_weather_to_come_is_read(question: str, forecast: bool) -> None:
+    """ "blir det regn i helgen?" asks what the weather will be, which no page foretells; what
+    happens when it rains, or a rule about the weather, a page may state."""
+    assert read_question(question).forecast is forecast
 
 
 def test_the_word_a_question_asks_the_degree_of_names_nothing() -> None:

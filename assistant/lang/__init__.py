@@ -88,7 +88,7 @@ class Language:
     advice: re.Pattern[str]  # on folded text: a recommendation asked for, "rekommenderar ni"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
     procedure: re.Pattern[str]  # on folded text: what "hur ansöker jag om …" asks for (a group)
-    forecast: re.Pattern[str]  # on folded text: asks what the weather will be (the word a group)
+    forecast: re.Pattern[str]  # on folded text: asks what the weather will be
     degree: re.Pattern[str]  # on folded text: the word "hur stor" asks the degree of
     cardinal: re.Pattern[str]  # a lower-case word: a number that counts ("tjugofem", "40")
     single: re.Pattern[str]  # a lower-case word: "en", "one" right before what it counts
