@@ -266,8 +266,9 @@ def compose_answer(
     leans = rq.follow_up and rq.query != rq.asked
     if not rq.asked or (rq.unsourced and rq.language_told and not leans):
         return refusal(topics)
-    # Nor do they say how to apply for, book or order something they never name: "hur ansöker
-    # jag om förskoleplats?" asked of pages on building permits.
+    # Nor do they say how to apply for, book or order something they never name, nor what it
+    # costs: "hur ansöker jag om förskoleplats?" asked of pages on building permits, "vad
+    # kostar en greenfee?" of pages on sports halls.
     if rq.language == DEFAULT and rq.procured and rq.procured <= rq.missing:
         return refusal(topics)
     # Nor does any page foretell the weather: "blir det regn i Tornvik i helgen?" is no "Nej"

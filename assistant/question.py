@@ -106,7 +106,8 @@ class ReadQuestion:
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
     # The terms of what a question about how to apply for, book or order something asks for
-    # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), in the question's language.
+    # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), or what "vad kostar" prices,
+    # in the question's language.
     procured: frozenset[str] = frozenset()
     # Whether it asks what the weather will be ("vad blir det för väder i helgen?", "will it
     # rain?"): no page foretells it, not even one that says what happens when it rains.

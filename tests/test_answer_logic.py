@@ -309,6 +309,14 @@ def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "yes"  # the negation is in another clause
 
 
+def test_the_price_of_something_the_sources_never_name_is_refused() -> None:
+    """ "vad kostar en greenfee?" is not answered with the price of a sports hall: sources
+    that never name a thing never price it; a thing they name is priced."""
+    text = "Hyran för idrottshallen är 550 kronor per timme."
+    assert answer_from(text, "vad kostar en greenfee per timme?").startswith(REFUSAL)
+    assert answer_from(text, "vad kostar idrottshallen?").startswith(text)
+
+
 def test_a_forecast_is_refused() -> None:
     """No page foretells the weather: "blir det regn i Tornvik i helgen?" is no "Nej" from
     gates shut on a holiday, nor a "Ja" from what happens when it rains; what happens then is

@@ -852,8 +852,8 @@ def test_what_a_yes_no_question_asks_exists_is_read(question: str, sought: set) 
 
 
 def test_what_a_question_about_how_to_apply_asks_for() -> None:
-    """ "hur ansöker jag om förskoleplats?" asks for a preschool place; a pronoun or a question
-    of another kind asks for nothing to get."""
+    """ "hur ansöker jag om förskoleplats?" asks for a preschool place, "vad kostar en
+    greenfee?" prices a green fee; a pronoun or a question of another kind asks for nothing."""
     from assistant.lexical import Analyzer
 
     analyzer = Analyzer(Analyzer.base_terms("Ansök om bygglov i e-tjänsten."))
@@ -861,7 +861,7 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert rq.procured and rq.procured <= rq.missing
     rq = read_question("Hur söker man bygglov?", analyzer=analyzer)
     assert rq.procured == {"bygglov"} and not rq.procured <= rq.missing
-    assert not read_question("vad kostar bygglov?", analyzer=analyzer).procured
+    assert not read_question("vem beslutar om bygglov?", analyzer=analyzer).procured
     # Booking a time somewhere asks for that place, not for "tid".
     analyzer = Analyzer(Analyzer.base_terms("Boka tid på biblioteket."))
     rq = read_question("hur bokar jag en tid på återvinningscentralen?", analyzer=analyzer)
@@ -874,6 +874,13 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert rq.procured == {"forskolan"} and rq.procured <= rq.missing
     rq = read_question("hur ansöker man om plats på norra begravningsplatsen?", analyzer=analyzer)
     assert rq.procured and not rq.procured <= rq.missing
+    # What "vad kostar" prices; "vad kostar det …?" names nothing.
+    analyzer = Analyzer(Analyzer.base_terms("Grundskötsel kostar 900 kronor per år."))
+    rq = read_question("vad kostar en greenfee på golfklubben?", analyzer=analyzer)
+    assert rq.procured == {"greenfe"} and rq.procured <= rq.missing
+    rq = read_question("Vad kostar grundskötsel?", analyzer=analyzer)
+    assert rq.procured and not rq.procured <= rq.missing
+    assert not read_question("vad kostar det extra på helgen?", analyzer=analyzer).procured
     # A time for the place is no place: it asks for the place itself.
     for when in ("i januari", "i tid", "på nytt"):
         rq = read_question(f"hur ansöker jag om plats {when}?", analyzer=analyzer)
