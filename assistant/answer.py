@@ -312,14 +312,16 @@ def compose_answer(
         verdict = verdict_of(rq, best)
         if verdict is None:
             member = _in_list(rq, usable, probs)
-            if member is None and top >= scorer.yes_floor and _quotable(rq, best):
+            if member is not None:
+                return member
+            if top >= scorer.yes_floor and _quotable(rq, best):
                 # Evidence the ranker is as sure of as a "Ja" needs but that decides neither
                 # word ("Kan man få ett glas vin till middagen?" – "Personalen kan servera ett
                 # glas vin eller öl till maten om du vill."): quoted without either, for the
                 # reader to judge, rather than refused (also to a follow-up or a group that
                 # `_in_list` leaves, whose list the reader then reads).
                 return _quote([best], verdict=None, listing=False)
-            return member if member is not None else refusal(topics)
+            return refusal(topics)
         if verdict == "yes" and top < scorer.yes_floor:
             return refused()
         chosen = [best]
