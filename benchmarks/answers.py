@@ -66,6 +66,7 @@ OTHERS = {
         "thirtyfirst",
         "thirtysecond",
         "thirtythird",
+        "thirtyfourth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
