@@ -54,6 +54,15 @@ def test_an_ending_is_no_half_of_a_compound() -> None:
     assert analyzer.split_compound("skuldrådgivarna") == ["skuld", "radgiv"]
 
 
+def test_a_word_is_known_as_an_inflection_only_when_what_follows_is_an_ending() -> None:
+    """ "syftet" is a form of the sources' "syfte"; "bygglov" is no form of their "bygg…",
+    whose "lov" is no ending, so a question asking for it asks for what they never name."""
+    analyzer = Analyzer(Analyzer.base_terms("Syfte och mål. Vi bygger nytt."))
+    assert analyzer.known(Analyzer.base_terms("syftet")[0])
+    assert analyzer.known("bygg")
+    assert not analyzer.known("bygglov")
+
+
 def test_split_query_words_match_a_compound(index: LexicalIndex) -> None:
     """ "Södertörns kommunerna" and "Södertörnskommunerna" both reach both texts."""
     joined = index.scores("Södertörnskommunerna")
