@@ -304,13 +304,34 @@ def _told_only(asked: str, tables: list[Language], analyzer: Analyzer | None) ->
     rest: set[str] = set()
     for i, sentence in enumerate(sentences):
         clause = fold(sentence.lower()).strip()
+        # A sentence that tells and then turns to ask ("Jag flyttade nyss till Haninge och
+        # undrar vad …", "I live in Huddinge and keep hearing about …") tells up to the turn.
+        turned = next(
+            (parts for lang in tables if len(parts := lang.turn.split(clause, 1)) == 2), None
+        )
+        if turned is not None:
+            head, tail = turned
+            opened = _greeted(head, tables)
+            if any(lang.self_told.match(opened) for lang in tables):
+                told.update(analyzer.query_terms(head))
+                rest.update(analyzer.query_terms(tail))
+                continue
         telling = (
             i < len(sentences) - 1
             and "?" not in sentence
-            and any(lang.self_told.match(clause) for lang in tables)
+            and any(lang.self_told.match(_greeted(clause, tables)) for lang in tables)
         )
         (told if telling else rest).update(analyzer.query_terms(sentence))
     return frozenset(told - rest)
+
+
+def _greeted(clause: str, tables: list[Language]) -> str:
+    """A folded clause without the greeting it opens with ("hi there, i live in …")."""
+    for lang in tables:
+        for kind, pattern in lang.smalltalk:
+            if kind == "greeting" and (found := pattern.match(clause)):
+                return clause[found.end() :].lstrip(" ,!")
+    return clause
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")

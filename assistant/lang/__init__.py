@@ -84,6 +84,8 @@ class Language:
     past: re.Pattern[str]  # on folded text: a time gone by asked about, "förra året", "last year"
     now: re.Pattern[str]  # on folded text: the present asked about, "just nu", "right now"
     self_told: re.Pattern[str]  # on a folded clause: the asker tells of themselves, "jag …"
+    # on a folded sentence: where one that tells turns to ask, "… och undrar", " – "
+    turn: re.Pattern[str]
     state: re.Pattern[str]  # on a folded yes/no clause: asks whether a state holds, "är det"
     advice: re.Pattern[str]  # on folded text: a recommendation asked for, "rekommenderar ni"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
@@ -188,6 +190,7 @@ def _compile(data: dict) -> Language:
         past=re.compile(words.get("past", r"(?!)")),
         now=re.compile(words.get("now", r"(?!)")),
         self_told=re.compile(words.get("self_told", r"(?!)")),
+        turn=re.compile(words.get("turn", r"(?!)")),
         state=re.compile(words.get("state", r"(?!)")),
         advice=re.compile(words.get("advice", r"(?!)")),
         counted=re.compile(words["counted"]),
