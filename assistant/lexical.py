@@ -104,14 +104,14 @@ class Analyzer:
 
     def known(self, item: str) -> bool:
         """Whether a term is in the vocabulary, also as another inflection the stemmer left
-        a short ending on ("syftet" beside "syft"; not "bygglov" beside "bygg", whose "lov"
-        is no ending)."""
-        from assistant.lang import inflects  # the languages' endings (it imports this module)
+        a short ending on ("syftet" beside "syft", "skolan" beside "skol"; not "bygglov"
+        beside "bygg", whose "lov" is no ending: `form_of`)."""
+        from assistant.lang import form_of  # the languages' endings (it imports this module)
 
         if item in self.vocabulary:
             return True
         if any(
-            item[:-k] in self.vocabulary and inflects(item, item[:-k])
+            item[:-k] in self.vocabulary and form_of(item, item[:-k])
             for k in range(1, MAX_ENDING + 1)
             if len(item) - k >= MIN_PART
         ):

@@ -296,7 +296,10 @@ def _asks_now(
 def _told_only(asked: str, tables: list[Language], analyzer: Analyzer | None) -> frozenset[str]:
     """The terms of the sentences in which the asker tells of themselves before asking, and
     of no other: "Jag bor i Tyresö och har läst om samarbetet. Hur många kommuner är med?"
-    gives "tyreso". A sentence that asks ("?") or ends the message is never told."""
+    gives "tyreso". A sentence that asks ("?") or ends the message is not told, unless it
+    tells where the asker lives or works and then turns to ask (`Language.turn`, in the
+    question's language): "Jag flyttade nyss till Haninge och undrar vad …" tells of
+    Haninge; "Vi har barn på Åsa skola och undrar när terminen börjar?" asks of the school."""
     if analyzer is None:
         return frozenset()
     sentences = [s for s in _SENTENCES.split(asked) if s.strip()]
@@ -304,15 +307,16 @@ def _told_only(asked: str, tables: list[Language], analyzer: Analyzer | None) ->
     rest: set[str] = set()
     for i, sentence in enumerate(sentences):
         clause = fold(sentence.lower()).strip()
-        # A sentence that tells and then turns to ask ("Jag flyttade nyss till Haninge och
-        # undrar vad …", "I live in Huddinge and keep hearing about …") tells up to the turn.
-        turned = next(
-            (parts for lang in tables if len(parts := lang.turn.split(clause, 1)) == 2), None
-        )
-        if turned is not None:
-            head, tail = turned
+        # A sentence that tells where the asker lives and then turns to ask ("Jag flyttade
+        # nyss till Haninge och undrar vad …", "I live in Huddinge and keep hearing about …")
+        # tells up to the turn; read in the question's language only ("I Tyresö finns …" is
+        # no English "I").
+        own = tables[0]
+        turn = own.turn.search(clause)
+        if turn is not None:
+            head, tail = clause[: turn.start()], clause[turn.end() :]
             opened = _greeted(head, tables)
-            if any(lang.self_told.match(opened) for lang in tables):
+            if own.self_told.match(opened) and own.dwells.search(opened):
                 told.update(analyzer.query_terms(head))
                 rest.update(analyzer.query_terms(tail))
                 continue

@@ -55,10 +55,14 @@ def test_an_ending_is_no_half_of_a_compound() -> None:
 
 
 def test_a_word_is_known_as_an_inflection_only_when_what_follows_is_an_ending() -> None:
-    """ "syftet" is a form of the sources' "syfte"; "bygglov" is no form of their "bygg…",
-    whose "lov" is no ending, so a question asking for it asks for what they never name."""
-    analyzer = Analyzer(Analyzer.base_terms("Syfte och mål. Vi bygger nytt."))
+    """ "syftet" is a form of the sources' "syfte", and "skolan" of their "skola" (what the
+    stemmer leaves of the definite form); "bygglov" is no form of their "bygg…", whose "lov"
+    is no ending, so a question asking for it asks for what they never name."""
+    analyzer = Analyzer(Analyzer.base_terms("Syfte och mål. Vi bygger nytt. Skola och vatten."))
     assert analyzer.known(Analyzer.base_terms("syftet")[0])
+    # What the stemmer leaves of a definite form on a stem it cut shorter is a form too.
+    assert analyzer.known(Analyzer.base_terms("skolan")[0])
+    assert analyzer.known(Analyzer.base_terms("vattnet")[0])
     assert analyzer.known("bygg")
     assert not analyzer.known("bygglov")
 

@@ -948,9 +948,15 @@ def test_a_name_the_asker_only_tells_of_themselves_with_is_not_asked_about() -> 
     assert named("Jag bor i Tyresö och undrar vad det kostar. Är det dyrt?") == set()
     assert named("Jag flyttade till Tyresö och undrar hur många kommuner som är med?") == set()
     assert named("Jag sitter i styrelsen i Tyresö – är Nykvarn med?") == {"nykvarn"}
-    assert named("Hi there, I live in Tornet and wonder how many are in it?") == set()
+    assert named("Hi there, I live in Tornet and wonder how many towns take part?") == set()
+    assert named("Hej, jag bor i Tyresö. Är Nykvarn med?") == {"nykvarn"}
     assert named("Jag undrar om Tyresö är med?") == {"tyreso"}
     assert named("Tyresö och undrar, är det med?") == {"tyreso"}
+    # Telling what the asker has to do with a place, not where they live, asks about it; and
+    # a Swedish "I" is a preposition.
+    assert named("Vi har barn i Tyresö och undrar när terminen börjar?") == {"tyreso"}
+    assert named("Mitt barn går i skolan i Tyresö – vad kostar det?") == {"tyreso"}
+    assert named("I Tyresö finns en simhall – vad kostar den?") == {"tyreso"}
     assert named("Tyresö är fint. Hur många kommuner är med?") == {"tyreso"}
 
 

@@ -97,6 +97,12 @@ class Language:
     measure: re.Pattern[str]  # a lower-case word: a unit a number measures ("kronor", "år")
     label: re.Pattern[str]  # a lower-case word: what a number after it names ("klockan 11")
     endings: tuple[str, ...]  # what an inflected form adds to a stem ("veckor" – "veckors")
+    # what the stemmer leaves of an inflection on a stem it cut shorter ("skolan" – "skol",
+    # "vattnet" – "vatt"): a form of the word, though no ending `endings` adds
+    stem_rests: tuple[str, ...]
+    # on a folded clause: where the asker tells where they live or work ("bor i", "flyttade
+    # till", "live in"), the telling that a sentence may turn from to ask (`turn`)
+    dwells: re.Pattern[str]
     at_most: re.Pattern[str]  # on folded text before a number: "upp till", "högst"
     at_least: re.Pattern[str]  # on folded text before a number: "mer än", "minst"
     at_most_after: re.Pattern[str]  # on folded text after a number: "(år) eller yngre"
@@ -202,6 +208,8 @@ def _compile(data: dict) -> Language:
         measure=re.compile(words["measure"]),
         label=re.compile(words["label"]),
         endings=tuple(words["endings"]),
+        stem_rests=tuple(words.get("stem_rests", ())),
+        dwells=re.compile(words.get("dwells", r"(?!)")),
         at_most=re.compile(words["at_most"]),
         at_least=re.compile(words["at_least"]),
         at_most_after=re.compile(words["at_most_after"]),
@@ -577,6 +585,16 @@ def inflects(stem: str, base: str) -> bool:
     if rest[:1] == base[-1]:
         rest = rest[1:]
     return any(rest == e for lang in languages().values() for e in ("", *lang.endings))
+
+
+def form_of(stem: str, base: str) -> bool:
+    """Whether a stem is a form of the base stem (`inflects`), or what the stemmer left of one
+    on a base it cut shorter (`Language.stem_rests`: "skolan" of "skol"); not another word
+    that begins with it ("bygglov" of "bygg")."""
+    if inflects(stem, base):
+        return True
+    rest = stem[len(base) :] if stem.startswith(base) and base else None
+    return rest is not None and any(rest in lang.stem_rests for lang in languages().values())
 
 
 def widens(text: str) -> bool:
