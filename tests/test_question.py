@@ -927,8 +927,9 @@ def test_the_word_a_question_asks_the_degree_of_names_nothing() -> None:
 
 def test_a_name_the_asker_only_tells_of_themselves_with_is_not_asked_about() -> None:
     """ "Jag bor i Tyresö och har läst om samarbetet. Hur många kommuner är med?" asks about
-    the cooperation, not Tyresö, as does a sentence that tells and then turns to ask ("Jag
-    flyttade till Tyresö och undrar …", "… – är Nykvarn med?"); the name stays asked about
+    the cooperation, not Tyresö, as does a sentence that tells where the asker lives or works
+    and then turns to ask ("Jag flyttade till Tyresö och undrar …", "Jag sitter i styrelsen i
+    Tyresö – är Nykvarn med?"); the name stays asked about
     when the question names it too, when the telling sentence asks or ends the message, or
     when the asker does not tell of themselves ("Tyresö har ett bibliotek.")."""
     from assistant.lexical import Analyzer
@@ -948,7 +949,7 @@ def test_a_name_the_asker_only_tells_of_themselves_with_is_not_asked_about() -> 
     assert named("Jag bor i Tyresö och undrar vad det kostar. Är det dyrt?") == set()
     assert named("Jag flyttade till Tyresö och undrar hur många kommuner som är med?") == set()
     assert named("Jag sitter i styrelsen i Tyresö – är Nykvarn med?") == {"nykvarn"}
-    assert named("Hi there, I live in Tornet and wonder how many towns take part?") == set()
+    assert named("Hi there, I live in Tyresö and wonder how many towns take part?") == set()
     assert named("Hej, jag bor i Tyresö. Är Nykvarn med?") == {"nykvarn"}
     assert named("Jag undrar om Tyresö är med?") == {"tyreso"}
     assert named("Tyresö och undrar, är det med?") == {"tyreso"}
