@@ -211,6 +211,7 @@ def read_question(
     compounds: tuple[tuple[str, tuple[str, ...], str], ...] = ()
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
     plain = without_decades(asked)
+    plain_folded = fold(plain.lower())
     weak = frozenset().union(*(t.asking | t.kind_words for t in tables)) | _function_terms(
         plain, tables[0], analyzer
     )
@@ -230,7 +231,7 @@ def read_question(
             and t not in analyzer.split_compound(w)[:1]
             and (t in analyzer.vocabulary or lang_code == DEFAULT)
         )
-        procedure = languages()[lang_code].procedure.search(fold(plain.lower()))
+        procedure = tables[0].procedure.search(plain_folded)
         thing = next((g for g in procedure.groupdict().values() if g), "") if procedure else ""
         procured = frozenset(analyzer.query_terms(thing)) - weak
         compounds = _compounds(plain, analyzer)
@@ -262,7 +263,7 @@ def read_question(
         posed=posed,
         counted=counted,
         procured=procured,
-        forecast=bool(languages()[lang_code].forecast.search(fold(plain.lower()))),
+        forecast=bool(tables[0].forecast.search(plain_folded)),
         compounds=compounds,
         role=_role(asked, lang_code) if expects == "person" else frozenset(),
         glossed=glossed,
