@@ -67,6 +67,7 @@ OTHERS = {
         "thirtysecond",
         "thirtythird",
         "thirtyfourth",
+        "thirtyfifth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.

@@ -4,11 +4,19 @@ from pathlib import Path
 
 import pytest
 
+from assistant.corpus import load_corpus
 from assistant.evaluation import EvalItem, EvalResult, load_eval, run_eval, score
 from assistant.pipeline import Assistant
 from assistant.types import Answer
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _as_read(folder: Path) -> str:
+    """The text of a corpus as the assistant reads it (inline markup such as the bold markers
+    of "**inte**" gone), whitespace collapsed: a gold string copied with the markup is in no
+    passage, so every retrieval figure would count it as missed."""
+    return " ".join(" ".join(doc.text.split()) for doc in load_corpus(folder).documents)
 
 
 def test_dev_set_quality(assistant: Assistant) -> None:
@@ -26,7 +34,7 @@ def test_dev_set_quality(assistant: Assistant) -> None:
 
 def test_every_question_set_is_well_formed() -> None:
     """Each eval set loads, and every gold passage is really in the corpus."""
-    corpus = " ".join((ROOT / "corpus" / "sodertornssamarbetet.md").read_text().split())
+    corpus = _as_read(ROOT / "corpus")
     for path in sorted((ROOT / "eval").rglob("*.jsonl")):  # sealed sets too
         items = load_eval(path)
         assert len(items) >= 30, path
@@ -46,9 +54,7 @@ def test_every_question_set_is_well_formed() -> None:
 )
 def test_other_corpora_are_well_formed(name: str) -> None:
     folder = ROOT / "tests" / name
-    pages = " ".join(
-        " ".join(p.read_text(encoding="utf-8").split()) for p in (folder / "docs").glob("*.md")
-    )
+    pages = _as_read(folder / "docs")
     assert len(list((folder / "docs").glob("*.md"))) >= 5
     for path in sorted(folder.rglob("*.jsonl")):  # sealed sets too
         items = load_eval(path)
