@@ -30,9 +30,11 @@ from assistant.lang import (
     asks_membership,
     circumstances,
     counted_words,
+    counterfactual,
     counts_as,
     decades,
     denies,
+    dispenses,
     excepted,
     free,
     inflects,
@@ -40,6 +42,7 @@ from assistant.lang import (
     languages,
     membership_terms,
     negated,
+    obliges,
     of_all,
     partial,
     ranks,
@@ -47,7 +50,9 @@ from assistant.lang import (
     speaks_of,
     superlative,
     superlatives,
+    supposes,
     unit_of,
+    waives,
     widens,
 )
 from assistant.lexical import MIN_PART, Analyzer, fold, stopwords, term, words
@@ -582,6 +587,14 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # nothing of its items decides nothing.
         return "no" if listed and not negated(posed, without=False) else None
     costs_nothing = cost and free(clause) and not _amount(clause)
+    if says_no and not denied and not cost and not obliges(posed):
+        # Evidence whose every negation says one need not, or that nothing limits, is no "no"
+        # to whether one may: "Kan jag begära ut handlingar utan att uppge mitt namn?" – "…
+        # behöver du inte tala om vem du är"; "får min dotter lämna ett förslag?" – "Det finns
+        # ingen åldersgräns". That one need not do a thing says nothing of doing it, so a
+        # requirement lifted answers only a question about doing without.
+        if waives(best.full_text, limits=not dispenses(posed)):
+            says_no = False
     if denied != (says_no != costs_nothing):
         # Whether something exists is denied only by evidence that names it, as a "yes" must:
         # "Finns det handikapparkering vid kommunhuset?" is no "Nej" from "Det är inte
@@ -607,6 +620,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     if superlatives(posed) and not superlatives(posed) & superlatives(best.full_text):
         # "Är Nykvarn den minsta kommunen?" is not confirmed by a sentence that ranks nothing,
         # nor by one that ranks by another measure ("Tallby är den minsta" to "den största?").
+        return None
+    if counterfactual(clause) and not supposes(posed):
+        # What would be is no "yes" to whether it is: "Ska Södertörn bli ett eget län?" – "Om
+        # Södertörn vore ett län skulle det vara det fjärde största länet".
         return None
     return "yes" if _speaks_to(rq, best) else None
 

@@ -2249,3 +2249,49 @@ def test_how_long_is_answered_by_a_span_of_time(question: str, text: str, admitt
     """ "hur länge" (fact type `duration`) is answered by a span of time or until when, not by
     any number."""
     assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        # A requirement lifted is a "yes" to doing without it, a "no" to whether one must.
+        (
+            "Kan jag begära ut handlingar utan att uppge mitt namn?",
+            "När du begär ut en handling behöver du inte tala om vem du är.",
+            "yes",
+        ),
+        (
+            "Måste jag uppge mitt namn när jag begär ut handlingar?",
+            "När du begär ut en handling behöver du inte tala om vem du är.",
+            "no",
+        ),
+        # That one need not do a thing says nothing of whether one may: still no "yes".
+        (
+            "Kan jag boka tid på drop-in?",
+            "Du behöver inte boka tid på drop-in.",
+            "no",
+        ),
+        # No limit is no "no" to whether one may.
+        (
+            "Får barn lämna ett medborgarförslag?",
+            "Det finns ingen åldersgräns för att lämna ett medborgarförslag, och barn får lämna.",
+            "yes",
+        ),
+        # Another negation in the sentence still says no.
+        (
+            "Kan jag sätta solceller på taket i Kvarnbacken utan bygglov?",
+            "Solceller på taket behöver inte bygglov, men det gäller inte i Kvarnbacken.",
+            "no",
+        ),
+    ],
+)
+def test_a_lifted_requirement_is_no_no_to_doing_without(
+    question: str, text: str, expected: str | None
+) -> None:
+    assert verdict(question, text) == expected
+
+
+def test_what_would_be_is_no_yes_to_what_is() -> None:
+    text = "Om Södertörn vore ett län skulle det vara det fjärde största länet i Sverige."
+    assert verdict("Ska Södertörn bli ett eget län?", text) is None
+    assert verdict("Skulle Södertörn bli ett stort län om det vore ett län?", text) == "yes"

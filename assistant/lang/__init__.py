@@ -73,6 +73,12 @@ class Language:
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     existential: re.Pattern[str]  # on folded text: "finns det (nån)", "is there (a)"
     spoken: re.Pattern[str]  # on folded text: the language asked about ("på arabiska")
+    waiver: re.Pattern[str]  # on folded text: a negated requirement, "behöver inte", "no need"
+    no_limit: re.Pattern[str]  # on folded text: no limit, "ingen åldersgräns", "no age limit"
+    obligation: re.Pattern[str]  # on folded text: asks whether one must, "måste", "have to"
+    dispensing: re.Pattern[str]  # on folded text: asks about doing without, "utan", "without"
+    counterfactual: re.Pattern[str]  # on folded text: what would be, "vore", "would be"
+    supposing: re.Pattern[str]  # on folded text: a question that supposes, "skulle", "would"
     adverbs: frozenset[str]  # folded: "också", "too"
     # On a folded word: a role a question may ask who holds, group `base` the role as its
     # compound names it ("dataskyddsombudet" -> "dataskyddsombud"); None where the language
@@ -188,6 +194,12 @@ def _compile(data: dict) -> Language:
         membership=re.compile(words["membership"]),
         existential=re.compile(words["existential"]),
         spoken=re.compile(words.get("spoken", r"(?!)")),
+        waiver=re.compile(words.get("waiver", r"(?!)")),
+        no_limit=re.compile(words.get("no_limit", r"(?!)")),
+        obligation=re.compile(words.get("obligation", r"(?!)")),
+        dispensing=re.compile(words.get("dispensing", r"(?!)")),
+        counterfactual=re.compile(words.get("counterfactual", r"(?!)")),
+        supposing=re.compile(words.get("supposing", r"(?!)")),
         adverbs=frozenset(fold(w) for w in words["adverbs"]),
         roles=re.compile(words["roles"]) if "roles" in words else None,
         proforms=frozenset(fold(w) for w in words["proforms"]),
@@ -433,6 +445,49 @@ def restricts(text: str) -> bool:
         folded = lang.not_only.sub(" ", folded)
     words = set(re.findall(r"\w+", folded))
     return any(words & lang.restrictive for lang in languages().values())
+
+
+def waives(text: str, *, limits: bool = False) -> bool:
+    """Whether every negation of a text lifts a requirement ("När du begär ut en allmän
+    handling behöver du inte tala om vem du är", "no need to book") or a limit ("Det finns
+    ingen åldersgräns", "there is no age limit"), and one does (with `limits`, a limit): it
+    says one need not, not that one may not."""
+    folded = fold(text.lower())
+    limited = required = 0
+    for lang in languages().values():
+        folded, found = lang.no_limit.subn(" ", folded)
+        limited += found
+        folded, found = lang.waiver.subn(" ", folded)
+        required += found
+    return (limited > 0 if limits else limited + required > 0) and not negated(folded)
+
+
+def obliges(text: str) -> bool:
+    """Whether a question asks if one must ("måste jag …?", "behövs det …?", "do I have to
+    …?") rather than whether one may or can."""
+    folded = fold(text.lower())
+    return any(lang.obligation.search(folded) for lang in languages().values())
+
+
+def dispenses(text: str) -> bool:
+    """Whether a question asks about doing without something ("… utan att uppge mitt namn?",
+    "slipper jag …?", "without a permit?")."""
+    folded = fold(text.lower())
+    return any(lang.dispensing.search(folded) for lang in languages().values())
+
+
+def counterfactual(text: str) -> bool:
+    """Whether a text tells what would be, not what is ("Om Södertörn vore ett län skulle det
+    vara …", "it would be the fourth largest")."""
+    folded = fold(text.lower())
+    return any(lang.counterfactual.search(folded) for lang in languages().values())
+
+
+def supposes(text: str) -> bool:
+    """Whether a question supposes something ("Skulle Södertörn bli …?", "Would it be …
+    if it were …?"): a statement of what would be may answer it."""
+    folded = fold(text.lower())
+    return any(lang.supposing.search(folded) for lang in languages().values())
 
 
 def asks_membership(text: str) -> bool:
