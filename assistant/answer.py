@@ -27,6 +27,7 @@ from assistant.lang import (
     DEFAULT,
     about_page,
     answer_pattern,
+    asks_leave,
     asks_membership,
     circumstances,
     counted_words,
@@ -588,12 +589,15 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no" if listed and not negated(posed, without=False) else None
     costs_nothing = cost and free(clause) and not _amount(clause)
     if says_no and not denied and not cost and not obliges(posed):
-        # Evidence whose every negation says one need not, or that nothing limits, is no "no"
-        # to whether one may: "Kan jag begära ut handlingar utan att uppge mitt namn?" – "…
-        # behöver du inte tala om vem du är"; "får min dotter lämna ett förslag?" – "Det finns
-        # ingen åldersgräns". That one need not do a thing says nothing of doing it, so a
-        # requirement lifted answers only a question about doing without.
-        if waives(best.full_text, limits=not dispenses(posed)):
+        # Evidence whose every negation says one need not is no "no" to doing without
+        # ("Kan jag begära ut handlingar utan att uppge mitt namn?" – "… behöver du inte tala
+        # om vem du är"), and evidence whose every negation says nothing limits is none to
+        # whether one may ("får min dotter lämna ett förslag?" – "Det finns ingen
+        # åldersgräns"). That one need not do a thing says nothing of whether one may, so
+        # "Kan jag boka tid?" – "Du behöver inte boka tid" is read as before.
+        if dispenses(posed) and waives(best.full_text):
+            says_no = False
+        elif asks_leave(posed) and waives(best.full_text, limits=True):
             says_no = False
     if denied != (says_no != costs_nothing):
         # Whether something exists is denied only by evidence that names it, as a "yes" must:
@@ -621,7 +625,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # "Är Nykvarn den minsta kommunen?" is not confirmed by a sentence that ranks nothing,
         # nor by one that ranks by another measure ("Tallby är den minsta" to "den största?").
         return None
-    if counterfactual(clause) and not supposes(posed):
+    if counterfactual(best.full_text) and not supposes(posed):
         # What would be is no "yes" to whether it is: "Ska Södertörn bli ett eget län?" – "Om
         # Södertörn vore ett län skulle det vara det fjärde största länet".
         return None

@@ -2265,22 +2265,36 @@ def test_how_long_is_answered_by_a_span_of_time(question: str, text: str, admitt
             "När du begär ut en handling behöver du inte tala om vem du är.",
             "no",
         ),
-        # That one need not do a thing says nothing of whether one may: still no "yes".
-        (
-            "Kan jag boka tid på drop-in?",
-            "Du behöver inte boka tid på drop-in.",
-            "no",
-        ),
-        # No limit is no "no" to whether one may.
+        # No limit is no "no" to whether one may, and still the "no" to whether one must.
         (
             "Får barn lämna ett medborgarförslag?",
             "Det finns ingen åldersgräns för att lämna ett medborgarförslag, och barn får lämna.",
             "yes",
         ),
-        # Another negation in the sentence still says no.
+        (
+            "Måste man vara 18 år för att lämna ett medborgarförslag?",
+            "Det finns ingen åldersgräns för att lämna ett medborgarförslag.",
+            "no",
+        ),
+        # Asked whether the limit exists, its absence is a "no"; words that merely hold
+        # "gräns" or "krav" are no limit.
+        ("Finns det en åldersgräns?", "Det finns ingen åldersgräns.", "no"),
+        ("Granskas ansökan av kommunen?", "Det sker ingen granskning av ansökan.", "no"),
+        ("Serverar skolan KRAV-märkt mat?", "Skolan serverar ingen KRAV-märkt mat.", "no"),
+        # Another negation, or a requirement, in the sentence still says no to doing without.
         (
             "Kan jag sätta solceller på taket i Kvarnbacken utan bygglov?",
             "Solceller på taket behöver inte bygglov, men det gäller inte i Kvarnbacken.",
+            "no",
+        ),
+        (
+            "Kan jag låna böcker utan lånekort?",
+            "För att låna böcker behöver du inte boka tid, men du måste ha lånekort.",
+            "no",
+        ),
+        (
+            "Kan jag få parkeringstillstånd utan att ha en funktionsnedsättning?",
+            "För parkeringstillstånd krävs att du inte kan gå längre sträckor.",
             "no",
         ),
     ],
@@ -2291,7 +2305,14 @@ def test_a_lifted_requirement_is_no_no_to_doing_without(
     assert verdict(question, text) == expected
 
 
+def test_that_one_need_not_do_a_thing_is_no_yes_to_whether_one_may() -> None:
+    assert verdict("Kan jag boka tid på drop-in?", "Du behöver inte boka tid på drop-in.") != "yes"
+
+
 def test_what_would_be_is_no_yes_to_what_is() -> None:
     text = "Om Södertörn vore ett län skulle det vara det fjärde största länet i Sverige."
     assert verdict("Ska Södertörn bli ett eget län?", text) is None
     assert verdict("Skulle Södertörn bli ett stort län om det vore ett län?", text) == "yes"
+    # A polite "vore" tells nothing contrary to fact.
+    polite = "Det vore bra om du bokar tid, så kan du få hjälp med ansökan."
+    assert verdict("Kan jag få hjälp med ansökan?", polite) == "yes"

@@ -75,6 +75,8 @@ class Language:
     spoken: re.Pattern[str]  # on folded text: the language asked about ("på arabiska")
     waiver: re.Pattern[str]  # on folded text: a negated requirement, "behöver inte", "no need"
     no_limit: re.Pattern[str]  # on folded text: no limit, "ingen åldersgräns", "no age limit"
+    required: re.Pattern[str]  # on folded text: says something is required, "måste", "must"
+    permission: re.Pattern[str]  # on folded text: asks whether one may, "får", "can"
     obligation: re.Pattern[str]  # on folded text: asks whether one must, "måste", "have to"
     dispensing: re.Pattern[str]  # on folded text: asks about doing without, "utan", "without"
     counterfactual: re.Pattern[str]  # on folded text: what would be, "vore", "would be"
@@ -196,6 +198,8 @@ def _compile(data: dict) -> Language:
         spoken=re.compile(words.get("spoken", r"(?!)")),
         waiver=re.compile(words.get("waiver", r"(?!)")),
         no_limit=re.compile(words.get("no_limit", r"(?!)")),
+        required=re.compile(words.get("required", r"(?!)")),
+        permission=re.compile(words.get("permission", r"(?!)")),
         obligation=re.compile(words.get("obligation", r"(?!)")),
         dispensing=re.compile(words.get("dispensing", r"(?!)")),
         counterfactual=re.compile(words.get("counterfactual", r"(?!)")),
@@ -450,16 +454,22 @@ def restricts(text: str) -> bool:
 def waives(text: str, *, limits: bool = False) -> bool:
     """Whether every negation of a text lifts a requirement ("När du begär ut en allmän
     handling behöver du inte tala om vem du är", "no need to book") or a limit ("Det finns
-    ingen åldersgräns", "there is no age limit"), and one does (with `limits`, a limit): it
-    says one need not, not that one may not."""
-    folded = fold(text.lower())
+    ingen åldersgräns", "there is no age limit"), one does (with `limits`, a limit), and it
+    requires nothing else ("behöver du inte boka tid, men du måste ha lånekort"): it says
+    one need not, not that one may not. A negated condition ("om du inte behöver hjälp") is
+    no part of what it says."""
+    folded = _asserted(text)
     limited = required = 0
     for lang in languages().values():
         folded, found = lang.no_limit.subn(" ", folded)
         limited += found
         folded, found = lang.waiver.subn(" ", folded)
         required += found
-    return (limited > 0 if limits else limited + required > 0) and not negated(folded)
+    if not (limited if limits else limited + required):
+        return False
+    return not negated(folded) and not any(
+        lang.required.search(folded) for lang in languages().values()
+    )
 
 
 def obliges(text: str) -> bool:
@@ -476,9 +486,17 @@ def dispenses(text: str) -> bool:
     return any(lang.dispensing.search(folded) for lang in languages().values())
 
 
+def asks_leave(text: str) -> bool:
+    """Whether a question asks if one may or can ("får min dotter …?", "kan man …?", "can
+    I …?")."""
+    folded = fold(text.lower())
+    return any(lang.permission.search(folded) for lang in languages().values())
+
+
 def counterfactual(text: str) -> bool:
-    """Whether a text tells what would be, not what is ("Om Södertörn vore ett län skulle det
-    vara …", "it would be the fourth largest")."""
+    """Whether a text tells what would be, not what is: a condition contrary to fact and what
+    follows from it ("Om Södertörn vore ett län skulle det vara …", "if it were a county, it
+    would be …")."""
     folded = fold(text.lower())
     return any(lang.counterfactual.search(folded) for lang in languages().values())
 
