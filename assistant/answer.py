@@ -277,6 +277,11 @@ def compose_answer(
     # kostar en greenfee?" of pages on sports halls.
     if rq.language == DEFAULT and rq.procured and rq.procured <= rq.missing:
         return refusal(topics)
+    # Nor what holds in a place they never name, named by what it is: "Vilka öppettider har
+    # kontaktcenter i Österåkers kommun?" asked of another municipality's pages (a yes/no
+    # question about one is `_unknown_name`'s).
+    if rq.kind != "yesno" and rq.elsewhere & rq.missing:
+        return refusal(topics)
     # Nor does any page foretell the weather: "blir det regn i Tornvik i helgen?" is no "Nej"
     # from the gates shut on holidays, nor a "Ja" from "Vid regn flyttas fisket inomhus".
     if rq.forecast:

@@ -116,6 +116,9 @@ class ReadQuestion:
     # about, the sources' terms that say the same ("hearing" -> {"horsel", "horsling"}), or
     # its own term where the glossary has none.
     glossed: tuple[frozenset[str], ...] = ()
+    # The terms of the places it names by what they are ("i Huddinge kommun" -> {"hudding"}),
+    # not those the asker only tells of themselves with ("Jag bor i Nacka kommun. …").
+    elsewhere: frozenset[str] = frozenset()
     # What a yes/no question asks exists ("finns det nån toalett på bussen?" -> {"toalett"}):
     # a "Ja" needs evidence that holds it. In another language, its glossary counterparts.
     sought: frozenset[str] = frozenset()
@@ -240,6 +243,7 @@ def read_question(
     span = _posed(asked, tables[0]) if kind == "yesno" else None
     posed = asked[span[0] : span[1]].strip() if span else asked
     expects = _expects(fold(_respelled(asked.lower(), tables)), kind, tables)
+    told = _told_only(asked, tables, analyzer)
     return ReadQuestion(
         raw=raw,
         asked=asked,
@@ -254,11 +258,10 @@ def read_question(
         topic=topic,
         # "hur stor" asks how big, though the sources name "Stora Hällby"; a name the asker
         # only tells of themselves with ("Jag bor i Tyresö. Hur många …?") is not asked about.
-        names=frozenset(t for t in terms if t in names)
-        - _degree(folded, tables, analyzer)
-        - _told_only(asked, tables, analyzer),
+        names=frozenset(t for t in terms if t in names) - _degree(folded, tables, analyzer) - told,
         missing=missing,
         capitalised=_capitalised(asked),
+        elsewhere=_places(asked, tables[0]) - told,
         follow_up=follow,
         posed=posed,
         counted=counted,
@@ -956,6 +959,17 @@ def _missing_terms(asked: str, analyzer: Analyzer, weak: frozenset[str]) -> froz
             continue
         missing.add(t)
     return frozenset(missing)
+
+
+def _places(asked: str, table: Language) -> frozenset[str]:
+    """The terms of the places a question names by what they are, in its language
+    (`Language.place`: "i Huddinge kommun", "Stockholms län", "the City of Stockholm")."""
+    return frozenset(
+        term(name.lower())
+        for match in table.place.finditer(asked)
+        for name in match.groups()
+        if name
+    )
 
 
 _CAPITAL = re.compile(r"(?<=[\w,:;–)] )[A-ZÅÄÖÉ][\wåäöé-]+")

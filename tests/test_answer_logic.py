@@ -2316,3 +2316,13 @@ def test_what_would_be_is_no_yes_to_what_is() -> None:
     # A polite "vore" tells nothing contrary to fact.
     polite = "Det vore bra om du bokar tid, så kan du få hjälp med ansökan."
     assert verdict("Kan jag få hjälp med ansökan?", polite) == "yes"
+
+
+def test_a_place_named_by_what_it_is_that_the_sources_never_name_is_elsewhere() -> None:
+    text = "Kontaktcenter har öppet måndag–fredag klockan 8.00–16.30."
+    refused = answer_from(text, "Vilka öppettider har kontaktcenter i Österåkers kommun?")
+    assert refused.startswith("Det framgår inte av källorna")
+    assert "8.00–16.30" in answer_from(text, "Vilka öppettider har kontaktcenter?")
+    # A place the asker only tells of themselves with is not asked about.
+    told = "Jag bor i Nacka kommun. Vilka öppettider har kontaktcenter?"
+    assert "8.00–16.30" in answer_from(text, told)

@@ -90,6 +90,7 @@ class Language:
     circumstance: re.Pattern[str]  # on folded text: "som är 15", "40 min", "15 km"
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
     past: re.Pattern[str]  # on folded text: a time gone by asked about, "förra året", "last year"
+    place: re.Pattern[str]  # as written: a place named by what it is, "Huddinge kommun"
     now: re.Pattern[str]  # on folded text: the present asked about, "just nu", "right now"
     self_told: re.Pattern[str]  # on a folded clause: the asker tells of themselves, "jag …"
     # on a folded sentence: where one that tells turns to ask, "… och undrar", " – "
@@ -210,6 +211,7 @@ def _compile(data: dict) -> Language:
         circumstance=re.compile(words["circumstance"]),
         decade=re.compile(words["decade"]),
         past=re.compile(words.get("past", r"(?!)")),
+        place=re.compile(words.get("place", r"(?!)")),
         now=re.compile(words.get("now", r"(?!)")),
         self_told=re.compile(words.get("self_told", r"(?!)")),
         turn=re.compile(words.get("turn", r"(?!)")),
