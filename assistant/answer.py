@@ -280,7 +280,7 @@ def compose_answer(
     # Nor what holds in a place they never name, named by what it is: "Vilka öppettider har
     # kontaktcenter i Österåkers kommun?" asked of another municipality's pages (a yes/no
     # question about one is `_unknown_name`'s).
-    if rq.kind != "yesno" and rq.elsewhere & rq.missing:
+    if rq.kind != "yesno" and rq.elsewhere:
         return refusal(topics)
     # Nor does any page foretell the weather: "blir det regn i Tornvik i helgen?" is no "Nej"
     # from the gates shut on holidays, nor a "Ja" from "Vid regn flyttas fisket inomhus".

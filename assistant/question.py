@@ -116,8 +116,9 @@ class ReadQuestion:
     # about, the sources' terms that say the same ("hearing" -> {"horsel", "horsling"}), or
     # its own term where the glossary has none.
     glossed: tuple[frozenset[str], ...] = ()
-    # The terms of the places it names by what they are ("i Huddinge kommun" -> {"hudding"}),
-    # not those the asker only tells of themselves with ("Jag bor i Nacka kommun. …").
+    # The terms of the places it names by what they are that the sources never name ("i
+    # Österåkers kommun" -> {"osteraker"}), not those the asker only tells of themselves with
+    # ("Jag bor i Nacka kommun. …").
     elsewhere: frozenset[str] = frozenset()
     # What a yes/no question asks exists ("finns det nån toalett på bussen?" -> {"toalett"}):
     # a "Ja" needs evidence that holds it. In another language, its glossary counterparts.
@@ -261,7 +262,7 @@ def read_question(
         names=frozenset(t for t in terms if t in names) - _degree(folded, tables, analyzer) - told,
         missing=missing,
         capitalised=_capitalised(asked),
-        elsewhere=_places(asked, tables[0]) - told,
+        elsewhere=_places(asked, tables[0], analyzer) - told,
         follow_up=follow,
         posed=posed,
         counted=counted,
@@ -961,15 +962,31 @@ def _missing_terms(asked: str, analyzer: Analyzer, weak: frozenset[str]) -> froz
     return frozenset(missing)
 
 
-def _places(asked: str, table: Language) -> frozenset[str]:
+def _places(asked: str, table: Language, analyzer: Analyzer | None) -> frozenset[str]:
     """The terms of the places a question names by what they are, in its language
-    (`Language.place`: "i Huddinge kommun", "Stockholms län", "the City of Stockholm")."""
-    return frozenset(
-        term(name.lower())
-        for match in table.place.finditer(asked)
-        for name in match.groups()
-        if name
-    )
+    (`Language.place`: "i Huddinge kommun", "Stockholms län", "the City of Stockholm"), that
+    the sources never name: not in the genitive's form without its "s" ("Ystads kommun" –
+    "Ystad") either. Not a capitalised first word ("Annan kommun: …"), nor a place the asker
+    tells of themselves with in the clause before it (`Language.told_place`: "Jag är från
+    Nacka kommun, …")."""
+    if analyzer is None:
+        return frozenset()
+    found = set()
+    for match in table.place.finditer(asked):
+        before = asked[: match.start()]
+        if not _AFTER_WORD.search(before) or table.told_place.search(fold(before.lower())):
+            continue
+        for name in filter(None, match.groups()):
+            forms = {term(name.lower())}
+            if name.endswith("s"):
+                forms.add(term(name[:-1].lower()))
+            if not any(analyzer.known(f) for f in forms):
+                found.add(term(name.lower()))
+    return frozenset(found)
+
+
+#: Text a name follows in a sentence, not at its start: a word and a space ("i Huddinge").
+_AFTER_WORD = re.compile(r"[\w,;)–] $")
 
 
 _CAPITAL = re.compile(r"(?<=[\w,:;–)] )[A-ZÅÄÖÉ][\wåäöé-]+")

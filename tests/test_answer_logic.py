@@ -2297,6 +2297,20 @@ def test_how_long_is_answered_by_a_span_of_time(question: str, text: str, admitt
             "För parkeringstillstånd krävs att du inte kan gå längre sträckor.",
             "no",
         ),
+        # What a relative clause or a condition says is needed requires nothing of the asker.
+        (
+            "Kan jag komma utan att boka tid?",
+            "Du behöver inte boka tid, vi tar emot alla som behöver hjälp.",
+            "yes",
+        ),
+        (
+            "Kan jag få de blanketter som man behöver utan att åka dit?",
+            "Du behöver inte åka dit för att få blanketterna.",
+            "yes",
+        ),
+        # A question about the limit itself, or about something that merely holds its letters.
+        ("Kan åldersgränsen sänkas?", "Det finns ingen åldersgräns.", "no"),
+        ("Kan kommunen granska min ansökan?", "Det sker ingen granskning av ansökan.", "no"),
     ],
 )
 def test_a_lifted_requirement_is_no_no_to_doing_without(
@@ -2313,9 +2327,13 @@ def test_what_would_be_is_no_yes_to_what_is() -> None:
     text = "Om Södertörn vore ett län skulle det vara det fjärde största länet i Sverige."
     assert verdict("Ska Södertörn bli ett eget län?", text) is None
     assert verdict("Skulle Södertörn bli ett stort län om det vore ett län?", text) == "yes"
-    # A polite "vore" tells nothing contrary to fact.
+    inverted = "Vore Södertörn ett län skulle det vara det fjärde största länet i Sverige."
+    assert verdict("Är Södertörn det fjärde största länet i Sverige?", inverted) is None
+    # A polite "vore" tells nothing contrary to fact, nor does "om" that means "about".
     polite = "Det vore bra om du bokar tid, så kan du få hjälp med ansökan."
     assert verdict("Kan jag få hjälp med ansökan?", polite) == "yes"
+    about = "Beslutet om bygget var klart 2019 och arbetet skulle starta 2020."
+    assert verdict("Var beslutet om bygget klart 2019?", about) == "yes"
 
 
 def test_a_place_named_by_what_it_is_that_the_sources_never_name_is_elsewhere() -> None:
@@ -2323,6 +2341,14 @@ def test_a_place_named_by_what_it_is_that_the_sources_never_name_is_elsewhere() 
     refused = answer_from(text, "Vilka öppettider har kontaktcenter i Österåkers kommun?")
     assert refused.startswith("Det framgår inte av källorna")
     assert "8.00–16.30" in answer_from(text, "Vilka öppettider har kontaktcenter?")
-    # A place the asker only tells of themselves with is not asked about.
-    told = "Jag bor i Nacka kommun. Vilka öppettider har kontaktcenter?"
-    assert "8.00–16.30" in answer_from(text, told)
+    # A place the asker only tells of themselves with is not asked about, in a sentence of
+    # its own or in the clause before the question's.
+    for told in (
+        "Jag bor i Nacka kommun. Vilka öppettider har kontaktcenter?",
+        "Jag är från Nacka kommun, vilka öppettider har kontaktcenter?",
+        "Annan kommun: vilka öppettider har kontaktcenter?",
+    ):
+        assert "8.00–16.30" in answer_from(text, told), told
+    # A place the sources name is asked about, in the genitive too.
+    named = "Kontaktcenter i Ystad har öppet måndag–fredag klockan 8.00–16.30."
+    assert "8.00–16.30" in answer_from(named, "Vilka öppettider har kontaktcenter i Ystads kommun?")

@@ -77,6 +77,7 @@ class Language:
     no_limit: re.Pattern[str]  # on folded text: no limit, "ingen åldersgräns", "no age limit"
     required: re.Pattern[str]  # on folded text: says something is required, "måste", "must"
     permission: re.Pattern[str]  # on folded text: asks whether one may, "får", "can"
+    limit: re.Pattern[str]  # on folded text: a limit or requirement named, "åldersgräns"
     obligation: re.Pattern[str]  # on folded text: asks whether one must, "måste", "have to"
     dispensing: re.Pattern[str]  # on folded text: asks about doing without, "utan", "without"
     counterfactual: re.Pattern[str]  # on folded text: what would be, "vore", "would be"
@@ -91,6 +92,7 @@ class Language:
     decade: re.Pattern[str]  # on folded text: "på 60-talet", "1990-talet", "the 1960s"
     past: re.Pattern[str]  # on folded text: a time gone by asked about, "förra året", "last year"
     place: re.Pattern[str]  # as written: a place named by what it is, "Huddinge kommun"
+    told_place: re.Pattern[str]  # on folded text: the asker's own place before it, "jag bor i"
     now: re.Pattern[str]  # on folded text: the present asked about, "just nu", "right now"
     self_told: re.Pattern[str]  # on a folded clause: the asker tells of themselves, "jag …"
     # on a folded sentence: where one that tells turns to ask, "… och undrar", " – "
@@ -201,6 +203,7 @@ def _compile(data: dict) -> Language:
         no_limit=re.compile(words.get("no_limit", r"(?!)")),
         required=re.compile(words.get("required", r"(?!)")),
         permission=re.compile(words.get("permission", r"(?!)")),
+        limit=re.compile(words.get("limit", r"(?!)")),
         obligation=re.compile(words.get("obligation", r"(?!)")),
         dispensing=re.compile(words.get("dispensing", r"(?!)")),
         counterfactual=re.compile(words.get("counterfactual", r"(?!)")),
@@ -212,6 +215,7 @@ def _compile(data: dict) -> Language:
         decade=re.compile(words["decade"]),
         past=re.compile(words.get("past", r"(?!)")),
         place=re.compile(words.get("place", r"(?!)")),
+        told_place=re.compile(words.get("told_place", r"(?!)")),
         now=re.compile(words.get("now", r"(?!)")),
         self_told=re.compile(words.get("self_told", r"(?!)")),
         turn=re.compile(words.get("turn", r"(?!)")),
@@ -456,10 +460,10 @@ def restricts(text: str) -> bool:
 def waives(text: str, *, limits: bool = False) -> bool:
     """Whether every negation of a text lifts a requirement ("När du begär ut en allmän
     handling behöver du inte tala om vem du är", "no need to book") or a limit ("Det finns
-    ingen åldersgräns", "there is no age limit"), one does (with `limits`, a limit), and it
-    requires nothing else ("behöver du inte boka tid, men du måste ha lånekort"): it says
-    one need not, not that one may not. A negated condition ("om du inte behöver hjälp") is
-    no part of what it says."""
+    ingen åldersgräns", "there is no age limit"), one does (with `limits`, a limit), and its
+    main clauses require nothing else ("behöver du inte boka tid, men du måste ha lånekort";
+    `Language.required`): it says one need not, not that one may not. A negated condition
+    ("om du inte behöver hjälp") is no part of what it says."""
     folded = _asserted(text)
     limited = required = 0
     for lang in languages().values():
@@ -490,9 +494,12 @@ def dispenses(text: str) -> bool:
 
 def asks_leave(text: str) -> bool:
     """Whether a question asks if one may or can ("får min dotter …?", "kan man …?", "can
-    I …?")."""
+    I …?"), not about a limit or requirement it names itself ("Kan åldersgränsen sänkas?")."""
     folded = fold(text.lower())
-    return any(lang.permission.search(folded) for lang in languages().values())
+    tables = languages().values()
+    return any(lang.permission.search(folded) for lang in tables) and not any(
+        lang.limit.search(folded) for lang in tables
+    )
 
 
 def counterfactual(text: str) -> bool:
