@@ -68,6 +68,7 @@ OTHERS = {
         "thirtythird",
         "thirtyfourth",
         "thirtyfifth",
+        "thirtysixth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
