@@ -67,6 +67,9 @@ from assistant.types import Turn
         ("okej, schysst 👍", "smalltalk"),
         ("ok", "smalltalk"),
         ("bra att veta", "smalltalk"),
+        ("okej bra, ha en fin dag!", "smalltalk"),  # an acknowledgement, then goodbye
+        ("cool, have a nice day", "smalltalk"),
+        ("bra, hur söker jag?", "fact"),
         ("got it", "smalltalk"),
         ("bra skolor i åsby", "fact"),
         ("och", "fact"),
