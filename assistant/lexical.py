@@ -209,8 +209,9 @@ class Analyzer:
 
     def correct(self, item: str) -> str | None:
         """The closest corpus term within 1 edit (2 for long terms) that starts with the same
-        letter, if any: a typo seldom hits the first letter, and a word that differs there is
-        mostly another word ("plast" is no "last", "anstalld" no "bestalld")."""
+        letter, if any, or else one whose stem is, with a short ending left on: a typo seldom
+        hits the first letter, and a word that differs there is mostly another word ("plast"
+        is no "last", "anstalld" no "bestalld")."""
         if len(item) < 5 or item.isdigit():
             return None
         from rapidfuzz.distance import Levenshtein
@@ -223,10 +224,23 @@ class Analyzer:
             for c in self._by_length.get(n, [])
             if c[0] == item[0]
         ]
-        if not pool:
-            return None
-        best = extractOne(item, pool, scorer=Levenshtein.distance, score_cutoff=limit)
-        return best[0] if best else None
+        best = (
+            extractOne(item, pool, scorer=Levenshtein.distance, score_cutoff=limit)
+            if pool
+            else None
+        )
+        if best:
+            return best[0]
+        # A typo of an inflected form, the ending left on: "prisbasbelop" for
+        # "prisbasbeloppet" ("prisbasbelopp" and "-et").
+        for n in range(len(item) + limit + 1, len(item) + limit + MAX_ENDING + 1):
+            for c in self._by_length.get(n, []):
+                if c[0] == item[0] and any(
+                    Levenshtein.distance(item, c[:-e], score_cutoff=limit) <= limit
+                    for e in range(n - len(item) - limit, MAX_ENDING + 1)
+                ):
+                    return c
+        return None
 
 
 #: Longest inflection ending a stemmer may leave on a word form ("syftet" beside "syft").

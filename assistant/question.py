@@ -164,13 +164,16 @@ class ReadQuestion:
 
     @property
     def unsourced(self) -> bool:
-        """Whether the sources hold none of the question's topic words in any form: "vilka
-        öppettider har biblioteket?" asked of pages that never mention a library. In another
-        language a word may be a mere translation: there, whether the sources hold none of
-        the counterparts its glossary gives for each (`glossed_absent`)."""
+        """Whether the sources hold none of the question's topic words in any form, numbers
+        aside: "vilka öppettider har biblioteket?" asked of pages that never mention a
+        library. In another language a word may be a mere translation: there, whether the
+        sources hold none of the counterparts its glossary gives for each (`glossed_absent`)."""
         if self.language != DEFAULT:
             return self.glossed_absent
-        return bool(self.topic) and self.topic <= self.missing
+        # A number names nothing the sources are about: "när är påsklovet 2027?" asked of
+        # pages that give other holidays of 2027 asks about a holiday they never name.
+        named = {t for t in self.topic if not t.isdigit()}
+        return bool(named) and named <= self.missing
 
 
 def read_question(

@@ -1688,6 +1688,18 @@ def test_a_question_none_of_whose_words_the_sources_hold_is_refused() -> None:
     assert compose_answer(known, [candidate(0, HOURS, 0.93)], scorer=SCORER).answered
 
 
+def test_a_number_is_no_word_the_sources_hold() -> None:
+    """ "påsklovet" is in no form in the sources; that they name 2027 makes the Easter holidays
+    no more theirs: the Christmas holidays of 2027 answer nothing. A number alone is asked."""
+    text = "Jullovet börjar 21 december 2026 och slutar 8 januari 2027."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    rq = read_question("när är påsklovet 2027?", analyzer=analyzer)
+    assert rq.unsourced
+    assert not compose_answer(rq, [candidate(0, text, 0.93)], scorer=SCORER).answered
+    assert not read_question("när är jullovet 2027?", analyzer=analyzer).unsourced
+    assert not read_question("och 2027?", analyzer=analyzer).unsourced
+
+
 def test_a_follow_up_of_unknown_words_leans_on_the_question_before() -> None:
     rq = read_question(
         "och när blev det officiellt då?",
