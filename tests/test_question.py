@@ -70,6 +70,9 @@ from assistant.types import Turn
         ("okej bra, ha en fin dag!", "smalltalk"),  # an acknowledgement, then goodbye
         ("cool, have a nice day", "smalltalk"),
         ("bra, hur söker jag?", "fact"),
+        ("fint, hejdå!", "smalltalk"),
+        ("bra, ha en fråga om bygglov", "fact"),
+        ("ok, goodbye", "smalltalk"),
         ("got it", "smalltalk"),
         ("bra skolor i åsby", "fact"),
         ("och", "fact"),
