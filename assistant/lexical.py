@@ -209,13 +209,18 @@ class Analyzer:
 
     def correct(self, item: str) -> str | None:
         """The closest corpus term within 1 edit (2 for long terms) that starts with the same
-        letter, if any, or else one whose stem is, with a short ending left on: a typo seldom
-        hits the first letter, and a word that differs there is mostly another word ("plast"
-        is no "last", "anstalld" no "bestalld")."""
+        letter, if any: a typo seldom hits the first letter, and a word that differs there is
+        mostly another word ("plast" is no "last", "anstalld" no "bestalld"). Failing that,
+        for a long term, the closest inflected form (`form_of`) whose base is within the
+        limit: "prisbasbelop" for "prisbasbeloppet", not "bibliotek" for "bibliotekarien";
+        a short one finds a name or a word of another language too easily ("grant" –
+        "Granås")."""
         if len(item) < 5 or item.isdigit():
             return None
         from rapidfuzz.distance import Levenshtein
         from rapidfuzz.process import extractOne
+
+        from assistant.lang import form_of  # the languages' endings (it imports this module)
 
         limit = 1 if len(item) < 8 else 2
         pool = [
@@ -224,23 +229,22 @@ class Analyzer:
             for c in self._by_length.get(n, [])
             if c[0] == item[0]
         ]
-        best = (
-            extractOne(item, pool, scorer=Levenshtein.distance, score_cutoff=limit)
-            if pool
-            else None
-        )
-        if best:
-            return best[0]
-        # A typo of an inflected form, the ending left on: "prisbasbelop" for
-        # "prisbasbeloppet" ("prisbasbelopp" and "-et").
-        for n in range(len(item) + limit + 1, len(item) + limit + MAX_ENDING + 1):
+        best = extractOne(item, pool, scorer=Levenshtein.distance, score_cutoff=limit)
+        if best or limit < 2:
+            return best[0] if best else None
+        found: tuple[int, str] | None = None
+        for n in range(len(item) + 1 - limit, len(item) + limit + MAX_ENDING + 1):
             for c in self._by_length.get(n, []):
-                if c[0] == item[0] and any(
-                    Levenshtein.distance(item, c[:-e], score_cutoff=limit) <= limit
-                    for e in range(n - len(item) - limit, MAX_ENDING + 1)
-                ):
-                    return c
-        return None
+                if c[0] != item[0]:
+                    continue
+                for e in range(max(1, n - len(item) - limit), MAX_ENDING + 1):
+                    base = c[:-e]
+                    edits = Levenshtein.distance(item, base, score_cutoff=limit)
+                    if edits > limit or len(base) < MIN_PART or not form_of(c, base):
+                        continue
+                    if found is None or (edits, c) < found:
+                        found = (edits, c)
+        return found[1] if found else None
 
 
 #: Longest inflection ending a stemmer may leave on a word form ("syftet" beside "syft").

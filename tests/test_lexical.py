@@ -84,11 +84,15 @@ def test_typos_are_corrected_to_corpus_terms(index: LexicalIndex, typo: str, fix
 
 def test_a_typo_of_an_inflected_form_is_corrected() -> None:
     """ "prisbasbelop" is three edits from the only form the sources write, "prisbasbeloppet",
-    but one from its stem with the ending left on; a word of another first letter is none."""
+    but one from it without its ending "-et"; a word of another first letter is none, and a
+    longer word that merely begins with one ("bibliotekarien") is no form of it."""
     analyzer = Analyzer(Analyzer.base_terms("Prisbasbeloppet för 2026 är 59 200 kr."))
     assert analyzer.correct("prisbasbelop") == "prisbasbeloppet"
+    assert analyzer.correct("prisbasbelapp") == "prisbasbeloppet"
     assert analyzer.correct("brisbasbelop") is None
-    assert analyzer.correct("prislista") is None
+    librarian = Analyzer(Analyzer.base_terms("Bibliotekarien svarar. Skolmaten är avgiftsfri."))
+    assert librarian.correct("bibliotek") is None
+    assert librarian.correct("avgift") is None
 
 
 def test_unknown_and_stop_word_queries_score_nothing(index: LexicalIndex) -> None:
