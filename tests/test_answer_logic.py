@@ -1751,6 +1751,19 @@ def test_a_question_in_another_language_about_nothing_the_sources_hold_is_refuse
         assert sourced.language == "en" and not sourced.unsourced, question
 
 
+def test_everyday_english_words_meet_their_swedish_counterparts() -> None:
+    """ "joint development programme" is "gemensamt utvecklingsprogram" to the sources: each
+    word has its Swedish counterparts, so the question is about something they hold."""
+    text = "Kommunerna har ett gemensamt utvecklingsprogram för regionen."
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    rq = read_question(
+        "Do the municipalities have a joint development programme?", analyzer=analyzer
+    )
+    glossed = set().union(*rq.glossed)
+    assert {term("gemensamt"), term("utveckling"), term("program")} <= glossed
+    assert rq.language == "en" and not rq.unsourced
+
+
 def test_a_count_of_a_compound_needs_what_its_last_part_names() -> None:
     """ "vattenledningar" counts pipes: a number of those who get water answers nothing."""
     water = "Ungefär 21 000 invånare får sitt vatten från verket."
