@@ -1037,8 +1037,8 @@ def test_a_question_in_another_language_is_worded_again_in_the_sources_language(
     # Glossary words as the glossary gives them first, names and unknown words kept, function
     # words left out.
     assert rendered("Is the library open on Saturdays?", "en").split()[0] == "bibliotek"
-    assert rendered("Is it free to rent a berth at Lillgrund?", "en") == (
-        "gratis " + rendered("rent", "en") + " berth Lillgrund"
+    assert rendered("Is it free to rent a kayak at Lillgrund?", "en") == (
+        "gratis " + rendered("rent", "en") + " kayak Lillgrund"
     )
     assert "the" not in rendered("What does the fee cover?", "en").split()
     # Contractions are written out, with either apostrophe, and their function words dropped.
