@@ -397,11 +397,16 @@ def _asserted_words(folded: str, *, negating: bool = True) -> set[str]:
     return words | set(re.findall(r"\w+", folded))
 
 
+def _found(table: str, folded: str) -> bool:
+    """Whether the pattern `table` of any language's table finds something in folded text."""
+    return any(getattr(lang, table).search(folded) for lang in languages().values())
+
+
 def bans(text: str) -> bool:
     """Whether a text names a ban with a noun ("Tobakslagen innebär rökförbud …", "a smoking
     ban")."""
     folded = fold(text.lower())
-    return any(lang.ban.search(folded) for lang in languages().values())
+    return _found("ban", folded)
 
 
 def _asserted(text: str) -> str:
@@ -420,7 +425,7 @@ def free(text: str) -> bool:
     """Whether a text says that something costs nothing ("kostnadsfritt", "free of charge"):
     to a question about a cost, a no."""
     folded = fold(text.lower())
-    return any(lang.free.search(folded) for lang in languages().values())
+    return _found("free", folded)
 
 
 def superlative(text: str) -> bool:
@@ -473,33 +478,28 @@ def waives(text: str, *, limits: bool = False) -> bool:
         required += found
     if not (limited if limits else limited + required):
         return False
-    return not negated(folded) and not any(
-        lang.required.search(folded) for lang in languages().values()
-    )
+    return not negated(folded) and not _found("required", folded)
 
 
 def obliges(text: str) -> bool:
     """Whether a question asks if one must ("måste jag …?", "behövs det …?", "do I have to
     …?") rather than whether one may or can."""
     folded = fold(text.lower())
-    return any(lang.obligation.search(folded) for lang in languages().values())
+    return _found("obligation", folded)
 
 
 def dispenses(text: str) -> bool:
     """Whether a question asks about doing without something ("… utan att uppge mitt namn?",
     "slipper jag …?", "without a permit?")."""
     folded = fold(text.lower())
-    return any(lang.dispensing.search(folded) for lang in languages().values())
+    return _found("dispensing", folded)
 
 
 def asks_leave(text: str) -> bool:
     """Whether a question asks if one may or can ("får min dotter …?", "kan man …?", "can
     I …?"), not about a limit or requirement it names itself ("Kan åldersgränsen sänkas?")."""
     folded = fold(text.lower())
-    tables = languages().values()
-    return any(lang.permission.search(folded) for lang in tables) and not any(
-        lang.limit.search(folded) for lang in tables
-    )
+    return _found("permission", folded) and not _found("limit", folded)
 
 
 def counterfactual(text: str) -> bool:
@@ -507,20 +507,20 @@ def counterfactual(text: str) -> bool:
     follows from it ("Om Södertörn vore ett län skulle det vara …", "if it were a county, it
     would be …")."""
     folded = fold(text.lower())
-    return any(lang.counterfactual.search(folded) for lang in languages().values())
+    return _found("counterfactual", folded)
 
 
 def supposes(text: str) -> bool:
     """Whether a question supposes something ("Skulle Södertörn bli …?", "Would it be …
     if it were …?"): a statement of what would be may answer it."""
     folded = fold(text.lower())
-    return any(lang.supposing.search(folded) for lang in languages().values())
+    return _found("supposing", folded)
 
 
 def asks_membership(text: str) -> bool:
     """Whether a question asks if something belongs to a group ("ingår", "en av", "part of")."""
     folded = fold(text.lower())
-    return any(lang.membership.search(folded) for lang in languages().values())
+    return _found("membership", folded)
 
 
 def membership_terms(text: str) -> frozenset[str]:
@@ -682,7 +682,7 @@ def form_of(stem: str, base: str) -> bool:
 def widens(text: str) -> bool:
     """Whether a text says more than one thing holds ("både … och", "såväl … som")."""
     folded = fold(text.lower())
-    return any(lang.inclusive.search(folded) for lang in languages().values())
+    return _found("inclusive", folded)
 
 
 def of_all(text: str) -> list[str]:
@@ -707,7 +707,7 @@ def partial(text: str) -> bool:
     """Whether a text says something of a part of a group only ("Fyra av dessa finns på
     Södertörn", "some of them")."""
     folded = fold(text.lower())
-    return any(lang.partial.search(folded) for lang in languages().values())
+    return _found("partial", folded)
 
 
 def excepted(text: str) -> frozenset[str]:
@@ -725,7 +725,7 @@ def about_page(text: str) -> bool:
     """Whether a sentence tells what the page holds rather than a fact ("Här kan du läsa om hur
     du ansöker", "Läs mer på sidan Avgifter"), in any known language."""
     folded = fold(text.lower())
-    return any(lang.about_page.search(folded) for lang in languages().values())
+    return _found("about_page", folded)
 
 
 def speaks_of(fact_type: str, text: str) -> bool:
