@@ -69,6 +69,7 @@ OTHERS = {
         "thirtyfourth",
         "thirtyfifth",
         "thirtysixth",
+        "thirtyseventh",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
