@@ -273,6 +273,11 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("Hur stort blir vitet?", "money"),
         ("Hur stora blir böterna om man kör för fort?", "money"),
         ("hur stor är kommunen?", "number"),
+        # So is a fine or a penalty in English, asked "how much" or "what"; "fine" that says
+        # something is all right asks for none.
+        ("How much is the fine for drinking beer at a playground?", "money"),
+        ("What are the penalties for parking there?", "money"),
+        ("Is it fine to bring our own chairs?", None),
         # A share is a number, though of a budget or a cost; a wage asked in the past is money.
         ("hur stor andel av budgeten går till skolan?", "number"),
         ("hur stor del av kostnaden står kommunen för?", "number"),
