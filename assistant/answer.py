@@ -790,15 +790,20 @@ def _peers(names: frozenset[str], text: str) -> bool:
 
 def _prices_asked(rq: ReadQuestion, candidate: Candidate) -> bool:
     """Whether a sentence can give the price a question asks for: it (or its section's title)
-    names something the question names that the sources know (in another language, a
-    counterpart its glossary gives), or the question names nothing of the kind. A price of
-    something else is no answer."""
+    names what "vad kostar" prices, when the sources know that word ("ett andra
+    förhandsmöte" is not priced by "Det första förhandsmötet är kostnadsfritt"), else
+    something the question names that the sources know (in another language, a counterpart
+    its glossary gives), or the question names nothing of the kind. A price of something else
+    is no answer."""
     if rq.expects != "money" or rq.kind == "yesno" or (rq.follow_up and rq.query != rq.asked):
         return True  # a follow-up's subject may be in the question before it
     held = candidate.terms | candidate.where
     if rq.language != DEFAULT:
         groups = [g for g in rq.glossed if not g & rq.names]
         return not groups or any(_names_alike(t, h) for g in groups for t in g for h in held)
+    priced = rq.procured - rq.missing - rq.names
+    if priced:
+        return any(_names_alike(t, h) for t in priced for h in held)
     known = rq.topic - rq.missing - rq.names
     return not known or any(_names_alike(t, h) for t in known for h in held)
 

@@ -1931,7 +1931,12 @@ def test_which_is_first_is_answered_by_a_sentence_that_ranks_it_first(
         ),
         # A word derived from its stem, or a compound that ends with it, names it too.
         ("Hur mycket kostar det att parkera vid simhallen?", "Parkering kostar 20 kr.", True),
-        ("Vad kostar ett nytt kärl för matavfall?", "Ett matavfallskärl kostar 300 kronor.", True),
+        ("Vad kostar ett kärl för matavfall?", "Ett matavfallskärl kostar 300 kronor.", True),
+        # What "vad kostar" prices must be named, its first word, past an adverb: a second
+        # bin is not priced by what a bin costs.
+        ("Vad kostar egentligen ett kärl?", "Ett matavfallskärl kostar 300 kronor.", True),
+        ("Vad kostar ett andra kärl?", "Ett matavfallskärl kostar 300 kronor.", False),
+        ("Vad kostar ett andra kärl?", "Ett andra kärl kostar 150 kronor.", True),
         # In English through the glossary ("chimney sweeping" – "sotning").
         ("How much does chimney sweeping cost?", "Sotning kostar 500 kronor.", True),
         ("How much does chimney sweeping cost?", "Kompost på tomten kostar 0 kronor.", False),
@@ -1943,7 +1948,7 @@ def test_a_price_question_is_not_answered_by_the_price_of_something_else(
     """What a price question names and the sources know must be in the sentence that prices."""
     from assistant.answer import admissible
 
-    known = "Soptunnor töms. Du kan parkera vid simhallen. Kärl för matavfall."
+    known = "Soptunnor töms. Du kan parkera vid simhallen. Kärl för matavfall. Andra frågor."
     analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms(known)])
     rq = read_question(question, analyzer=analyzer)
     assert not rq.follow_up
