@@ -790,8 +790,8 @@ def _peers(names: frozenset[str], text: str) -> bool:
 
 def _prices_asked(rq: ReadQuestion, candidate: Candidate) -> bool:
     """Whether a sentence can give the price a question asks for: it (or its section's title)
-    names what "vad kostar" prices, when the sources know that word ("ett andra
-    förhandsmöte" is not priced by "Det första förhandsmötet är kostnadsfritt"), else
+    names what "vad kostar" prices, when the sources know it (`ReadQuestion.priced`: "ett
+    andra förhandsmöte" is not priced by "Det första förhandsmötet är kostnadsfritt"), else
     something the question names that the sources know (in another language, a counterpart
     its glossary gives), or the question names nothing of the kind. A price of something else
     is no answer."""
@@ -801,7 +801,7 @@ def _prices_asked(rq: ReadQuestion, candidate: Candidate) -> bool:
     if rq.language != DEFAULT:
         groups = [g for g in rq.glossed if not g & rq.names]
         return not groups or any(_names_alike(t, h) for g in groups for t in g for h in held)
-    priced = rq.procured - rq.missing - rq.names
+    priced = rq.priced - rq.missing - rq.names
     if priced:
         return any(_names_alike(t, h) for t in priced for h in held)
     known = rq.topic - rq.missing - rq.names

@@ -109,6 +109,10 @@ class ReadQuestion:
     # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), or what "vad kostar" prices,
     # in the question's language.
     procured: frozenset[str] = frozenset()
+    # The terms of the word naming what "vad kostar" prices ("vad kostar ett andra
+    # förhandsmöte?" -> {"andr"}): a sentence that prices must name it, when the sources know
+    # it (`Language.procedure`'s `priced`).
+    priced: frozenset[str] = frozenset()
     # Whether it asks what the weather will be ("vad blir det för väder i helgen?", "will it
     # rain?"): no page foretells it, not even one that says what happens when it rains.
     forecast: bool = False
@@ -215,6 +219,7 @@ def read_question(
     missing: frozenset[str] = frozenset()
     counted: frozenset[str] = frozenset()
     procured: frozenset[str] = frozenset()
+    priced: frozenset[str] = frozenset()
     compounds: tuple[tuple[str, tuple[str, ...], str], ...] = ()
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
     plain = without_decades(asked)
@@ -241,6 +246,13 @@ def read_question(
         procedure = tables[0].procedure.search(plain_folded)
         thing = next((g for g in procedure.groupdict().values() if g), "") if procedure else ""
         procured = frozenset(analyzer.query_terms(thing)) - weak
+        # What "vad kostar" prices, also after how to book or apply for something else:
+        # "Hur bokar jag tid? Vad kostar en altan?" prices the deck.
+        for match in tables[0].procedure.finditer(plain_folded):
+            found = match.groupdict()
+            if found.get("priced"):
+                priced = frozenset(analyzer.query_terms(found["priced"])) - weak
+                break
         compounds = _compounds(plain, analyzer)
     glossed = _glossed(plain, lang_code, weak)
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
@@ -270,6 +282,7 @@ def read_question(
         posed=posed,
         counted=counted,
         procured=procured,
+        priced=priced,
         forecast=bool(tables[0].forecast.search(plain_folded)),
         compounds=compounds,
         role=_role(asked, lang_code) if expects == "person" else frozenset(),

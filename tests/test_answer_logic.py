@@ -1937,6 +1937,8 @@ def test_which_is_first_is_answered_by_a_sentence_that_ranks_it_first(
         ("Vad kostar egentligen ett kärl?", "Ett matavfallskärl kostar 300 kronor.", True),
         ("Vad kostar ett andra kärl?", "Ett matavfallskärl kostar 300 kronor.", False),
         ("Vad kostar ett andra kärl?", "Ett andra kärl kostar 150 kronor.", True),
+        # Not what a preposition after it names: a ramp's cost prices no permit for one.
+        ("Vad kostar bygglovet för en ramp?", "En ramp kostar 20 000 kr.", False),
         # In English through the glossary ("chimney sweeping" – "sotning").
         ("How much does chimney sweeping cost?", "Sotning kostar 500 kronor.", True),
         ("How much does chimney sweeping cost?", "Kompost på tomten kostar 0 kronor.", False),
@@ -1948,7 +1950,7 @@ def test_a_price_question_is_not_answered_by_the_price_of_something_else(
     """What a price question names and the sources know must be in the sentence that prices."""
     from assistant.answer import admissible
 
-    known = "Soptunnor töms. Du kan parkera vid simhallen. Kärl för matavfall. Andra frågor."
+    known = "Soptunnor töms. Du kan parkera vid simhallen. Kärl för matavfall. Andra frågor. Bygglov."
     analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms(known)])
     rq = read_question(question, analyzer=analyzer)
     assert not rq.follow_up

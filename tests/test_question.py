@@ -278,6 +278,9 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("How much is the fine for drinking beer at a playground?", "money"),
         ("What are the penalties for parking there?", "money"),
         ("Is it fine to bring our own chairs?", None),
+        ("How much noise is fine after 10 pm?", "number"),
+        ("What is the fine print in the lease?", None),
+        ("What is the penalty kick rule?", None),
         # A share is a number, though of a budget or a cost; a wage asked in the past is money.
         ("hur stor andel av budgeten går till skolan?", "number"),
         ("hur stor del av kostnaden står kommunen för?", "number"),
@@ -892,6 +895,14 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     rq = read_question("Vad kostar grundskötsel?", analyzer=analyzer)
     assert rq.procured and not rq.procured <= rq.missing
     assert not read_question("vad kostar det extra på helgen?", analyzer=analyzer).procured
+    # What it prices: its first word, past an adverb (not what a preposition after it
+    # names); also after a question how to apply for something else.
+    analyzer = Analyzer(Analyzer.base_terms("En plats i förskolan. En altan. Bygglov. Egen."))
+    rq = read_question("vad kostar egentligen en plats i förskolan?", analyzer=analyzer)
+    assert rq.priced == {"plat"}
+    rq = read_question("Hur ansöker jag om bygglov? Vad kostar en altan?", analyzer=analyzer)
+    assert rq.procured == {"bygglov"} and rq.priced == {"altan"}
+    assert not read_question("Vad kostar egentligen det att ha en altan?", analyzer=analyzer).priced
     # A time for the place is no place: it asks for the place itself.
     for when in ("i januari", "i tid", "på nytt"):
         rq = read_question(f"hur ansöker jag om plats {when}?", analyzer=analyzer)
