@@ -1950,7 +1950,9 @@ def test_a_price_question_is_not_answered_by_the_price_of_something_else(
     """What a price question names and the sources know must be in the sentence that prices."""
     from assistant.answer import admissible
 
-    known = "Soptunnor töms. Du kan parkera vid simhallen. Kärl för matavfall. Andra frågor. Bygglov."
+    known = (
+        "Soptunnor töms. Du kan parkera vid simhallen. Kärl för matavfall. Andra frågor. Bygglov."
+    )
     analyzer = Analyzer([*Analyzer.base_terms(text), *Analyzer.base_terms(known)])
     rq = read_question(question, analyzer=analyzer)
     assert not rq.follow_up
