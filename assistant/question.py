@@ -24,6 +24,7 @@ from assistant.lang import (
     bound,
     bound_after,
     counted_words,
+    counts_as,
     decisive,
     denies,
     detect,
@@ -704,19 +705,60 @@ def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
 
 
 def numbers_in(text: str) -> frozenset[int]:
-    """The whole numbers a text states, in digits or words: "de fem kärnorna" → {5}.
+    """The whole numbers a text states, in digits or words: "de fem kärnorna" → {5}, "en
+    halv miljon" → {500000} (`_scaled`).
 
     A question that counts something ("vilka är de andra fem …") presupposes that number;
     a sentence that never states it does not answer that question.
     """
     words = _number_words()
-    found = set()
-    for token in re.findall(rf"{_DIGITS}|\w+", fold(text.lower())):
+    folded = fold(text.lower())
+    found = {value for _, _, value in _scaled(folded)}
+    for token in re.findall(rf"{_DIGITS}|\w+", folded):
         if token in words:
             found.add(words[token])
         elif token[0].isdigit():
             found.add(_value(token))
     return frozenset(found)
+
+
+def _scaled(folded: str) -> list[tuple[int, int, int]]:
+    """The numbers a folded text writes with a word that scales them (`Language.scales`),
+    as (start, end, value): "2,1 miljoner" is 2 100 000, "tre miljoner" 3 000 000, "en halv
+    miljon" and "half a million" 500 000 (`Language.halves`)."""
+    scales: dict[str, int] = {}
+    halves: set[str] = set()
+    joins: set[str] = set()
+    for lang in languages().values():
+        scales.update(lang.scales)
+        halves |= lang.halves
+        joins |= lang.number_joins
+    if not scales:
+        return []
+    words = _number_words()
+    found = []
+    pattern = rf"(\d+(?:[,.]\d+)?|[^\W\d]+)\s+(?:(\w+)\s+)?({'|'.join(map(re.escape, scales))})\b"
+    for m in re.finditer(pattern, folded):
+        count, between, scale = m.groups()
+        if count[0].isdigit():
+            factor = float(count.replace(",", "."))
+        elif count in words:
+            factor = float(words[count])
+        elif count in halves or counts_as(count, "single"):
+            factor = 0.5 if count in halves else 1.0
+        else:
+            continue
+        if between is not None:
+            # "en halv miljon", "half a million": a half, or an article after one.
+            if between in halves and factor == 1.0:
+                factor = 0.5
+            elif not (factor == 0.5 and counts_as(between, "single")):
+                continue
+        before = folded[: m.start()].split()
+        if before and before[-1] in joins:
+            continue  # "två och en halv miljon" is no half a million
+        found.append((m.start(), m.end(), round(factor * scales[scale])))
+    return found
 
 
 #: A number in digits, with its thousands apart ("400 000") or, as in English, comma-separated
@@ -824,10 +866,11 @@ def _number_sides(folded: str, n: int) -> set[int]:
     (`lang.bound`: -1, 0 or 1); a negated bound is the opposite one ("inte mindre än 500
     000" is at least 500 000)."""
     sides = set()
-    for m in re.finditer(_DIGITS, folded):
-        if _value(m.group()) != n:
+    spans = [(m.start(), _value(m.group())) for m in re.finditer(_DIGITS, folded)]
+    for start, value in [*spans, *((start, value) for start, _, value in _scaled(folded))]:
+        if value != n:
             continue
-        before = folded[max(0, m.start() - 25) : m.start()]
+        before = folded[max(0, start - 25) : start]
         # An age is no bound: "min son har fyllt 12" is 12, not at least 12.
         side = 0 if age_unit(before) else bound(before)
         # Negated from outside ("inte mindre än"), not as a bound of its own ("inte mer än").

@@ -299,7 +299,14 @@ def test_expected_answer_type(question: str, expected: str | None) -> None:
         ("Vilka 8 kommuner ingår?", {8}),
         ("over 500 000 invanare", {500000}),
         ("Fyra av dessa finns på Södertörn", {4}),
-        ("Idag bor över en halv miljon människor", set()),  # "en" is an article here
+        # A word that scales the number before it, a half or an article before it included
+        # ("en" alone is an article: no number).
+        ("Idag bor över en halv miljon människor", {500000}),
+        ("half a million people", {500000}),
+        ("Budgeten är 2,1 miljoner kronor", {1, 2, 2100000}),
+        ("tre miljoner", {3, 3000000}),
+        ("många miljoner, en halv timme", set()),
+        ("två och en halv miljon", {2}),  # a whole and a half: not half a million alone
         ("det fjärde största länet", {4}),  # ordinals count
         ("Sveriges näst största län", {2}),
         ("cases up to 400,000 SEK", {400000}),  # an English thousands separator
@@ -357,6 +364,8 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("Do fewer than 500,000 people live there?", "Där bor över 500 000 människor.", False),
         ("bor det mer än 500 000 där?", "Där bor över 500 000 människor.", True),
         ("bor det 500 000 där?", "Där bor över 500 000 människor.", True),
+        ("bor det fler än 500 000 där?", "Idag bor över en halv miljon människor.", True),
+        ("bor det färre än 500 000 där?", "Idag bor över en halv miljon människor.", False),
         ("kostar det högst 200 kr?", "Det kostar 200 kronor.", True),
         # Another, unbounded mention of the number does not lift the opposite bound; a bound
         # negated from outside is the opposite one, a negated bound of its own is not.

@@ -48,6 +48,9 @@ class Language:
     kind_words: frozenset[str]  # analysed terms
     function_words: frozenset[str]  # lower-case words as written, not terms: "sitt", not "sitter"
     numbers: dict[str, int]  # folded number word (cardinal or ordinal) -> value
+    scales: dict[str, int]  # folded word that scales the number before it ("miljoner") -> factor
+    halves: frozenset[str]  # folded words for a half of what follows ("halv" in "en halv miljon")
+    number_joins: frozenset[str]  # folded words joining a whole to a half ("och", "and")
     ordinals: dict[str, int]  # folded ordinal -> rank ("fjärde" -> 4, "näst" -> 2)
     abbreviations: frozenset[str]  # lower-case, without the last period: "kl", "t.ex"
     negations: frozenset[str]  # folded
@@ -175,6 +178,9 @@ def _compile(data: dict) -> Language:
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
         ordinals={fold(k): int(v) for k, v in words["ordinals"].items()},
+        scales={fold(k): int(v) for k, v in words.get("scales", {}).items()},
+        halves=frozenset(fold(w) for w in words.get("halves", ())),
+        number_joins=frozenset(fold(w) for w in words.get("number_joins", ())),
         abbreviations=frozenset(a.lower() for a in words["abbreviations"]),
         negations=frozenset(fold(w) for w in words["negations"]),
         denials=frozenset(fold(w) for w in words["denials"]),
