@@ -713,8 +713,12 @@ def numbers_in(text: str) -> frozenset[int]:
     """
     words = _number_words()
     folded = fold(text.lower())
-    found = {value for _, _, value in _scaled(folded)}
-    for token in re.findall(rf"{_DIGITS}|\w+", folded):
+    scaled = _scaled(folded)
+    found = {value for _, _, value in scaled}
+    for match in re.finditer(rf"{_DIGITS}|\w+", folded):
+        token = match.group()
+        if any(start <= match.start() < end for start, end, _ in scaled):
+            continue  # "2,1 miljoner" states 2 100 000, not 2 and 1
         if token in words:
             found.add(words[token])
         elif token[0].isdigit():
@@ -724,8 +728,10 @@ def numbers_in(text: str) -> frozenset[int]:
 
 def _scaled(folded: str) -> list[tuple[int, int, int]]:
     """The numbers a folded text writes with a word that scales them (`Language.scales`),
-    as (start, end, value): "2,1 miljoner" is 2 100 000, "tre miljoner" 3 000 000, "en halv
-    miljon" and "half a million" 500 000 (`Language.halves`)."""
+    as (start, end, value): "2,1 miljoner" is 2 100 000, "drygt tre miljoner" 3 000 000, "en
+    miljon" 1 000 000, "en halv miljon" and "half a million" 500 000 (`Language.halves`); not
+    the half after a whole ("två och en halv miljon", `Language.number_joins`), nor a count
+    that is part of a longer number ("1.000 miljoner")."""
     scales: dict[str, int] = {}
     halves: set[str] = set()
     joins: set[str] = set()
@@ -736,28 +742,40 @@ def _scaled(folded: str) -> list[tuple[int, int, int]]:
     if not scales:
         return []
     words = _number_words()
+    tokens = list(re.finditer(rf"(?:{_DIGITS})(?:[,.]\d{{1,2}}(?!\d))?|[^\W\d]+", folded))
+
+    def factor(i: int) -> float | None:
+        """What the token at `i` counts as a number before a scale word, if anything."""
+        if i < 0:
+            return None
+        token = tokens[i].group()
+        if token[0].isdigit():
+            if tokens[i].start() and folded[tokens[i].start() - 1] in ",.":
+                return None  # "1.000 miljoner": a part of a number
+            whole, decimals = re.fullmatch(r"(.*?)(?:[,.](\d{1,2}))?", token).group(1, 2)
+            value = float(_value(whole))
+            return value + float(f"0.{decimals}") if decimals else value
+        if token in halves:
+            return 0.5
+        if token in words:
+            return float(words[token])
+        return 1.0 if counts_as(token, "single") else None
+
     found = []
-    pattern = rf"(\d+(?:[,.]\d+)?|[^\W\d]+)\s+(?:(\w+)\s+)?({'|'.join(map(re.escape, scales))})\b"
-    for m in re.finditer(pattern, folded):
-        count, between, scale = m.groups()
-        if count[0].isdigit():
-            factor = float(count.replace(",", "."))
-        elif count in words:
-            factor = float(words[count])
-        elif count in halves or counts_as(count, "single"):
-            factor = 0.5 if count in halves else 1.0
-        else:
+    for i, scale in enumerate(tokens):
+        if scale.group() not in scales:
             continue
-        if between is not None:
-            # "en halv miljon", "half a million": a half, or an article after one.
-            if between in halves and factor == 1.0:
-                factor = 0.5
-            elif not (factor == 0.5 and counts_as(between, "single")):
-                continue
-        before = folded[: m.start()].split()
-        if before and before[-1] in joins:
+        count, first = factor(i - 1), i - 1
+        before = tokens[i - 2].group() if i >= 2 else ""
+        if count == 1.0 and before in halves:
+            count, first = 0.5, i - 2  # "half a million"
+        elif count == 0.5 and i >= 2 and factor(i - 2) == 1.0:
+            first = i - 2  # "en halv miljon"
+        if count is None:
+            continue
+        if count == 0.5 and first >= 1 and tokens[first - 1].group() in joins:
             continue  # "två och en halv miljon" is no half a million
-        found.append((m.start(), m.end(), round(factor * scales[scale])))
+        found.append((tokens[first].start(), scale.end(), round(count * scales[scale.group()])))
     return found
 
 
@@ -838,14 +856,12 @@ def held(question: str, n: int, text: str) -> bool:
         low, high = _value(match.group(1)), _value(match.group(2))
         if low <= n <= high and not is_year(high) and _unit(folded, match.end()) in units:
             return True
-    for match in re.finditer(_DIGITS, folded):
-        if _RANGE.match(folded, match.start()):
+    spans = [(m.start(), m.end(), _value(m.group())) for m in re.finditer(_DIGITS, folded)]
+    for start, end, value in [*spans, *_scaled(folded)]:
+        if _RANGE.match(folded, start):
             continue  # "från 8 till 17 år" is a range, not "från 8"
-        side = bound(folded[max(0, match.start() - 25) : match.start()]) or bound_after(
-            folded[match.end() : match.end() + 25]
-        )
-        if side and _unit(folded, match.end()) in units:
-            value = _value(match.group())
+        side = bound(folded[max(0, start - 25) : start]) or bound_after(folded[end : end + 25])
+        if side and _unit(folded, end) in units:
             if (side < 0 and n <= value) or (side > 0 and n >= value):
                 return True
     return False

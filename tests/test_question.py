@@ -303,10 +303,15 @@ def test_expected_answer_type(question: str, expected: str | None) -> None:
         # ("en" alone is an article: no number).
         ("Idag bor över en halv miljon människor", {500000}),
         ("half a million people", {500000}),
-        ("Budgeten är 2,1 miljoner kronor", {1, 2, 2100000}),
-        ("tre miljoner", {3, 3000000}),
+        ("Budgeten är 2,1 miljoner kronor", {2100000}),
+        ("Budgeten är drygt tre miljoner", {3000000}),
+        ("Det kostar en miljon kronor", {1000000}),
+        ("over a million people", {1000000}),
+        ("more than 3 million", {3000000}),
+        ("1,500 million", {1500000000}),  # an English thousands separator, no decimal
         ("många miljoner, en halv timme", set()),
         ("två och en halv miljon", {2}),  # a whole and a half: not half a million alone
+        ("mellan 2 och 3 miljoner", {2, 3000000}),  # only a half is joined to a whole
         ("det fjärde största länet", {4}),  # ordinals count
         ("Sveriges näst största län", {2}),
         ("cases up to 400,000 SEK", {400000}),  # an English thousands separator
@@ -366,6 +371,7 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("bor det 500 000 där?", "Där bor över 500 000 människor.", True),
         ("bor det fler än 500 000 där?", "Idag bor över en halv miljon människor.", True),
         ("bor det färre än 500 000 där?", "Idag bor över en halv miljon människor.", False),
+        ("bor det 600 000 människor där?", "Där bor över en halv miljon människor.", True),
         ("kostar det högst 200 kr?", "Det kostar 200 kronor.", True),
         # Another, unbounded mention of the number does not lift the opposite bound; a bound
         # negated from outside is the opposite one, a negated bound of its own is not.
