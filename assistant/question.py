@@ -244,16 +244,13 @@ def read_question(
             and t not in analyzer.split_compound(w)[:1]
             and (t in analyzer.vocabulary or lang_code == DEFAULT)
         )
-        procedure = tables[0].procedure.search(plain_folded)
-        thing = next((g for g in procedure.groupdict().values() if g), "") if procedure else ""
+        procedures = [m.groupdict() for m in tables[0].procedure.finditer(plain_folded)]
+        thing = next((g for g in procedures[0].values() if g), "") if procedures else ""
         procured = frozenset(analyzer.query_terms(thing)) - weak
         # What "vad kostar" prices, also after how to book or apply for something else:
         # "Hur bokar jag tid? Vad kostar en altan?" prices the deck.
-        for match in tables[0].procedure.finditer(plain_folded):
-            found = match.groupdict()
-            if found.get("priced"):
-                priced = frozenset(analyzer.query_terms(found["priced"])) - weak
-                break
+        word = next((p["priced"] for p in procedures if p.get("priced")), "")
+        priced = frozenset(analyzer.query_terms(word)) - weak
         compounds = _compounds(plain, analyzer)
     glossed = _glossed(plain, lang_code, weak)
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)
@@ -726,19 +723,23 @@ def numbers_in(text: str) -> frozenset[int]:
     return frozenset(found)
 
 
+@cache
+def _scale_words() -> tuple[dict[str, int], frozenset[str], frozenset[str]]:
+    """Every language's scale words, halves and joining words (`Language.scales`, …)."""
+    tables = languages().values()
+    scales = {word: factor for lang in tables for word, factor in lang.scales.items()}
+    halves = frozenset().union(*(lang.halves for lang in tables))
+    joins = frozenset().union(*(lang.number_joins for lang in tables))
+    return scales, halves, joins
+
+
 def _scaled(folded: str) -> list[tuple[int, int, int]]:
     """The numbers a folded text writes with a word that scales them (`Language.scales`),
     as (start, end, value): "2,1 miljoner" is 2 100 000, "drygt tre miljoner" 3 000 000, "en
     miljon" 1 000 000, "en halv miljon" and "half a million" 500 000 (`Language.halves`); not
     the half after a whole ("två och en halv miljon", `Language.number_joins`), nor a count
     that is part of a longer number ("1.000 miljoner")."""
-    scales: dict[str, int] = {}
-    halves: set[str] = set()
-    joins: set[str] = set()
-    for lang in languages().values():
-        scales.update(lang.scales)
-        halves |= lang.halves
-        joins |= lang.number_joins
+    scales, halves, joins = _scale_words()
     if not scales:
         return []
     words = _number_words()
