@@ -70,6 +70,7 @@ OTHERS = {
         "thirtyfifth",
         "thirtysixth",
         "thirtyseventh",
+        "thirtyeighth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
