@@ -248,9 +248,13 @@ def read_question(
         thing = next((g for g in procedures[0].values() if g), "") if procedures else ""
         procured = frozenset(analyzer.query_terms(thing)) - weak
         # What "vad kostar" prices, also after how to book or apply for something else:
-        # "Hur bokar jag tid? Vad kostar en altan?" prices the deck.
+        # "Hur bokar jag tid? Vad kostar en altan?" prices the deck. A compound prices what
+        # its last part names, as it counts it: "vårdnadsutredning" is an inquiry, so a
+        # sentence under a heading on custody ("vårdnad") does not price it.
         word = next((p["priced"] for p in procedures if p.get("priced")), "")
-        priced = frozenset(analyzer.query_terms(word)) - weak
+        priced = (
+            frozenset(analyzer.query_terms(word)) - weak - set(analyzer.split_compound(word)[:1])
+        )
         compounds = _compounds(plain, analyzer)
     glossed = _glossed(plain, lang_code, weak)
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)

@@ -918,6 +918,10 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     rq = read_question("Hur ansöker jag om bygglov? Vad kostar en altan?", analyzer=analyzer)
     assert rq.procured == {"bygglov"} and rq.priced == {"altan"}
     assert not read_question("Vad kostar egentligen det att ha en altan?", analyzer=analyzer).priced
+    # A compound prices what its last part names, not its first.
+    analyzer = Analyzer(Analyzer.base_terms("Vårdnad och umgänge. En utredning."))
+    rq = read_question("vad kostar en vårdnadsutredning", analyzer=analyzer)
+    assert rq.priced == {"vardnadsutredning", "utredning"}
     # A time for the place is no place: it asks for the place itself.
     for when in ("i januari", "i tid", "på nytt"):
         rq = read_question(f"hur ansöker jag om plats {when}?", analyzer=analyzer)
