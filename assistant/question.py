@@ -252,9 +252,11 @@ def read_question(
         # its last part names, as it counts it: "vårdnadsutredning" is an inquiry, so a
         # sentence under a heading on custody ("vårdnad") does not price it.
         word = next((p["priced"] for p in procedures if p.get("priced")), "")
-        priced = (
-            frozenset(analyzer.query_terms(word)) - weak - set(analyzer.split_compound(word)[:1])
-        )
+        priced = frozenset(analyzer.query_terms(word)) - weak
+        halves = analyzer.split_compound(word)
+        if halves and halves[-1] in priced:
+            # Not a kind word as the last part: "parkeringsavgiften" prices the parking.
+            priced -= {halves[0]}
         compounds = _compounds(plain, analyzer)
     glossed = _glossed(plain, lang_code, weak)
     kind = "smalltalk" if smalltalk else _kind(asked.lower(), tables)

@@ -922,6 +922,10 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     analyzer = Analyzer(Analyzer.base_terms("Vårdnad och umgänge. En utredning."))
     rq = read_question("vad kostar en vårdnadsutredning", analyzer=analyzer)
     assert rq.priced == {"vardnadsutredning", "utredning"}
+    # Unless its last part is a kind word: "parkeringsavgiften" prices the parking.
+    analyzer = Analyzer(Analyzer.base_terms("Parkering vid badet kostar 20 kronor. En avgift."))
+    rq = read_question("vad kostar parkeringsavgiften vid badet?", analyzer=analyzer)
+    assert "parkering" in rq.priced
     # A time for the place is no place: it asks for the place itself.
     for when in ("i januari", "i tid", "på nytt"):
         rq = read_question(f"hur ansöker jag om plats {when}?", analyzer=analyzer)
