@@ -586,6 +586,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     # tells before it asks is no part of it: "mormor kan inte gå dit, kan hon få …?"
     denied = negated(posed, without=False) != free(posed)
     says_no = negated(clause) or (best.is_row and _denied_cell(best.text, rq))
+    if says_no and not best.is_row and not _denied_member(clause, rq.topic):
+        says_no = False  # "krävs bygglov?" – "… kräver bygglov och inte polistillstånd"
     listed = _denied_items(best, rq)
     if listed is not None:
         # A list whose lead-in denies says no of what one of its items names, and nothing of
@@ -944,6 +946,28 @@ _CLAUSE = re.compile(
     r"[;:–]|\b(?:men|där|eftersom|medan|samtidigt som|but|which|where|whereas|while)\b"
     r"|(?<!eller )(?<!or )(?=\b(?:utan att|without)\b)"
 )
+
+
+def _denied_member(clause: str, topic: frozenset[str]) -> bool:
+    """Whether a clause that coordinates a negated member with another ("… kräver i regel
+    bygglov och inte polistillstånd"; `Language.negated_member`) negates what the question
+    asks about: False only when its negated members hold none of the question's topic terms
+    and another member does ("krävs bygglov?"; not "kräver skyltar polistillstånd?", whose
+    subject the first member holds). True when it coordinates none."""
+    members = [fold(clause.lower())]
+    for lang in languages().values():
+        members = [m for part in members for m in lang.negated_member.split(part) if m.strip()]
+    if len(members) < 2:
+        return True
+    # A member ends with its sentence: "… och inte polistillstånd. Det gäller både
+    # fasadskyltar och …" – the sentence after it is none of it.
+    members = [s for m in members for s in _SENTENCE_END.split(m) if s.strip()]
+    held = [bool(topic & _terms_of(m)) for m in members]
+    return not any(held) or any(negated(m) for m, h in zip(members, held, strict=True) if h)
+
+
+#: Where a sentence of folded text ends.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 #: A parenthesis within a sentence.

@@ -599,6 +599,25 @@ def test_what_is_asked_to_exist_must_be_in_the_evidence_for_a_no_too() -> None:
     assert _verdict(rq, evidence(text)) == "no"
 
 
+def test_a_negated_member_of_a_coordination_denies_only_itself() -> None:
+    """In "kräver bygglov och inte polistillstånd" the negation is the police permit's: no
+    "Nej" to whether a building permit is needed, a "Nej" to whether a police permit is."""
+    text = "Skyltar som sitter på byggnader kräver i regel bygglov och inte polistillstånd."
+    assert verdict("måste jag ha bygglov för en skylt som sitter på fasaden?", text) == "yes"
+    assert verdict("behövs polistillstånd för en skylt?", text) == "no"
+    # The member that names what is asked decides, though the other holds the subject.
+    asked = "behövs polistillstånd för en skylt som sitter på en byggnad?"
+    assert verdict(asked, text) == "no"
+    # The negated member ends with its sentence.
+    text += " Det gäller både fasadskyltar och utstickande skyltar."
+    assert verdict("måste jag ha bygglov för en skylt på fasaden på min butik?", text) == "yes"
+    assert verdict(asked, text) == "no"
+    assert (
+        verdict("Får hunden vara lös i parken?", "I parken ska hunden vara kopplad och inte lös.")
+        == "no"
+    )
+
+
 def test_a_negation_in_evidence_about_something_else_decides_nothing() -> None:
     """A sentence that shares no known word with the question is no "Nej", however close
     its cosine: it holds a negation, but not about what is asked."""

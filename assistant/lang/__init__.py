@@ -57,6 +57,7 @@ class Language:
     denials: frozenset[str]  # folded: the negations of a verb ("inte", "never")
     relative_negation: re.Pattern[str]  # on folded text: "som inte", "who cannot"
     not_only: re.Pattern[str]  # on folded text: a negated restriction, "inte bara", "not only"
+    negated_member: re.Pattern[str]  # on folded text: before "och inte", "and not"
     not_forbidden: re.Pattern[str]  # on folded text: a negated prohibition, "inte förbjudet"
     said_no: re.Pattern[str]  # on folded text: the answer word as a noun, "ett nej", "a no"
     prohibition: re.Pattern[str]  # on folded text: says something is forbidden, "är förbjudet"
@@ -186,6 +187,7 @@ def _compile(data: dict) -> Language:
         denials=frozenset(fold(w) for w in words["denials"]),
         relative_negation=re.compile(words["relative_negation"]),
         not_only=re.compile(words["not_only"]),
+        negated_member=re.compile(words.get("negated_member", r"(?!)")),
         not_forbidden=re.compile(words.get("not_forbidden", r"(?!)")),
         said_no=re.compile(words.get("said_no", r"(?!)")),
         prohibition=re.compile(words.get("prohibition", r"(?!)")),
