@@ -919,12 +919,12 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert rq.procured == {"bygglov"} and rq.priced == {"altan"}
     assert not read_question("Vad kostar egentligen det att ha en altan?", analyzer=analyzer).priced
     # A compound prices what its last part names, not its first.
-    analyzer = Analyzer(Analyzer.base_terms("Vårdnad och umgänge. En utredning."))
-    rq = read_question("vad kostar en vårdnadsutredning", analyzer=analyzer)
+    compounds = Analyzer(Analyzer.base_terms("Vårdnad och umgänge. En utredning."))
+    rq = read_question("vad kostar en vårdnadsutredning", analyzer=compounds)
     assert rq.priced == {"vardnadsutredning", "utredning"}
     # Unless its last part is a kind word: "parkeringsavgiften" prices the parking.
-    analyzer = Analyzer(Analyzer.base_terms("Parkering vid badet kostar 20 kronor. En avgift."))
-    rq = read_question("vad kostar parkeringsavgiften vid badet?", analyzer=analyzer)
+    compounds = Analyzer(Analyzer.base_terms("Parkering vid badet kostar 20 kronor. En avgift."))
+    rq = read_question("vad kostar parkeringsavgiften vid badet?", analyzer=compounds)
     assert "parkering" in rq.priced
     # A time for the place is no place: it asks for the place itself.
     for when in ("i januari", "i tid", "på nytt"):
