@@ -71,6 +71,8 @@ OTHERS = {
         "thirtysixth",
         "thirtyseventh",
         "thirtyeighth",
+        "thirtyninth",
+        "fortieth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
