@@ -46,6 +46,9 @@ from assistant.types import Turn
         ("va kan du hjälpa till me?", "smalltalk"),  # "va", "me": as typed
         ("hallå? är det nån där", "smalltalk"),
         ("är det nån där som vet när ÅVC öppnar?", "yesno"),  # a question after it
+        ("hallå, finns det nån där?", "smalltalk"),
+        ("finns det nån där som vet när ÅVC öppnar?", "yesno"),
+        ("finns det nån parkering där?", "yesno"),
         ("what can you actually do?", "smalltalk"),
         ("Va kan du få i bostadsbidrag?", "fact"),  # asks about the resident's case
         ("vad kan du svara på för frågor?", "smalltalk"),
@@ -54,6 +57,8 @@ from assistant.types import Turn
         ("vad kan du svara på för nåt om avgifter?", "fact"),
         ("what can you actually do about noise complaints?", "fact"),
         ("Is anyone there?", "smalltalk"),
+        ("Hello, is there anybody there?", "smalltalk"),
+        ("Is there anyone there who can help with parking permits?", "yesno"),
         ("Hej! Vilka kommuner ingår?", "list"),
         ("hej, när formaliserades samverkan", "fact"),
         # A clause that opens with an interrogative asks for a fact, though a verb opens the
