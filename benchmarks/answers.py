@@ -73,6 +73,8 @@ OTHERS = {
         "thirtyeighth",
         "thirtyninth",
         "fortieth",
+        "fortyfirst",
+        "fortysecond",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
