@@ -53,6 +53,8 @@ from assistant.types import Turn
         ("Va kan du få i bostadsbidrag?", "fact"),  # asks about the resident's case
         ("vad kan du svara på för frågor?", "smalltalk"),
         ("vad kan du svara på egentligen?", "smalltalk"),
+        ("vad kan du egentligen svara på för saker?", "smalltalk"),  # either word order
+        ("vad kan du egentligen om parkering?", "fact"),
         ("vad kan du svara på för nåt?", "smalltalk"),
         ("vad kan du svara på för nåt om avgifter?", "fact"),
         ("what can you actually do about noise complaints?", "fact"),
