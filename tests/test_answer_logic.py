@@ -91,6 +91,32 @@ def test_a_name_the_heading_gives_is_held_by_the_sentences_below_it() -> None:
     assert admissible(headed, rq)
 
 
+def test_a_name_the_sentence_before_gives_is_held_by_a_definite_noun_that_refers_back() -> None:
+    """ "Knektuddens vattenverk ligger vid sjön. Vattenverket byggdes 1964": the definite noun
+    speaks of the place the sentence before it names; a sentence that does not open with one
+    ("Vi byggde …"), or that follows a sentence naming something else, does not."""
+    from assistant.answer import admissible
+
+    name = term("knektudden")
+
+    def admitted(before: str, text: str) -> bool:
+        body = f"{before} {text}"
+        analyzer = Analyzer([*Analyzer.base_terms(body), name])
+        rq = read_question(
+            "När byggdes vattenverket vid Knektudden?", analyzer=analyzer, names=frozenset({name})
+        )
+        chunk = Chunk(0, "doc", "Vatten", None, body, 0, len(body), "https://example.invalid")
+        hit = Hit(chunk, score=1.0, dense=0.9, lexical=2.0)
+        return admissible(Candidate(hit, text, False, 0, 0.9, frozenset(analyzer.terms(text))), rq)
+
+    named = "Knektuddens vattenverk ligger vid sjön."
+    assert admitted(named, "Vattenverket byggdes 1964 och byggdes om 2010.")
+    assert not admitted(named, "Vi byggde ett nytt vattenverk 1964.")
+    assert not admitted(
+        "Vattnet kommer från sjön.", "Vattenverket byggdes 1964 och byggdes om 2010."
+    )
+
+
 def test_a_when_question_is_refused_when_no_sentence_gives_a_time() -> None:
     rq = read_question("När formaliserades samarbetet?", analyzer=ANALYZER, names=NAMES)
     answer = compose_answer(rq, [candidate(0, MEMBERS, 0.95)], scorer=SCORER)

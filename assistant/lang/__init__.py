@@ -118,6 +118,9 @@ class Language:
     # on a folded clause: where the asker tells where they live or work ("bor i", "flyttade
     # till", "live in"), the telling that a sentence may turn from to ask (`turn`)
     dwells: re.Pattern[str]
+    # on a folded sentence: it opens with a definite noun that refers back to what the
+    # sentence before it names ("Området har inte …" after "Orrliden ligger i …")
+    refers_back: re.Pattern[str]
     at_most: re.Pattern[str]  # on folded text before a number: "upp till", "högst"
     at_least: re.Pattern[str]  # on folded text before a number: "mer än", "minst"
     at_most_after: re.Pattern[str]  # on folded text after a number: "(år) eller yngre"
@@ -240,6 +243,7 @@ def _compile(data: dict) -> Language:
         endings=tuple(words["endings"]),
         stem_rests=tuple(words.get("stem_rests", ())),
         dwells=re.compile(words.get("dwells", r"(?!)")),
+        refers_back=re.compile(words.get("refers_back", r"(?!)")),
         at_most=re.compile(words["at_most"]),
         at_least=re.compile(words["at_least"]),
         at_most_after=re.compile(words["at_most_after"]),
@@ -508,6 +512,14 @@ def asks_leave(text: str) -> bool:
     I …?"), not about a limit or requirement it names itself ("Kan åldersgränsen sänkas?")."""
     folded = fold(text.lower())
     return _found("permission", folded) and not _found("limit", folded)
+
+
+def refers_back(text: str) -> bool:
+    """Whether a sentence opens with a definite noun that refers back to what the sentence
+    before it names ("Orrliden ligger i byn Myrbäcken. Området har inte kommunalt vatten",
+    "The area has no mains water"): what it says, it says of that."""
+    folded = fold(text.lower())
+    return any(lang.refers_back.match(folded) for lang in languages().values())
 
 
 def counterfactual(text: str) -> bool:
