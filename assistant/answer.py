@@ -47,7 +47,6 @@ from assistant.lang import (
     of_all,
     partial,
     ranks,
-    refers_back,
     restricts,
     speaks_of,
     superlative,
@@ -166,30 +165,16 @@ def _holds_name(name: str, candidate: Candidate) -> bool:
     """Whether a sentence holds a corpus name the question gives: the name itself or in the
     heading of the section it stands under ("Knektuddens vattenverk" – "Vattenverket byggdes
     1964"; a page title's words are no corpus names), or in the sentence before it when it
-    opens with a definite noun that refers back ("Orrliden ligger i byn Myrbäcken. Området
-    har inte kommunalt vatten"; `refers_back`), or, for a name compounded with a common
-    word ("Slamtömning", the e-service; "Södertörnskommunerna"), that word at its end within a
-    passage that names it ("den ordinarie tömningen")."""
-    if name in candidate.terms or name in candidate.where:
+    opens with a definite noun that refers back and names no name itself ("Orrliden ligger
+    i byn Myrbäcken. Området har inte kommunalt vatten"; `Candidate.before`), or, for a name
+    compounded with a common word ("Slamtömning", the e-service; "Södertörnskommunerna"),
+    that word at its end within a passage that names it ("den ordinarie tömningen")."""
+    if name in candidate.terms or name in candidate.where or name in candidate.before:
         return True  # a heading that names it speaks of it for every sentence below it
-    if refers_back(candidate.text) and name in _terms_of(_sentence_before(candidate)):
-        return True
     return name in candidate.passage and any(
         len(t) >= MIN_PART and len(name) - len(t) >= MIN_PART and name.endswith(t)
         for t in candidate.terms
     )
-
-
-#: Where one sentence of a passage ends and the next begins.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def _sentence_before(candidate: Candidate) -> str:
-    """The sentence right before a candidate's in its passage ("" for the first)."""
-    body = candidate.hit.chunk.text
-    at = body.find(candidate.text)
-    before = [s for s in _SENTENCE_BREAK.split(body[:at]) if s.strip()] if at > 0 else []
-    return before[-1] if before else ""
 
 
 #: How far from what it counts a number may stand ("fyra platser", "40 nya bilar", "34

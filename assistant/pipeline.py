@@ -35,7 +35,7 @@ from assistant.index import (
     read_manifest,
     segment_text,
 )
-from assistant.lang import abbreviations, languages
+from assistant.lang import abbreviations, languages, refers_back
 from assistant.lexical import stopwords_digest
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
@@ -69,6 +69,9 @@ class SegmentInfo:
     where: frozenset[str]  # terms of the chunk's title and section
     passage: frozenset[str]  # terms of the whole chunk
     is_row: bool = False  # one row of a table, read with its header
+    # the corpus names of the segment before, when this one refers back to it with a definite
+    # noun and names none itself ("Orrliden ligger i … Området har inte …"; `refers_back`)
+    before: frozenset[str] = frozenset()
 
 
 class SegmentView:
@@ -81,6 +84,7 @@ class SegmentView:
     def __init__(self, index: VectorIndex, retriever: HybridRetriever) -> None:
         self.index = index
         self.analyzer = retriever.lexical.analyzer
+        self.names = retriever.names
         self.of_chunk = lru_cache(maxsize=SEGMENT_CACHE_CHUNKS)(self._analyse)
         # Answers depend on the index only (and the settings, fixed per process), so they
         # are cached with it and dropped with it when another index is swapped in.
@@ -100,6 +104,14 @@ class SegmentView:
             )
         passage = frozenset().union(*(terms for *_, terms in analysed))
         refs = [self.index.segments[seg_id] for seg_id, *_ in analysed]
+        # A segment that refers back with a definite noun and names no name itself speaks of
+        # the names of the one before it.
+        befores = [
+            analysed[pos - 1][3] & self.names
+            if pos and not context and refers_back(text) and not terms & self.names
+            else frozenset[str]()
+            for pos, (_, text, context, terms) in enumerate(analysed)
+        ]
         return tuple(
             SegmentInfo(
                 seg_id,
@@ -110,8 +122,11 @@ class SegmentView:
                 where,
                 passage,
                 is_row(chunk.text[ref.start : ref.end]),
+                before,
             )
-            for (seg_id, text, context, terms), ref in zip(analysed, refs, strict=True)
+            for (seg_id, text, context, terms), ref, before in zip(
+                analysed, refs, befores, strict=True
+            )
         )
 
 
@@ -527,6 +542,7 @@ class Assistant:
                         context=seg.context,
                         where=seg.where,
                         passage=seg.passage,
+                        before=seg.before,
                         background=background,
                     )
                 )

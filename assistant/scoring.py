@@ -71,6 +71,9 @@ class Candidate:
     background: tuple[float, float] = (0.0, 1.0)  # mean and spread of the question's cosines
     # to everyday sentences that do not answer it (`Language.background`)
     is_row: bool = False  # one row of a table, read with its header ("Dag: Fredag, …")
+    # the corpus names of the segment before, which this one refers back to with a definite
+    # noun ("Orrliden ligger i … Området har inte …")
+    before: frozenset[str] = frozenset()
 
     @property
     def full_text(self) -> str:

@@ -8,7 +8,7 @@ from assistant.answer import REFUSAL
 from assistant.pipeline import Assistant
 from assistant.scoring import candidate_features
 from assistant.types import Answer, Turn
-from tests.conftest import MUNICIPALITIES
+from tests.conftest import MUNICIPALITIES, sibling
 
 #: Answered by the hand-grown rules the fitted scorer replaced; refused by it today (its
 #: answer probability is under the fitted threshold). Strict, so a fix shows up.
@@ -229,3 +229,41 @@ def test_a_price_or_opening_time_of_something_else_is_refused(
     library: Assistant, question: str
 ) -> None:
     assert not library.ask(question).answered
+
+
+PLOTS = """# Tomter
+
+Konserten hålls i Stadsparken, och tomterna i Orrliden och Tallbo säljs i vår.
+
+## Om områdena
+
+Orrliden ligger i byn Myrbäcken, 18 kilometer väster om centrum. Området har inte kommunalt
+vatten och avlopp. Orrliden har fem tomter. Stadsparken har inga offentliga toaletter.
+"""
+
+
+@pytest.fixture(scope="module")
+def plots(assistant: Assistant, tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    root = tmp_path_factory.mktemp("plots")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "tomter.md").write_text(PLOTS, encoding="utf-8")
+    return sibling(assistant, corpus_dir=root / "corpus", index_dir=root / "index")
+
+
+def test_a_sentence_that_refers_back_holds_the_name_of_the_sentence_before(
+    plots: Assistant,
+) -> None:
+    """ "Orrliden ligger i … Området har inte kommunalt vatten": evidence about Orrliden; a
+    sentence that names a place of its own ("Stadsparken har …") speaks of that one."""
+    from assistant.answer import admissible
+    from assistant.pipeline import retrieve
+
+    rq = plots.read("finns det kommunalt vatten och avlopp i orrliden?", [])
+    retriever, view = plots._serving()
+    cands = plots.candidates(rq, retrieve(retriever, rq, plots.settings.top_k), retriever, view)
+    by_text = {c.text.split()[0]: c for c in cands}
+    assert rq.names and admissible(by_text["Området"], rq)
+    assert rq.names <= by_text["Området"].before
+    assert not by_text["Stadsparken"].before
+    toilets = plots.read("har orrliden offentliga toaletter?", [])
+    assert not admissible(by_text["Stadsparken"], toilets)

@@ -514,12 +514,12 @@ def asks_leave(text: str) -> bool:
     return _found("permission", folded) and not _found("limit", folded)
 
 
-def refers_back(text: str) -> bool:
-    """Whether a sentence opens with a definite noun that refers back to what the sentence
-    before it names ("Orrliden ligger i byn Myrbäcken. Området har inte kommunalt vatten",
-    "The area has no mains water"): what it says, it says of that."""
-    folded = fold(text.lower())
-    return any(lang.refers_back.match(folded) for lang in languages().values())
+def refers_back(text: str, language: str = DEFAULT) -> bool:
+    """Whether a sentence of the sources (in `language`) opens with a definite noun that
+    refers back to what the sentence before it names ("Orrliden ligger i byn Myrbäcken.
+    Området har inte kommunalt vatten", "The area has no mains water"): what it says, it
+    says of that."""
+    return bool(languages()[language].refers_back.match(fold(text.lower())))
 
 
 def counterfactual(text: str) -> bool:
