@@ -75,6 +75,8 @@ OTHERS = {
         "fortieth",
         "fortyfirst",
         "fortysecond",
+        "fortythird",
+        "fortyfourth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
