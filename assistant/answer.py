@@ -549,7 +549,8 @@ def verdict_of(rq: ReadQuestion, best: Candidate) -> str | None:
 def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     """ "yes" or "no" from the evidence, or None when it does not decide.
 
-    The clause of the evidence that shares most with the question decides (`_closest_clause`:
+    The clause of the evidence that shares most with the question (in another language,
+    through its glossary) decides (`_closest_clause`:
     to a question about a cost, among the clauses that speak of one; in a table row, within
     the cell that shares most, read with its header; also a cell that opens with a negation:
     "Dag: Fredag, Telefontid: Ingen telefontid" denies calls on Fridays): a negation in one of
@@ -575,12 +576,15 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     # "… kan du lämna kostnadsfritt"), and "Är det gratis?" asks whether it costs nothing.
     posed = rq.posed or rq.asked
     cost = rq.expects == "money" or free(posed)
+    # In another language the question's words meet the clauses through its glossary: "bring
+    # our own chairs?" – "Stolar finns inte, men ni får ta med egna".
+    topic = (rq.topic | frozenset().union(*rq.glossed)) if rq.language != DEFAULT else rq.topic
     if best.is_row:
-        clause = _closest_clause(best.text, rq.topic, row=True, prefer=_of_cost if cost else None)
+        clause = _closest_clause(best.text, topic, row=True, prefer=_of_cost if cost else None)
     else:
         # To a question about a cost, the clause that speaks of one, if any: "Kompassen har
         # öppet 14.00–17.30. Där behövs ingen anmälan, och det kostar ingenting."
-        clause = _closest_clause(best.full_text, rq.topic, prefer=_of_cost if cost else None)
+        clause = _closest_clause(best.full_text, topic, prefer=_of_cost if cost else None)
     if free(posed) and not _states_cost(best.full_text):
         return None  # "Är det gratis?" – evidence silent on what anything costs
     # "Free" is a negation that a negation undoes ("inte gratis"), and a clause that also
@@ -588,7 +592,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     # tells before it asks is no part of it: "mormor kan inte gå dit, kan hon få …?"
     denied = negated(posed, without=False) != free(posed)
     says_no = negated(clause) or (best.is_row and _denied_cell(best.text, rq))
-    if says_no and not best.is_row and not _denied_member(clause, rq.topic):
+    if says_no and not best.is_row and not _denied_member(clause, topic):
         says_no = False  # "krävs bygglov?" – "… kräver bygglov och inte polistillstånd"
     listed = _denied_items(best, rq)
     if listed is not None:
@@ -597,6 +601,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # nothing of its items decides nothing.
         return "no" if listed and not negated(posed, without=False) else None
     costs_nothing = cost and free(clause) and not _amount(clause)
+    if costs_nothing and says_no and not best.is_row:
+        # A negation undoes "free" in the sentence that says it ("är inte gratis"), not in
+        # the next: "Allt är kostnadsfritt. De frivilliga får ingen lön." is free.
+        says_no = any(negated(s) for s in _SENTENCES.split(clause) if free(s))
     if says_no and not denied and not cost and not obliges(posed):
         # Evidence whose every negation says one need not is no "no" to doing without
         # ("Kan jag begära ut handlingar utan att uppge mitt namn?" – "… behöver du inte tala
@@ -668,15 +676,22 @@ def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:
     of its words ("med snöskottning?" – "trädgårdsarbete, snöskottning eller vedhantering").
     Otherwise False: the list decides nothing ("för resor?" – "resor till och från arbete";
     "hund?" – "hundleksaker"). None when the evidence is no list, or its lead-in holds no
-    negation, or says what is free ("Det kostar ingenting att:")."""
+    negation, or says what is free ("Det kostar ingenting att:"). A list first in its passage
+    with no lead-in of its own is led by its heading, True or None."""
     if not best.is_list:
         return None
     lead, items = _split_list(best.text)
+    # A list with no lead-in of its own, first in its passage, is led by the heading it
+    # stands under ("### Det här ingår inte" – "- skjuts i … egen bil"), but only says no of
+    # what an item names: otherwise the list is read as any evidence is.
+    headed = bool(items) and not lead and best.position == 0
+    if headed:
+        lead = best.hit.chunk.section or ""
     if not items or not negated(lead) or free(lead):
         return None
     clauses = [c for c in _CLAUSE.split(lead) if c.strip()]
     if not clauses or not denies(clauses[-1]):
-        return False  # "Vi tar inte emot kontanter, men du kan betala med:"
+        return None if headed else False  # "Vi tar inte emot kontanter, men du kan betala med:"
     # In another language the question's words meet the items through its glossary.
     groups = rq.glossed if rq.language != DEFAULT else [{t} for t in rq.topic]
     asked = [g for g in groups if not g & _posing(rq) and not _names(lead, g)]
@@ -688,7 +703,7 @@ def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:
             held = len(words & forms)
             if words and 2 * named > len(asked) and 2 * held > len(words):
                 return True
-    return False
+    return None if headed else False
 
 
 #: Where the things an item names part: "trädgårdsarbete, snöskottning eller vedhantering"

@@ -702,6 +702,35 @@ def test_a_list_whose_lead_in_denies_says_no_of_what_its_items_name() -> None:
     assert verdict("Hjälper hemtjänsten till med snöskottning?", granting) == "yes"
 
 
+def test_a_list_without_a_lead_in_is_led_by_the_heading_it_stands_under() -> None:
+    """A list right under a heading that denies ("Det här får du inte göra som frivillig")
+    says no of what an item names; of anything else it is read as any evidence is, so the
+    heading takes no "Nej" away that a negation among the items gives."""
+    from assistant.answer import _verdict
+
+    items = "- städa eller tvätta\n- skjutsa personen i din egen bil"
+    analyzer = Analyzer(Analyzer.base_terms(items + " frivillig handla"))
+    listed = candidate(0, items, 0.9, is_list=True)
+    headed = replace(
+        listed,
+        hit=replace(
+            listed.hit,
+            chunk=replace(listed.hit.chunk, section="Det här får du inte göra som frivillig"),
+        ),
+    )
+
+    def verdict(question: str, evidence: Candidate) -> str | None:
+        return _verdict(read_question(question, analyzer=analyzer), evidence)
+
+    assert verdict("Får jag skjutsa personen i min egen bil?", headed) == "no"
+    assert verdict("Får jag skjutsa personen i min egen bil?", listed) != "no"
+    other = "Får jag handla åt personen?"
+    assert verdict(other, headed) == verdict(other, listed) != "no"
+    denying = "- städa eller tvätta\n- du får inte handla åt personen"
+    negated = replace(headed, text=denying, terms=frozenset(ANALYZER.terms(denying)))
+    assert verdict("Får jag handla åt personen?", negated) == "no"
+
+
 @pytest.mark.parametrize(
     ("lead", "question"),
     [
@@ -1519,6 +1548,17 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
         ("Om barnet inte kan äta maten får det specialkost.", False),
         # A folded word that merely looks like a negation ("värken", the ache) is none.
         ("Kontakta skolsköterskan om värken sitter kvar.", False),
+        # "så länge" makes a condition too.
+        ("Det går bra att grilla, så länge det inte råder eldningsförbud.", False),
+        ("You may grill as long as you do not leave it alone.", False),
+        # What holds even if something is not so holds; a main clause after it keeps its own.
+        ("Det gäller även om du väljer att inte ansluta dig.", False),
+        ("Avgiften tas ut även om arbetet blir inställt.", False),
+        ("Trots att du inte bor här får du låna.", False),
+        ("Även om du har betalat får du inte komma in.", True),
+        ("Även om du avbokar sker ingen återbetalning.", True),
+        ("The fee is charged although you do not come.", False),
+        ("Even though you pay you cannot park here.", True),
     ],
 )
 def test_a_negated_condition_does_not_negate_what_is_said(text: str, negation: bool) -> None:
@@ -2373,9 +2413,18 @@ def test_how_long_is_answered_by_a_span_of_time(question: str, text: str, admitt
             "Det finns ingen åldersgräns för att lämna ett medborgarförslag.",
             "no",
         ),
+        # A limit named with a word before it, or a condition said not to matter, is lifted
+        # as well.
+        ("Får äldre bli frivilliga?", "Det finns ingen övre åldersgräns för frivilliga.", "yes"),
+        (
+            "Kan jag få en besöksvän fast jag har hemtjänst?",
+            "Du kan få en besöksvän. Det spelar ingen roll om du har hemtjänst.",
+            "yes",
+        ),
         # Asked whether the limit exists, its absence is a "no"; words that merely hold
         # "gräns" or "krav" are no limit.
         ("Finns det en åldersgräns?", "Det finns ingen åldersgräns.", "no"),
+        ("Finns det en övre åldersgräns?", "Det finns ingen övre åldersgräns.", "no"),
         ("Granskas ansökan av kommunen?", "Det sker ingen granskning av ansökan.", "no"),
         ("Serverar skolan KRAV-märkt mat?", "Skolan serverar ingen KRAV-märkt mat.", "no"),
         # Another negation, or a requirement, in the sentence still says no to doing without.
@@ -2414,6 +2463,55 @@ def test_a_lifted_requirement_is_no_no_to_doing_without(
     question: str, text: str, expected: str | None
 ) -> None:
     assert verdict(question, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lifted"),
+    [
+        ("Det finns ingen övre åldersgräns.", True),
+        ("Det spelar ingen roll om du har hemtjänst.", True),
+        ("There is no upper age limit.", True),
+        ("It does not matter where you live.", True),
+        ("It makes no difference whether you rent or own.", True),
+        # Requirements besides the one it names are none: that one stands.
+        ("Det finns inga andra krav än att du har fyllt 18 år.", False),
+        ("Det spelar roll om du inte har betalat.", False),
+    ],
+)
+def test_a_limit_lifted_is_read_in_either_language(text: str, lifted: bool) -> None:
+    from assistant.lang import waives
+
+    assert waives(text, limits=True) is lifted
+
+
+def test_a_negation_undoes_free_only_in_the_sentence_that_says_it() -> None:
+    """ "inte gratis" costs; a negation in the next sentence ("De frivilliga får ingen lön")
+    says nothing of what is free, so it is no "Nej" to whether it is free."""
+    free_then_wage = "Allt vi erbjuder är kostnadsfritt. De frivilliga får ingen lön."
+    assert verdict("Är det gratis att bli frivillig?", free_then_wage) == "yes"
+    assert verdict("Kostar det något att bli frivillig?", free_then_wage) == "no"
+    costs = "Kursen är inte gratis. Du får ingen faktura förrän kursen har börjat."
+    assert verdict("Är kursen gratis?", costs) == "no"
+
+
+def test_a_negation_conceded_in_the_question_or_the_evidence_says_no_no() -> None:
+    """What must be done "även om" something is not so is a "Ja" to whether it must be done
+    even then; a negation in a main clause after the concession is still a "Nej"."""
+    text = "Du är skyldig att betala avgiften. Det gäller även om du väljer att inte ansluta dig."
+    question = "Måste jag betala avgiften även om jag inte vill ansluta mig?"
+    assert verdict(question, text) == "yes"
+    denied = "Även om du har betalat avgiften får du inte ansluta dig."
+    assert verdict("Får jag ansluta mig om jag har betalat avgiften?", denied) == "no"
+
+
+def test_a_question_in_another_language_is_decided_by_the_clause_its_glossary_holds() -> None:
+    """The clause that decides is found through the glossary's counterparts of an English
+    question's words: "ta med egna" after "men" speaks to bringing one's own, so the "inte"
+    before it says no "Nej"; a Swedish clause that holds the words still decides."""
+    text = "Stolar finns inte, men ni får ta med egna."
+    assert verdict("Can we bring our own chairs?", text) != "no"
+    siblings = "Syskon får inte förtur i kön, men vi försöker placera syskon på samma förskola."
+    assert verdict("Do siblings get priority in the queue?", siblings) == "no"
 
 
 def test_that_one_need_not_do_a_thing_is_no_yes_to_whether_one_may() -> None:

@@ -65,6 +65,7 @@ class Language:
     ban: re.Pattern[str]  # on folded text: a ban named by a noun, "rökförbud", "ban"
     negating: re.Pattern[str]  # on folded text: negates the clause after it, "utan att"
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
+    concessive: re.Pattern[str]  # on folded text: a negation conceded, "även om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
     free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
     superlative: re.Pattern[str]  # on folded text, of size or number: "största", "the largest"
@@ -198,6 +199,7 @@ def _compile(data: dict) -> Language:
         ban=re.compile(words.get("ban", r"(?!)")),
         negating=re.compile(words["negating"]),
         conditional=re.compile(words["conditional"]),
+        concessive=re.compile(words.get("concessive", r"(?!)")),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         free=re.compile(words["free"]),
         superlative=re.compile(words["superlative"]),
@@ -422,14 +424,15 @@ def bans(text: str) -> bool:
 
 
 def _asserted(text: str) -> str:
-    """A text folded, without negated restrictions, negated prohibitions, negated
-    conditions and the answer word used as a noun ("ett nej")."""
+    """A text folded, without negated restrictions, negated prohibitions, negated or
+    conceded conditions and the answer word used as a noun ("ett nej")."""
     folded = fold(text.lower())
     for lang in languages().values():
         folded = lang.said_no.sub(" ", folded)
         folded = lang.not_only.sub(" ", folded)
         folded = lang.not_forbidden.sub(" ", folded)
         folded = lang.conditional.sub(" ", folded)
+        folded = lang.concessive.sub(" ", folded)
     return folded
 
 
