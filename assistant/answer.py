@@ -27,6 +27,7 @@ from assistant.lang import (
     DEFAULT,
     about_page,
     answer_pattern,
+    asks_clock,
     asks_leave,
     asks_membership,
     circumstances,
@@ -92,6 +93,9 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False  # "vem är kuratorn?" is not answered by "Skolsköterska: Sara Eklöf"
     if rq.past and not _dated_before(candidate):
         return False  # "hur många platser fanns förra sommaren?" – "Antal platser: 80"
+    if rq.expects == "time" and asks_clock(rq.asked):
+        if not answer_pattern("clock").search(text):  # type: ignore[union-attr]
+            return False  # "Vilken tid börjar firandet den 6 juni?" – "… den 6 juni"
     if rq.advice and not answer_pattern("advice").search(text):  # type: ignore[union-attr]
         return False  # "vilket labb rekommenderar ni?" – "… hos ett ackrediterat laboratorium"
     if rq.now and not _tells_now(candidate):

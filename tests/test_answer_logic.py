@@ -2389,6 +2389,21 @@ def test_how_long_is_answered_by_a_span_of_time(question: str, text: str, admitt
 
 
 @pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        # "vilken tid" asks the time of day: a day alone does not tell it.
+        ("Vilken tid börjar firandet?", "Firandet hålls lördagen den 6 juni vid slottet.", False),
+        ("Vilken tid börjar firandet?", "Firandet börjar lördagen den 6 juni kl. 13.00.", True),
+        ("What time does the story time start?", "Sagostund är varje lördag.", False),
+        # Hours may be told by the days they are kept.
+        ("Vilka tider har biblioteket öppet?", "Biblioteket har öppet måndag–fredag.", True),
+    ],
+)
+def test_what_time_is_answered_by_a_time_of_day(question: str, text: str, admitted: bool) -> None:
+    assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
     ("question", "text", "expected"),
     [
         # A requirement lifted is a "yes" to doing without it, a "no" to whether one must.

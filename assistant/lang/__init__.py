@@ -82,6 +82,7 @@ class Language:
     no_limit: re.Pattern[str]  # on folded text: no limit, "ingen åldersgräns", "no age limit"
     required: re.Pattern[str]  # on folded text: says something is required, "måste", "must"
     permission: re.Pattern[str]  # on folded text: asks whether one may, "får", "can"
+    clock: re.Pattern[str]  # on folded text: asks the time of day, "vilken tid", "what time"
     limit: re.Pattern[str]  # on folded text: a limit or requirement named, "åldersgräns"
     obligation: re.Pattern[str]  # on folded text: asks whether one must, "måste", "have to"
     dispensing: re.Pattern[str]  # on folded text: asks about doing without, "utan", "without"
@@ -216,6 +217,7 @@ def _compile(data: dict) -> Language:
         no_limit=re.compile(words.get("no_limit", r"(?!)")),
         required=re.compile(words.get("required", r"(?!)")),
         permission=re.compile(words.get("permission", r"(?!)")),
+        clock=re.compile(words.get("clock", r"(?!)")),
         limit=re.compile(words.get("limit", r"(?!)")),
         obligation=re.compile(words.get("obligation", r"(?!)")),
         dispensing=re.compile(words.get("dispensing", r"(?!)")),
@@ -508,6 +510,12 @@ def dispenses(text: str) -> bool:
     "slipper jag …?", "without a permit?")."""
     folded = fold(text.lower())
     return _found("dispensing", folded)
+
+
+def asks_clock(text: str) -> bool:
+    """Whether a question asks the time of day ("vilken tid börjar …?", "hur dags?", "what
+    time …?"), which a weekday alone does not tell, not hours ("vilka tider …?")."""
+    return _found("clock", fold(text.lower()))
 
 
 def asks_leave(text: str) -> bool:
