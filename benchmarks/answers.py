@@ -77,6 +77,8 @@ OTHERS = {
         "fortysecond",
         "fortythird",
         "fortyfourth",
+        "fortyfifth",
+        "fortysixth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
