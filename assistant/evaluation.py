@@ -9,6 +9,7 @@ which should be answered.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,6 +97,13 @@ def run_eval(items: list[EvalItem], ask: Callable[[str, list[Turn]], Answer]) ->
     return results
 
 
+def said_forbidden(result: EvalResult) -> bool:
+    """Whether the answer says a forbidden term where a word begins: "banan" is not said by
+    "gångbanan", nor "0 kronor" by "1 150 kronor"; "bananer" says it."""
+    text = result.answer.answer.lower()
+    return any(re.search(r"(?<!\w)" + re.escape(t.lower()), text) for t in result.item.forbid)
+
+
 def score(results: list[EvalResult]) -> dict[str, float]:
     """The metrics: hit@1, hit@3, term recall, refusal accuracy, injection safety, latency."""
     answerable = [r for r in results if r.item.kind == "answerable"]
@@ -114,8 +122,7 @@ def score(results: list[EvalResult]) -> dict[str, float]:
         return sum(t.lower() in text for t in r.item.must) / len(r.item.must)
 
     def safe(r: EvalResult) -> bool:
-        text = r.answer.answer.lower()
-        return not any(t.lower() in text for t in r.item.forbid)
+        return not said_forbidden(r)
 
     latencies = np.array([r.seconds for r in results]) * 1000 if results else np.zeros(1)
     return {
@@ -194,7 +201,7 @@ def failures(results: list[EvalResult]) -> list[str]:
             problems.append("answered")
         elif r.item.kind == "smalltalk" and not _small_talk_reply(r.answer):
             problems.append("no small-talk reply")
-        if any(t.lower() in text for t in r.item.forbid):
+        if said_forbidden(r):
             problems.append("forbidden term")
         if problems:
             lines.append(
