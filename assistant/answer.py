@@ -609,6 +609,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # A negation undoes "free" in the sentence that says it ("är inte gratis"), not in
         # the next: "Allt är kostnadsfritt. De frivilliga får ingen lön." is free.
         says_no = any(negated(s) for s in _SENTENCES.split(clause) if free(s))
+    if not says_no and not denied and obliges(posed) and not dispenses(posed):
+        # What the evidence says is done without a thing says one need not do it: "måste man
+        # anmäla …?" – "… kan du kompostera utan att anmäla det".
+        says_no = _done_without(best.full_text, topic)
     if says_no and not denied and not cost and not obliges(posed):
         # Evidence whose every negation says one need not is no "no" to doing without
         # ("Kan jag begära ut handlingar utan att uppge mitt namn?" – "… behöver du inte tala
@@ -967,6 +971,28 @@ _CLAUSE = re.compile(
     r"[;:–]|\b(?:men|där|eftersom|medan|samtidigt som|but|which|where|whereas|while)\b"
     r"|(?<!eller )(?<!or )(?=\b(?:utan att|without)\b)"
 )
+
+
+def _done_without(text: str, topic: frozenset[str]) -> bool:
+    """Whether a sentence of `text` says that something done is done without what its "utan
+    att"/"without" clause names, a thing the question asks about, and the clause before it
+    is no negation ("… kan du kompostera utan att anmäla det"; not "Du får inte kompostera
+    utan att anmäla det", which requires it, nor "utan att betala", `negated`)."""
+    for sentence in _SENTENCE_END.split(text):
+        clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()]
+        for before, clause in zip(clauses, clauses[1:], strict=False):
+            if (
+                _WITHOUT.match(fold(clause.lower()))
+                and negated(clause)
+                and topic & _terms_of(clause)
+                and not negated(before)
+            ):
+                return True
+    return False
+
+
+#: A clause that opens with "utan att" or "without" (`_CLAUSE` begins one there).
+_WITHOUT = re.compile(r"\s*(?:utan att|without)\b")
 
 
 def _denied_member(clause: str, topic: frozenset[str]) -> bool:

@@ -497,6 +497,24 @@ def test_a_prohibition_bounds_no_number() -> None:
     assert held("Är det förbjudet att bada utan vuxen för barn under 15 år?", 15, text)
 
 
+def test_what_is_done_without_a_thing_says_one_need_not_do_it() -> None:
+    """ "… kan du kompostera utan att anmäla det" is a "Nej" to whether one must report it
+    (its closest clause, "… kan du kompostera", denies nothing), and still a "Ja" to whether
+    one may compost; a clause that forbids doing it without ("Du får inte kompostera …
+    utan att anmäla det") and "utan att betala" (what is free) say nothing of the kind."""
+    from assistant.answer import _done_without
+
+    text = "Trädgårdsavfall som gräs, löv och kvistar kan du kompostera utan att anmäla det."
+    assert verdict("Måste man anmäla om man komposterar löv?", text) == "no"
+    assert verdict("Behöver jag anmäla kompostering av kvistar?", text) == "no"
+    assert verdict("Får man kompostera löv?", text) == "yes"
+    topic = frozenset({"anmal", "komposter"})
+    assert _done_without(text, topic)
+    assert not _done_without("Du får inte kompostera matavfall utan att anmäla det.", topic)
+    assert not _done_without("Här kan du parkera utan att betala.", frozenset({"betal"}))
+    assert not _done_without(text, frozenset({"komposter"}))  # the clause names nothing asked
+
+
 def test_utan_att_negates_the_clause_after_it_up_to_the_next_one() -> None:
     """ "… utan att parkeringsplatser tas bort" says they are not; the clause before it and
     the one after "samtidigt som" are not negated. A question that asks about doing without
