@@ -1558,6 +1558,21 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
         # A main clause after "och" keeps its negation after the verb.
         ("Om du inte betalar stängs kontot och du kan inte logga in.", True),
         ("Om inget annat anges gäller avgiften och den återbetalas inte.", True),
+        # A negation joined by "och"/"eller" to a condition that opens its sentence is in it,
+        # up to the verb a pronoun follows or a comma; a noun subject after the verb is not
+        # told from the condition, so nothing is taken from a sentence without either.
+        (
+            "Om du har en funktionsnedsättning och ingen i hushållet kan ställa ut kärlen kan "
+            "du ansöka om att slippa avgiften.",
+            False,
+        ),
+        ("Om du vill vara anonym eller inte vill få en faktura kan du betala med Swish.", False),
+        ("Om beslutet gäller dig och du inte håller med, får du överklaga.", False),
+        ("Om du har barn och flyttar kan du inte få bidraget.", True),
+        ("Om färjan ställs in på grund av storm eller is ordnar kommunen ingen resa.", True),
+        ("Rabatten gäller. Om du bor ensam och inte har bil kan du få färdtjänst.", False),
+        ("If you have a disability and no one can put out the bins, you can apply.", False),
+        ("If you move, you cannot keep the place.", True),
         ("Det kostar ingenting.", True),
         # "om" about something, before a main clause's verb and negation, is no condition:
         # a subordinate clause puts the negation before its verb.
