@@ -2595,3 +2595,9 @@ def test_a_place_named_by_what_it_is_that_the_sources_never_name_is_elsewhere() 
     # A place the sources name is asked about, in the genitive too.
     named = "Kontaktcenter i Ystad har öppet måndag–fredag klockan 8.00–16.30."
     assert "8.00–16.30" in answer_from(named, "Vilka öppettider har kontaktcenter i Ystads kommun?")
+    # Written in lower case, a place is one after "i" that is no determiner or adjective.
+    refused = answer_from(text, "vilka öppettider har kontaktcenter i osteraker kommun")
+    assert refused.startswith("Det framgår inte av källorna")
+    assert "8.00–16.30" in answer_from(named, "öppettider kontaktcenter i ystads kommun?")
+    for own in ("i min kommun", "i en annan kommun", "i vilken kommun", "i hela kommun"):
+        assert "8.00–16.30" in answer_from(text, f"Vilka öppettider har kontaktcenter {own}?"), own
