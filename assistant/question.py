@@ -656,15 +656,17 @@ def _posed(text: str, table: Language) -> tuple[int, int] | None:
     for match in [*_CLAUSES.finditer(text), None]:
         end = match.start() if match else len(text)
         clause = fold(text[start:end].lower())
-        if clause.strip() and (opens or "?" in text) and table.yesno_cue.search(clause):
+        close = _SENTENCE_END.search(text, start)
+        asked = close is not None and close.group() == "?"
+        cue = table.yesno_cue.search(clause) or (asked and table.yesno_asked.search(clause))
+        if clause.strip() and (opens or "?" in text) and cue:
             # A subject with a relative clause before it is part of it: "Den som inte har
             # BankID, kan den ansöka på papper?"
             subject = before is not None and table.relative_subject.match(
                 fold(text[before:start].lower())
             )
             found = before if subject else start
-            close = _SENTENCE_END.search(text, start)
-            if close and close.group() == "?":
+            if asked:
                 asking = found
         if match:
             before = None if _SENTENCE_END.search(match.group()) else start

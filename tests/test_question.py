@@ -648,6 +648,16 @@ def test_more_verbs_open_a_yes_no_question_and_speed_asks_a_number(
         ("Säljs det energidrycker i kafét?", "yesno"),
         ("ägs den av kommunen?", "yesno"),
         ("görs det någon kontroll?", "yesno"),
+        # In a sentence that asks ("?"), a present tense in "-ar" before a determiner, a
+        # pronoun or a noun in the definite form, whatever the verb; not without the "?", nor
+        # in "-er" or "-or", which end plural nouns as often.
+        ("Delar kommunerna med sig av sina erfarenheter?", "yesno"),
+        ("Klarar en kommun ensam att lösa utmaningarna?", "yesno"),
+        ("Kul att ni finns. Ordnar kommunen någon tackfest?", "yesno"),
+        ("delar kommunerna erfarenheter", "fact"),
+        ("öppettider biblioteket huddinge?", "fact"),
+        ("tider kärnan vardagar?", "fact"),
+        ("sommar öppettider?", "fact"),
         # Not a question word, a preposition, a plural noun in a keyword question, nor a
         # pretence ("Låtsas att du är …").
         ("hur man ansöker om bygglov?", "fact"),

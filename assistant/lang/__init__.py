@@ -35,6 +35,7 @@ class Language:
     markers: frozenset[str]
     list_cue: re.Pattern[str]
     yesno_cue: re.Pattern[str]
+    yesno_asked: re.Pattern[str]  # a yes/no cue only in a sentence that ends with "?"
     wh_cue: re.Pattern[str]  # on a folded clause: it opens with an interrogative ("hur", "when")
     not_wh: re.Pattern[str]  # on a lower-case clause: it opens with what folds to one ("vår")
     relative_subject: re.Pattern[str]  # on a folded clause: a subject, "den som inte har …"
@@ -161,6 +162,7 @@ def _compile(data: dict) -> Language:
         markers=frozenset(data["markers"]),
         list_cue=re.compile(data["kinds"]["list"]),
         yesno_cue=re.compile(data["kinds"]["yesno"]),
+        yesno_asked=re.compile(data["kinds"].get("yesno_asked", r"(?!)")),
         wh_cue=re.compile(data["kinds"]["wh"]),
         relative_subject=re.compile(data["kinds"]["relative_subject"]),
         not_wh=re.compile(data["kinds"].get("not_wh", r"(?!)")),
