@@ -35,7 +35,7 @@ from assistant.index import (
     read_manifest,
     segment_text,
 )
-from assistant.lang import abbreviations, languages, refers_back
+from assistant.lang import DEFAULT, abbreviations, languages, refers_back
 from assistant.lexical import stopwords_digest
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
@@ -516,7 +516,7 @@ class Assistant:
         The query is the whole one (a follow-up read with the question before it), so the
         dense score sees the context; term features see only what is asked now.
         """
-        qvec = retriever.embedder.embed_queries([rq.query])[0]  # [dim], cached from retrieval
+        qvec = retriever.embedder.embed_queries([_embedded(retriever, rq)])[0]  # cached
         vectors = view.index.segment_vectors
         # How close the question comes to everyday text that does not answer it.
         against = self.background(retriever.embedder) @ qvec
@@ -558,12 +558,18 @@ def retrieve(
     "öppettider"), and its meaning is sought as asked and as worded again in the sources'
     language (`rendered`)."""
     return retriever.retrieve(
-        rq.query,
+        _embedded(retriever, rq),
         k,
         only,
         extra=glossary_terms(rq.query, rq.language),
         also=rendered(rq.query, rq.language),
     )
+
+
+def _embedded(retriever: HybridRetriever, rq: ReadQuestion) -> str:
+    """The query as it is embedded: in the sources' language, with the words typed without
+    their diacritics written as the sources write them (`HybridRetriever.respelt`)."""
+    return retriever.respelt(rq.query) if rq.language == DEFAULT else rq.query
 
 
 def _read(retriever: HybridRetriever, question: str, history: Sequence[Turn] = ()) -> ReadQuestion:

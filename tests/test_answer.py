@@ -37,6 +37,7 @@ def assert_well_cited(answer: Answer) -> None:
     [
         "Vilka kommuner ingår i samarbetet?",
         "vilka kommuner ar med i sodertornssamarbetet",  # no diacritics
+        "hur manga kommuner ar med",  # embedded as "hur många kommuner är med"
         "Which municipalities take part in the Södertörn cooperation?",
     ],
 )

@@ -142,6 +142,7 @@ class Language:
     # lower-case word -> the spelling it is read as when the type of fact asked for is told
     # ("är" -> "e": it folds to "ar", as "år" does)
     respell: dict[str, str] = field(default_factory=dict)
+    unaccented: dict[str, str] = field(default_factory=dict)  # "manga" -> "många"
     background: tuple[str, ...] = ()  # everyday sentences on unrelated subjects
     # The term of a word of this language -> the default language's terms that say the same
     # ("hearing" -> {"horsel", "horsling"}): how its questions meet the sources' words.
@@ -182,6 +183,7 @@ def _compile(data: dict) -> Language:
             unicodedata.normalize("NFC", w.lower()) for w in words["function"]
         ),
         respell=dict(words.get("respell", {})),
+        unaccented=dict(words.get("unaccented", {})),
         numbers={
             fold(k): int(v) for k, v in (*words["numbers"].items(), *words["ordinals"].items())
         },
