@@ -44,6 +44,7 @@ from assistant.lang import (
     languages,
     membership_terms,
     negated,
+    obliged,
     obliges,
     of_all,
     partial,
@@ -612,7 +613,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     if not says_no and not denied and obliges(posed) and not dispenses(posed):
         # What the evidence says is done without a thing says one need not do it: "måste man
         # anmäla …?" – "… kan du kompostera utan att anmäla det".
-        says_no = _done_without(best.full_text, topic)
+        says_no = _done_without(best.full_text, topic, obliged(posed))
     if says_no and not denied and not cost and not obliges(posed):
         # Evidence whose every negation says one need not is no "no" to doing without
         # ("Kan jag begära ut handlingar utan att uppge mitt namn?" – "… behöver du inte tala
@@ -973,18 +974,28 @@ _CLAUSE = re.compile(
 )
 
 
-def _done_without(text: str, topic: frozenset[str]) -> bool:
-    """Whether a sentence of `text` says that something done is done without what its "utan
-    att"/"without" clause names, a thing the question asks about, and the clause before it
-    is no negation ("… kan du kompostera utan att anmäla det"; not "Du får inte kompostera
-    utan att anmäla det", which requires it, nor "utan att betala", `negated`)."""
+def _done_without(text: str, topic: frozenset[str], asked: frozenset[str]) -> bool:
+    """Whether a sentence of `text` says that what the question asks about is done without
+    what it asks one must do (`asked`, `obliged`): its "utan att"/"without" clause names that,
+    the clause before it names something else the question asks about and is no negation,
+    and the sentence requires nothing ("… kan du kompostera utan att anmäla det" to "måste man
+    anmäla om man komposterar löv?"; not "Du får inte kompostera … utan att anmäla det",
+    "Matavfall måste du anmäla, men trädgårdsavfall kan du kompostera utan att anmäla det",
+    "En friggebod kan du bygga utan att söka bygglov" to a question about a garage, nor
+    "utan att betala", `negated`)."""
+    if not asked:
+        return False
     for sentence in _SENTENCE_END.split(text):
+        if obliges(sentence):
+            continue
         clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()]
         for before, clause in zip(clauses, clauses[1:], strict=False):
+            held = _terms_of(clause)
             if (
                 _WITHOUT.match(fold(clause.lower()))
                 and negated(clause)
-                and topic & _terms_of(clause)
+                and asked & held
+                and (topic - held) & _terms_of(before)
                 and not negated(before)
             ):
                 return True

@@ -18,6 +18,7 @@ import json
 import re
 import unicodedata
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -58,6 +59,33 @@ def _stemmer():  # type: ignore[no-untyped-def]
     import Stemmer
 
     return Stemmer.Stemmer("swedish")
+
+
+def spellings(texts: Iterable[str]) -> dict[str, str]:
+    """For each word of the texts that holds diacritics, its folded form mapped to it
+    ("tjanstemannaniva" -> "tjänstemannanivå"), when at least four in five of the words that
+    fold to that form are written so and none is written without diacritics (then the folded
+    form is a word too), and the folded form is no stop word nor shorter than four letters: a
+    text that never says "man" may say "i mån av plats"."""
+    written: Counter[str] = Counter()
+    for text in texts:
+        written.update(_SPELT.findall(unicodedata.normalize("NFC", text).lower()))
+    forms: dict[str, Counter[str]] = {}
+    for word, count in written.items():
+        forms.setdefault(fold(word), Counter())[word] += count
+    stop = stopwords()
+    found = {}
+    for plain, spelt in forms.items():
+        if plain in spelt or plain in stop or len(plain) < 4:
+            continue
+        word, count = spelt.most_common(1)[0]
+        if 5 * count >= 4 * sum(spelt.values()):
+            found[plain] = word
+    return found
+
+
+#: A word as `spellings` counts it.
+_SPELT = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=1)
@@ -315,6 +343,9 @@ class LexicalIndex:
         self.analyzer = Analyzer(vocabulary)
         del vocabulary
         self.names = names_of(texts)
+        #: How the texts write the words a question may type without diacritics (`spellings`);
+        #: None in an index written before it was kept.
+        self.spellings: dict[str, str] | None = spellings(texts)
         self.size = len(texts)
         self._bm25 = bm25s.BM25()
         if not self.size:  # bm25s cannot index an empty corpus
@@ -359,6 +390,7 @@ class LexicalIndex:
             "size": self.size,
             "vocabulary": sorted(self.analyzer.vocabulary),
             "names": sorted(self.names),
+            "spellings": self.spellings,
         }
         (folder / LEXICON).write_text(json.dumps(lexicon, ensure_ascii=False), encoding="utf-8")
         return FILES
@@ -377,6 +409,8 @@ class LexicalIndex:
         self.size = int(lexicon["size"])
         self.analyzer = Analyzer(lexicon["vocabulary"])
         self.names = frozenset(lexicon["names"])
+        spelt = lexicon.get("spellings")
+        self.spellings = {str(k): str(v) for k, v in spelt.items()} if spelt is not None else None
         self._bm25 = bm25s.BM25.load(folder, mmap=True, **BM25_NAMES)
         if self._bm25.scores["num_docs"] != self.size:
             msg = f"BM25 has {self._bm25.scores['num_docs']} documents, the lexicon {self.size}"

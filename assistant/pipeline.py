@@ -567,8 +567,10 @@ def retrieve(
 
 
 def _embedded(retriever: HybridRetriever, rq: ReadQuestion) -> str:
-    """The query as it is embedded: in the sources' language, with the words typed without
-    their diacritics written as the sources write them (`HybridRetriever.respelt`)."""
+    """The query as it is retrieved with and embedded: in the sources' language, with the
+    words typed without their diacritics written as the sources write them
+    (`HybridRetriever.respelt`); the keyword ranking folds diacritics, so only the embedding
+    reads the difference."""
     return retriever.respelt(rq.query) if rq.language == DEFAULT else rq.query
 
 

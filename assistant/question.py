@@ -1061,6 +1061,8 @@ def _places(asked: str, table: Language, analyzer: Analyzer | None) -> frozenset
         if not _AFTER_WORD.search(before) or table.told_place.search(fold(before.lower())):
             continue
         for name in filter(None, match.groups()):
+            if name.islower() and (fold(name) in stopwords() or fold(name) in table.not_place):
+                continue  # "i min kommun", "i nagon kommun"
             forms = {term(name.lower())}
             if name.endswith("s"):
                 forms.add(term(name[:-1].lower()))

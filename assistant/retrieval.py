@@ -10,15 +10,15 @@ is weakest. `fuse` is a pure function so its behaviour is easy to test.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 
 from assistant.embeddings import Embedder
 from assistant.index import VectorIndex
 from assistant.lang import DEFAULT, languages
-from assistant.lexical import LexicalIndex, fold, stopwords
+from assistant.lexical import LexicalIndex, spellings
 from assistant.types import Hit, SourceFilter
 
 #: Dense candidates fetched from FAISS before fusion; BM25 adds its own top ones.
@@ -82,30 +82,6 @@ def top_ids(scores: np.ndarray, m: int) -> np.ndarray:
 _WORD = re.compile(r"\w+")
 
 
-def spellings(texts: Iterable[str], common: dict[str, str] | None = None) -> dict[str, str]:
-    """For each word of the texts that holds diacritics, its folded form mapped to it
-    ("tjanstemannaniva" -> "tjänstemannanivå"), when at least four in five of the words that
-    fold to that form are written so and none is written without diacritics (then the folded
-    form is a word too), and the folded form is no stop word nor shorter than four letters: a
-    text that never says "man" may say "i mån av plats". `common` adds everyday words the
-    texts may not hold ("nar" -> "när"), unless the texts write the folded form as it is."""
-    forms: dict[str, Counter[str]] = {}
-    for text in texts:
-        for word in _WORD.findall(text.lower()):
-            forms.setdefault(fold(word), Counter())[word] += 1
-    found = {
-        plain: word for plain, word in (common or {}).items() if plain not in forms.get(plain, ())
-    }
-    stop = stopwords()
-    for plain, written in forms.items():
-        if plain in written or plain in stop or len(plain) < 4:
-            continue
-        word, count = written.most_common(1)[0]
-        if 5 * count >= 4 * sum(written.values()):
-            found[plain] = word
-    return found
-
-
 class HybridRetriever:
     """Ranks chunks for a query by fused dense and BM25 scores.
 
@@ -138,22 +114,29 @@ class HybridRetriever:
         #: Names in the corpus ("Flemingsberg") other than the sources' own topics.
         self.names = self.lexical.names - title_terms
         #: How the sources write the words a question may type without diacritics.
-        self.spellings = spellings((c.text for c in index.chunks), languages()[DEFAULT].unaccented)
+        # An index built before the lexicon kept the spellings has them from the chunks.
+        written = self.lexical.spellings
+        if written is None:
+            written = spellings(c.text for c in index.chunks)
+        common = languages()[DEFAULT].unaccented
+        self.spellings = {**{k: v for k, v in common.items() if k not in written}, **written}
 
     def respelt(self, query: str) -> str:
-        """The query with each word typed without its diacritics written as the sources write
-        it ("hur manga kommuner ar med" -> "hur många kommuner är med" when the sources say
-        "är" far more often than "år"), for its embedding: the model reads "manga" as another
-        word. A word the sources also write as typed stays."""
+        """The query with each word typed without its diacritics written as the sources
+        write it, or as the language's table of everyday words has it ("hur manga kommuner
+        ar med" -> "hur många kommuner ar med"), for its embedding: the model reads "manga"
+        as another word. A word the sources also write as typed stays."""
 
         def spelt(match: re.Match[str]) -> str:
             word = match.group()
             found = self.spellings.get(word.lower())
             if found is None:
                 return word
+            if word.isupper() and len(word) > 1:
+                return found.upper()
             return found.capitalize() if word[0].isupper() else found
 
-        return _WORD.sub(spelt, query)
+        return _WORD.sub(spelt, unicodedata.normalize("NFC", query))
 
     def names_in(self, question: str) -> frozenset[str]:
         """The corpus names a question mentions; an answer must contain each of them."""

@@ -77,7 +77,10 @@ def faq_index(answers: list[str], embedder: Embedder) -> VectorIndex:
 
 def rank_hybrid(retriever: HybridRetriever, queries: list[str], weight: float) -> list[list[int]]:
     retriever.dense_weight = weight
-    return [[h.chunk.chunk_id for h in retriever.retrieve(q, 10)] for q in queries]
+    # As served: a Swedish question typed without diacritics is embedded as the sources spell it.
+    return [
+        [h.chunk.chunk_id for h in retriever.retrieve(retriever.respelt(q), 10)] for q in queries
+    ]
 
 
 def rank_rrf(retriever: HybridRetriever, queries: list[str]) -> list[list[int]]:

@@ -100,6 +100,7 @@ class Language:
     past: re.Pattern[str]  # on folded text: a time gone by asked about, "förra året", "last year"
     place: re.Pattern[str]  # as written: a place named by what it is, "Huddinge kommun"
     told_place: re.Pattern[str]  # on folded text: the asker's own place before it, "jag bor i"
+    not_place: frozenset[str]  # folded words before "kommun" that name no place, "min"
     now: re.Pattern[str]  # on folded text: the present asked about, "just nu", "right now"
     self_told: re.Pattern[str]  # on a folded clause: the asker tells of themselves, "jag …"
     # on a folded sentence: where one that tells turns to ask, "… och undrar", " – "
@@ -235,6 +236,7 @@ def _compile(data: dict) -> Language:
         past=re.compile(words.get("past", r"(?!)")),
         place=re.compile(words.get("place", r"(?!)")),
         told_place=re.compile(words.get("told_place", r"(?!)")),
+        not_place=frozenset(words.get("not_place", ())),
         now=re.compile(words.get("now", r"(?!)")),
         self_told=re.compile(words.get("self_told", r"(?!)")),
         turn=re.compile(words.get("turn", r"(?!)")),
@@ -507,6 +509,26 @@ def obliges(text: str) -> bool:
     …?") rather than whether one may or can."""
     folded = fold(text.lower())
     return _found("obligation", folded)
+
+
+def obliged(text: str) -> frozenset[str]:
+    """The terms of what a question asks whether one must do or have: the first word after
+    its word of obligation that is no stop word ("måste man anmäla …?" -> anmal; "måste jag
+    ha körkort?" -> korkort; "do I have to register?" -> regist)."""
+    from assistant.lexical import stopwords, term
+
+    folded = fold(text.lower())
+    stop = stopwords() | {"have", "you", "one", "we", "they"}
+    found = set()
+    for lang in languages().values():
+        for match in lang.obligation.finditer(folded):
+            word = next((w for w in _WORDS.findall(folded[match.end() :]) if w not in stop), None)
+            if word:
+                found.add(term(word))
+    return frozenset(found)
+
+
+_WORDS = re.compile(r"\w+")
 
 
 def dispenses(text: str) -> bool:
