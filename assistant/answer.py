@@ -506,7 +506,10 @@ def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> An
         best = usable[i]
         if not (_complete_list(best) and rq.names <= best.terms):
             continue
-        held = best.terms | best.where
+        # The group may be named by the passage the list opens, in another word than the
+        # list's own: "Är Salem med i samverkan?" – "De åtta kommunerna … har en lång
+        # tradition av samarbete. Södertörnskommunernas samverkan formaliserades …".
+        held = best.terms | best.where | best.passage
         if rq.language == DEFAULT:
             group = rest <= held
         else:
@@ -517,8 +520,10 @@ def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> An
         # from a sentence that shares only names with it; it must be the best evidence, and
         # not a follow-up, whose group is the one before it ("är nynäshamn en av dem?").
         named = not rest and len(rq.names) == 1 and rank == 0 and not rq.follow_up
+        # Nor does a list that shares nothing but names with a question whose group its
+        # passage names, though it names the member: that it does is the answer.
         verdict = verdict_of(rq, best)
-        if verdict == "yes" or (verdict is None and named):
+        if verdict == "yes" or (verdict is None and (named or (rest and not rq.follow_up))):
             return _quote([best], verdict="yes", listing=False)
     return None
 

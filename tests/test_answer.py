@@ -116,6 +116,8 @@ def test_unanswerable_is_an_honest_refusal(assistant: Assistant, question: str) 
     ("question", "expected"),
     [
         ("Är Haninge med i samarbetet?", "Haninge"),
+        # The list says "samarbete"; the passage it opens says "samverkan".
+        ("Är Salem med i samverkan?", "Salem"),
         ("Är Flemingsberg en regional stadskärna?", "Flemingsberg"),
         pytest.param("Berätta om Flemingsberg", "Flemingsberg", marks=REFUSED_BY_SCORER),
         pytest.param("What is Flemingsberg?", "Flemingsberg", marks=REFUSED_BY_SCORER),
