@@ -494,8 +494,8 @@ def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> An
     belonging asks about ("ingår nykvarn?" – "De åtta kommunerna på Södertörn – Botkyrka, …,
     Nykvarn, …"): where the scorer would refuse so short a question, the list decides, as it
     does for a name it leaves out (`_not_in_list`). Every other word of the question must be
-    the list's (in another language through the glossary), so the list is the group asked
-    about: not "en av kommunens egna förskolor?" from a list of independent ones, nor "ingår
+    the list's or its passage's (in another language through the glossary), so the list is the
+    group asked about: not "en av kommunens egna förskolor?" from a list of independent ones, nor "ingår
     salem i landstinget?", nor "en av de största?" (a rank no list of names gives)."""
     if not rq.names or not asks_membership(rq.asked) or superlative(rq.asked):
         return None
@@ -520,8 +520,9 @@ def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> An
         # from a sentence that shares only names with it; it must be the best evidence, and
         # not a follow-up, whose group is the one before it ("är nynäshamn en av dem?").
         named = not rest and len(rq.names) == 1 and rank == 0 and not rq.follow_up
-        # Nor does a list that shares nothing but names with a question whose group its
-        # passage names, though it names the member: that it does is the answer.
+        # Nor does a question whose group only the list's passage names ("samverkan" beside
+        # a list of "samarbete"): the list shares nothing but names with it (`_beyond_names`),
+        # yet that the list names the member is the answer.
         verdict = verdict_of(rq, best)
         if verdict == "yes" or (verdict is None and (named or (rest and not rq.follow_up))):
             return _quote([best], verdict="yes", listing=False)
