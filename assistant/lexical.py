@@ -69,7 +69,7 @@ def spellings(texts: Iterable[str]) -> dict[str, str]:
     text that never says "man" may say "i mån av plats"."""
     written: Counter[str] = Counter()
     for text in texts:
-        written.update(_SPELT.findall(unicodedata.normalize("NFC", text).lower()))
+        written.update(words(unicodedata.normalize("NFC", text)))
     forms: dict[str, Counter[str]] = {}
     for word, count in written.items():
         forms.setdefault(fold(word), Counter())[word] += count
@@ -82,10 +82,6 @@ def spellings(texts: Iterable[str]) -> dict[str, str]:
         if 5 * count >= 4 * sum(spelt.values()):
             found[plain] = word
     return found
-
-
-#: A word as `spellings` counts it.
-_SPELT = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=1)

@@ -515,20 +515,17 @@ def obliged(text: str) -> frozenset[str]:
     """The terms of what a question asks whether one must do or have: the first word after
     its word of obligation that is no stop word ("måste man anmäla …?" -> anmal; "måste jag
     ha körkort?" -> korkort; "do I have to register?" -> regist)."""
-    from assistant.lexical import stopwords, term
+    from assistant.lexical import stopwords, term, words
 
     folded = fold(text.lower())
     stop = stopwords() | {"have", "you", "one", "we", "they"}
     found = set()
     for lang in languages().values():
         for match in lang.obligation.finditer(folded):
-            word = next((w for w in _WORDS.findall(folded[match.end() :]) if w not in stop), None)
+            word = next((w for w in words(folded[match.end() :]) if w not in stop), None)
             if word:
                 found.add(term(word))
     return frozenset(found)
-
-
-_WORDS = re.compile(r"\w+")
 
 
 def dispenses(text: str) -> bool:
