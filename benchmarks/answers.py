@@ -79,6 +79,8 @@ OTHERS = {
         "fortyfourth",
         "fortyfifth",
         "fortysixth",
+        "fortyseventh",
+        "fortyeighth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
