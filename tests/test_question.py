@@ -45,6 +45,12 @@ from assistant.types import Turn
         ("tja, vad kan du svara på?", "smalltalk"),  # asks what it can do: no order
         ("va kan du hjälpa till me?", "smalltalk"),  # "va", "me": as typed
         ("hallå? är det nån där", "smalltalk"),
+        ("Är det här en chattbot från kommunen?", "smalltalk"),
+        ("Is this a chatbot from the council?", "smalltalk"),
+        ("okej, då förstår jag. ha det fint!", "smalltalk"),  # understood, then goodbye
+        ("ok I see, bye!", "smalltalk"),
+        ("jag förstår inte, vad kostar det?", "fact"),  # not understanding asks on
+        ("I understand nothing about the fees", "fact"),
         ("är det nån där som vet när ÅVC öppnar?", "yesno"),  # a question after it
         ("hallå, finns det nån där?", "smalltalk"),
         ("finns det nån där som vet när ÅVC öppnar?", "yesno"),
