@@ -49,6 +49,7 @@ from assistant.lang import (
     of_all,
     partial,
     ranks,
+    rates,
     restricts,
     speaks_of,
     superlative,
@@ -105,6 +106,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
     if not _prices_asked(rq, candidate):
         return False  # "vad kostar en ny soptunna?" – "… en dragavgift på 35 kronor"
+    if rq.kind != "yesno" and not _reckoned_alike(rq, text):
+        return False  # "ersättning per kilometer?" – "200 kronor per timme"
     if rq.kind != "yesno" and not _ranks_first(rq, text):
         return False  # "vilket är Sveriges största län?" – "… det fjärde största länet"
     pattern = answer_pattern(rq.expects) if rq.expects else None
@@ -117,6 +120,15 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
             return False
     given = rq.numbers - circumstances(rq.asked)
     return rq.kind == "yesno" or all(held(rq.asked, n, text) for n in given)
+
+
+def _reckoned_alike(rq: ReadQuestion, text: str) -> bool:
+    """Whether a sentence reckons by what the question asks an amount or a count by (`rates`:
+    "per månad", "per km"), or by nothing: a rate by another unit answers another question
+    ("hur mycket får man per dag?" – "400 kronor per månad")."""
+    asked = rates(rq.asked, asked=True)
+    stated = rates(text) if asked else frozenset()
+    return not stated or bool(asked & stated)
 
 
 def _headed(candidate: Candidate) -> str:

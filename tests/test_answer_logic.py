@@ -2145,6 +2145,53 @@ def test_a_price_names_what_a_word_of_the_same_stem_or_compound_names(
     assert _names_alike(term(asked), term(held)) is alike
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        # A rate by another unit answers another question.
+        (
+            "Vad får man i ersättning per kilometer?",
+            "Ersättningen är 200 kronor per timme.",
+            False,
+        ),
+        ("Vad får man i ersättning per kilometer?", "Resor ersätts med 2,50 kr/km.", True),
+        ("hur mycket kostar det i månaden?", "Avgiften är 400 kronor per månad.", True),
+        ("hur mycket kostar det i manaden?", "Hyran är 50 kronor per natt.", False),
+        ("What is the mileage allowance per kilometre?", "Det kostar 200 kronor per timme.", False),
+        # One that states no rate may still answer it, and one that states both does.
+        ("Vad kostar det per år?", "Avgiften är 1 150 kronor.", True),
+        ("Vad kostar det per år?", "450 kronor per månad eller 4 950 kronor per år.", True),
+        # In a question "varje år" asks a rate; in a sentence "varje vecka" tells how often.
+        ("Vad kostar det varje år?", "Avgiften är 300 kronor per månad.", False),
+        ("Vad kostar det per år?", "Tömning varje vecka kostar 1 420 kronor.", True),
+    ],
+)
+def test_a_rate_question_is_not_answered_by_a_rate_by_another_unit(
+    question: str, text: str, admitted: bool
+) -> None:
+    assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "units"),
+    [
+        ("200 kronor per timme", False, {"hour"}),
+        ("kostar 2,50 kr/km", False, {"km"}),
+        ("tre gånger om året", False, {"year"}),
+        ("hur mkt i manaden", False, {"month"}),
+        ("öppet i dag och i år", False, set()),
+        ("Tömning varje vecka", False, set()),
+        ("vad kostar det varje vecka?", True, {"week"}),
+        ("What is the fee per night?", False, {"night"}),
+        ("What does it cost every year?", True, {"year"}),
+    ],
+)
+def test_the_units_a_text_reckons_by(text: str, asked: bool, units: set[str]) -> None:
+    from assistant.lang import rates
+
+    assert rates(text, asked=asked) == units
+
+
 def test_a_follow_up_price_question_may_name_its_subject_before() -> None:
     """ "Och en större, vad kostar den?" names the bin in the question before it."""
     from assistant.answer import admissible

@@ -135,6 +135,8 @@ class Language:
     before: re.Pattern[str]  # on folded text before a year: "före", "before"
     after: re.Pattern[str]  # on folded text before a year: "efter", "after"
     units: dict[str, str]  # folded short unit -> the unit it names ("kr" -> "kronor")
+    rate: re.Pattern[str]  # on folded text: what an amount is reckoned by, "per timme", "/km"
+    rate_units: dict[str, str]  # folded word of `rate` -> the unit it names ("dygn" -> "day")
     follow_start: re.Pattern[str]
     follow_end: re.Pattern[str]
     pronoun: re.Pattern[str]
@@ -264,6 +266,8 @@ def _compile(data: dict) -> Language:
         before=re.compile(words["before"]),
         after=re.compile(words["after"]),
         units={fold(k): fold(v) for k, v in words["units"].items()},
+        rate=re.compile(words["rate"]),
+        rate_units={fold(k): v for k, v in words["rate_units"].items()},
         follow_start=re.compile(data["follow_up"]["start"]),
         follow_end=re.compile(data["follow_up"]["end"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
@@ -594,6 +598,21 @@ def membership_terms(text: str) -> frozenset[str]:
             found.update(term(w) for w in words_)
             if aligned:
                 found.update(term(w) for w in written[start : start + len(words_)])
+    return frozenset(found)
+
+
+def rates(text: str, *, asked: bool = False) -> frozenset[str]:
+    """The units a text reckons an amount or a count by, in any known language: "200 kronor
+    per timme" -> {"hour"}; in a question (`asked`) also what it asks of each: "vad kostar
+    det varje år?" -> {"year"}, where a sentence's "varje vecka" tells how often."""
+    folded = fold(text.lower())
+    found: set[str] = set()
+    for lang in languages().values():
+        for match in lang.rate.finditer(folded):
+            *by, each = match.groups()
+            word = next((g for g in by if g), None) or (each if asked else None)
+            if word:
+                found.add(lang.rate_units[word])
     return frozenset(found)
 
 
