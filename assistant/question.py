@@ -954,7 +954,13 @@ def strip_instructions(question: str) -> str:
         payload = ordered and clause.rstrip().endswith(":")
         if clause.strip() and re.search(r"\w", clause) and not ordered:
             kept.append(clause)
-    return " ".join(" ".join(kept).split()).strip(" \"'")
+    text = " ".join(" ".join(kept).split()).strip(" \"'")
+    for lang in languages().values():
+        # An aside that opens what is left asks nothing: "Förresten, vilken mejladress …?"
+        aside = lang.aside.match(text.lower())
+        if aside and re.search(r"\w", text[aside.end() :]):
+            text = text[aside.end() :]
+    return text
 
 
 #: A quotation that opens a clause, to its closing quote or the clause's end.

@@ -141,6 +141,7 @@ class Language:
     follow_end: re.Pattern[str]
     pronoun: re.Pattern[str]
     instruction: re.Pattern[str]
+    aside: re.Pattern[str]  # on lower-case text: an aside that opens a message, "förresten,"
     replies: dict[str, str]  # what is said to small talk and as a verdict (answer language)
     # lower-case word -> the spelling it is read as when the type of fact asked for is told
     # ("är" -> "e": it folds to "ar", as "år" does)
@@ -272,6 +273,7 @@ def _compile(data: dict) -> Language:
         follow_end=re.compile(data["follow_up"]["end"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
         instruction=re.compile(data["instructions"]["clause"]),
+        aside=re.compile(data["instructions"]["aside"]),
         replies=dict(data.get("replies", {})),
         background=tuple(data.get("background", {}).get("sentences", ())),
         glossary=_glossary(data.get("glossary", {})),
