@@ -68,7 +68,11 @@ _JSON_MESSAGE = re.compile(
 )
 #: A Markdown heading that labels a block ("### Instruction"): the block runs to the next.
 _HEADING = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]*(\w+)[ \t]*:?[ \t]*$")
-_CLAUSE_SPLIT = re.compile(r"(?<=[.!?:;\n])\s+|\s+(?=(?:och|and) (?:skriv|svara|säg|say|reply)\b)")
+_CLAUSE_SPLIT = re.compile(
+    r"(?<=[.!?:;\n])\s+|\s+(?=(?:och|and) (?:skriv|svara|säg|say|reply)\b)"
+    r"|(?<=\w)(?<!\b[oO]ch)(?<!\b[aA]nd),?\s+"
+    r"(?=(?:(?:och|and) )?(?:sen|sedan|then) (?:skriv|svara|säg|say|reply|write|print)\b)"
+)
 _WORD = re.compile(r"\w+")
 
 
