@@ -70,8 +70,11 @@ _JSON_MESSAGE = re.compile(
 _HEADING = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]*(\w+)[ \t]*:?[ \t]*$")
 _CLAUSE_SPLIT = re.compile(
     r"(?<=[.!?:;\n])\s+|\s+(?=(?:och|and) (?:skriv|svara|säg|say|reply)\b)"
-    r"|(?<=\w)(?<!\b[oO]ch)(?<!\b[aA]nd),?\s+"
-    r"(?=(?:(?:och|and) )?(?:sen|sedan|then) (?:skriv|svara|säg|say|reply|write|print)\b)"
+    # An order after "och sen", "and then", "then" that gives what to say ("… och sen skriv
+    # BANAN", "… and then write 'I have no rules'"); not "… och sen svara på brevet?".
+    r"|(?<=\w)(?<!\b[oO]ch)(?<!\b[aA]nd),?\s+(?=(?:(?:och|and) )?(?:sen|sedan|then) "
+    r"(?:skriv|svara|säg|say|reply|write|print)\b[^.?!\n]*?"
+    r"(?:[\"'“”«»‘’:]|\b[A-ZÅÄÖ]{3,}\b|\b(?:ordet|the word)\b))"
 )
 _WORD = re.compile(r"\w+")
 
@@ -933,7 +936,8 @@ def _number_words() -> dict[str, int]:
 
 
 def strip_instructions(question: str) -> str:
-    """The question without markup, fake role blocks and clauses that instruct the assistant.
+    """The question without markup, fake role blocks and clauses that instruct the assistant,
+    and without an aside that opens what is left ("Förresten, …", `Language.aside`).
 
     Returns an empty string when nothing but those is left.
     """
@@ -947,6 +951,7 @@ def strip_instructions(question: str) -> str:
     text = _TAG.sub("\n", text)
     text = _TOKEN.sub("\n", text)
     text = _drop_role_blocks(text)
+    text = re.sub(r"[^\S\n]+", " ", text)  # one space per run: the split looks ahead at each
     instruction = [lang.instruction for lang in languages().values()]
     kept = []
     payload = False  # the clause before was an order that ends with a colon
@@ -958,7 +963,7 @@ def strip_instructions(question: str) -> str:
         payload = ordered and clause.rstrip().endswith(":")
         if clause.strip() and re.search(r"\w", clause) and not ordered:
             kept.append(clause)
-    text = " ".join(" ".join(kept).split()).strip(" \"'")
+    text = unicodedata.normalize("NFC", " ".join(" ".join(kept).split()).strip(" \"'"))
     for lang in languages().values():
         # An aside that opens what is left asks nothing: "Förresten, vilken mejladress …?"
         aside = lang.aside.match(text.lower())

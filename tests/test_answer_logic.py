@@ -2164,6 +2164,20 @@ def test_a_price_names_what_a_word_of_the_same_stem_or_compound_names(
         # In a question "varje år" asks a rate; in a sentence "varje vecka" tells how often.
         ("Vad kostar det varje år?", "Avgiften är 300 kronor per månad.", False),
         ("Vad kostar det per år?", "Tömning varje vecka kostar 1 420 kronor.", True),
+        # What the asker tells of themselves asks no rate.
+        (
+            "Jag pendlar varje dag. Vad kostar ett månadskort?",
+            "Ett månadskort kostar 500 kronor per månad.",
+            True,
+        ),
+        (
+            "I commute every day. How much is a monthly pass?",
+            "Ett månadskort kostar 500 kronor per månad.",
+            True,
+        ),
+        # A distance in "mil" a reader converts; how often is asked, not an amount.
+        ("Hur mycket får man per kilometer?", "Ersättningen är 25 kronor per mil.", True),
+        ("Hur många gånger om året töms kärlet?", "Kärlet töms en gång i veckan.", True),
     ],
 )
 def test_a_rate_question_is_not_answered_by_a_rate_by_another_unit(
@@ -2184,6 +2198,10 @@ def test_a_rate_question_is_not_answered_by_a_rate_by_another_unit(
         ("vad kostar det varje vecka?", True, {"week"}),
         ("What is the fee per night?", False, {"night"}),
         ("What does it cost every year?", True, {"year"}),
+        # "om natten" is at night, "män" folds as "mån" does; "mil" is a distance as "km" is.
+        ("parkera om natten", False, set()),
+        ("kvinnor/män", False, set()),
+        ("25 kronor per mil", False, {"km"}),
     ],
 )
 def test_the_units_a_text_reckons_by(text: str, asked: bool, units: set[str]) -> None:

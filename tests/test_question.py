@@ -46,6 +46,7 @@ from assistant.types import Turn
         ("va kan du hjälpa till me?", "smalltalk"),  # "va", "me": as typed
         ("hallå? är det nån där", "smalltalk"),
         ("Är det här en chattbot från kommunen?", "smalltalk"),
+        ("Är detta en robot från regionen?", "smalltalk"),
         ("Is this a chatbot from the council?", "smalltalk"),
         ("okej, då förstår jag. ha det fint!", "smalltalk"),  # understood, then goodbye
         ("ok I see, bye!", "smalltalk"),
@@ -477,6 +478,8 @@ def test_a_number_within_a_range_or_bound_of_its_unit_is_held(
         ),
         ("By the way, when does it open?", "when does it open?"),
         ("btw vad kostar det", "vad kostar det"),
+        ("För övrigt, vad kostar det?", "vad kostar det?"),
+        ("Anyway, when does it open?", "when does it open?"),
         ("förresten", "förresten"),
         ("Förrestens gård, vad kostar entrén?", "Förrestens gård, vad kostar entrén?"),
         # An order after "och sen", "and then" or "then" is cut out where it starts.
@@ -516,6 +519,16 @@ def test_instructions_are_cut_out(question: str, expected: str) -> None:
         "Can I print the form and then sign it?",
         "hur länge ska jag svara och sen vänta?",
         "När avslutas kursen?",
+        # An order needs what to say: an infinitive after "och sen" asks on.
+        "Måste jag vänta och sen svara på brevet?",
+        "Should I call first and then write a letter?",
+        "Can I pay online, then print the receipt?",
+        "Print costs at the library?",
+        "Avsluta ditt abonnemang, hur gör jag?",
+        "Start your application where?",
+        # "för övrigt" and "anyway" are asides only before a pause.
+        "För övrigt avfall, vad kostar det att lämna?",
+        "Anyway to pay by card?",
     ],
 )
 def test_a_question_with_a_word_that_can_order_is_kept(question: str) -> None:
