@@ -126,20 +126,11 @@ def _reckoned_alike(rq: ReadQuestion, text: str) -> bool:
     """Whether a sentence reckons by what a question about an amount or a count asks it per
     (`rates`: "per månad", "per km"), or by nothing: a rate by another unit answers another
     question ("hur mycket får man per dag?" – "400 kronor per månad"). What the asker tells
-    of themselves asks nothing: "Jag pendlar varje dag. Vad kostar ett månadskort?"."""
-    if rq.expects not in (None, "money", "number"):
+    of themselves asks nothing (`ReadQuestion.per`)."""
+    if not rq.per or rq.expects not in (None, "money", "number"):
         return True  # "Hur många gånger om året töms kärlet?" asks how often
-    asked = rates(" ; ".join(_asked_clauses(rq)), asked=True)
-    stated = rates(text) if asked else frozenset()
-    return not stated or bool(asked & stated)
-
-
-def _asked_clauses(rq: ReadQuestion) -> list[str]:
-    """The clauses of a question in which the asker does not tell of themselves (`self_told`
-    of its language: "jag pendlar varje dag", "I commute every day")."""
-    told = languages()[rq.language].self_told
-    clauses = [c for c in re.split(r"[.,;:!?\n]+", rq.asked) if c.strip()]
-    return [c for c in clauses if not told.match(fold(c.lower()).strip())]
+    stated = rates(text)
+    return not stated or bool(rq.per & stated)
 
 
 def _headed(candidate: Candidate) -> str:

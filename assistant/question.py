@@ -32,6 +32,7 @@ from assistant.lang import (
     is_unit,
     languages,
     membership_terms,
+    rates,
     unit_of,
     without_decades,
     year_bound,
@@ -173,6 +174,10 @@ class ReadQuestion:
     # `Language.advice`): a sentence that names a laboratory recommends none; an answer must
     # recommend ("vi rekommenderar", "passar bäst", "helst").
     advice: bool = False
+    # The units the question asks an amount or a count per (`lang.rates`: "per km", "i
+    # månaden", "varje år"), from the clauses where the asker does not tell of themselves
+    # ("Jag pendlar varje dag. Vad kostar ett månadskort?" asks none).
+    per: frozenset[str] = frozenset()
 
     @property
     def unsourced(self) -> bool:
@@ -306,7 +311,17 @@ def read_question(
         past=kind != "yesno" and _asked_of(folded, tables, "past"),
         now=_asks_now(folded, kind, expects, posed, tables),
         advice=any(lang.advice.search(folded) for lang in tables),
+        per=_asked_per(asked, lang_code),
     )
+
+
+def _asked_per(asked: str, code: str) -> frozenset[str]:
+    """`ReadQuestion.per`: the units of the clauses in which the asker does not tell of
+    themselves (`self_told` of the question's language: "jag pendlar varje dag")."""
+    told = languages()[code].self_told
+    clauses = [c for c in re.split(r"[.,;:!?\n]+", asked) if c.strip()]
+    kept = [c for c in clauses if not told.match(fold(c.lower()).strip())]
+    return rates(" ; ".join(kept), asked=True)
 
 
 def _asks_now(
