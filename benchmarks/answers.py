@@ -81,6 +81,8 @@ OTHERS = {
         "fortysixth",
         "fortyseventh",
         "fortyeighth",
+        "fortyninth",
+        "fiftieth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
