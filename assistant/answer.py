@@ -509,8 +509,9 @@ def _in_list(rq: ReadQuestion, usable: list[Candidate], probs: np.ndarray) -> An
     Nykvarn, …"): where the scorer would refuse so short a question, the list decides, as it
     does for a name it leaves out (`_not_in_list`). Every other word of the question must be
     the list's or its passage's (in another language through the glossary), so the list is the
-    group asked about: not "en av kommunens egna förskolor?" from a list of independent ones, nor "ingår
-    salem i landstinget?", nor "en av de största?" (a rank no list of names gives)."""
+    group asked about: not "en av kommunens egna förskolor?" from a list of independent ones,
+    nor "ingår salem i landstinget?", nor "en av de största?" (a rank no list of names
+    gives)."""
     if not rq.names or not asks_membership(rq.asked) or superlative(rq.asked):
         return None
     if negated(rq.posed or rq.asked, without=False):
