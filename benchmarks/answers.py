@@ -83,6 +83,8 @@ OTHERS = {
         "fortyeighth",
         "fortyninth",
         "fiftieth",
+        "fiftyfirst",
+        "fiftysecond",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
