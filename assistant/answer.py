@@ -36,6 +36,7 @@ from assistant.lang import (
     counts_as,
     decades,
     denies,
+    dispensed,
     dispenses,
     excepted,
     free,
@@ -50,6 +51,7 @@ from assistant.lang import (
     partial,
     ranks,
     rates,
+    requires,
     restricts,
     speaks_of,
     superlative,
@@ -633,8 +635,18 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         says_no = any(negated(s) for s in _SENTENCES.split(clause) if free(s))
     if not says_no and not denied and obliges(posed) and not dispenses(posed):
         # What the evidence says is done without a thing says one need not do it: "måste man
-        # anmäla …?" – "… kan du kompostera utan att anmäla det".
-        says_no = _done_without(best.full_text, topic, obliged(posed))
+        # anmäla …?" – "… kan du kompostera utan att anmäla det"; so does a clause that names
+        # it in a sentence whose every negation lifts a requirement: "Krävs det körkort …?" –
+        # "Har du körkort … är det extra värdefullt, men det är inget krav".
+        must = obliged(posed)
+        sentence = next((s for s in _SENTENCE_END.split(best.full_text) if clause in s), clause)
+        says_no = _done_without(best.full_text, topic, must) or bool(
+            must & _terms_of(clause) and waives(sentence)
+        )
+    if not says_no and not denied and dispenses(posed):
+        # What the deciding clause requires is a no to doing without it: "kan jag komma förbi
+        # … utan att ha bokat?" – "Vill du träffa en handläggare behöver du boka tid i förväg".
+        says_no = bool(dispensed(posed) & _terms_of(clause)) and requires(clause)
     if says_no and not denied and not cost and not obliges(posed):
         # Evidence whose every negation says one need not is no "no" to doing without
         # ("Kan jag begära ut handlingar utan att uppge mitt namn?" – "… behöver du inte tala

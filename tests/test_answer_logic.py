@@ -532,6 +532,36 @@ def test_what_is_done_without_a_thing_says_one_need_not_do_it() -> None:
         assert verdict(question, evidence) != "no", question
 
 
+def test_a_requirement_lifted_in_the_clause_that_names_it_is_a_no_to_whether_one_must() -> None:
+    """ "… men det är inget krav" is a "Nej" to whether what the clause names is required,
+    not to whether one may have it, and not where the clause names another thing or
+    requires something besides."""
+    text = (
+        "Har du körkort, kan flera språk eller har erfarenhet av vård är det extra värdefullt,"
+        " men det är inget krav."
+    )
+    assert verdict("Krävs det körkort för att bli frivillig?", text) == "no"
+    assert verdict("måste man ha körkort?", text) == "no"
+    assert verdict("Är det bra om jag har körkort?", text) != "no"
+    assert verdict("Måste man vara frivillig?", text) != "no"
+    required = "Körkort krävs för fast anställda, men för vikarier är det inget krav."
+    assert verdict("Krävs det körkort för fast anställda?", required) == "yes"
+
+
+def test_what_the_evidence_requires_is_a_no_to_doing_without_it() -> None:
+    """ "… behöver du boka tid i förväg" is a "Nej" to whether one may come without booking,
+    not to whether one may come, nor to doing without something else; a requirement lifted
+    ("behöver du inte boka") is a "Ja"."""
+    text = "Vill du träffa en handläggare behöver du boka tid i förväg."
+    asked = "kan jag komma förbi och träffa en handläggare utan att ha bokat?"
+    assert verdict(asked, text) == "no"
+    assert verdict("Slipper jag boka tid för att träffa en handläggare?", text) == "no"
+    assert verdict("Kan jag träffa en handläggare?", text) == "yes"
+    assert verdict("Kan jag träffa en handläggare utan legitimation?", text) != "no"
+    lifted = "Vill du träffa en handläggare behöver du inte boka tid i förväg."
+    assert verdict(asked, lifted) == "yes"
+
+
 def test_utan_att_negates_the_clause_after_it_up_to_the_next_one() -> None:
     """ "… utan att parkeringsplatser tas bort" says they are not; the clause before it and
     the one after "samtidigt som" are not negated. A question that asks about doing without

@@ -521,17 +521,36 @@ def obliged(text: str) -> frozenset[str]:
     """The terms of what a question asks whether one must do or have: the first word after
     its word of obligation that is no stop word ("måste man anmäla …?" -> anmal; "måste jag
     ha körkort?" -> korkort; "do I have to register?" -> regist)."""
+    return _after(text, "obligation")
+
+
+def dispensed(text: str) -> frozenset[str]:
+    """The terms of what a question asks whether one may do without: the first word after
+    its word of doing without that is no stop word ("… utan att ha bokat?" -> bok; "slipper
+    jag bygglov?" -> bygglov; "without a permit?" -> permit)."""
+    return _after(text, "dispensing")
+
+
+def _after(text: str, table: str) -> frozenset[str]:
+    """The term of the first word that is no stop word after each match of the pattern
+    `table` of any language's table in a text."""
     from assistant.lexical import stopwords, term, words
 
     folded = fold(text.lower())
-    stop = stopwords() | {"have", "you", "one", "we", "they"}
+    stop = stopwords() | {"have", "you", "one", "we", "they", "a", "an", "the"}
     found = set()
     for lang in languages().values():
-        for match in lang.obligation.finditer(folded):
+        for match in getattr(lang, table).finditer(folded):
             word = next((w for w in words(folded[match.end() :]) if w not in stop), None)
             if word:
                 found.add(term(word))
     return frozenset(found)
+
+
+def requires(text: str) -> bool:
+    """Whether a text says that something is required ("behöver du boka tid", "lånekort
+    krävs", "you must book"), not in a condition or a relative clause (`Language.required`)."""
+    return _found("required", _asserted(text))
 
 
 def dispenses(text: str) -> bool:
