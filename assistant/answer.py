@@ -712,10 +712,11 @@ def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:
     """For a list whose lead-in holds a negation, whether it says no to the question: True
     when the lead-in denies what its items name (`denies`: "Hemtjänsten utför inte heller:",
     "Riksfärdtjänst beviljas inte för:"; not "Den som inte kan gå får:", "Om du inte orkar
-    får du:" nor "Du behöver ingen remiss för:") and one thing an item names matches the
-    question both ways, word for word: it names most of what the question asks beyond the
-    lead-in and its first word, words the sources lack included, and the question holds most
-    of its words ("med snöskottning?" – "trädgårdsarbete, snöskottning eller vedhantering").
+    får du:" nor "Du behöver ingen remiss för:") and one thing an item names, or its first
+    sentence whole, matches the question both ways, word for word: it names most of what the
+    question asks beyond the lead-in and its first word, words the sources lack included, and
+    the question holds most of its words ("med snöskottning?" – "trädgårdsarbete,
+    snöskottning eller vedhantering").
     Otherwise False: the list decides nothing ("för resor?" – "resor till och från arbete";
     "hund?" – "hundleksaker"). None when the evidence is no list, or its lead-in holds no
     negation, or says what is free ("Det kostar ingenting att:"). A list first in its passage
@@ -739,7 +740,9 @@ def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:
     asked = [g for g in groups if not g & _posing(rq) and not _names(lead, g)]
     forms = set().union(*groups) | rq.terms if groups else set(rq.terms)
     for item in items:
-        for thing in _ITEM_PARTS.split(item):
+        # Each thing it names, and its first sentence whole, whose relative clause may speak of
+        # all of them: "Intyg eller utlåtanden som ska användas i en vårdnadstvist".
+        for thing in [*_ITEM_PARTS.split(item), _SENTENCE_END.split(item.strip())[0]]:
             words = set(Analyzer.base_terms(thing))
             named = sum(bool(g & words) for g in asked)
             held = len(words & forms)

@@ -765,6 +765,17 @@ def test_a_list_whose_lead_in_denies_says_no_of_what_its_items_name() -> None:
     assert verdict("Hjälper hemtjänsten till med snöskottning när jag inte orkar?") is None
     granting = candidate(0, text.replace("inte heller", "också"), 0.9, is_list=True)
     assert verdict("Hjälper hemtjänsten till med snöskottning?", granting) == "yes"
+    # An item's relative clause speaks of each thing it names: the item read whole.
+    offered = (
+        "Mottagningen erbjuder inte:\n\n- Parsamtal så länge det finns risk för våld.\n"
+        "- Intyg eller utlåtanden som ska användas i en vårdnadstvist. En domstol kan begära"
+        " in uppgifter."
+    )
+    analyzer = Analyzer(Analyzer.base_terms(offered + " skriva"))
+    items = candidate(0, offered, 0.9, is_list=True)
+    asked = "Kan mottagningen skriva ett intyg som jag kan använda i vårdnadstvisten?"
+    assert verdict(asked, items) == "no"
+    assert verdict("Kan mottagningen skriva ett intyg till Försäkringskassan?", items) is None
 
 
 def test_a_list_without_a_lead_in_is_led_by_the_heading_it_stands_under() -> None:
