@@ -43,6 +43,7 @@ from assistant.lang import (
     inflects,
     is_unit,
     languages,
+    lifts,
     membership_terms,
     negated,
     obliged,
@@ -51,7 +52,7 @@ from assistant.lang import (
     partial,
     ranks,
     rates,
-    requires,
+    required_terms,
     restricts,
     speaks_of,
     superlative,
@@ -639,14 +640,16 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # it in a sentence whose every negation lifts a requirement: "Krävs det körkort …?" –
         # "Har du körkort … är det extra värdefullt, men det är inget krav".
         must = obliged(posed)
-        sentence = next((s for s in _SENTENCE_END.split(best.full_text) if clause in s), clause)
+        sentence = _sentence_of(best.full_text, clause)
         says_no = _done_without(best.full_text, topic, must) or bool(
-            must & _terms_of(clause) and waives(sentence)
+            must & _terms_of(clause)
+            and waives(sentence)
+            and any(lifts(part, must) for part in _CLAUSE.split(sentence) if part and part.strip())
         )
     if not says_no and not denied and dispenses(posed):
         # What the deciding clause requires is a no to doing without it: "kan jag komma förbi
         # … utan att ha bokat?" – "Vill du träffa en handläggare behöver du boka tid i förväg".
-        says_no = bool(dispensed(posed) & _terms_of(clause)) and requires(clause)
+        says_no = bool(dispensed(posed) & required_terms(clause))
     if says_no and not denied and not cost and not obliges(posed):
         # Evidence whose every negation says one need not is no "no" to doing without
         # ("Kan jag begära ut handlingar utan att uppge mitt namn?" – "… behöver du inte tala
@@ -1130,6 +1133,14 @@ def _closest_clause(
     if prefer is not None:
         clauses = [c for c in clauses if prefer(c)] or clauses
     return max(clauses, key=held)
+
+
+def _sentence_of(text: str, clause: str) -> str:
+    """The sentence of `text` that shares most terms with one of its clauses (the first on a
+    tie): `_closest_clause` may have rewritten the clause (a parenthesis, a label)."""
+    held = _terms_of(clause)
+    sentences = [s for s in _SENTENCES.split(text) if s.strip()] or [text]
+    return max(sentences, key=lambda s: len(held & _terms_of(s)))
 
 
 def _terms_of(text: str) -> set[str]:

@@ -546,6 +546,19 @@ def test_a_requirement_lifted_in_the_clause_that_names_it_is_a_no_to_whether_one
     assert verdict("Måste man vara frivillig?", text) != "no"
     required = "Körkort krävs för fast anställda, men för vikarier är det inget krav."
     assert verdict("Krävs det körkort för fast anställda?", required) == "yes"
+    # Also when the clause is read apart from a parenthesis or an abbreviation's period.
+    for said in (
+        "Körkort (B-behörighet) är meriterande men inget krav.",
+        "Körkort är t.ex. meriterande, men det är inget krav.",
+    ):
+        assert verdict("Krävs det körkort för att bli frivillig?", said) == "no", said
+    # Not when what is lifted is another requirement or a limit, or the sentence requires it.
+    for said in (
+        "Körkort är meriterande, men bil är inget krav.",
+        "Har du körkort är det en fördel, men det finns ingen åldersgräns.",
+        "Du behöver inte ha bil, men körkort är ett krav.",
+    ):
+        assert verdict("Måste jag ha körkort?", said) != "no", said
 
 
 def test_what_the_evidence_requires_is_a_no_to_doing_without_it() -> None:
@@ -560,6 +573,15 @@ def test_what_the_evidence_requires_is_a_no_to_doing_without_it() -> None:
     assert verdict("Kan jag träffa en handläggare utan legitimation?", text) != "no"
     lifted = "Vill du träffa en handläggare behöver du inte boka tid i förväg."
     assert verdict(asked, lifted) == "yes"
+    needed = "För att låna böcker behöver du ett lånekort."
+    assert verdict("Kan jag låna böcker utan lånekort?", needed) == "no"
+    # Not what a condition or the clause names before what it requires.
+    for question, said in (
+        ("Kan jag ansöka utan BankID?", "Utan BankID behöver du skicka in ansökan på papper."),
+        ("Kan jag låna böcker utan lånekort?", "Har du lånekort behöver du ta med legitimation."),
+        ("Kan jag parkera utan tillstånd?", "Om du har tillstånd måste du visa det i vindrutan."),
+    ):
+        assert verdict(question, said) != "no", said
 
 
 def test_utan_att_negates_the_clause_after_it_up_to_the_next_one() -> None:

@@ -82,6 +82,7 @@ class Language:
     waiver: re.Pattern[str]  # on folded text: a negated requirement, "behöver inte", "no need"
     no_limit: re.Pattern[str]  # on folded text: no limit, "ingen åldersgräns", "no age limit"
     required: re.Pattern[str]  # on folded text: says something is required, "måste", "must"
+    requirement_nouns: frozenset[str]  # folded nouns naming a requirement: "krav", "requirement"
     permission: re.Pattern[str]  # on folded text: asks whether one may, "får", "can"
     clock: re.Pattern[str]  # on folded text: asks the time of day, "vilken tid", "what time"
     limit: re.Pattern[str]  # on folded text: a limit or requirement named, "åldersgräns"
@@ -224,6 +225,7 @@ def _compile(data: dict) -> Language:
         waiver=re.compile(words.get("waiver", r"(?!)")),
         no_limit=re.compile(words.get("no_limit", r"(?!)")),
         required=re.compile(words.get("required", r"(?!)")),
+        requirement_nouns=frozenset(fold(w) for w in words.get("requirement_nouns", [])),
         permission=re.compile(words.get("permission", r"(?!)")),
         clock=re.compile(words.get("clock", r"(?!)")),
         limit=re.compile(words.get("limit", r"(?!)")),
@@ -537,7 +539,7 @@ def _after(text: str, table: str) -> frozenset[str]:
     from assistant.lexical import stopwords, term, words
 
     folded = fold(text.lower())
-    stop = stopwords() | {"have", "you", "one", "we", "they", "a", "an", "the"}
+    stop = stopwords() | {"have", "you", "one", "we", "they"}
     found = set()
     for lang in languages().values():
         for match in getattr(lang, table).finditer(folded):
@@ -547,10 +549,43 @@ def _after(text: str, table: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def requires(text: str) -> bool:
-    """Whether a text says that something is required ("behöver du boka tid", "lånekort
-    krävs", "you must book"), not in a condition or a relative clause (`Language.required`)."""
-    return _found("required", _asserted(text))
+def required_terms(text: str) -> frozenset[str]:
+    """The terms of what a text says is required (`Language.required`, not in a condition or
+    a relative clause): the first three words after its word of requirement that are no stop
+    words ("behöver du boka tid i förväg" -> bok, tid, forvag; "you must book"), or the word
+    before it when none follows ("… ett lånekort krävs"). Not what a condition or a clause
+    before it names: "Har du lånekort behöver du ta med legitimation" requires identification."""
+    from assistant.lexical import stopwords, term, words
+
+    folded = _asserted(text)
+    stop = stopwords()
+    found: set[str] = set()
+    for lang in languages().values():
+        for match in lang.required.finditer(folded):
+            after = [w for w in words(folded[match.end() :]) if w not in stop][:3]
+            before = [w for w in words(folded[: match.start()]) if w not in stop][-1:]
+            found.update(term(w) for w in (after or before))
+    return frozenset(found)
+
+
+def lifts(text: str, asked: frozenset[str]) -> bool:
+    """Whether a clause lifts the requirement of what is asked (`asked`, terms): it waives
+    (`waives`), and it names what is asked or nothing but the requirement itself ("du behöver
+    inte ha körkort", "men det är inget krav" after a clause that names it); not "bil är inget
+    krav" nor "det finns ingen åldersgräns", which lift another."""
+    if not waives(text):
+        return False
+    from assistant.lexical import stopwords, term, words
+
+    folded = fold(text.lower())
+    named = {term(w) for w in words(folded) if w not in stopwords()}
+    if named & asked:
+        return True
+    said: set[str] = set()
+    for lang in languages().values():
+        said |= {term(w) for w in lang.requirement_nouns | lang.negations}
+        said |= {term(m.group()) for m in lang.obligation.finditer(folded)}
+    return not named - said
 
 
 def dispenses(text: str) -> bool:
