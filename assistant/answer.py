@@ -644,7 +644,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         says_no = _done_without(best.full_text, topic, must) or bool(
             must & _terms_of(clause)
             and waives(sentence)
-            and any(lifts(part, must) for part in _CLAUSE.split(sentence) if part and part.strip())
+            and any(lifts(part, must) for part in _clauses(sentence))
         )
     if not says_no and not denied and dispenses(posed):
         # What the deciding clause requires is a no to doing without it: "kan jag komma förbi
@@ -735,7 +735,7 @@ def _denied_items(best: Candidate, rq: ReadQuestion) -> bool | None:
         lead = best.hit.chunk.section or ""
     if not items or not negated(lead) or free(lead):
         return None
-    clauses = [c for c in _CLAUSE.split(lead) if c.strip()]
+    clauses = _clauses(lead)
     if not clauses or not denies(clauses[-1]):
         return None if headed else False  # "Vi tar inte emot kontanter, men du kan betala med:"
     # In another language the question's words meet the items through its glossary.
@@ -1013,6 +1013,11 @@ _CLAUSE = re.compile(
 )
 
 
+def _clauses(text: str) -> list[str]:
+    """The clauses of a text that hold something (`_CLAUSE` parts them)."""
+    return [c for c in _CLAUSE.split(text) if c.strip()]
+
+
 def _done_without(text: str, topic: frozenset[str], asked: frozenset[str]) -> bool:
     """Whether a sentence of `text` says that what the question asks about is done without
     what it asks one must do (`asked`, `obliged`): its "utan att"/"without" clause names that,
@@ -1027,7 +1032,7 @@ def _done_without(text: str, topic: frozenset[str], asked: frozenset[str]) -> bo
     for sentence in _SENTENCE_END.split(text):
         if obliges(sentence):
             continue
-        clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()]
+        clauses = _clauses(sentence)
         for before, clause in zip(clauses, clauses[1:], strict=False):
             held = _terms_of(clause)
             if (
@@ -1129,7 +1134,7 @@ def _closest_clause(
     # A lead-in on a line of its own that denies is no label: "Följande ingår inte:\nmat …".
     if label and not ("\n" in label.group() and negated(label.group())):
         text = text[label.end() :]
-    clauses = [c for c in _CLAUSE.split(text) if c and c.strip()] or [text]
+    clauses = _clauses(text) or [text]
     if prefer is not None:
         clauses = [c for c in clauses if prefer(c)] or clauses
     return max(clauses, key=held)
