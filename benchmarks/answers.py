@@ -85,6 +85,8 @@ OTHERS = {
         "fiftieth",
         "fiftyfirst",
         "fiftysecond",
+        "fiftythird",
+        "fiftyfourth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
