@@ -296,9 +296,10 @@ def compose_answer(
     leans = rq.follow_up and rq.query != rq.asked
     if not rq.asked or (rq.unsourced and rq.language_told and not leans):
         return refusal(topics)
-    # Nor do they say how to apply for, book or order something they never name, nor what it
-    # costs: "hur ansöker jag om förskoleplats?" asked of pages on building permits, "vad
-    # kostar en greenfee?" of pages on sports halls.
+    # Nor do they say how to apply for, book or order something they never name, what it
+    # costs, when it is open or where it lies: "hur ansöker jag om förskoleplats?" asked of
+    # pages on building permits, "vad kostar en greenfee?" of pages on sports halls, "vilka
+    # tider har återvinningscentralen öppet?" of pages on foster care.
     if rq.language == DEFAULT and rq.procured and rq.procured <= rq.missing:
         return refusal(topics)
     # Nor what holds in a place they never name, named by what it is: "Vilka öppettider har

@@ -115,8 +115,9 @@ class ReadQuestion:
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
     # The terms of what a question about how to apply for, book or order something asks for
-    # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), or what "vad kostar" prices,
-    # in the question's language.
+    # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), what "vad kostar" prices, or
+    # the place whose opening hours or whereabouts it asks ("vilka tider har
+    # återvinningscentralen öppet?"), in the question's language.
     procured: frozenset[str] = frozenset()
     # The terms of the word naming what "vad kostar" prices ("vad kostar ett andra
     # förhandsmöte?" -> {"andr"}): a sentence that prices must name it, when the sources know

@@ -1496,6 +1496,11 @@ def test_how_to_get_what_the_sources_never_name_is_refused() -> None:
     text = "Du ansöker om bygglov i e-tjänsten på kommunens webbplats."
     assert answer_from(text, "hur ansöker jag om förskoleplats?").startswith("Det framgår inte")
     assert "e-tjänsten" in answer_from(text, "hur ansöker jag om bygglov?")
+    # Nor when something they never name is open: the hours of another place are no answer.
+    hours = "Familjerådgivningen har öppet måndag–fredag 8.00–16.00 och lördagar 10.00–13.00."
+    refused = answer_from(hours, "Vilka tider har återvinningscentralen öppet på lördagar?")
+    assert refused.startswith("Det framgår inte")
+    assert "10.00–13.00" in answer_from(hours, "vilka tider har familjerådgivningen öppet?")
     # "få" asks for help, word or an answer as often as for a thing; a manner is no thing.
     assert "e-tjänsten" in answer_from(text, "hur får jag hjälp med ansökan om bygglov?")
     assert "e-tjänsten" in answer_from(text, "hur ansöker jag digitalt om bygglov?")

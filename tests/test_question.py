@@ -998,6 +998,22 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert rq.procured == {"greenfe"} and rq.procured <= rq.missing
     rq = read_question("Vad kostar grundskötsel?", analyzer=analyzer)
     assert rq.procured and not rq.procured <= rq.missing
+    # The place whose opening hours or whereabouts are asked; not a time, nor a pronoun.
+    analyzer = Analyzer(Analyzer.base_terms("Biblioteket har öppet 10–19. Det ligger vid torget."))
+    for question in (
+        "Vilka tider har återvinningscentralen öppet på lördagar?",
+        "vilka öppettider har simhallen i Ormsjö?",
+        "när är simhallen öppen?",
+        "öppettider för simhallen",
+        "var ligger närmaste simhall?",
+    ):
+        rq = read_question(question, analyzer=analyzer)
+        assert rq.procured and rq.procured <= rq.missing, question
+    for question in ("när är biblioteket öppet?", "var ligger biblioteket?"):
+        rq = read_question(question, analyzer=analyzer)
+        assert rq.procured and not rq.procured <= rq.missing, question
+    for question in ("vilka tider har ni öppet?", "öppettider på sommaren", "när är valet?"):
+        assert not read_question(question, analyzer=analyzer).procured, question
     assert not read_question("vad kostar det extra på helgen?", analyzer=analyzer).procured
     # What it prices: its first word, past an adverb (not what a preposition after it
     # names); also after a question how to apply for something else.
@@ -1237,6 +1253,12 @@ def test_who_holds_a_role_is_read_as_the_role_its_compound_names(
         ("hur många sökte under fjolåret?", True),
         ("jag vill gärna veta hur många som sökte förra året", True),
         ("I'd like to know how many applied last year", True),
+        ("Hur lång var väntetiden till kontaktfamilj för ett år sedan?", True),
+        ("och vad låg det på året innan?", True),
+        ("How long was the waiting time two years ago?", True),
+        # A comparison with a time gone by asks about now.
+        ("Varför söker fler personer bidrag nu än för några år sedan?", False),
+        ("Why do more people apply now than a few years ago?", False),
     ],
 )
 def test_a_question_of_a_time_gone_by_is_told(question: str, past: bool) -> None:
