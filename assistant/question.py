@@ -119,6 +119,10 @@ class ReadQuestion:
     # the place whose opening hours or whereabouts it asks ("vilka tider har
     # återvinningscentralen öppet?"), in the question's language.
     procured: frozenset[str] = frozenset()
+    # Whether the sources never name what `procured` names (in another language, none of
+    # the counterparts its glossary gives): they do not say how to get it, what it costs,
+    # when it is open or where it lies.
+    procured_unknown: bool = False
     # The terms of the word naming what "vad kostar" prices ("vad kostar ett andra
     # förhandsmöte?" -> {"andr"}): a sentence that prices must name it, when the sources know
     # it (`Language.procedure`'s `priced`).
@@ -233,6 +237,7 @@ def read_question(
     missing: frozenset[str] = frozenset()
     counted: frozenset[str] = frozenset()
     procured: frozenset[str] = frozenset()
+    unknown = False
     priced: frozenset[str] = frozenset()
     compounds: tuple[tuple[str, tuple[str, ...], str], ...] = ()
     # "Var det på 60-talet?" asks when: the decade is no number or topic word to find.
@@ -259,7 +264,15 @@ def read_question(
         )
         procedures = [m.groupdict() for m in tables[0].procedure.finditer(plain_folded)]
         thing = next((g for g in procedures[0].values() if g), "") if procedures else ""
-        procured = frozenset(analyzer.query_terms(thing)) - weak
+        if lang_code == DEFAULT:
+            procured = frozenset(analyzer.query_terms(thing)) - weak
+            unknown = bool(procured) and procured <= missing
+        else:
+            # In another language, what its glossary gives for the word, when the sources
+            # hold none of it: "What are the opening hours of Backsjö library?" asked of pages
+            # that never mention a library; a word the glossary lacks may be a name.
+            procured = tables[0].glossary.get(term(thing), frozenset()) if thing else frozenset()
+            unknown = bool(procured) and not any(analyzer.known(t) for t in procured)
         # What "vad kostar" prices, also after how to book or apply for something else:
         # "Hur bokar jag tid? Vad kostar en altan?" prices the deck. A compound prices what
         # its last part names, as it counts it: "vårdnadsutredning" is an inquiry, so a
@@ -299,6 +312,7 @@ def read_question(
         posed=posed,
         counted=counted,
         procured=procured,
+        procured_unknown=unknown,
         priced=priced,
         forecast=bool(tables[0].forecast.search(plain_folded)),
         compounds=compounds,

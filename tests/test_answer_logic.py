@@ -1501,6 +1501,8 @@ def test_how_to_get_what_the_sources_never_name_is_refused() -> None:
     refused = answer_from(hours, "Vilka tider har återvinningscentralen öppet på lördagar?")
     assert refused.startswith("Det framgår inte")
     assert "10.00–13.00" in answer_from(hours, "vilka tider har familjerådgivningen öppet?")
+    refused = answer_from(hours, "What are the opening hours of the library on Saturdays?")
+    assert refused.startswith("Det framgår inte")
     # "få" asks for help, word or an answer as often as for a thing; a manner is no thing.
     assert "e-tjänsten" in answer_from(text, "hur får jag hjälp med ansökan om bygglov?")
     assert "e-tjänsten" in answer_from(text, "hur ansöker jag digitalt om bygglov?")

@@ -1014,6 +1014,13 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
         assert rq.procured and not rq.procured <= rq.missing, question
     for question in ("vilka tider har ni öppet?", "öppettider på sommaren", "när är valet?"):
         assert not read_question(question, analyzer=analyzer).procured, question
+    # In English, through the glossary: a library the sources name, a pool they do not.
+    rq = read_question("What are the opening hours of Backsjö library?", analyzer=analyzer)
+    assert rq.procured and not rq.procured_unknown
+    rq = read_question("When does the public swimming pool in Åsby open?", analyzer=analyzer)
+    assert rq.procured and rq.procured_unknown
+    for question in ("Where is your office?", "What time does the train leave?"):
+        assert not read_question(question, analyzer=analyzer).procured, question
     assert not read_question("vad kostar det extra på helgen?", analyzer=analyzer).procured
     # What it prices: its first word, past an adverb (not what a preposition after it
     # names); also after a question how to apply for something else.
