@@ -37,7 +37,7 @@ from assistant.lang import (
     without_decades,
     year_bound,
 )
-from assistant.lexical import Analyzer, fold, stopwords, term, words
+from assistant.lexical import MIN_PART, Analyzer, fold, stopwords, term, words
 from assistant.types import Turn
 
 #: Markup that is never part of a question: comments, scripts, styles, tags, code fences.
@@ -117,7 +117,8 @@ class ReadQuestion:
     # The terms of what a question about how to apply for, book or order something asks for
     # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), what "vad kostar" prices, or
     # the place whose opening hours or whereabouts it asks ("vilka tider har
-    # återvinningscentralen öppet?"), in the question's language.
+    # återvinningscentralen öppet?"); in another language, the sources' terms its glossary
+    # gives for those words ("the public library" -> {"bibliotek", …}).
     procured: frozenset[str] = frozenset()
     # Whether the sources never name what `procured` names (in another language, none of
     # the counterparts its glossary gives): they do not say how to get it, what it costs,
@@ -268,11 +269,13 @@ def read_question(
             procured = frozenset(analyzer.query_terms(thing)) - weak
             unknown = bool(procured) and procured <= missing
         else:
-            # In another language, what its glossary gives for the word, when the sources
-            # hold none of it: "What are the opening hours of Backsjö library?" asked of pages
-            # that never mention a library; a word the glossary lacks may be a name.
-            procured = tables[0].glossary.get(term(thing), frozenset()) if thing else frozenset()
-            unknown = bool(procured) and not any(analyzer.known(t) for t in procured)
+            # In another language, what its glossary gives for the words, when the sources
+            # hold none of it, not even as a part of a compound ("recycling centre" –
+            # "återvinningscentralen"): "What are the opening hours of Backsjö library?" asked
+            # of pages that never mention a library. A word the glossary lacks may be a name.
+            glossary = tables[0].glossary
+            procured = frozenset().union(*(glossary.get(term(w), ()) for w in _WORD.findall(thing)))
+            unknown = bool(procured) and not any(_held_in(t, analyzer) for t in procured)
         # What "vad kostar" prices, also after how to book or apply for something else:
         # "Hur bokar jag tid? Vad kostar en altan?" prices the deck. A compound prices what
         # its last part names, as it counts it: "vårdnadsutredning" is an inquiry, so a
@@ -535,6 +538,16 @@ def _glossed(asked: str, code: str, weak: frozenset[str]) -> tuple[frozenset[str
         if fold(w) not in skip and (t := term(w)) not in no_topic and len(t) > 1
     }
     return tuple(sorted(found, key=sorted))
+
+
+def _held_in(item: str, analyzer: Analyzer) -> bool:
+    """Whether the sources hold a term, also as the first or last part of a compound
+    ("atervinning", "central" in "atervinningscentral")."""
+    if analyzer.known(item):
+        return True
+    return len(item) >= MIN_PART and any(
+        v.startswith(item) or v.endswith(item) for v in analyzer.vocabulary
+    )
 
 
 def _glossed_absent(

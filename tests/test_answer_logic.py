@@ -1503,6 +1503,9 @@ def test_how_to_get_what_the_sources_never_name_is_refused() -> None:
     assert "10.00–13.00" in answer_from(hours, "vilka tider har familjerådgivningen öppet?")
     refused = answer_from(hours, "What are the opening hours of the library on Saturdays?")
     assert refused.startswith("Det framgår inte")
+    centre = "Återvinningscentralen i Åsby har öppet vardagar 7–19 och lördagar 9.00–15.00."
+    answered = answer_from(centre, "What time does the recycling centre close on Saturdays?")
+    assert "9.00–15.00" in answered
     # "få" asks for help, word or an answer as often as for a thing; a manner is no thing.
     assert "e-tjänsten" in answer_from(text, "hur får jag hjälp med ansökan om bygglov?")
     assert "e-tjänsten" in answer_from(text, "hur ansöker jag digitalt om bygglov?")

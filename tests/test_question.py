@@ -1021,6 +1021,12 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert rq.procured and rq.procured_unknown
     for question in ("Where is your office?", "What time does the train leave?"):
         assert not read_question(question, analyzer=analyzer).procured, question
+    # A place the sources name as a compound of what the glossary gives is one they name.
+    analyzer = Analyzer(Analyzer.base_terms("Återvinningscentralen har öppet 9–15."))
+    rq = read_question("What time does the recycling centre close on Saturdays?", analyzer=analyzer)
+    assert rq.procured and not rq.procured_unknown
+    for question in ("var ligger gränsen för fribelopp?", "öppettider för vecka 32"):
+        assert not read_question(question, analyzer=analyzer).procured, question
     assert not read_question("vad kostar det extra på helgen?", analyzer=analyzer).procured
     # What it prices: its first word, past an adverb (not what a preposition after it
     # names); also after a question how to apply for something else.
@@ -1263,8 +1269,11 @@ def test_who_holds_a_role_is_read_as_the_role_its_compound_names(
         ("Hur lång var väntetiden till kontaktfamilj för ett år sedan?", True),
         ("och vad låg det på året innan?", True),
         ("How long was the waiting time two years ago?", True),
-        # A comparison with a time gone by asks about now.
+        # A comparison with a time gone by asks about now; so do "the year before" a thing
+        # and "since".
         ("Varför söker fler personer bidrag nu än för några år sedan?", False),
+        ("Hur många timmar har barnet rätt till året innan förskoleklass?", False),
+        ("Det har gått ett år sedan jag ansökte, när får jag besked?", False),
         ("Why do more people apply now than a few years ago?", False),
     ],
 )
