@@ -998,6 +998,27 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert rq.procured == {"greenfe"} and rq.procured <= rq.missing
     rq = read_question("Vad kostar grundskötsel?", analyzer=analyzer)
     assert rq.procured and not rq.procured <= rq.missing
+    assert not read_question("vad kostar det extra på helgen?", analyzer=analyzer).procured
+    # What it prices: its first word, past an adverb (not what a preposition after it
+    # names); also after a question how to apply for something else.
+    analyzer = Analyzer(Analyzer.base_terms("En plats i förskolan. En altan. Bygglov. Egen."))
+    rq = read_question("vad kostar egentligen en plats i förskolan?", analyzer=analyzer)
+    assert rq.priced == {"plat"}
+    rq = read_question("Hur ansöker jag om bygglov? Vad kostar en altan?", analyzer=analyzer)
+    assert rq.procured == {"bygglov"} and rq.priced == {"altan"}
+    assert not read_question("Vad kostar egentligen det att ha en altan?", analyzer=analyzer).priced
+    # A compound prices what its last part names, not its first.
+    compounds = Analyzer(Analyzer.base_terms("Vårdnad och umgänge. En utredning."))
+    rq = read_question("vad kostar en vårdnadsutredning", analyzer=compounds)
+    assert rq.priced == {"vardnadsutredning", "utredning"}
+    # Unless its last part is a kind word: "parkeringsavgiften" prices the parking.
+    compounds = Analyzer(Analyzer.base_terms("Parkering vid badet kostar 20 kronor. En avgift."))
+    rq = read_question("vad kostar parkeringsavgiften vid badet?", analyzer=compounds)
+    assert "parkering" in rq.priced
+    # A time for the place is no place: it asks for the place itself.
+    for when in ("i januari", "i tid", "på nytt"):
+        rq = read_question(f"hur ansöker jag om plats {when}?", analyzer=analyzer)
+        assert rq.procured == {"plat"}, when
     # The place whose opening hours or whereabouts are asked; not a time, nor a pronoun.
     analyzer = Analyzer(Analyzer.base_terms("Biblioteket har öppet 10–19. Det ligger vid torget."))
     for question in (
@@ -1027,27 +1048,6 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert rq.procured and not rq.procured_unknown
     for question in ("var ligger gränsen för fribelopp?", "öppettider för vecka 32"):
         assert not read_question(question, analyzer=analyzer).procured, question
-    assert not read_question("vad kostar det extra på helgen?", analyzer=analyzer).procured
-    # What it prices: its first word, past an adverb (not what a preposition after it
-    # names); also after a question how to apply for something else.
-    analyzer = Analyzer(Analyzer.base_terms("En plats i förskolan. En altan. Bygglov. Egen."))
-    rq = read_question("vad kostar egentligen en plats i förskolan?", analyzer=analyzer)
-    assert rq.priced == {"plat"}
-    rq = read_question("Hur ansöker jag om bygglov? Vad kostar en altan?", analyzer=analyzer)
-    assert rq.procured == {"bygglov"} and rq.priced == {"altan"}
-    assert not read_question("Vad kostar egentligen det att ha en altan?", analyzer=analyzer).priced
-    # A compound prices what its last part names, not its first.
-    compounds = Analyzer(Analyzer.base_terms("Vårdnad och umgänge. En utredning."))
-    rq = read_question("vad kostar en vårdnadsutredning", analyzer=compounds)
-    assert rq.priced == {"vardnadsutredning", "utredning"}
-    # Unless its last part is a kind word: "parkeringsavgiften" prices the parking.
-    compounds = Analyzer(Analyzer.base_terms("Parkering vid badet kostar 20 kronor. En avgift."))
-    rq = read_question("vad kostar parkeringsavgiften vid badet?", analyzer=compounds)
-    assert "parkering" in rq.priced
-    # A time for the place is no place: it asks for the place itself.
-    for when in ("i januari", "i tid", "på nytt"):
-        rq = read_question(f"hur ansöker jag om plats {when}?", analyzer=analyzer)
-        assert rq.procured == {"plat"}, when
 
 
 @pytest.mark.parametrize(
