@@ -642,11 +642,8 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # it in a sentence whose every negation lifts a requirement: "Krävs det körkort …?" –
         # "Har du körkort … är det extra värdefullt, men det är inget krav".
         must = obliged(posed)
-        sentence = _sentence_of(best.full_text, clause)
         says_no = _done_without(best.full_text, topic, must) or bool(
-            must & _terms_of(clause)
-            and waives(sentence)
-            and any(lifts(part, must) for part in _clauses(sentence))
+            must & _terms_of(clause) and _lifted(_sentence_of(best.full_text, clause), must)
         )
     if not says_no and not denied and dispenses(posed):
         # What the deciding clause requires is a no to doing without it: "kan jag komma förbi
@@ -1140,6 +1137,11 @@ def _closest_clause(
     if prefer is not None:
         clauses = [c for c in clauses if prefer(c)] or clauses
     return max(clauses, key=held)
+
+
+def _lifted(sentence: str, must: frozenset[str]) -> bool:
+    """Whether a sentence waives a requirement in a clause that lifts that of `must` (`lifts`)."""
+    return waives(sentence) and any(lifts(part, must) for part in _clauses(sentence))
 
 
 def _sentence_of(text: str, clause: str) -> str:
