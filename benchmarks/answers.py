@@ -87,6 +87,8 @@ OTHERS = {
         "fiftysecond",
         "fiftythird",
         "fiftyfourth",
+        "fiftyfifth",
+        "fiftysixth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
