@@ -347,20 +347,22 @@ def compose_answer(
     verdict = None
     if rq.kind == "yesno":
         verdict = verdict_of(rq, best)
-        if verdict is None:
+        if verdict is None or (verdict == "yes" and top < scorer.yes_floor):
             member = _in_list(rq, usable, probs)
             if member is not None:
                 return member
-            if top >= scorer.yes_floor and _quotable(rq, best):
-                # Evidence the ranker is as sure of as a "Ja" needs but that decides neither
-                # word ("Kan man få ett glas vin till middagen?" – "Personalen kan servera ett
-                # glas vin eller öl till maten om du vill."): quoted without either, for the
-                # reader to judge, rather than refused (also to a follow-up or a group that
-                # `_in_list` leaves, whose list the reader then reads).
+            sure = top >= scorer.yes_floor or confidence[order[0]] >= scorer.quote_floor
+            if sure and _quotable(rq, best):
+                # Evidence the ranker is as sure of as a "Ja" needs, or the answer model is as
+                # sure of as of few unanswerable questions (the quote floor), but that decides
+                # neither word ("Kan man få ett glas vin till middagen?" – "Personalen kan
+                # servera ett glas vin eller öl till maten om du vill."), or that would say
+                # "Ja" with less of the ranker's certainty than the yes floor asks: quoted
+                # without either, for the reader to judge, rather than refused (also to a
+                # follow-up or a group that `_in_list` leaves, whose list the reader then
+                # reads).
                 return _quote([best], verdict=None, listing=False)
             return refusal(topics)
-        if verdict == "yes" and top < scorer.yes_floor:
-            return refused()
         chosen = [best]
     else:
         rival = _disagreeing(rq, usable, order, confidence, scorer.threshold)

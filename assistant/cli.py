@@ -309,6 +309,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         fit,
         fit_answer,
         format_ablation,
+        quote_floor,
         yes_floor,
     )
     from assistant.pipeline import Assistant
@@ -338,12 +339,19 @@ def cmd_fit(args: argparse.Namespace) -> int:
             current.save(out)
             print(f"{len(rows)} questions; yes floor {current.yes_floor:.3f} written to {out}")
             return 0
+        if args.quote_floor_only:
+            current = Scorer.load(bot.settings.scorer_file)
+            current = replace(current, quote_floor=quote_floor(rows, current))
+            current.save(out)
+            print(f"{len(rows)} questions; quote floor {current.quote_floor:.3f} written to {out}")
+            return 0
         if args.answer_only:
             current = fit_answer(rows, Scorer.load(bot.settings.scorer_file))
             current.save(out)
             print(
                 f"{len(rows)} questions; answer model refitted, threshold "
-                f"{current.threshold:.3f}, search floor {current.search_floor:.3f}, written to {out}"
+                f"{current.threshold:.3f}, search floor {current.search_floor:.3f}, quote floor "
+                f"{current.quote_floor:.3f}, written to {out}"
             )
             return 0
         scorer = fit(rows)
@@ -368,7 +376,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
         print(f"  {name:<16} {rank:+7.3f} {answer}")
     print(
         f"threshold {scorer.threshold:.3f}, second within {scorer.second}, "
-        f"search floor {scorer.search_floor:.3f}, yes floor {scorer.yes_floor:.3f}; on these "
+        f"search floor {scorer.search_floor:.3f}, yes floor {scorer.yes_floor:.3f}, quote floor "
+        f"{scorer.quote_floor:.3f}; on these "
         f"questions: answered "
         f"{fitted['answered']:.3f}, refusals {fitted['refused']:.3f}"
     )
@@ -500,6 +509,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="answer_only",
         action="store_true",
         help="keep the current scorer's rank model and yes floor; refit its answer model",
+    )
+    only.add_argument(
+        "--quote-floor-only",
+        dest="quote_floor_only",
+        action="store_true",
+        help="keep the current scorer and refit only its quote floor",
     )
     p.add_argument(
         "--corpus",

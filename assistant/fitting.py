@@ -30,6 +30,9 @@ L2 = 1.0
 SEARCH_RECALL = 0.98
 #: Folds of the cross-validation over questions in the ablation.
 FOLDS = 5
+#: Share of the unanswerable yes/no tuning questions that the quote floor refuses by itself:
+#: the refusal rate the project aims at.
+QUOTE_REFUSALS = 0.90
 
 
 @dataclass
@@ -161,15 +164,15 @@ def fit(rows: Sequence[QuestionRows], features: Sequence[str] = FEATURES) -> Sco
     rank = _rank_model([r for r in rows if r.labels.any()], features)
     scorer = _with_answer(rows, Scorer(rank, rank, 0.5, 0.0, 0.0), features)
     scorer = replace(scorer, threshold=best_threshold(rows, scorer))
-    return replace(scorer, yes_floor=yes_floor(rows, scorer))
+    return replace(scorer, yes_floor=yes_floor(rows, scorer), quote_floor=quote_floor(rows, scorer))
 
 
 def fit_answer(
     rows: Sequence[QuestionRows], current: Scorer, features: Sequence[str] = FEATURES
 ) -> Scorer:
     """`current` with its answer model refitted on the rows, from the sentence its rank model
-    puts first for each question, and the search floor that goes with it; its rank model,
-    second-sentence margin and yes floor are kept. The threshold is the lowest that refuses
+    puts first for each question, and the search and quote floors that go with it; its rank
+    model, second-sentence margin and yes floor are kept. The threshold is the lowest that refuses
     as many of the rows' unanswerable questions as `current` does, so it refuses no fewer of
     them. The answer model learns whether a question is answerable at all,
     which many corpora teach better than a few: fitted on every corpus but the one it
@@ -185,7 +188,8 @@ def fit_answer(
     if floor is None:  # only a threshold above every probability refuses as many
         raise AssistantError("no threshold of the refitted model refuses as many questions")
     below = max((p for p in probs if p < floor), default=0.0)
-    return replace(scorer, threshold=(below + floor) / 2)
+    scorer = replace(scorer, threshold=(below + floor) / 2)
+    return replace(scorer, quote_floor=quote_floor(rows, scorer))
 
 
 def _with_answer(rows: Sequence[QuestionRows], scorer: Scorer, features: Sequence[str]) -> Scorer:
@@ -284,6 +288,21 @@ def yes_floor(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
         if score > best_score:
             best, best_score = floor, score
     return best
+
+
+def quote_floor(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
+    """The least answer probability at which evidence that decides a yes/no question neither
+    way is quoted though the ranker is less sure of it than a "Ja" needs: the one under which
+    `QUOTE_REFUSALS` of the rows' unanswerable yes/no questions fall, judged by the sentence
+    ranked first (so the answer model refuses those nearly as the project aims to by itself);
+    1.0, never, when the rows hold no such question."""
+    sure = []
+    for r in rows:
+        if r.answerable or not r.verdicts:
+            continue
+        top = int(np.argmax(scorer.probabilities(r.features)))
+        sure.append(float(scorer.confidence(r.features[top : top + 1])[0]))
+    return float(np.quantile(sure, QUOTE_REFUSALS)) if sure else 1.0
 
 
 def search_floor(rows: Sequence[QuestionRows], scorer: Scorer) -> float:

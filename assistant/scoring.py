@@ -210,7 +210,10 @@ class Scorer:
     is quoted when its `rank` probability is within this of the best; `search_floor`:
     passages whose best sentence has a lower `answer` probability are not shown by search;
     `yes_floor`: the least `rank` probability of the evidence for a "Ja" (evidence that is
-    not clearly the sentence that answers confirms nothing).
+    not clearly the sentence that answers confirms nothing); `quote_floor`: the least `answer`
+    probability at which evidence that decides a yes/no question neither way is quoted all
+    the same, without either word, when its `rank` probability is under the yes floor (1.0:
+    never).
     """
 
     rank: Model
@@ -219,6 +222,7 @@ class Scorer:
     second: float
     search_floor: float
     yes_floor: float = 0.0
+    quote_floor: float = 1.0
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """Rank probability per candidate, over the candidates given: [n, len(FEATURES)] -> [n]."""
@@ -236,6 +240,7 @@ class Scorer:
             "second": self.second,
             "search_floor": self.search_floor,
             "yes_floor": self.yes_floor,
+            "quote_floor": self.quote_floor,
         }
 
     @classmethod
@@ -247,6 +252,7 @@ class Scorer:
             float(data["second"]),
             float(data["search_floor"]),
             float(data.get("yes_floor", 0.0)),
+            float(data.get("quote_floor", 1.0)),
         )
 
     def save(self, path: Path) -> None:

@@ -1702,23 +1702,28 @@ def test_a_negated_condition_does_not_negate_what_is_said(text: str, negation: b
 def test_a_yes_needs_evidence_the_ranker_is_sure_of() -> None:
     """A "Ja" quotes a sentence as confirmation; when the ranker is not sure the sentence is
     the one that answers (its rank probability under the scorer's yes floor), the question is
-    refused instead. The same evidence with the floor at zero is a "Ja". (A question whether
-    a member belongs is answered by the complete list that names it, sure or not.)"""
+    refused instead, unless the answer model is as sure of it as the quote floor asks (then it
+    is quoted without the word). The same evidence with the floor at zero is a "Ja". (A
+    question whether a member belongs is answered by the complete list that names it, sure or
+    not.)"""
     rq = read_question("Formaliserades samarbetet år 2012?", analyzer=ANALYZER, names=NAMES)
     cands = [candidate(0, YEAR, 0.90), candidate(1, MEMBERS, 0.82)]
     top = float(SCORER.probabilities(candidate_features(rq, cands)).max())
     sure = compose_answer(rq, cands, scorer=replace(SCORER, yes_floor=top - 0.01))
     assert sure.answered and sure.answer.startswith("Ja.")
-    unsure = compose_answer(rq, cands, scorer=replace(SCORER, yes_floor=top + 0.01))
+    under = replace(SCORER, yes_floor=top + 0.01, quote_floor=1.01)
+    unsure = compose_answer(rq, cands, scorer=under)
     assert not unsure.answered and unsure.citations == []
     assert unsure.answer.startswith(REFUSAL)
+    quoted = compose_answer(rq, cands, scorer=replace(under, quote_floor=0.0))
+    assert quoted.answered and not quoted.answer.startswith("Ja.")
 
 
 def test_sure_evidence_that_decides_neither_word_is_quoted_without_one() -> None:
     """Evidence for a yes/no question that holds too little of what is asked to confirm it
     ("glas", "vin", not "middag", "matsal" nor "boendet") but that the ranker is as sure of as
     a "Ja" needs is quoted alone, neither "Ja" nor "Nej", for the reader to judge; under the
-    yes floor the question is refused. Evidence that does not name what is asked to exist
+    yes floor and the quote floor the question is refused. Evidence that does not name what is asked to exist
     ("wifi") or the language asked about ("på arabiska?") is refused however sure."""
     wine = "Personalen kan servera ett glas vin eller öl till maten om du vill."
     dinner = "Middagen serveras klockan 17 i matsalen på boendet."
@@ -1729,7 +1734,8 @@ def test_sure_evidence_that_decides_neither_word_is_quoted_without_one() -> None
     )
     sure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(SCORER, yes_floor=0.0))
     assert sure.answered and sure.answer == f"{wine} [1]" and sure.shape == "answer"
-    unsure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(SCORER, yes_floor=1.01))
+    under = replace(SCORER, yes_floor=1.01, quote_floor=1.01)
+    unsure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=under)
     assert not unsure.answered and unsure.answer.startswith(REFUSAL)
     rq = read_question("Finns det wifi i matsalen på boendet?", analyzer=analyzer)
     elsewhere = compose_answer(
@@ -1742,6 +1748,62 @@ def test_sure_evidence_that_decides_neither_word_is_quoted_without_one() -> None
     rq = read_question("Finns veckans meny i matsalen på arabiska?", analyzer=analyzer)
     unsaid = compose_answer(rq, [candidate(0, menu, 0.93)], scorer=replace(SCORER, yes_floor=0.0))
     assert not unsaid.answered and unsaid.answer.startswith(REFUSAL)
+
+
+def test_evidence_the_answer_model_is_sure_of_is_quoted_under_the_yes_floor() -> None:
+    """Under the yes floor, evidence that decides neither word is still quoted without one
+    when the answer model is at least as sure as the quote floor, and so is evidence that
+    would say "Ja": the word needs the yes floor. Under both floors either is refused."""
+    wine = "Personalen kan servera ett glas vin eller öl till maten om du vill."
+    dinner = "Middagen serveras klockan 17 i matsalen på boendet."
+    analyzer = Analyzer(t for text in (wine, dinner) for t in Analyzer.base_terms(text))
+    rq = read_question(
+        "Kan man få ett glas vin till middagen i matsalen på boendet?", analyzer=analyzer
+    )
+    under = replace(SCORER, yes_floor=1.01)
+    sure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(under, quote_floor=0.0))
+    assert sure.answered and sure.answer == f"{wine} [1]"
+    unsure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(under, quote_floor=1.01))
+    assert not unsure.answered and unsure.answer.startswith(REFUSAL)
+    rq = read_question("Serveras middagen i matsalen på boendet?", analyzer=analyzer)
+    said = compose_answer(rq, [candidate(0, dinner, 0.93)], scorer=replace(SCORER, yes_floor=0.0))
+    assert said.answer == f"Ja. {dinner} [1]"
+    quoted = compose_answer(
+        rq, [candidate(0, dinner, 0.93)], scorer=replace(under, quote_floor=0.0)
+    )
+    assert quoted.answered and quoted.answer == f"{dinner} [1]"
+    unsure = compose_answer(
+        rq, [candidate(0, dinner, 0.93)], scorer=replace(under, quote_floor=1.01)
+    )
+    assert not unsure.answered and unsure.answer.startswith(REFUSAL)
+
+
+def test_the_quote_floor_refuses_most_unanswerable_yes_no_questions_by_itself() -> None:
+    """Fitted as the answer probability under which `QUOTE_REFUSALS` of the unanswerable
+    yes/no tuning questions fall, each judged by its sentence ranked first; answerable
+    questions and those not read as yes/no (no verdicts) do not count, and without any
+    unanswerable yes/no question nothing is quoted under the yes floor."""
+    from assistant.evaluation import EvalItem
+    from assistant.fitting import QUOTE_REFUSALS, QuestionRows, quote_floor
+
+    dense = FEATURES.index("dense")
+    by_dense = Model(("dense",), np.zeros(1), np.ones(1), np.array([10.0]), 0.0, "softmax")
+    as_dense = Model(("dense",), np.zeros(1), np.ones(1), np.array([1.0]), 0.0)
+    scorer = Scorer(by_dense, as_dense, 0.0, 0.0, 0.0)
+
+    def row(top: float, kind: str, verdicts: tuple[str | None, ...]) -> QuestionRows:
+        features = np.zeros((2, len(FEATURES)))
+        features[:, dense] = (top, top - 0.5)  # the first ranks first
+        item = EvalItem("q", "Är det så?", kind)
+        answerable = kind == "answerable"
+        return QuestionRows(item, features, np.zeros(2), answerable, None, verdicts)
+
+    tops = np.linspace(-2.0, 2.0, 11)
+    rows = [row(top, "unanswerable", (None, None)) for top in tops]
+    rows += [row(5.0, "answerable", (None, None)), row(5.0, "unanswerable", ())]
+    expected = np.quantile(1 / (1 + np.exp(-tops)), QUOTE_REFUSALS)
+    assert quote_floor(rows, scorer) == pytest.approx(expected)
+    assert quote_floor(rows[-2:], scorer) == 1.0
 
 
 def test_the_yes_floor_keeps_the_yes_answers_that_are_right_more_often_than_wrong() -> None:

@@ -91,6 +91,24 @@ def test_fit_can_refit_the_answer_model_alone(
     assert refitted.threshold != packaged.threshold
 
 
+def test_fit_can_refit_the_quote_floor_alone(
+    assistant, seed_settings: Settings, capsys, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """`assistant fit --quote-floor-only` keeps the models and the other floors and sets the
+    quote floor from the unanswerable yes/no questions: with one, its own answer probability."""
+    lines = (
+        '{"question": "Har samarbetet en egen simhall?", "kind": "unanswerable", '
+        '"gold": null, "must": [], "forbid": []}\n'
+    )
+    out, packaged, refitted = _partial_fit(
+        seed_settings, tmp_path, lines, "--quote-floor-only", capsys
+    )
+    assert f"quote floor {refitted.quote_floor:.3f}" in out
+    assert 0.0 < refitted.quote_floor < 1.0 and refitted.quote_floor != packaged.quote_floor
+    assert refitted.answer.coef.tolist() == packaged.answer.coef.tolist()
+    assert (refitted.threshold, refitted.yes_floor) == (packaged.threshold, packaged.yes_floor)
+
+
 def test_fit_takes_one_of_its_partial_refits_at_a_time(
     assistant, seed_settings: Settings, capsys, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
