@@ -351,8 +351,7 @@ def compose_answer(
             member = _in_list(rq, usable, probs)
             if member is not None:
                 return member
-            sure = top >= scorer.yes_floor or confidence[order[0]] >= scorer.quote_floor
-            if sure and _quotable(rq, best):
+            if scorer.quotes(top, float(confidence[order[0]])) and _quotable(rq, best):
                 # Evidence the ranker is as sure of as a "Ja" needs, or the answer model is as
                 # sure of as of few unanswerable questions (the quote floor), but that decides
                 # neither word ("Kan man få ett glas vin till middagen?" – "Personalen kan

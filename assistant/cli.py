@@ -508,7 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--answer-only",
         dest="answer_only",
         action="store_true",
-        help="keep the current scorer's rank model and yes floor; refit its answer model",
+        help="keep the current scorer's rank model and yes floor; refit its answer model "
+        "with its threshold and its search and quote floors",
     )
     only.add_argument(
         "--quote-floor-only",

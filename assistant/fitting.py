@@ -291,8 +291,9 @@ def yes_floor(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
 
 
 def quote_floor(rows: Sequence[QuestionRows], scorer: Scorer) -> float:
-    """The least answer probability at which evidence that decides a yes/no question neither
-    way is quoted though the ranker is less sure of it than a "Ja" needs: the one under which
+    """The least answer probability at which evidence for a yes/no question that decides
+    neither way, or would say "Ja", is quoted without either word though the ranker is less
+    sure of it than a "Ja" needs (`Scorer.quote_floor`): the one under which
     `QUOTE_REFUSALS` of the rows' unanswerable yes/no questions fall, judged by the sentence
     ranked first (so the answer model refuses those nearly as the project aims to by itself);
     1.0, never, when the rows hold no such question."""

@@ -211,9 +211,10 @@ class Scorer:
     passages whose best sentence has a lower `answer` probability are not shown by search;
     `yes_floor`: the least `rank` probability of the evidence for a "Ja" (evidence that is
     not clearly the sentence that answers confirms nothing); `quote_floor`: the least `answer`
-    probability at which evidence that decides a yes/no question neither way is quoted all
-    the same, without either word, when its `rank` probability is under the yes floor (1.0:
-    never).
+    probability at which evidence for a yes/no question whose `rank` probability is under the
+    yes floor is quoted all the same, without "Ja" or "Nej", when it decides neither way or
+    would say "Ja" (1.0: never; a floor under `threshold` is the threshold, which is checked
+    first).
     """
 
     rank: Model
@@ -231,6 +232,13 @@ class Scorer:
     def confidence(self, features: np.ndarray) -> np.ndarray:
         """Answer probability per candidate, each judged as the one to quote: [n]."""
         return self.answer(features)
+
+    def quotes(self, rank: float, answer: float) -> bool:
+        """Whether evidence for a yes/no question that gives no "Ja" may be quoted without a
+        word, from the rank and answer probabilities of the sentence ranked first: the
+        ranker is as sure of it as a "Ja" needs, or the answer model as the quote floor asks
+        (never at a floor of 1.0, which a saturated probability would reach)."""
+        return rank >= self.yes_floor or (self.quote_floor < 1.0 and answer >= self.quote_floor)
 
     def to_json(self) -> dict:
         return {

@@ -1034,7 +1034,11 @@ def test_scorer_file_round_trips_and_rejects_malformed_data(tmp_path) -> None:  
     path = tmp_path / "scorer.json"
     SCORER.save(path)
     again = Scorer.load(path)
-    assert again.to_json() == SCORER.to_json()
+    assert again.to_json() == SCORER.to_json() and again.quote_floor == SCORER.quote_floor
+    older = SCORER.to_json()
+    del older["quote_floor"]  # a file written before the quote floor quotes nothing under it
+    assert Scorer.from_json(older).quote_floor == 1.0
+    assert not Scorer.from_json(older).quotes(0.0, 1.0)
     bad = SCORER.to_json()
     bad["rank"]["features"] = ["dense", "no-such-signal"]
     with pytest.raises(ValueError):
@@ -1752,30 +1756,49 @@ def test_sure_evidence_that_decides_neither_word_is_quoted_without_one() -> None
 
 def test_evidence_the_answer_model_is_sure_of_is_quoted_under_the_yes_floor() -> None:
     """Under the yes floor, evidence that decides neither word is still quoted without one
-    when the answer model is at least as sure as the quote floor, and so is evidence that
-    would say "Ja": the word needs the yes floor. Under both floors either is refused."""
+    when the answer model is at least as sure of the sentence ranked first as the quote floor
+    asks, and so is evidence that would say "Ja": the word needs the yes floor. Under both
+    floors either is refused, as is evidence that does not name what is asked to exist
+    however sure; a complete list that names the member asked about still says "Ja"."""
     wine = "Personalen kan servera ett glas vin eller öl till maten om du vill."
     dinner = "Middagen serveras klockan 17 i matsalen på boendet."
     analyzer = Analyzer(t for text in (wine, dinner) for t in Analyzer.base_terms(text))
     rq = read_question(
         "Kan man få ett glas vin till middagen i matsalen på boendet?", analyzer=analyzer
     )
+    cands = [candidate(0, wine, 0.93)]
+    sure = float(SCORER.confidence(candidate_features(rq, cands))[0])
     under = replace(SCORER, yes_floor=1.01)
-    sure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(under, quote_floor=0.0))
-    assert sure.answered and sure.answer == f"{wine} [1]"
-    unsure = compose_answer(rq, [candidate(0, wine, 0.93)], scorer=replace(under, quote_floor=1.01))
-    assert not unsure.answered and unsure.answer.startswith(REFUSAL)
+    at = compose_answer(rq, cands, scorer=replace(under, quote_floor=sure))
+    assert at.answered and at.answer == f"{wine} [1]"
+    above = compose_answer(rq, cands, scorer=replace(under, quote_floor=sure + 1e-6))
+    assert not above.answered and above.answer.startswith(REFUSAL)
+    # The sentence ranked first decides, not the surest: ranked by cosine, judged against it.
+    by_dense = Model(("dense",), np.zeros(1), np.ones(1), np.array([10.0]), 0.0, "softmax")
+    against = Model(("dense",), np.zeros(1), np.ones(1), np.array([-1.0]), 0.0)
+    two = [candidate(0, wine, 0.93), candidate(1, dinner, 0.80)]
+    floor = (1 / (1 + np.exp(0.93)) + 1 / (1 + np.exp(0.80))) / 2  # between their confidences
+    ranked = Scorer(by_dense, against, 0.0, 0.0, 0.0, yes_floor=1.01, quote_floor=floor)
+    assert not compose_answer(rq, two, scorer=ranked).answered
+    assert compose_answer(rq, two, scorer=replace(ranked, quote_floor=0.2)).answered
     rq = read_question("Serveras middagen i matsalen på boendet?", analyzer=analyzer)
-    said = compose_answer(rq, [candidate(0, dinner, 0.93)], scorer=replace(SCORER, yes_floor=0.0))
+    cands = [candidate(0, dinner, 0.93)]
+    said = compose_answer(rq, cands, scorer=replace(SCORER, yes_floor=0.0))
     assert said.answer == f"Ja. {dinner} [1]"
-    quoted = compose_answer(
-        rq, [candidate(0, dinner, 0.93)], scorer=replace(under, quote_floor=0.0)
-    )
+    quoted = compose_answer(rq, cands, scorer=replace(under, quote_floor=0.0))
     assert quoted.answered and quoted.answer == f"{dinner} [1]"
-    unsure = compose_answer(
-        rq, [candidate(0, dinner, 0.93)], scorer=replace(under, quote_floor=1.01)
-    )
+    unsure = compose_answer(rq, cands, scorer=replace(under, quote_floor=1.0))
     assert not unsure.answered and unsure.answer.startswith(REFUSAL)
+    rq = read_question("Finns det wifi i matsalen på boendet?", analyzer=analyzer)
+    unnamed = compose_answer(rq, cands, scorer=replace(under, quote_floor=0.0))
+    assert not unnamed.answered and unnamed.answer.startswith(REFUSAL)
+    rq = read_question("Ingår Bryn i samarbetet?", analyzer=ANALYZER, names=NAMES)
+    listed = compose_answer(
+        rq,
+        [candidate(0, MEMBERS, 0.90), candidate(1, YEAR, 0.82)],
+        scorer=replace(under, quote_floor=0.0),
+    )
+    assert listed.answer.startswith("Ja.") and "Alby, Bryn, Celsing och Dalby" in listed.answer
 
 
 def test_the_quote_floor_refuses_most_unanswerable_yes_no_questions_by_itself() -> None:
@@ -1786,14 +1809,15 @@ def test_the_quote_floor_refuses_most_unanswerable_yes_no_questions_by_itself() 
     from assistant.evaluation import EvalItem
     from assistant.fitting import QUOTE_REFUSALS, QuestionRows, quote_floor
 
-    dense = FEATURES.index("dense")
+    dense, coverage = FEATURES.index("dense"), FEATURES.index("coverage")
     by_dense = Model(("dense",), np.zeros(1), np.ones(1), np.array([10.0]), 0.0, "softmax")
-    as_dense = Model(("dense",), np.zeros(1), np.ones(1), np.array([1.0]), 0.0)
-    scorer = Scorer(by_dense, as_dense, 0.0, 0.0, 0.0)
+    by_coverage = Model(("coverage",), np.zeros(1), np.ones(1), np.array([1.0]), 0.0)
+    scorer = Scorer(by_dense, by_coverage, 0.0, 0.0, 0.0)
 
     def row(top: float, kind: str, verdicts: tuple[str | None, ...]) -> QuestionRows:
         features = np.zeros((2, len(FEATURES)))
-        features[:, dense] = (top, top - 0.5)  # the first ranks first
+        features[:, dense] = (0.9, 0.4)  # the first ranks first
+        features[:, coverage] = (top, top + 3.0)  # the second is the surer one
         item = EvalItem("q", "Är det så?", kind)
         answerable = kind == "answerable"
         return QuestionRows(item, features, np.zeros(2), answerable, None, verdicts)

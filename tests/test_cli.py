@@ -95,7 +95,11 @@ def test_fit_can_refit_the_quote_floor_alone(
     assistant, seed_settings: Settings, capsys, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     """`assistant fit --quote-floor-only` keeps the models and the other floors and sets the
-    quote floor from the unanswerable yes/no questions: with one, its own answer probability."""
+    quote floor from the unanswerable yes/no questions, judged by the packaged scorer: with
+    one, the answer probability of its sentence ranked first."""
+    from assistant.evaluation import load_eval
+    from assistant.fitting import collect, quote_floor
+
     lines = (
         '{"question": "Har samarbetet en egen simhall?", "kind": "unanswerable", '
         '"gold": null, "must": [], "forbid": []}\n'
@@ -103,17 +107,29 @@ def test_fit_can_refit_the_quote_floor_alone(
     out, packaged, refitted = _partial_fit(
         seed_settings, tmp_path, lines, "--quote-floor-only", capsys
     )
+    rows = collect(assistant, load_eval(tmp_path / "q.jsonl"))
+    assert len(rows) == 1 and rows[0].verdicts
+    assert refitted.quote_floor == quote_floor(rows, packaged) != packaged.quote_floor
     assert f"quote floor {refitted.quote_floor:.3f}" in out
-    assert 0.0 < refitted.quote_floor < 1.0 and refitted.quote_floor != packaged.quote_floor
+    assert refitted.rank.coef.tolist() == packaged.rank.coef.tolist()
     assert refitted.answer.coef.tolist() == packaged.answer.coef.tolist()
-    assert (refitted.threshold, refitted.yes_floor) == (packaged.threshold, packaged.yes_floor)
+    kept = ("threshold", "second", "search_floor", "yes_floor")
+    assert all(getattr(refitted, k) == getattr(packaged, k) for k in kept)
 
 
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ("--answer-only", "--yes-floor-only"),
+        ("--answer-only", "--quote-floor-only"),
+        ("--yes-floor-only", "--quote-floor-only"),
+    ],
+)
 def test_fit_takes_one_of_its_partial_refits_at_a_time(
-    assistant, seed_settings: Settings, capsys, tmp_path
+    assistant, seed_settings: Settings, capsys, tmp_path, flags: tuple[str, str]
 ) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SystemExit):
-        main([*_args(seed_settings), "fit", "q.jsonl", "--answer-only", "--yes-floor-only"])
+        main([*_args(seed_settings), "fit", "q.jsonl", *flags])
     assert "not allowed with" in capsys.readouterr().err
 
 
