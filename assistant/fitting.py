@@ -172,9 +172,9 @@ def fit_answer(
 ) -> Scorer:
     """`current` with its answer model refitted on the rows, from the sentence its rank model
     puts first for each question, and the search and quote floors that go with it; its rank
-    model, second-sentence margin and yes floor are kept. The threshold is the lowest that refuses
-    as many of the rows' unanswerable questions as `current` does, so it refuses no fewer of
-    them. The answer model learns whether a question is answerable at all,
+    model, second-sentence margin and yes floor are kept. The threshold is the lowest that
+    refuses as many of the rows' unanswerable questions as `current` does, so it refuses no
+    fewer of them. The answer model learns whether a question is answerable at all,
     which many corpora teach better than a few: fitted on every corpus but the one it
     answers, it separates that corpus's questions better than one fitted on three (README,
     "Evaluation")."""

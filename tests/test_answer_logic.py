@@ -1727,8 +1727,9 @@ def test_sure_evidence_that_decides_neither_word_is_quoted_without_one() -> None
     """Evidence for a yes/no question that holds too little of what is asked to confirm it
     ("glas", "vin", not "middag", "matsal" nor "boendet") but that the ranker is as sure of as
     a "Ja" needs is quoted alone, neither "Ja" nor "Nej", for the reader to judge; under the
-    yes floor and the quote floor the question is refused. Evidence that does not name what is asked to exist
-    ("wifi") or the language asked about ("på arabiska?") is refused however sure."""
+    yes floor and the quote floor the question is refused. Evidence that does not name what is
+    asked to exist ("wifi") or the language asked about ("på arabiska?") is refused however
+    sure."""
     wine = "Personalen kan servera ett glas vin eller öl till maten om du vill."
     dinner = "Middagen serveras klockan 17 i matsalen på boendet."
     wifi = "Gäster kan använda wifi i biblioteket."
