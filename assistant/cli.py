@@ -333,18 +333,18 @@ def cmd_fit(args: argparse.Namespace) -> int:
             groups.append((other, [item for name in files for item in load_eval(Path(name))]))
         rows = [row for member, items in groups for row in collect(member, items)]
         out = Path(args.out) if args.out else DEFAULT_SCORER
-        if args.yes_floor_only:
-            current = Scorer.load(bot.settings.scorer_file)
-            current = replace(current, yes_floor=yes_floor(rows, current))
-            current.save(out)
-            print(f"{len(rows)} questions; yes floor {current.yes_floor:.3f} written to {out}")
-            return 0
-        if args.quote_floor_only:
-            current = Scorer.load(bot.settings.scorer_file)
-            current = replace(current, quote_floor=quote_floor(rows, current))
-            current.save(out)
-            print(f"{len(rows)} questions; quote floor {current.quote_floor:.3f} written to {out}")
-            return 0
+        # A floor refitted alone: the current scorer with that one value fitted anew.
+        floors = {"yes_floor": yes_floor, "quote_floor": quote_floor}
+        for name, fit_floor in floors.items():
+            if getattr(args, f"{name}_only"):
+                current = Scorer.load(bot.settings.scorer_file)
+                current = replace(current, **{name: fit_floor(rows, current)})
+                current.save(out)
+                label = name.replace("_", " ")
+                print(
+                    f"{len(rows)} questions; {label} {getattr(current, name):.3f} written to {out}"
+                )
+                return 0
         if args.answer_only:
             current = fit_answer(rows, Scorer.load(bot.settings.scorer_file))
             current.save(out)
