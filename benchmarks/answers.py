@@ -89,6 +89,8 @@ OTHERS = {
         "fiftyfourth",
         "fiftyfifth",
         "fiftysixth",
+        "fiftyseventh",
+        "fiftyeighth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
