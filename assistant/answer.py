@@ -121,6 +121,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         # a sentence about paying ("kostar ingenting", "betalar avgift under …").
         if not (rq.kind == "yesno" and rq.expects and speaks_of(rq.expects, text)):
             return False
+    if rq.role and rq.kind != "yesno" and not _held_by_role(rq, candidate):
+        return False
     given = rq.numbers - circumstances(rq.asked)
     return rq.kind == "yesno" or all(held(rq.asked, n, text) for n in given)
 
@@ -146,7 +148,28 @@ def _names_role(role: frozenset[str], candidate: Candidate) -> bool:
     """Whether a sentence, or the title or heading it stands under, names the role a question
     asks who holds (`ReadQuestion.role`), in any form or as the end of a compound: "kurator" –
     "Kurator:", "kuratorerna"; "chef" – "bibliotekschefen"; not "socialchef" – "enhetschef"."""
-    said = fold(_headed(candidate).lower())
+    return _role_in(role, _headed(candidate))
+
+
+def _held_by_role(rq: ReadQuestion, candidate: Candidate) -> bool:
+    """Whether the name a sentence gives to a question about who holds a role stands with
+    that role: in the sentence, list item or cell that names it ("Skolsköterska: Johan
+    Berglind"), or anywhere when only the heading names it. A name beside another role is
+    not the one asked for: "vad heter förvaltningschefen?" – "1. Synpunkten skickas till
+    enhetschef Eva Strandberg. … 4. Om du inte är nöjd kan du vända dig till
+    förvaltningschefen"."""
+    parts = [p for p in _PART.split(candidate.full_text) if _role_in(rq.role, p)]
+    person = answer_pattern("person")
+    return not parts or any(_states(person, p, rq) for p in parts)  # type: ignore[arg-type]
+
+
+#: Where a sentence, a list item or a table cell ends.
+_PART = re.compile(r"(?<=[.!?;])\s+|\n")
+
+
+def _role_in(role: frozenset[str], text: str) -> bool:
+    """Whether a text names one of the roles, as `_names_role` reads a sentence."""
+    said = fold(text.lower())
     patterns = [lang.roles for lang in languages().values() if lang.roles is not None]
     return any(
         (found := pattern.fullmatch(word)) is not None and found.group("base").endswith(r)

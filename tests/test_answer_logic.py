@@ -2483,6 +2483,30 @@ def test_a_compound_counts_once_in_what_evidence_speaks_to(
         # Any form names it: a plural, a genitive.
         ("vem är lärare i 3B?", "Lärarna i 3B är Anna Berg och Per Ek.", True),
         ("vem är rektor på Ekskolan?", "Ekskolans rektors namn är Anna Berg.", True),
+        # Any role the language lists, in any form ("dietist", "strateg", "rektorerna").
+        (
+            "vad heter dietisten?",
+            "Skäl: Födoämnesallergi, Intyg: Intyg från läkare eller legitimerad dietist.",
+            False,
+        ),
+        ("vad heter dietisten?", "Dietist: Sara Eklöf.", True),
+        (
+            "vad heter hållbarhetsstrategen?",
+            "Strategen arbetar med Upphandlingsmyndigheten.",
+            False,
+        ),
+        ("Vad heter rektorerna på Ekskolan?", "Frågor besvaras av Antagningen Västra Åsen.", False),
+        # The name stands with the role: in its sentence, list item or cell, or under a
+        # heading that names it.
+        (
+            "vad heter förvaltningschefen?",
+            "Synpunkten skickas till enhetschef Eva Strandberg. Är du inte nöjd kan du vända dig"
+            " till förvaltningschefen.",
+            False,
+        ),
+        ("vad heter förvaltningschefen?", "Förvaltningschefen Anna Berg leder arbetet.", True),
+        ("vad heter kuratorn?", "Kurator: Sara Eklöf; Skolsköterska: Per Ek", True),
+        ("vad heter kuratorn?", "Skolsköterska: Per Ek; Kurator: kontakta expeditionen", False),
     ],
 )
 def test_who_holds_a_role_is_answered_by_a_sentence_that_names_it(

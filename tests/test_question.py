@@ -258,6 +258,11 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("What's the name of the head office?", "name"),
         ("What is the name change fee?", "money"),
         ("What’s the name of the principal at Ekskolan?", "person"),
+        ("vad heter dietisten", "person"),
+        ("vad heter fältassistenterna som jobbar på fredagarna", "person"),
+        ("vad heter polisen som kommer på föräldrakvällen?", "person"),
+        ("What's the name of the dietitian?", "person"),
+        ("vad heter strategin?", "name"),
         # How often is a rate, not a count.
         ("hur ofta träffas politikerna?", "frequency"),
         ("hur manga ggr per ar far man aka dit", "frequency"),
@@ -1239,6 +1244,11 @@ def test_a_question_keeps_its_compounds_with_their_halves() -> None:
         ("vem var det innan hon tog över?", set()),
         ("Hur många elever går på Ekskolan? Vem är rektor där?", set()),  # asks a number
         ("Who is the school nurse?", set()),  # no roles listed in English
+        ("och vad heter hållbarhetsstrategen?", {"hallbarhetsstrateg"}),
+        ("vad heter handläggarna på enheten?", {"handlaggar"}),
+        ("vad heter lotsen då?", {"lots"}),
+        ("vad heter strategin?", set()),  # what something is called: no role
+        ("vad heter appen?", set()),
     ],
 )
 def test_who_holds_a_role_is_read_as_the_role_its_compound_names(

@@ -163,6 +163,9 @@ class Language:
 def _compile(data: dict) -> Language:
     words = data["words"]
     answers = data["answers"]
+    # A cue may name any role the language lists ("vad heter {role}"), as its `roles` word
+    # pattern without the group that tells the role's base.
+    role = words.get("roles", r"(?!)").replace("(?P<base>", "(?:")
     return Language(
         code=data["language"],
         markers=frozenset(data["markers"]),
@@ -175,8 +178,14 @@ def _compile(data: dict) -> Language:
         smalltalk=tuple((k, re.compile(v)) for k, v in data["smalltalk"].items()),
         filler=re.compile(words["filler"]),
         about=re.compile(words["about"]),
-        expects=tuple((e["type"], re.compile(e["cue"])) for e in data["expects"]),
-        asks=tuple((e["type"], re.compile(e["asks"])) for e in data["expects"] if "asks" in e),
+        expects=tuple(
+            (e["type"], re.compile(e["cue"].replace("{role}", role))) for e in data["expects"]
+        ),
+        asks=tuple(
+            (e["type"], re.compile(e["asks"].replace("{role}", role)))
+            for e in data["expects"]
+            if "asks" in e
+        ),
         answers={
             # A person is told by capitals, so those patterns keep their case.
             name: re.compile(p, 0 if name in _CASED else re.IGNORECASE)
