@@ -74,6 +74,13 @@ class SegmentInfo:
     before: frozenset[str] = frozenset()
 
 
+#: The host of an e-mail or web address: "mortsund.se" of "info@mortsund.se",
+#: "www.mortsund.se/upphandling".
+_HOST = re.compile(
+    r"(?<=@)[\w-]+(?:\.[\w-]+)+|\b(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:se|nu|com|org|net|eu)\b"
+)
+
+
 class SegmentView:
     """The analysed segments of each chunk, computed once per chunk and index.
 
@@ -99,9 +106,10 @@ class SegmentView:
         analysed = []
         for pos, (seg_id, text) in enumerate(zip(seg_ids, texts, strict=True)):
             context = texts[pos - 1] if pos and leans_on_previous(text) else ""
-            analysed.append(
-                (seg_id, text, context, frozenset(self.analyzer.terms(f"{context} {text}")))
-            )
+            # The host of an address is the publisher's, not what the sentence is about: the
+            # place a question names is not shared by "… på naringsliv@mortsund.se".
+            said = _HOST.sub(" ", f"{context} {text}")
+            analysed.append((seg_id, text, context, frozenset(self.analyzer.terms(said))))
         passage = frozenset().union(*(terms for *_, terms in analysed))
         refs = [self.index.segments[seg_id] for seg_id, *_ in analysed]
         # A segment that refers back with a definite noun and names no name itself speaks of

@@ -213,3 +213,31 @@ def test_an_english_question_is_also_sought_as_worded_in_swedish(tmp_path: Path)
     assert [h.chunk.title for h in retriever.retrieve(rq.query, 2)] == ["Nyheter", "Öppettider"]
     # A Swedish question is sought as asked.
     assert retriever.retrieve("Har biblioteket öppet?", 2, also="")[0].chunk.title == "Öppettider"
+
+
+def test_the_host_of_an_address_is_no_word_a_sentence_shares(tmp_path: Path) -> None:
+    """The host of an e-mail or web address is the publisher's, not what a sentence is about:
+    "… på naringsliv@mortsund.se" shares no word with a question about a pizzeria in
+    Mörtsund, while the address's own part ("naringsliv", "/boka") and a sentence that names
+    the place still do."""
+    pages = (
+        (
+            "a",
+            "Kontakt",
+            "Du bokar tid på naringsliv@mortsund.se eller på www.mortsund.se/moten. "
+            "Mörtsund har en gästhamn.",
+        ),
+    )
+    assistant = _pages_bot(tmp_path, pages)
+    retriever, view = assistant._serving()
+    rq = assistant.read("tips på en bra pizzeria i mörtsund?")
+    terms = {
+        c.text: c.terms
+        for c in assistant.candidates(rq, retrieve(retriever, rq, 1), retriever, view)
+    }
+    booking = next(t for text, t in terms.items() if "bokar" in text)
+    harbour = next(t for text, t in terms.items() if "gästhamn" in text)
+    place = set(Analyzer.base_terms("mörtsund"))
+    assert not place & booking
+    assert set(Analyzer.base_terms("naringsliv möten")) <= booking
+    assert place <= harbour
