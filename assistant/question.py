@@ -740,18 +740,33 @@ def _respelled(lowered: str, tables: list[Language]) -> str:
     return lowered
 
 
+#: Where the clauses a type of fact may be asked in part: also at a dash between words
+#: ("fått uppsägning – hur länge har jag på mig att betala?").
+_ASKED_CLAUSES = re.compile(r"[.!?:;,\n]+|\s[–—-]\s")
+
+
 def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
     """The type of fact asked for: named by an interrogative that opens a clause ("… idag.
     När ska jag ringa?"), else by a cue anywhere ("avgift förskola?"); small talk asks for
     none."""
     if kind == "smalltalk":
         return None
-    clauses = [c.strip() for c in re.split(r"[.!?:;,\n]+", folded) if c.strip()]
+    clauses = [c.strip() for c in _ASKED_CLAUSES.split(folded) if c.strip()]
     for lang in tables:
         for clause in clauses:
             for name, pattern in lang.asks:
                 if pattern.match(clause):
                     return name
+    # An interrogative that ends a clause, as a keyword search may ("dropin skuld och budget
+    # vilken dag": not the cue "budget"); not one within it, which may join a clause of its
+    # own ("får man ta med tårta när ungen fyller år").
+    for lang in tables:
+        for clause in clauses:
+            for start in (m.start() for m in re.finditer(r"(?<=\s)\w", clause)):
+                for name, pattern in lang.asks:
+                    found = pattern.match(clause, start)
+                    if found and not clause[found.end() :].strip(" ?!"):
+                        return name
     for lang in tables:
         for name, pattern in lang.expects:
             if pattern.search(folded):

@@ -263,6 +263,15 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("vad heter polisen som kommer på föräldrakvällen?", "person"),
         ("What's the name of the dietitian?", "person"),
         ("vad heter strategin?", "name"),
+        # An interrogative decides after a dash, and at the end of a keyword search, but not
+        # within a clause, where it may join one of its own.
+        (
+            "fått uppsägning pga obetald hyra – hur länge har jag på mig att betala allt?",
+            "duration",
+        ),
+        ("dropin skuld och budget vilken dag", "date"),
+        ("drop in budget och skuld", "money"),
+        ("får man ta med tårta till förskolan när ungen fyller år", None),
         # How often is a rate, not a count.
         ("hur ofta träffas politikerna?", "frequency"),
         ("hur manga ggr per ar far man aka dit", "frequency"),
