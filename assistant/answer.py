@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from assistant.chunking import sentences
 from assistant.grounding import Checked
 from assistant.lang import (
     DEFAULT,
@@ -62,7 +63,7 @@ from assistant.lang import (
     waives,
     widens,
 )
-from assistant.lexical import MIN_PART, Analyzer, fold, stopwords, term, words
+from assistant.lexical import MIN_PART, TLDS, Analyzer, fold, stopwords, term, words
 from assistant.question import ReadQuestion, held, is_year, numbers_in
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
@@ -153,18 +154,35 @@ def _names_role(role: frozenset[str], candidate: Candidate) -> bool:
 
 def _held_by_role(rq: ReadQuestion, candidate: Candidate) -> bool:
     """Whether the name a sentence gives to a question about who holds a role stands with
-    that role: in the sentence, list item or cell that names it ("Skolsköterska: Johan
-    Berglind"), or anywhere when only the heading names it. A name beside another role is
-    not the one asked for: "vad heter förvaltningschefen?" – "1. Synpunkten skickas till
-    enhetschef Eva Strandberg. … 4. Om du inte är nöjd kan du vända dig till
-    förvaltningschefen"."""
-    parts = [p for p in _PART.split(candidate.full_text) if _role_in(rq.role, p)]
+    that role (`_role_parts`): in the sentence, the clause a semicolon ends or the list item
+    (with its lead-in) that names it, or anywhere when only the heading names it. A name
+    beside another role is not the one asked for: "vad heter förvaltningschefen?" – "1.
+    Synpunkten skickas till enhetschef Eva Strandberg. … 4. Om du inte är nöjd kan du vända
+    dig till förvaltningschefen"."""
     person = answer_pattern("person")
+    parts = [p for p in _role_parts(candidate) if _role_in(rq.role, p)]
     return not parts or any(_states(person, p, rq) for p in parts)  # type: ignore[arg-type]
 
 
-#: Where a sentence, a list item or a table cell ends.
-_PART = re.compile(r"(?<=[.!?;])\s+|\n")
+def _role_parts(candidate: Candidate) -> list[str]:
+    """The parts of a segment a role and its holder's name stand together in: each item of a
+    list read with its lead-in ("Skolans kurator: - Sara Eklöf"), else each sentence
+    (`sentences`, which knows abbreviations: "Ny rektor fr.o.m. augusti är Anna Berg") and
+    each clause a semicolon ends ("Kurator: Sara Eklöf; Skolsköterska: Per Ek"); a table row
+    whole. The sentence a segment leans on is read with its first part ("Vår nya rektor
+    börjar i augusti. Hon heter Anna Berg")."""
+    if candidate.is_list:
+        lead, items = _split_list(candidate.text)
+        *before, lead = sentences(lead) or [""]  # the sentence that leads into the items
+        # Each item as it stands under its lead-in, so that a name opening it reads as one:
+        # "Skolans kurator: Sara Eklöf", "- Johan Ekström, rektor norra området".
+        items = [f"{lead}: {item}" if lead else f"- {item}" for item in items]
+        parts = [*before, *items] or [candidate.text]
+    else:
+        parts = [p for s in sentences(candidate.text) for p in s.split(";") if p.strip()]
+    if candidate.context and parts:
+        parts[0] = f"{candidate.context} {parts[0]}"
+    return parts
 
 
 def _role_in(role: frozenset[str], text: str) -> bool:
@@ -182,7 +200,7 @@ def _role_in(role: frozenset[str], text: str) -> bool:
 # A year ("läsåret 2024/2025", "2024-05-01"), not a part of a number ("2010:800", "1.2010"),
 # an amount ("1950 kr") or an address ("ekeby.se/2024/lager", "info2024@ekeby.se").
 _YEAR = re.compile(r"(?<![\d:.,])\b(?:1[89]|20)\d{2}\b(?![:.,]?\d)(?!\s*(?:kr|kronor|sek|:-)\b)")
-_ADDRESS = re.compile(r"\S*(?:@|\w\.(?:se|nu|com|org|net|eu)\b)\S*")
+_ADDRESS = re.compile(rf"\S*(?:@|\w\.(?:{TLDS})\b)\S*")
 
 
 def _dated_before(candidate: Candidate) -> bool:

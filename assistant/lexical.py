@@ -32,6 +32,8 @@ _NAME = re.compile(r"(?<=[\w,:;–)] )[A-ZÅÄÖÉ][\wåäöé-]+")
 _LOWER = re.compile(r"\b[a-zåäöé][\wåäöé-]*")
 #: A web or e-mail address (a word with "@", "/" or a dot inside).
 _ADDRESS = re.compile(r"\S*(?:[@/]|\w\.\w)\S*")
+#: The top-level domains a web or e-mail address on the sources' pages ends its host with.
+TLDS = "se|nu|com|org|net|eu"
 
 
 def names_of(texts: Sequence[str]) -> frozenset[str]:

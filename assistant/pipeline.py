@@ -36,7 +36,7 @@ from assistant.index import (
     segment_text,
 )
 from assistant.lang import DEFAULT, abbreviations, languages, refers_back
-from assistant.lexical import stopwords_digest
+from assistant.lexical import TLDS, stopwords_digest
 from assistant.llm import LanguageModel, ModelUnavailable
 from assistant.privacy import scrub
 from assistant.question import ReadQuestion, glossary_terms, read_question, rendered
@@ -74,11 +74,10 @@ class SegmentInfo:
     before: frozenset[str] = frozenset()
 
 
-#: The host of an e-mail or web address: "mortsund.se" of "info@mortsund.se",
-#: "www.mortsund.se/upphandling".
-_HOST = re.compile(
-    r"(?<=@)[\w-]+(?:\.[\w-]+)+|\b(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:se|nu|com|org|net|eu)\b"
-)
+#: The host of an e-mail or web address, its last name and top-level domain: "mortsund.se" of
+#: "info@mortsund.se", "www.mortsund.se/upphandling" and "kulturskolan.mortsund.se" (whose
+#: "kulturskolan" still tells what it is about).
+_HOST = re.compile(rf"\b(?:https?://)?(?:www\.)?[\w-]+\.(?:{TLDS})\b", re.IGNORECASE)
 
 
 class SegmentView:

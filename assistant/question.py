@@ -484,16 +484,37 @@ def _role(asked: str, code: str) -> frozenset[str]:
         return frozenset()
     asks = [p for name, p in lang.asks if name == "person"]
     folded = fold(unicodedata.normalize("NFC", asked.lower()))
-    for clause in re.split(r"[.!?;,\n]+|:(?!n\b)", folded):  # not the colon of "vd:n"
+    # Not the colon of "vd:n"; at a dash between words, as `_expects` parts clauses.
+    for clause in re.split(r"[.!?;,\n]+|:(?!n\b)|\s[–—-]\s", folded):
         clause = clause.strip()
-        if not any(p.match(clause) for p in asks):
+        at = _asked_at(clause, asks)
+        if at is None:
             continue
-        for word in re.findall(r"\w+(?::n)?", clause):
+        said = re.findall(r"\w+(?::n)?", clause[at[0] :])
+        for word, after in zip(said, [*said[1:], None], strict=True):
             found = lang.roles.fullmatch(word)
-            if found:
+            # Not a role in the genitive before what is its: "vad heter rektorns assistent?"
+            if found and not (word[len(found.group("base")) :].endswith("s") and after):
                 return frozenset({found.group("base")})
         return frozenset()
     return frozenset()
+
+
+def _asked_at(clause: str, asks: Sequence[re.Pattern[str]]) -> tuple[int, int] | None:
+    """Where in a clause one of the patterns asks, and which (its index): at the clause's
+    start, or later when what it asks ends the clause, as a keyword search may end with it
+    ("Ekskolan vad heter rektorn", "dropin skuld och budget vilken dag"); not within it,
+    where it may join a clause of its own ("får man ta med tårta när ungen fyller år").
+    None where none asks."""
+    for i, pattern in enumerate(asks):
+        if pattern.match(clause):
+            return 0, i
+    for start in (m.start() for m in re.finditer(r"(?<=[\s(])\w", clause)):
+        for i, pattern in enumerate(asks):
+            found = pattern.match(clause, start)
+            if found and not clause[found.end() :].strip(" )"):
+                return start, i
+    return None
 
 
 def _compounds(asked: str, analyzer: Analyzer) -> tuple[tuple[str, tuple[str, ...], str], ...]:
@@ -747,8 +768,11 @@ _ASKED_CLAUSES = re.compile(r"[.!?:;,\n]+|\s[–—-]\s")
 
 def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
     """The type of fact asked for: named by an interrogative that opens a clause ("… idag.
-    När ska jag ringa?"), else by a cue anywhere ("avgift förskola?"); small talk asks for
-    none."""
+    När ska jag ringa?", "fått uppsägning – hur länge har jag på mig?"), else by a cue
+    anywhere ("avgift förskola?"), else by an interrogative that ends a clause
+    (`_asked_at`: "dropin skuld och budget vilken dag" asks a day, not the amount "budget"
+    cues), which decides before a cue too unless it asks only how much or how many
+    ("busskort pris hur mycket" asks a price); small talk asks for none."""
     if kind == "smalltalk":
         return None
     clauses = [c.strip() for c in _ASKED_CLAUSES.split(folded) if c.strip()]
@@ -757,21 +781,19 @@ def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
             for name, pattern in lang.asks:
                 if pattern.match(clause):
                     return name
-    # An interrogative that ends a clause, as a keyword search may ("dropin skuld och budget
-    # vilken dag": not the cue "budget"); not one within it, which may join a clause of its
-    # own ("får man ta med tårta när ungen fyller år").
+    ending = None
     for lang in tables:
         for clause in clauses:
-            for start in (m.start() for m in re.finditer(r"(?<=\s)\w", clause)):
-                for name, pattern in lang.asks:
-                    found = pattern.match(clause, start)
-                    if found and not clause[found.end() :].strip(" ?!"):
-                        return name
-    for lang in tables:
-        for name, pattern in lang.expects:
-            if pattern.search(folded):
-                return name
-    return None
+            at = _asked_at(clause, [pattern for _, pattern in lang.asks])
+            if at is not None and ending is None:
+                ending = lang.asks[at[1]][0]
+    cued = next(
+        (name for lang in tables for name, pattern in lang.expects if pattern.search(folded)),
+        None,
+    )
+    if ending is not None and not (ending == "number" and cued is not None):
+        return ending
+    return cued
 
 
 def numbers_in(text: str) -> frozenset[int]:

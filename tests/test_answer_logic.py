@@ -2496,8 +2496,7 @@ def test_a_compound_counts_once_in_what_evidence_speaks_to(
             False,
         ),
         ("Vad heter rektorerna på Ekskolan?", "Frågor besvaras av Antagningen Västra Åsen.", False),
-        # The name stands with the role: in its sentence, list item or cell, or under a
-        # heading that names it.
+        # The name stands with the role: in its sentence or the clause a semicolon ends.
         (
             "vad heter förvaltningschefen?",
             "Synpunkten skickas till enhetschef Eva Strandberg. Är du inte nöjd kan du vända dig"
@@ -2507,6 +2506,8 @@ def test_a_compound_counts_once_in_what_evidence_speaks_to(
         ("vad heter förvaltningschefen?", "Förvaltningschefen Anna Berg leder arbetet.", True),
         ("vad heter kuratorn?", "Kurator: Sara Eklöf; Skolsköterska: Per Ek", True),
         ("vad heter kuratorn?", "Skolsköterska: Per Ek; Kurator: kontakta expeditionen", False),
+        # A role in the genitive is not the one asked for.
+        ("vad heter rektorns assistent?", "Rektor: Anna Berg; Assistent: kontakta oss", False),
     ],
 )
 def test_who_holds_a_role_is_answered_by_a_sentence_that_names_it(
@@ -2515,6 +2516,70 @@ def test_who_holds_a_role_is_answered_by_a_sentence_that_names_it(
     """A question who holds a role (`ReadQuestion.role`) is not answered by the name of
     whoever holds another one."""
     assert holds(question, text) is admitted
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "context", "section", "admitted"),
+    [
+        # The sentence a segment leans on names the role ("Hon" is the new principal).
+        (
+            "vad heter rektorn?",
+            "Hon heter Anna Berg.",
+            "Vår nya rektor börjar i augusti.",
+            None,
+            True,
+        ),
+        # An abbreviation ends no sentence.
+        ("vad heter rektorn?", "Ny rektor fr.o.m. augusti är Anna Berg.", "", None, True),
+        # Only the heading names it: it speaks for every sentence under it.
+        ("vad heter kuratorn?", "Du når Sara Eklöf på 08-465 004 00.", "", "Kurator", True),
+        (
+            "vad heter kuratorn?",
+            "Sara Eklöf är skolsköterska.",
+            "",
+            "Kurator och skolsköterska",
+            True,
+        ),
+    ],
+)
+def test_a_role_s_holder_is_named_where_the_role_is(
+    question: str, text: str, context: str, section: str | None, admitted: bool
+) -> None:
+    """A name answers who holds a role in the part of a segment that names the role, read
+    with the sentence the segment leans on, or under a heading that names it."""
+    from assistant.answer import admissible
+
+    analyzer = Analyzer(Analyzer.base_terms(f"{context} {text} {section or ''}"))
+    rq = read_question(question, analyzer=analyzer)
+    chunk = Chunk(0, "doc", "Skolan", section, text, 0, len(text), "https://example.invalid")
+    evidence = Candidate(
+        Hit(chunk, score=1.0, dense=0.9, lexical=2.0),
+        text,
+        False,
+        0,
+        0.9,
+        frozenset(analyzer.terms(f"{context} {text}")),
+        context=context,
+        where=frozenset(analyzer.terms(f"Skolan {section or ''}")),
+    )
+    assert admissible(evidence, rq) is admitted
+
+
+def test_a_list_s_lead_in_names_the_role_for_each_item() -> None:
+    """ "Skolans kurator: - Sara Eklöf" names the counsellor; an item beside another lead-in's
+    role does not."""
+    from assistant.answer import admissible
+
+    text = "Skolans kurator:\n- Sara Eklöf, 08-465 004 01"
+    rq = read_question("vad heter kuratorn?", analyzer=Analyzer(Analyzer.base_terms(text)))
+    assert admissible(candidate(0, text, 0.9, is_list=True), rq)
+    other = "Skolans kurator nås via expeditionen. Skolsköterska är:\n- Per Ek"
+    rq = read_question("vad heter kuratorn?", analyzer=Analyzer(Analyzer.base_terms(other)))
+    assert not admissible(candidate(0, other, 0.9, is_list=True), rq)
+    # With no lead-in, an item names both ("- Johan Ekström, rektor norra området").
+    staff = "- Johan Ekström, rektor norra området\n- Sara Nyberg, skolsköterska"
+    rq = read_question("vem är rektor?", analyzer=Analyzer(Analyzer.base_terms(staff)))
+    assert admissible(candidate(0, staff, 0.9, is_list=True), rq)
 
 
 @pytest.mark.parametrize(

@@ -263,6 +263,7 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("vad heter polisen som kommer på föräldrakvällen?", "person"),
         ("What's the name of the dietitian?", "person"),
         ("vad heter strategin?", "name"),
+        ("vad heter lärarnas fackförbund?", "name"),
         # An interrogative decides after a dash, and at the end of a keyword search, but not
         # within a clause, where it may join one of its own.
         (
@@ -271,6 +272,8 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ),
         ("dropin skuld och budget vilken dag", "date"),
         ("drop in budget och skuld", "money"),
+        ("busskort pris hur mycket", "money"),  # how much of what the cue names
+        ("kvällskurser vilka dagar?", "date"),
         ("får man ta med tårta till förskolan när ungen fyller år", None),
         # How often is a rate, not a count.
         ("hur ofta träffas politikerna?", "frequency"),
@@ -1257,6 +1260,11 @@ def test_a_question_keeps_its_compounds_with_their_halves() -> None:
         ("vad heter handläggarna på enheten?", {"handlaggar"}),
         ("vad heter lotsen då?", {"lots"}),
         ("vad heter strategin?", set()),  # what something is called: no role
+        # Not a role in the genitive before what is its; after a dash or ending a clause.
+        ("vad heter rektorns assistent?", {"assistent"}),
+        ("vem är kockens chef?", {"chef"}),
+        ("fått uppsägning – vad heter handläggaren?", {"handlaggar"}),
+        ("Ekskolan vad heter rektorn", {"rektor"}),
         ("vad heter appen?", set()),
     ],
 )

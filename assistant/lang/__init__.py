@@ -165,7 +165,7 @@ def _compile(data: dict) -> Language:
     answers = data["answers"]
     # A cue may name any role the language lists ("vad heter {role}"), as its `roles` word
     # pattern without the group that tells the role's base.
-    role = words.get("roles", r"(?!)").replace("(?P<base>", "(?:")
+    role = "(?:" + words.get("roles", r"(?!)").replace("(?P<base>", "(?:") + ")"
     return Language(
         code=data["language"],
         markers=frozenset(data["markers"]),
