@@ -768,11 +768,11 @@ _ASKED_CLAUSES = re.compile(r"[.!?:;,\n]+|\s[–—-]\s")
 
 def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
     """The type of fact asked for: named by an interrogative that opens a clause ("… idag.
-    När ska jag ringa?", "fått uppsägning – hur länge har jag på mig?"), else by a cue
-    anywhere ("avgift förskola?"), else by an interrogative that ends a clause
+    När ska jag ringa?", "fått uppsägning – hur länge har jag på mig?") or ends one
     (`_asked_at`: "dropin skuld och budget vilken dag" asks a day, not the amount "budget"
-    cues), which decides before a cue too unless it asks only how much or how many
-    ("busskort pris hur mycket" asks a price); small talk asks for none."""
+    cues), else by a cue anywhere ("avgift förskola?"); one that ends a clause and asks only
+    how much or how many leaves the type to a cue ("busskort pris hur mycket" asks a price).
+    Small talk asks for none."""
     if kind == "smalltalk":
         return None
     clauses = [c.strip() for c in _ASKED_CLAUSES.split(folded) if c.strip()]
@@ -781,12 +781,15 @@ def _expects(folded: str, kind: str, tables: list[Language]) -> str | None:
             for name, pattern in lang.asks:
                 if pattern.match(clause):
                     return name
-    ending = None
-    for lang in tables:
-        for clause in clauses:
-            at = _asked_at(clause, [pattern for _, pattern in lang.asks])
-            if at is not None and ending is None:
-                ending = lang.asks[at[1]][0]
+    ending = next(
+        (
+            lang.asks[at[1]][0]
+            for lang in tables
+            for clause in clauses
+            if (at := _asked_at(clause, [pattern for _, pattern in lang.asks])) is not None
+        ),
+        None,
+    )
     cued = next(
         (name for lang in tables for name, pattern in lang.expects if pattern.search(folded)),
         None,
