@@ -91,6 +91,8 @@ OTHERS = {
         "fiftysixth",
         "fiftyseventh",
         "fiftyeighth",
+        "fiftyninth",
+        "sixtieth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
