@@ -802,11 +802,19 @@ def test_asking_what_one_may_ask_is_small_talk() -> None:
 
 
 @pytest.mark.parametrize(
-    "message", ["Hi! Who am I talking to?", "who am i chatting with", "Vem pratar jag med?"]
+    "message",
+    [
+        "Hi! Who am I talking to?",
+        "who am i chatting with",
+        "Who am I actually talking to?",
+        "Vem pratar jag med?",
+        "vem är det jag pratar med egentligen?",
+        "Vem är det som jag chattar med nu?",
+    ],
 )
 def test_asking_who_one_is_talking_to_is_small_talk(message: str) -> None:
     """ "Who am I talking to?" asks what the assistant is, as "who are you?" does; after a
-    greeting too."""
+    greeting too, and in the subordinate order ("vem är det jag pratar med egentligen?")."""
     assert read_question(message).smalltalk in ("identity", "greeting")
 
 
