@@ -41,6 +41,7 @@ from assistant.lang import (
     dispenses,
     excepted,
     free,
+    in_unit,
     inflects,
     is_unit,
     languages,
@@ -81,8 +82,9 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires (a question in the sources is
     never an answer, nor what a page says of itself): every corpus name it mentions
     (`_holds_name`), what it counts ("hur många bilar": a word of `ReadQuestion.counted`),
-    the type of fact it asks for (a year for "när", an amount for "vad kostar"), other than
-    a number the question gives itself, and every number it counts with, as itself or within
+    the type of fact it asks for (a year for "när", an amount for "vad kostar") and the unit
+    it asks it in (`ReadQuestion.unit`: "i kvadratkilometer"), other than a number the
+    question gives itself, and every number it counts with, as itself or within
     a range or bound it states ("de andra fem …"; "200 000 kr" – "upp till 400 000 kr"; a
     yes/no question may give a number the sentence contradicts, and an age or a delay the
     asker gives is answered by a limit: `circumstances`). For a yes/no question, a sentence
@@ -112,6 +114,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False  # "vad kostar en ny soptunna?" – "… en dragavgift på 35 kronor"
     if rq.kind != "yesno" and not _reckoned_alike(rq, text):
         return False  # "ersättning per kilometer?" – "200 kronor per timme"
+    if rq.unit and not in_unit(text, rq.unit):
+        return False  # "Hur stor är Södertörns yta i kvadratkilometer?" – "en halv miljon"
     if rq.kind != "yesno" and not _ranks_first(rq, text):
         return False  # "vilket är Sveriges största län?" – "… det fjärde största länet"
     pattern = answer_pattern(rq.expects) if rq.expects else None

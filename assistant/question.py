@@ -21,6 +21,7 @@ from assistant.lang import (
     DEFAULT,
     Language,
     age_unit,
+    asked_unit,
     bound,
     bound_after,
     counted_words,
@@ -184,6 +185,10 @@ class ReadQuestion:
     # månaden", "varje år"), from the clauses where the asker does not tell of themselves
     # ("Jag pendlar varje dag. Vad kostar ett månadskort?" asks none).
     per: frozenset[str] = frozenset()
+    # The unit a question asks its figure in (`lang.asked_unit`: "i kvadratkilometer", "hur
+    # många procent", "What percentage"): an answer must give a number in it, by any of its
+    # names ("60 kr" is in kronor).
+    unit: str = ""
 
     @property
     def unsourced(self) -> bool:
@@ -330,6 +335,7 @@ def read_question(
         now=_asks_now(folded, kind, expects, posed, tables),
         advice=any(lang.advice.search(folded) for lang in tables),
         per=_asked_per(asked, lang_code),
+        unit=asked_unit(asked) if kind != "yesno" else "",
     )
 
 

@@ -2370,6 +2370,42 @@ def test_the_units_a_text_reckons_by(text: str, asked: bool, units: set[str]) ->
     assert rates(text, asked=asked) == units
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "admitted"),
+    [
+        # A figure asked in a unit is answered in that unit, by any of its names.
+        (
+            "Hur stor är Södertörns yta i kvadratkilometer?",
+            "Idag bor över en halv miljon människor på Södertörn.",
+            False,
+        ),
+        ("Hur stor är ytan i kvadratkilometer?", "Ytan är 1 400 km².", True),
+        (
+            "How big is the reserve in square kilometres?",
+            "Reservatet är 12 kvadratkilometer.",
+            True,
+        ),
+        ("Hur många procent skatt drar ni?", "Arvodet är 16 500 kr per månad.", False),
+        ("Hur många procent skatt drar ni?", "Vi drar 30 procent i skatt.", True),
+        ("What percentage of students pass?", "Kursen har fyra delar, A, B, C och D.", False),
+        ("What percentage of students pass?", "Nio av tio, 90 %, klarar provet.", True),
+        (
+            "Vad är beloppsgränsen i kronor?",
+            "Beloppsgränsen gäller om det inte finns ett ramavtal.",
+            False,
+        ),
+        ("Vad är beloppsgränsen i kronor?", "Beloppsgränsen är 700 000 kr.", True),
+        ("hur lång är kursen, räknat i timmar?", "Kursen omfattar hundra timmar.", True),
+        # "i år" and "i dag" say when, not in what.
+        ("vad kostar ett årskort i år?", "Ett årskort kostar 2 500 kronor.", True),
+    ],
+)
+def test_a_figure_asked_in_a_unit_is_answered_in_it(
+    question: str, text: str, admitted: bool
+) -> None:
+    assert holds(question, text) is admitted
+
+
 def test_a_follow_up_price_question_may_name_its_subject_before() -> None:
     """ "Och en större, vad kostar den?" names the bin in the question before it."""
     from assistant.answer import admissible

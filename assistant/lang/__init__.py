@@ -136,6 +136,7 @@ class Language:
     before: re.Pattern[str]  # on folded text before a year: "före", "before"
     after: re.Pattern[str]  # on folded text before a year: "efter", "after"
     units: dict[str, str]  # folded short unit -> the unit it names ("kr" -> "kronor")
+    unit_asked: re.Pattern[str]  # on folded text: the unit a question asks its figure in
     rate: re.Pattern[str]  # on folded text: what an amount is reckoned by, "per timme", "/km"
     rate_units: dict[str, str]  # folded word of `rate` -> the unit it names ("dygn" -> "day")
     follow_start: re.Pattern[str]
@@ -278,6 +279,7 @@ def _compile(data: dict) -> Language:
         before=re.compile(words["before"]),
         after=re.compile(words["after"]),
         units={fold(k): fold(v) for k, v in words["units"].items()},
+        unit_asked=re.compile(words.get("unit_asked", r"(?!)")),
         rate=re.compile(words["rate"]),
         rate_units={fold(k): v for k, v in words["rate_units"].items()},
         follow_start=re.compile(data["follow_up"]["start"]),
@@ -735,6 +737,34 @@ def unit_of(word: str) -> str:
         if word in lang.units:
             return term(lang.units[word])
     return term(word)
+
+
+def asked_unit(text: str) -> str:
+    """The unit a question asks its figure in, in any known language, as `unit_of` names it
+    ("hur stor yta har Södertörn i kvadratkilometer?" -> the stem of "kvadratkilometer",
+    "What percentage …?" -> that of "procent"), else ""."""
+    folded = fold(text.lower())
+    for lang in languages().values():
+        match = lang.unit_asked.search(folded)
+        if match:
+            return unit_of(next(g for g in match.groups() if g))
+    return ""
+
+
+#: A number in digits and the word or sign right after it: "3 400 km²", "30 %", "60 kr".
+_FIGURE = re.compile(r"\d(?:[\d  ,.]*\d)?\s*(%|[^\W\d_]+[²2]?)")
+
+
+def in_unit(text: str, unit: str) -> bool:
+    """Whether a text gives a number in a unit (`asked_unit`), by any of its names: "60 kr"
+    is in kronor, "30 %" in percent, "tre timmar" in hours."""
+    if any(unit_of(fold(m.group(1).lower())) == unit for m in _FIGURE.finditer(text)):
+        return True
+    tokens = words(text)
+    return any(
+        counts_as(word, "cardinal") and unit_of(fold(after)) == unit
+        for word, after in zip(tokens, tokens[1:], strict=False)
+    )
 
 
 def circumstances(text: str) -> frozenset[int]:
