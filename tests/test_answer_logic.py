@@ -2985,3 +2985,28 @@ def test_a_place_named_by_what_it_is_that_the_sources_never_name_is_elsewhere() 
         "i respektive kommun",
     ):
         assert "8.00–16.30" in answer_from(text, f"Vilka öppettider har kontaktcenter {own}?"), own
+
+
+@pytest.mark.parametrize(
+    ("text", "admitted"),
+    [
+        ("Södertörnskommunernas samverkan formaliserades år 2010.", True),
+        ("Samverkan formaliserades år 2010.", False),
+        ("Kommunernas samarbete på Södertörn formaliserades år 2010.", False),
+    ],
+)
+def test_a_compound_name_is_held_by_both_its_halves(text: str, admitted: bool) -> None:
+    """A name compounded of two words ("Södertörnssamverkan") is named by a sentence that
+    holds both, the first at the start of a word ("Södertörnskommunernas samverkan"); not by
+    its last half alone, nor by its first without the last."""
+    from assistant.answer import admissible
+
+    known = "Samverkan på Södertörn. Syftet med Södertörnssamverkan är gemensam nytta."
+    analyzer = Analyzer([*Analyzer.base_terms(known), *Analyzer.base_terms(text)])
+    rq = read_question(
+        "när blev södertörnssamverkan officiell?",
+        analyzer=analyzer,
+        names=frozenset({term("Södertörnssamverkan".lower())}),
+    )
+    assert term("södertörnssamverkan") in rq.names
+    assert admissible(candidate(0, text, 0.9), rq) is admitted
