@@ -1243,6 +1243,13 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
         ("hur manga anstallda har enheten?", "Enheten har i dag 23 medarbetare.", True),
         ("hur många anställda har enheten?", "Enheten tar emot 900 besökare.", False),
         ("hur många besökare har enheten?", "Enheten har 23 medarbetare.", False),
+        # Children and pupils in any word for them, flats, days and parking places likewise.
+        ("hur många ungar går det på varje lärare?", "Högst åtta barn per simlärare.", True),
+        ("hur många barn åker skolskjuts?", "Varje dag reser ungefär 1 150 elever.", True),
+        ("hur manga lgh delas ut per år?", "Högst 20 lägenheter per år fördelas.", True),
+        ("hur manga dagar far bilen sta?", "Du får stå där i högst 3 dygn i följd.", True),
+        ("hur manga parkeringar finns det?", "Det finns 3 400 parkeringsplatser.", True),
+        ("hur många barn åker skolskjuts?", "Varje dag reser ungefär 1 150 vuxna.", False),
         # The counted word without a number of it, or with an amount between.
         ("hur många böcker har biblioteket?", "Du lånar böcker på stadsbiblioteket.", False),
         ("hur många böcker har biblioteket?", "Sagostund för barn 3–6 år, ta med böcker.", False),
