@@ -1163,6 +1163,8 @@ def test_a_yes_no_question_about_paying_is_answered_by_a_sentence_about_paying()
     assert how_much.expects == "money" and not admissible(cand, how_much)
     by_card = read_question("Kan man betala med kort?", analyzer=analyzer)
     assert by_card.expects is None  # how to pay, not how much
+    for how in ("Kan jag betala inträdet med kontanter?", "hur betalar man på biblioteket?"):
+        assert read_question(how, analyzer=analyzer).expects is None
 
 
 @pytest.mark.parametrize(
