@@ -35,7 +35,8 @@ FEATURES = (
     "chunk",  # fused retrieval score of the sentence's passage (1.0: first in both rankings)
     "chunk_dense",  # cosine of question and passage
     "lexical",  # log(1 + BM25 score) of the passage
-    "coverage",  # share of the question's topic terms the sentence holds
+    "coverage",  # share of the question's topic terms the sentence holds (in another
+    # language, of its words, each held through a glossary counterpart; also below)
     "bigram",  # share of the question's adjacent topic-term pairs the sentence holds both of
     "passage_coverage",  # share of the question's topic terms in the sentence's whole passage
     "where",  # share of the question's topic terms in the passage's title and section
@@ -115,6 +116,15 @@ def candidate_features(rq: ReadQuestion, candidates: Sequence[Candidate]) -> np.
     pairs = _pairs(rq)
     foreign = rq.language != DEFAULT
     missing = 0.0 if foreign else float(min(len(rq.missing), 3))
+    # A question in another language meets the sources through its glossary: a word is held
+    # where one of its counterparts is ("library" – "biblioteket").
+    glossed = rq.glossed if foreign else ()
+
+    def share(terms: frozenset[str]) -> float:
+        if glossed:
+            return sum(bool(g & terms) for g in glossed) / len(glossed)
+        return len(topic & terms) / len(topic) if topic else 0.0
+
     for i, c in enumerate(candidates):
         shape = c.is_list or is_enumeration(c.text)
         out[i] = (
@@ -126,10 +136,10 @@ def candidate_features(rq: ReadQuestion, candidates: Sequence[Candidate]) -> np.
             c.hit.score,
             c.hit.dense,
             math.log1p(max(c.hit.lexical, 0.0)),
-            len(topic & c.terms) / len(topic) if topic else 0.0,
+            share(c.terms),
             sum(a in c.terms and b in c.terms for a, b in pairs) / len(pairs) if pairs else 0.0,
-            len(topic & (c.passage | c.terms)) / len(topic) if topic else 0.0,
-            len(topic & c.where) / len(topic) if topic else 0.0,
+            share(c.passage | c.terms),
+            share(c.where),
             missing,
             float(rq.expects is not None),
             float(bool(rq.names)),

@@ -3019,3 +3019,19 @@ def test_a_compound_name_is_held_by_both_its_halves(text: str, admitted: bool) -
     )
     assert term("södertörnssamverkan") in rq.names
     assert admissible(candidate(0, text, 0.9), rq) is admitted
+
+
+def test_an_english_question_covers_a_sentence_through_its_glossary() -> None:
+    """The coverage signals of a question in another language count its words held through
+    their glossary counterparts ("library" – "Biblioteket"), as those of a Swedish question
+    count its own terms: a sentence about another office's hours covers less of it."""
+    from assistant.scoring import candidate_features
+
+    library = "Biblioteket har öppet måndag till fredag 10–19."
+    office = "Kontaktcenter har öppet måndag till fredag 8–16."
+    analyzer = Analyzer([*Analyzer.base_terms(library), *Analyzer.base_terms(office)])
+    rq = read_question("What are the opening hours of the library?", analyzer=analyzer)
+    assert rq.language == "en"
+    x = candidate_features(rq, [candidate(0, library, 0.9), candidate(1, office, 0.9)])
+    for name in ("coverage", "passage_coverage"):
+        assert x[0, FEATURES.index(name)] > x[1, FEATURES.index(name)]
