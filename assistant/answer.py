@@ -95,7 +95,7 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         # A question in the sources ("Har du frågor om …?") answers nothing, nor does what a
         # page says of itself ("Här kan du läsa om hur du ansöker").
         return False
-    if not all(_holds_name(name, candidate, rq.compounds) for name in rq.names):
+    if not all(_holds_name(name, candidate) for name in rq.names):
         return False
     if rq.role and not _names_role(rq.role, candidate):
         return False  # "vem är kuratorn?" is not answered by "Skolsköterska: Sara Eklöf"
@@ -114,7 +114,9 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False  # "vad kostar en ny soptunna?" – "… en dragavgift på 35 kronor"
     if rq.kind != "yesno" and not _reckoned_alike(rq, text):
         return False  # "ersättning per kilometer?" – "200 kronor per timme"
-    if rq.unit and not in_unit(text, rq.unit):
+    if rq.unit and not in_unit(text, rq.unit) and not (rq.expects == "money" and free(text)):
+        # What costs nothing answers "i kronor" too: "Vad kostar parkeringen i kronor?" –
+        # "Parkeringen är gratis."
         return False  # "Hur stor är Södertörns yta i kvadratkilometer?" – "en halv miljon"
     if rq.kind != "yesno" and not _ranks_first(rq, text):
         return False  # "vilket är Sveriges största län?" – "… det fjärde största länet"
@@ -228,24 +230,16 @@ def _tells_now(candidate: Candidate) -> bool:
     return answer_pattern("now").search(text) is not None  # type: ignore[union-attr]
 
 
-def _holds_name(
-    name: str, candidate: Candidate, compounds: tuple[tuple[str, tuple[str, ...], str], ...] = ()
-) -> bool:
+def _holds_name(name: str, candidate: Candidate) -> bool:
     """Whether a sentence holds a corpus name the question gives: the name itself or in the
     heading of the section it stands under ("Knektuddens vattenverk" – "Vattenverket byggdes
     1964"; a page title's words are no corpus names), or in the sentence before it when it
     opens with a definite noun that refers back and names no name itself ("Orrliden ligger
     i byn Myrbäcken. Området har inte kommunalt vatten"; `Candidate.before`), or, for a name
     compounded with a common word ("Slamtömning", the e-service; "Södertörnskommunerna"),
-    that word at its end within a passage that names it ("den ordinarie tömningen"), or both
-    its halves in the sentence, the first at the start of a word ("Södertörnssamverkan" –
-    "Södertörnskommunernas samverkan"; `ReadQuestion.compounds`)."""
+    that word at its end within a passage that names it ("den ordinarie tömningen")."""
     if name in candidate.terms or name in candidate.where or name in candidate.before:
         return True  # a heading that names it speaks of it for every sentence below it
-    for whole, halves, _ in compounds:
-        if whole == name and len(halves) == 2 and halves[1] in candidate.terms:
-            if any(t.startswith(halves[0]) for t in candidate.terms):
-                return True
     return name in candidate.passage and any(
         len(t) >= MIN_PART and len(name) - len(t) >= MIN_PART and name.endswith(t)
         for t in candidate.terms

@@ -335,17 +335,33 @@ def read_question(
         now=_asks_now(folded, kind, expects, posed, tables),
         advice=any(lang.advice.search(folded) for lang in tables),
         per=_asked_per(asked, lang_code),
-        unit=asked_unit(asked) if kind != "yesno" else "",
+        unit=_asked_unit(asked, lang_code) if kind != "yesno" and expects in FIGURES else "",
     )
+
+
+#: The types of fact that are figures: what a question may ask in a unit (`ReadQuestion.unit`;
+#: None, a question that names no type, too).
+FIGURES = (None, "number", "money", "size", "duration")
 
 
 def _asked_per(asked: str, code: str) -> frozenset[str]:
     """`ReadQuestion.per`: the units of the clauses in which the asker does not tell of
     themselves (`self_told` of the question's language: "jag pendlar varje dag")."""
+    return rates(_not_self_told(asked, code), asked=True)
+
+
+def _asked_unit(asked: str, code: str) -> str:
+    """`ReadQuestion.unit`, from the clauses in which the asker does not tell of themselves:
+    "Jag har väntat i timmar, vart vänder jag mig?" asks in no unit."""
+    return asked_unit(_not_self_told(asked, code))
+
+
+def _not_self_told(asked: str, code: str) -> str:
+    """The clauses of a question in which the asker does not tell of themselves (`self_told`
+    of its language), joined."""
     told = languages()[code].self_told
     clauses = [c for c in re.split(r"[.,;:!?\n]+", asked) if c.strip()]
-    kept = [c for c in clauses if not told.match(fold(c.lower()).strip())]
-    return rates(" ; ".join(kept), asked=True)
+    return " ; ".join(c for c in clauses if not told.match(fold(c.lower()).strip()))
 
 
 def _asks_now(

@@ -35,8 +35,9 @@ FEATURES = (
     "chunk",  # fused retrieval score of the sentence's passage (1.0: first in both rankings)
     "chunk_dense",  # cosine of question and passage
     "lexical",  # log(1 + BM25 score) of the passage
-    "coverage",  # share of the question's topic terms the sentence holds (in another
-    # language, of its words, each held through a glossary counterpart; also below)
+    # coverage, passage_coverage and where: for a question in another language, the share of
+    # its words (`ReadQuestion.glossed`) held through a glossary counterpart
+    "coverage",  # share of the question's topic terms the sentence holds
     "bigram",  # share of the question's adjacent topic-term pairs the sentence holds both of
     "passage_coverage",  # share of the question's topic terms in the sentence's whole passage
     "where",  # share of the question's topic terms in the passage's title and section
@@ -118,7 +119,7 @@ def candidate_features(rq: ReadQuestion, candidates: Sequence[Candidate]) -> np.
     missing = 0.0 if foreign else float(min(len(rq.missing), 3))
     # A question in another language meets the sources through its glossary: a word is held
     # where one of its counterparts is ("library" – "biblioteket").
-    glossed = rq.glossed if foreign else ()
+    glossed = rq.glossed  # none for a question in the sources' language
 
     def share(terms: frozenset[str]) -> float:
         if glossed:

@@ -135,7 +135,7 @@ class Language:
     age_unit: str  # folded: the unit an age is counted in ("år", "years")
     before: re.Pattern[str]  # on folded text before a year: "före", "before"
     after: re.Pattern[str]  # on folded text before a year: "efter", "after"
-    units: dict[str, str]  # folded short unit -> the unit it names ("kr" -> "kronor")
+    units: dict[str, str]  # folded unit word or sign -> the unit it names ("kr" -> "kronor")
     unit_asked: re.Pattern[str]  # on folded text: the unit a question asks its figure in
     rate: re.Pattern[str]  # on folded text: what an amount is reckoned by, "per timme", "/km"
     rate_units: dict[str, str]  # folded word of `rate` -> the unit it names ("dygn" -> "day")
@@ -279,7 +279,7 @@ def _compile(data: dict) -> Language:
         before=re.compile(words["before"]),
         after=re.compile(words["after"]),
         units={fold(k): fold(v) for k, v in words["units"].items()},
-        unit_asked=re.compile(words.get("unit_asked", r"(?!)")),
+        unit_asked=re.compile(words["unit_asked"]),
         rate=re.compile(words["rate"]),
         rate_units={fold(k): v for k, v in words["rate_units"].items()},
         follow_start=re.compile(data["follow_up"]["start"]),
@@ -746,23 +746,25 @@ def asked_unit(text: str) -> str:
     folded = fold(text.lower())
     for lang in languages().values():
         match = lang.unit_asked.search(folded)
-        if match:
-            return unit_of(next(g for g in match.groups() if g))
+        word = next((g for g in match.groups() if g), "") if match else ""
+        if word:
+            return unit_of(word)
     return ""
 
 
-#: A number in digits and the word or sign right after it: "3 400 km²", "30 %", "60 kr".
-_FIGURE = re.compile(r"\d(?:[\d  ,.]*\d)?\s*(%|[^\W\d_]+[²2]?)")
+#: A number in digits and the word or sign right after it: "3 400 km²", "30 %", "60 kr" (the
+#: word after a number as question.py's `_unit` reads it, with a sign too).
+_FIGURE = re.compile(r"\d(?:[\d\u00a0 ,.]*\d)?\s*(%|[^\W\d_]+2?)")
 
 
 def in_unit(text: str, unit: str) -> bool:
     """Whether a text gives a number in a unit (`asked_unit`), by any of its names: "60 kr"
-    is in kronor, "30 %" in percent, "tre timmar" in hours."""
+    is in kronor, "30 %" in percent, "tre timmar" and "en timme" in hours."""
     if any(unit_of(fold(m.group(1).lower())) == unit for m in _FIGURE.finditer(text)):
         return True
     tokens = words(text)
     return any(
-        counts_as(word, "cardinal") and unit_of(fold(after)) == unit
+        (counts_as(word, "cardinal") or counts_as(word, "single")) and unit_of(fold(after)) == unit
         for word, after in zip(tokens, tokens[1:], strict=False)
     )
 
