@@ -93,6 +93,8 @@ OTHERS = {
         "fiftyeighth",
         "fiftyninth",
         "sixtieth",
+        "sixtyfirst",
+        "sixtysecond",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
