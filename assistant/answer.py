@@ -65,7 +65,7 @@ from assistant.lang import (
     widens,
 )
 from assistant.lexical import MIN_PART, TLDS, Analyzer, fold, stopwords, term, words
-from assistant.question import ReadQuestion, held, is_year, numbers_in
+from assistant.question import ReadQuestion, held, is_year, numbers_in, stated_alike
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
 
@@ -723,9 +723,12 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     if _outranked(rq, clause):
         return "no"
     if rq.numbers:
-        stated = numbers_in(best.full_text)
-        if not all(held(rq.asked, n, best.full_text) for n in rq.numbers):
-            return "no" if stated else None
+        # A number the evidence does not hold is a "no" where it states one that may speak
+        # of it, not where all it states counts something else (`stated_alike`).
+        unheld = [n for n in rq.numbers if not held(rq.asked, n, best.full_text)]
+        if unheld:
+            alike = all(stated_alike(rq.asked, n, best.full_text) for n in unheld)
+            return "no" if alike else None
     years = [n for n in numbers_in(best.full_text) if is_year(n)]
     for decade in decades(rq.asked):
         if years and not any(y in decade for y in years):

@@ -30,6 +30,7 @@ from assistant.lang import (
     denies,
     detect,
     firsts,
+    in_smaller_unit,
     is_unit,
     languages,
     membership_terms,
@@ -959,20 +960,19 @@ def held(question: str, n: int, text: str) -> bool:
         return not side or side in given or -side not in given
     if is_year(n):
         return False
-    units = set()
-    for m in _mentions(asked, n):
-        unit = _unit(asked, m.end())
-        measured = bool(unit) and is_unit(unit)  # "20 år", "15 km"
-        alone = not unit or (not measured and term(unit) in stopwords())
-        if not alone:
-            units.add(unit)
-        if n <= MAX_AGE and not measured:
-            # An age is counted in years though the question names no unit: "min pappa är 79
-            # och …", "dottern som är 13" (not "vi är 4 personer", whose unit it is).
-            units.add(age_unit(asked[max(0, m.start() - 25) : m.start()], alone=alone))
-    units.discard("")
-    if not units:
-        return False
+    units = _units_asked(asked, n)
+    if units and _within(folded, n, units):
+        return True
+    # The same span in a smaller unit: "de första två veckorna" – "de första 14 dagarna".
+    return any(
+        _states_in(folded, count, unit) or _within(folded, count, {unit})
+        for count, unit in _in_smaller_units(asked, n)
+    )
+
+
+def _within(folded: str, n: int, units: set[str]) -> bool:
+    """Whether a folded text gives a range or a bound in one of the units that `n` lies
+    within (`held`)."""
     for match in _RANGE.finditer(folded):
         low, high = _value(match.group(1)), _value(match.group(2))
         if low <= n <= high and not is_year(high) and _unit(folded, match.end()) in units:
@@ -985,6 +985,65 @@ def held(question: str, n: int, text: str) -> bool:
         if side and _unit(folded, end) in units:
             if (side < 0 and n <= value) or (side > 0 and n >= value):
                 return True
+    return False
+
+
+def _in_smaller_units(asked: str, n: int) -> list[tuple[int, str]]:
+    """The number `n` a folded question gives in a unit of time, in the smaller unit its
+    language makes it of (`in_smaller_unit`): "två veckor" -> (14, dagar)."""
+    found = []
+    for m in _mentions(asked, n):
+        word = re.match(r"\s*([^\W\d]+)", asked[m.end() :])
+        span = in_smaller_unit(word.group(1)) if word else None
+        if span:
+            found.append((n * span[0], span[1]))
+    return found
+
+
+def _states_in(folded: str, n: int, unit: str) -> bool:
+    """Whether a folded text states the number `n` in the unit (`_unit`): "14 dagarna"."""
+    return any(_unit(folded, m.end()) == unit for m in _mentions(folded, n))
+
+
+def _units_asked(asked: str, n: int) -> set[str]:
+    """The units a folded question counts the number `n` in (`_unit`): the word after it
+    ("20 år", "15 km"), or years for an age given without one ("min pappa är 79 och …",
+    "dottern som är 13"; not "vi är 4 personer", whose unit it is)."""
+    units = set()
+    for m in _mentions(asked, n):
+        unit = _unit(asked, m.end())
+        measured = bool(unit) and is_unit(unit)  # "20 år", "15 km"
+        alone = not unit or (not measured and term(unit) in stopwords())
+        if not alone:
+            units.add(unit)
+        if n <= MAX_AGE and not measured:
+            units.add(age_unit(asked[max(0, m.start() - 25) : m.start()], alone=alone))
+    units.discard("")
+    return units
+
+
+def stated_alike(question: str, n: int, text: str) -> bool:
+    """Whether a text states a number that may speak of the number `n` a question gives: one
+    in a unit it is counted in (`_units_asked`), or one in no unit a language lists ("har
+    fyllt 18"). A text whose numbers all count something else says nothing of it: "Jag är 17
+    år, kan jag bli ledvärd?" – "… en sträcka på minst tre kilometer". A number the question
+    gives in no unit may be spoken of by any."""
+    stated = numbers_in(text)
+    asked = fold(question.lower())
+    units = _units_asked(asked, n) | {unit for _, unit in _in_smaller_units(asked, n)}
+    if not stated or not units:
+        return bool(stated)
+    folded = fold(text.lower())
+    words = _number_words()
+    ends = [
+        m.end()
+        for m in re.finditer(rf"{_DIGITS}|[^\W\d]+", folded)
+        if m.group()[0].isdigit() or m.group() in words
+    ]
+    for end in [*ends, *(end for _, end, _ in _scaled(folded))]:  # "en halv miljon människor"
+        after = re.match(r"\+?\s*([^\W\d]+)", folded[end:])
+        if after is None or not is_unit(after.group(1)) or _unit(folded, end) in units:
+            return True
     return False
 
 

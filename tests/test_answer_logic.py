@@ -1356,6 +1356,19 @@ def test_a_number_within_a_range_admits_the_row_and_one_outside_says_no() -> Non
     limit = "Du får lämna upp till 500 kilo grovavfall per besök utan avgift."
     assert answer_from(limit, "Får jag lämna 600 kilo grovavfall per besök?").startswith("Nej.")
     assert answer_from(limit, "Får jag lämna 300 kilo grovavfall per besök?").startswith("Ja.")
+    # A number is denied only by evidence whose numbers may speak of it: an age by no length,
+    # two weeks by another number of days.
+    trail = "Som ledvärd tar du hand om en sträcka på minst tre kilometer i reservatet."
+    assert not answer_from(trail, "Jag är 17 år, kan jag bli ledvärd i reservatet?").startswith(
+        "Nej"
+    )
+    free = "Hemgångsteamets insatser är avgiftsfria de första 14 dagarna."
+    assert answer_from(
+        free, "Är hemgångsteamets insatser gratis de första två veckorna?"
+    ).startswith("Ja.")
+    assert answer_from(
+        free, "Är hemgångsteamets insatser gratis de första tre veckorna?"
+    ).startswith("Nej.")
 
 
 def test_the_body_a_question_names_does_not_say_who_acts_for_it() -> None:

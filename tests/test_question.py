@@ -456,6 +456,14 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("Kostar det 150 kr?", "Den kostar 100 kr och mer information finns här.", False),
         ("Min son har fyllt 12, får han gå gratis?", "Barn till och med 12 år går gratis.", True),
         ("Jag är 20 år, får jag komma?", "Åldersgräns 18+ år.", True),
+        # A span of time is held in a smaller unit too: a week is seven days, a month 30.
+        ("Är det gratis de första två veckorna?", "Det är gratis de första 14 dagarna.", True),
+        ("Är det gratis de första tre veckorna?", "Det är gratis de första 14 dagarna.", False),
+        ("Avstängd i sex veckor, får vi avdrag?", "Avdrag ges vid mer än 30 dagar.", True),
+        ("Avstängd i tre veckor, får vi avdrag?", "Avdrag ges vid mer än 30 dagar.", False),
+        ("Can we move it two months before?", "Flytta senast 14 dagar före.", False),
+        ("Can we move it two months before?", "Flytta mer än 14 dagar före.", True),
+        ("Räcker det med två timmar?", "Det tar 120 minuter.", True),
     ],
 )
 def test_a_number_within_a_range_or_bound_of_its_unit_is_held(
@@ -465,6 +473,30 @@ def test_a_number_within_a_range_or_bound_of_its_unit_is_held(
 
     [number] = numbers_in(question)
     assert held(question, number, text) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        # Numbers in the unit asked, or in no unit a language lists, may speak of it.
+        ("Jag är 17 år, kan jag bli ledvärd?", "Du ska ha fyllt 18.", True),
+        ("Jag är 17 år, kan jag bli ledvärd?", "Du måste vara 18 år.", True),
+        # Numbers that all count something else do not.
+        ("Jag är 17 år, kan jag bli ledvärd?", "Du tar hand om minst tre kilometer.", False),
+        ("Jag är 17 år, kan jag bli ledvärd?", "Passet är 2 timmar.", False),
+        ("Blir det gratis i två veckor?", "Gratis i 14 dagar.", True),
+        ("Är förhandsmöte nummer två gratis?", "Mötet är 45 minuter.", False),
+        ("Får vi ta med två hundar?", "Högst 3 hundar per person.", True),
+        # A text that states no number speaks of none; "300k" is 300 000.
+        ("Jag är 17 år, kan jag bli ledvärd?", "Alla är välkomna.", False),
+        ("Do fewer than 300k people live there?", "Över en halv miljon människor bor där.", True),
+    ],
+)
+def test_numbers_that_may_speak_of_a_number_asked(question: str, text: str, expected: bool) -> None:
+    from assistant.question import stated_alike
+
+    [number] = numbers_in(question)
+    assert stated_alike(question, number, text) is expected
 
 
 @pytest.mark.parametrize(

@@ -148,6 +148,8 @@ class Language:
     # lower-case word -> the spelling it is read as when the type of fact asked for is told
     # ("är" -> "e": it folds to "ar", as "år" does)
     respell: dict[str, str] = field(default_factory=dict)
+    # folded unit word -> how many of a smaller unit it makes ("veckor" -> (7, "dagar"))
+    spans: dict[str, tuple[int, str]] = field(default_factory=dict)
     unaccented: dict[str, str] = field(default_factory=dict)  # "manga" -> "många"
     background: tuple[str, ...] = ()  # everyday sentences on unrelated subjects
     # The term of a word of this language -> the default language's terms that say the same
@@ -282,6 +284,7 @@ def _compile(data: dict) -> Language:
         unit_asked=re.compile(words["unit_asked"]),
         rate=re.compile(words["rate"]),
         rate_units={fold(k): v for k, v in words["rate_units"].items()},
+        spans={fold(k): _span(v) for k, v in words.get("spans", {}).items()},
         follow_start=re.compile(data["follow_up"]["start"]),
         follow_end=re.compile(data["follow_up"]["end"]),
         pronoun=re.compile(data["follow_up"]["pronoun"]),
@@ -293,6 +296,12 @@ def _compile(data: dict) -> Language:
         rendering=_rendering(data.get("glossary", {})),
         contractions=_contractions(data.get("contractions", {})),
     )
+
+
+def _span(text: str) -> tuple[int, str]:
+    """ "7 dagar" -> (7, "dagar"): how many of which smaller unit a unit makes (folded)."""
+    count, unit = text.split(maxsplit=1)
+    return int(count), fold(unit)
 
 
 def _rendering(table: dict[str, str]) -> dict[str, str]:
@@ -728,6 +737,17 @@ def _side(
         if above.search(before):
             return 1
     return 0
+
+
+def in_smaller_unit(word: str) -> tuple[int, str] | None:
+    """How many of a smaller unit the unit a folded word names makes, in any known language,
+    and that unit as `unit_of` names it: "veckor" -> (7, the unit of "dagar"), "hours" ->
+    (60, that of "minuter"); None for a word that names none (`Language.spans`)."""
+    for lang in languages().values():
+        if word in lang.spans:
+            count, unit = lang.spans[word]
+            return count, unit_of(unit)
+    return None
 
 
 def unit_of(word: str) -> str:
