@@ -167,7 +167,28 @@ def _held_by_role(rq: ReadQuestion, candidate: Candidate) -> bool:
     dig till förvaltningschefen"."""
     person = answer_pattern("person")
     parts = [p for p in _role_parts(candidate) if _role_in(rq.role, p)]
-    return not parts or any(_states(person, p, rq) for p in parts)  # type: ignore[arg-type]
+    # A part that names the role only as one of a kind names no holder of it: "Gruppen leds
+    # av en fysioterapeut och träffas på Träffpunkt Solrosen" – the name is a place's.
+    named = [p for p in parts if not _role_indefinite(rq.role, p)]
+    if parts and not named:
+        return False
+    return not named or any(_states(person, p, rq) for p in named)  # type: ignore[arg-type]
+
+
+def _role_indefinite(role: frozenset[str], text: str) -> bool:
+    """Whether every mention of the role in a text follows an indefinite article ("en
+    fysioterapeut", "a nurse") with no name set beside it ("en ny rektor, Anna Berg, …")."""
+    found = False
+    tokens = list(re.finditer(r"[^\W\d_]+(?::n)?|[,.;:]", text))
+    for i, token in enumerate(tokens):
+        if not _role_in(role, token.group()):
+            continue
+        found = True
+        before = tokens[i - 1].group().lower() if i else ""
+        after = tokens[i + 1].group() if i + 1 < len(tokens) else ""
+        if not counts_as(before, "single") or after == ",":
+            return False
+    return found
 
 
 def _role_parts(candidate: Candidate) -> list[str]:

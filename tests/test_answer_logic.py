@@ -2579,6 +2579,25 @@ def test_a_compound_counts_once_in_what_evidence_speaks_to(
         ("vad heter kuratorn?", "Skolsköterska: Per Ek; Kurator: kontakta expeditionen", False),
         # A role in the genitive is not the one asked for.
         ("vad heter rektorns assistent?", "Rektor: Anna Berg; Assistent: kontakta oss", False),
+        # A role named as one of a kind names no holder; one with a name beside it does.
+        (
+            "Vad heter fysioterapeuten som leder gruppen?",
+            "Gruppen leds av en fysioterapeut och träffas på Träffpunkt Solrosen.",
+            False,
+        ),
+        ("Vad heter fysioterapeuten?", "Gruppen leds av en fysioterapeut, Anna Berg.", True),
+        ("Vad heter rektorn?", "Skolan har en rektor. Rektor är Anna Berg.", True),
+        # Words that describe the role may stand before it.
+        (
+            "Vad heter kommunens medicinskt ansvariga sjuksköterska?",
+            "En medicinskt ansvarig sjuksköterska (MAS) ansvarar för att vården i Ekby är säker.",
+            False,
+        ),
+        (
+            "Vad heter kommunens medicinskt ansvariga sjuksköterska?",
+            "Medicinskt ansvarig sjuksköterska är Karin Holm.",
+            True,
+        ),
     ],
 )
 def test_who_holds_a_role_is_answered_by_a_sentence_that_names_it(
