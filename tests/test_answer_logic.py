@@ -1331,6 +1331,12 @@ def test_how_often_is_answered_by_a_rate(text: str, rate: bool) -> None:
         ("hur gammal måste man vara?", "Barn från ett år får plats.", True),
         ("hur gammal måste man vara?", "Ansökan gäller i 2 år.", False),  # how long, no age
         ("hur gammal måste man vara?", "Handläggningstiden är upp till 3 månader.", False),
+        ("hur gamla är tallarna?", "Här står tallar som är upp till 250 år gamla.", True),
+        ("hur gammal är kyrkan?", "Kyrkan är 800 år gammal.", True),
+        # "När" is answered by a time told from another.
+        ("När erbjuds samtalet?", "Samtalet erbjuds fyra till sex veckor senare.", True),
+        ("När får jag beslutet?", "Du får beslutet efter två veckor.", True),
+        ("När får jag beslutet?", "Handläggningen tar två timmar.", False),
         ("vad tjänar en dagbarnvårdare?", "Kommunen har tre anställda dagbarnvårdare.", False),
     ],
 )

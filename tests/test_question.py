@@ -239,6 +239,9 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         # "öppna" is an adjective as often as a verb: open taps ask for no opening hours.
         ("mätaren snurrar fast inga kranar är öppna, vad kan det betyda?", None),
         ("när öppnar simhallen?", "time"),
+        # A watch is no time of day: "klockan" as the end of a compound.
+        ("går det att få in lederna i gps-klockan?", None),
+        ("öppnar ni klockan åtta?", "time"),
         # A name: of a person when a role is named ("rektorn", "dataskyddsombudet", "vd:n"),
         # else of a thing; "vad heter du?" is small talk.
         ("vad heter rektorn på Ekskolan?", "person"),
