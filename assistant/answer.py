@@ -284,6 +284,8 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
     # itself ("zon 1").
     for kind in ("contact", "clock"):
         text = answer_pattern(kind).sub(" ", text)  # type: ignore[union-attr]
+    # Nor does the number of a numbered list's item ("2. Bedömning. En sjuksköterska …").
+    text = _ENUMERATOR.sub(" ", text)
     tokens = words(text)
     stems = [term(w) for w in tokens]
     measured = [counts_as(w, "measure") for w in tokens]
@@ -314,6 +316,10 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
             continue  # the next word counted: "hur många nya bostäder" – "1 900 bostäder"
         return any(_number_at(i, tokens, cardinal, measured, labels) for i in places)
     return False
+
+
+#: The number that opens an item of a numbered list: "2. Bedömning", "3) Skicka in".
+_ENUMERATOR = re.compile(r"(?m)^[ \t]*\d{1,2}[.)](?=\s)")
 
 
 def _number_at(

@@ -1273,6 +1273,9 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
         ("hur många barn går där?", "Förskolan tar emot barn 1–5 år.", False),
         ("hur många kommuner är med?", "Kommunernas samverkan formaliserades år 2010.", False),
         ("hur många bokningar tar ni emot?", "Ring bokningen på 08-465 004 20.", False),
+        # Nor does the number of a numbered list's item.
+        ("hur många sköterskor finns det?", "2. Bedömning. En sköterska gör en bedömning.", False),
+        ("hur många sköterskor finns det?", "Enheten har 2 sköterskor.", True),
         ("hur många böcker får man låna?", "Du får 4 veckor på dig att läsa böcker.", False),
         ("Hur många kilometer cykelväg finns det?", "Det finns 120 km cykelväg.", True),
         ("Hur många platser finns det?", "Platserna fördelas den 15 mars.", False),
