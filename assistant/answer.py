@@ -167,26 +167,39 @@ def _held_by_role(rq: ReadQuestion, candidate: Candidate) -> bool:
     dig till förvaltningschefen"."""
     person = answer_pattern("person")
     parts = [p for p in _role_parts(candidate) if _role_in(rq.role, p)]
+    if not parts:
+        return True
     # A part that names the role only as one of a kind names no holder of it: "Gruppen leds
     # av en fysioterapeut och träffas på Träffpunkt Solrosen" – the name is a place's.
     named = [p for p in parts if not _role_indefinite(rq.role, p)]
-    if parts and not named:
-        return False
-    return not named or any(_states(person, p, rq) for p in named)  # type: ignore[arg-type]
+    return any(_states(person, p, rq) for p in named)  # type: ignore[arg-type]
 
 
 def _role_indefinite(role: frozenset[str], text: str) -> bool:
-    """Whether every mention of the role in a text follows an indefinite article ("en
-    fysioterapeut", "a nurse") with no name set beside it ("en ny rektor, Anna Berg, …")."""
+    """Whether every mention of the role in a text is one of a kind: an indefinite article up
+    to two words before it ("en fysioterapeut", "en legitimerad fysioterapeut", "a nurse"),
+    and no name within three words of the two ("en fysioterapeut som heter Anna Berg", "en
+    fysioterapeut: Anna Berg", "Anna Berg är en rektor")."""
+    tokens = list(re.finditer(r"[^\W\d_]+(?::n)?", text))
+    person = answer_pattern("person")
+    named = [(m.start(), m.end()) for m in person.finditer(text)]  # type: ignore[union-attr]
     found = False
-    tokens = list(re.finditer(r"[^\W\d_]+(?::n)?|[,.;:]", text))
     for i, token in enumerate(tokens):
         if not _role_in(role, token.group()):
             continue
         found = True
-        before = tokens[i - 1].group().lower() if i else ""
-        after = tokens[i + 1].group() if i + 1 < len(tokens) else ""
-        if not counts_as(before, "single") or after == ",":
+        article = next(
+            (
+                j
+                for j in range(i - 1, max(i - 4, -1), -1)
+                if counts_as(tokens[j].group().lower(), "single")
+            ),
+            None,
+        )
+        if article is None:
+            return False
+        near = (tokens[max(article - 3, 0)].start(), tokens[min(i + 3, len(tokens) - 1)].end())
+        if any(start < near[1] and end > near[0] for start, end in named):
             return False
     return found
 
@@ -318,8 +331,9 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
     return False
 
 
-#: The number that opens an item of a numbered list: "2. Bedömning", "3) Skicka in".
-_ENUMERATOR = re.compile(r"(?m)^[ \t]*\d{1,2}[.)](?=\s)")
+#: The number that opens an item of a numbered list (`_LIST_ITEM`): "2. Bedömning", "3)
+#: Skicka in", also after the sentence a segment leans on ("… ringa själv. 2. Bedömning").
+_ENUMERATOR = re.compile(r"(?:^|(?<=\n)|(?<=[.!?:] ))[ \t]*\d{1,3}[.)](?=\s+[*A-ZÅÄÖ])")
 
 
 def _number_at(
@@ -754,7 +768,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # of it, not where all it states counts something else (`stated_alike`).
         unheld = [n for n in rq.numbers if not held(rq.asked, n, best.full_text)]
         if unheld:
-            alike = all(stated_alike(rq.asked, n, best.full_text) for n in unheld)
+            alike = any(stated_alike(rq.asked, n, best.full_text) for n in unheld)
             return "no" if alike else None
     years = [n for n in numbers_in(best.full_text) if is_year(n)]
     for decade in decades(rq.asked):

@@ -21,6 +21,7 @@ from assistant.lang import (
     DEFAULT,
     Language,
     age_unit,
+    answer_pattern,
     asked_unit,
     bound,
     bound_after,
@@ -887,6 +888,8 @@ def _scaled(folded: str) -> list[tuple[int, int, int]]:
     for i, scale in enumerate(tokens):
         if scale.group() not in scales:
             continue
+        if len(scale.group()) == 1 and not folded[scale.start() - 1 : scale.start()].isdigit():
+            continue  # a letter scales only the digits it is written on: "300k", not "10 k"
         count, first = factor(i - 1), i - 1
         before = tokens[i - 2].group() if i >= 2 else ""
         if count == 1.0 and before in halves:
@@ -1024,10 +1027,13 @@ def _units_asked(asked: str, n: int) -> set[str]:
 
 def stated_alike(question: str, n: int, text: str) -> bool:
     """Whether a text states a number that may speak of the number `n` a question gives: one
-    in a unit it is counted in (`_units_asked`), or one in no unit a language lists ("har
-    fyllt 18"). A text whose numbers all count something else says nothing of it: "Jag är 17
-    år, kan jag bli ledvärd?" – "… en sträcka på minst tre kilometer". A number the question
-    gives in no unit may be spoken of by any."""
+    in a unit it is counted in (`_units_asked`), or one that no word but a function word
+    follows ("har fyllt 18.", "18 och äldre"). A text whose numbers all count something else
+    says nothing of it: "Jag är 17 år, kan jag bli ledvärd?" – "… en sträcka på minst tre
+    kilometer", "högst 20 skolbarn", "ett pass på 2,5 timmar"; nor does a clock time or a
+    phone number. A number the question gives in no unit may be spoken of by any."""
+    for kind in ("contact", "clock"):
+        text = answer_pattern(kind).sub(" ", text)  # type: ignore[union-attr]
     stated = numbers_in(text)
     asked = fold(question.lower())
     units = _units_asked(asked, n) | {unit for _, unit in _in_smaller_units(asked, n)}
@@ -1041,8 +1047,10 @@ def stated_alike(question: str, n: int, text: str) -> bool:
         if m.group()[0].isdigit() or m.group() in words
     ]
     for end in [*ends, *(end for _, end, _ in _scaled(folded))]:  # "en halv miljon människor"
+        if re.match(r"[,.]\d", folded[end:]):
+            continue  # the whole of "2,5 timmar": the unit is its decimals' to say
         after = re.match(r"\+?\s*([^\W\d]+)", folded[end:])
-        if after is None or not is_unit(after.group(1)) or _unit(folded, end) in units:
+        if after is None or term(after.group(1)) in stopwords() or _unit(folded, end) in units:
             return True
     return False
 

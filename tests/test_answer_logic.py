@@ -1275,6 +1275,7 @@ def test_a_count_is_answered_only_by_a_sentence_about_what_is_counted() -> None:
         ("hur många bokningar tar ni emot?", "Ring bokningen på 08-465 004 20.", False),
         # Nor does the number of a numbered list's item.
         ("hur många sköterskor finns det?", "2. Bedömning. En sköterska gör en bedömning.", False),
+        ("hur många sköterskor finns det?", "Ring oss. 2. Bedömning. En sköterska kommer.", False),
         ("hur många sköterskor finns det?", "Enheten har 2 sköterskor.", True),
         ("hur många böcker får man låna?", "Du får 4 veckor på dig att läsa böcker.", False),
         ("Hur många kilometer cykelväg finns det?", "Det finns 120 km cykelväg.", True),
@@ -1340,6 +1341,7 @@ def test_how_often_is_answered_by_a_rate(text: str, rate: bool) -> None:
         ("När erbjuds samtalet?", "Samtalet erbjuds fyra till sex veckor senare.", True),
         ("När får jag beslutet?", "Du får beslutet efter två veckor.", True),
         ("När får jag beslutet?", "Handläggningen tar två timmar.", False),
+        ("När får jag beslutet?", "Det kostar 50 kr per dag efter att beslutet kommit.", False),
         ("vad tjänar en dagbarnvårdare?", "Kommunen har tre anställda dagbarnvårdare.", False),
     ],
 )
@@ -1371,6 +1373,9 @@ def test_a_number_within_a_range_admits_the_row_and_one_outside_says_no() -> Non
     assert not answer_from(trail, "Jag är 17 år, kan jag bli ledvärd i reservatet?").startswith(
         "Nej"
     )
+    # One number the evidence speaks of and contradicts is enough for a "Nej".
+    age = "Som ledvärd måste du vara minst 18 år."
+    assert answer_from(age, "Jag är 17 år, får jag vara ledvärd i 3 timmar?").startswith("Nej.")
     free = "Hemgångsteamets insatser är avgiftsfria de första 14 dagarna."
     assert answer_from(
         free, "Är hemgångsteamets insatser gratis de första två veckorna?"
@@ -2595,6 +2600,13 @@ def test_a_compound_counts_once_in_what_evidence_speaks_to(
             False,
         ),
         ("Vad heter fysioterapeuten?", "Gruppen leds av en fysioterapeut, Anna Berg.", True),
+        ("Vad heter fysioterapeuten?", "En fysioterapeut som heter Anna Berg leder gruppen.", True),
+        ("Vad heter fysioterapeuten?", "Anna Berg är en fysioterapeut med lång erfarenhet.", True),
+        (
+            "Vad heter fysioterapeuten?",
+            "Gruppen leds av en legitimerad fysioterapeut och träffas på Träffpunkt Solrosen.",
+            False,
+        ),
         ("Vad heter rektorn?", "Skolan har en rektor. Rektor är Anna Berg.", True),
         # Words that describe the role may stand before it.
         (

@@ -241,7 +241,7 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("när öppnar simhallen?", "time"),
         # A watch is no time of day: "klockan" as the end of a compound.
         ("går det att få in lederna i gps-klockan?", None),
-        ("öppnar ni klockan åtta?", "time"),
+        ("kan jag komma klockan åtta?", "time"),
         # A name: of a person when a role is named ("rektorn", "dataskyddsombudet", "vd:n"),
         # else of a thing; "vad heter du?" is small talk.
         ("vad heter rektorn på Ekskolan?", "person"),
@@ -488,8 +488,13 @@ def test_a_number_within_a_range_or_bound_of_its_unit_is_held(
         ("Jag är 17 år, kan jag bli ledvärd?", "Du tar hand om minst tre kilometer.", False),
         ("Jag är 17 år, kan jag bli ledvärd?", "Passet är 2 timmar.", False),
         ("Blir det gratis i två veckor?", "Gratis i 14 dagar.", True),
-        ("Är förhandsmöte nummer två gratis?", "Mötet är 45 minuter.", False),
+        ("Får vi ta med två hundar?", "Passet är 45 minuter.", False),
+        ("Jag är 17 år, kan jag bli ledvärd?", "Passet är 2,5 timmar.", False),
+        ("Jag är 17 år, kan jag bli ledvärd?", "Ett 3 veckors pass.", False),
+        ("Jag är 17 år, kan jag bli ledvärd?", "Högst 20 skolbarn per grupp.", False),
+        ("Jag är 17 år, kan jag bli ledvärd?", "Ring 08-465 004 20, vardagar 10.00–16.00.", False),
         ("Får vi ta med två hundar?", "Högst 3 hundar per person.", True),
+        ("Jag är 17 år, kan jag bli ledvärd?", "Är du 18 och äldre kan du anmäla dig.", True),
         # A text that states no number speaks of none; "300k" is 300 000.
         ("Jag är 17 år, kan jag bli ledvärd?", "Alla är välkomna.", False),
         ("Do fewer than 300k people live there?", "Över en halv miljon människor bor där.", True),
