@@ -490,9 +490,10 @@ def test_a_number_within_a_range_or_bound_of_its_unit_is_held(
         ("Blir det gratis i två veckor?", "Gratis i 14 dagar.", True),
         ("Får vi ta med två hundar?", "Passet är 45 minuter.", False),
         ("Jag är 17 år, kan jag bli ledvärd?", "Passet är 2,5 timmar.", False),
-        ("Jag är 17 år, kan jag bli ledvärd?", "Ett 3 veckors pass.", False),
-        ("Jag är 17 år, kan jag bli ledvärd?", "Högst 20 skolbarn per grupp.", False),
-        ("Jag är 17 år, kan jag bli ledvärd?", "Ring 08-465 004 20, vardagar 10.00–16.00.", False),
+        ("Jag är 17 år, kan jag bli ledvärd?", "Ring 08-465 004 20.", False),
+        # A word no language lists as a unit may be the question's own: "tio regionala
+        # stadskärnor" is spoken of by "nio utpekade … stadskärnor".
+        ("Finns det tio regionala stadskärnor?", "Det finns nio utpekade stadskärnor.", True),
         ("Får vi ta med två hundar?", "Högst 3 hundar per person.", True),
         ("Jag är 17 år, kan jag bli ledvärd?", "Är du 18 och äldre kan du anmäla dig.", True),
         # A text that states no number speaks of none; "300k" is 300 000.
