@@ -95,6 +95,8 @@ OTHERS = {
         "sixtieth",
         "sixtyfirst",
         "sixtysecond",
+        "sixtythird",
+        "sixtyfourth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
