@@ -1720,6 +1720,15 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
         ("Om barnet inte kan äta maten får det specialkost.", False),
         # A folded word that merely looks like a negation ("värken", the ache) is none.
         ("Kontakta skolsköterskan om värken sitter kvar.", False),
+        # A condition after its main clause runs to the clause's end, its negation joined to
+        # it or not; "saknar" negates in it as "inte har" does. A main clause's own negation
+        # before it stays.
+        ("Du har rätt till sfi om du bor i kommunen och saknar kunskaper i svenska.", False),
+        ("Du kan få hjälp om du inte kan ta dig dit.", False),
+        ("Om du saknar e-legitimation kan du ringa oss.", False),
+        ("Du får inte parkera här om du inte har tillstånd.", True),
+        ("You can apply if you do not have a job.", False),
+        ("You cannot park here if you have no permit.", True),
         # "så länge" makes a condition too.
         ("Det går bra att grilla, så länge det inte råder eldningsförbud.", False),
         ("You may grill as long as you do not leave it alone.", False),
