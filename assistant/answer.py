@@ -1316,9 +1316,21 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
     if rq.expects == "frequency":
         # An amount per period is a price, not how often: "450 kr per år".
         text = answer_pattern("price").sub(" ", text)  # type: ignore[union-attr]
+    # "Hur många?" with nothing named counted counts people or things, not a measure: "Hur
+    # många var med på vandringarna?" is not answered by "2025: 76 %" nor by "45 minuter".
+    # What it counts may itself be a measure ("How many hours …?", "how many days ahead?").
+    counted = counted_words(rq.asked)
+    counting = (
+        rq.expects == "number"
+        and not rq.counted
+        and bool(counted)
+        and not any(counts_as(w, "measure") for w in counted)
+    )
     for match in pattern.finditer(text):
         found = match.group(0).strip()
         if found.isdigit() and int(found) in rq.numbers:
+            continue
+        if counting and _measured(text[match.end() :]):
             continue
         if roles and " " not in found and term(found.lower()) in rq.terms:
             continue
@@ -1326,6 +1338,16 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
             continue  # nor is a capitalised function word after a label ("Wifi: Det …")
         return True
     return False
+
+
+_NEXT_WORD = re.compile(r"\s*(%|[^\W\d_]+)")
+
+
+def _measured(rest: str) -> bool:
+    """Whether the text after a number says it measures something ("76 %", "45 minuter",
+    "300 kronor"), rather than counting what follows it."""
+    match = _NEXT_WORD.match(rest)
+    return bool(match) and (match.group(1) == "%" or counts_as(match.group(1).lower(), "measure"))
 
 
 def citation_for(hit: Hit, n: int, quote: str | None = None) -> Citation:

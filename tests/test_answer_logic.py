@@ -3087,3 +3087,23 @@ def test_an_english_question_covers_a_sentence_through_its_glossary() -> None:
         assert x[0, FEATURES.index(name)] > x[1, FEATURES.index(name)]
     headed = replace(candidate(1, office, 0.9), where=frozenset({term("biblioteket")}))
     assert candidate_features(rq, [headed])[0, FEATURES.index("where")] > 0
+
+
+def test_a_count_of_people_or_things_is_no_measure() -> None:
+    """ "Hur många?" with nothing named counted counts people or things: a share in per cent,
+    an amount or a span of time answers another question ("Hur många var med på
+    vandringarna?" – "2025: 76 %"); a bare count still answers it, and a question that
+    counts a measure ("How many hours …?") is answered by one."""
+    from assistant.answer import admissible
+
+    share = "Känner sig trygg på kvällen, 2024: 73 %, 2025: 76 %."
+    minutes = "Vandringen tar ungefär 45 minuter."
+    people = "På vandringarna 2025 deltog 140 boende."
+    analyzer = Analyzer(Analyzer.base_terms(f"{share} {minutes} {people}"))
+    rq = read_question("Hur många var med på vandringarna 2025?", analyzer=analyzer)
+    assert rq.expects == "number" and not rq.counted
+    assert not admissible(candidate(0, share, 0.9), rq)
+    assert not admissible(candidate(1, minutes, 0.9), rq)
+    assert admissible(candidate(2, people, 0.9), rq)
+    hours = read_question("How many hours does the walk take?", analyzer=analyzer)
+    assert admissible(candidate(1, minutes, 0.9), hours)
