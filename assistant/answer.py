@@ -1318,13 +1318,16 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
         text = answer_pattern("price").sub(" ", text)  # type: ignore[union-attr]
     # "Hur många?" with nothing named counted counts people or things, not a measure: "Hur
     # många var med på vandringarna?" is not answered by "2025: 76 %" nor by "45 minuter".
-    # What it counts may itself be a measure ("How many hours …?", "how many days ahead?").
+    # What it counts may itself be a measure ("How many hours …?", "Hur många år …?"), as
+    # the question writes it (folded, "år" would read as "är").
     counted = counted_words(rq.asked)
     counting = (
         rq.expects == "number"
         and not rq.counted
         and bool(counted)
-        and not any(counts_as(w, "measure") for w in counted)
+        and not any(
+            counts_as(w.lower(), "measure") for w in words(rq.asked) if fold(w.lower()) in counted
+        )
     )
     for match in pattern.finditer(text):
         found = match.group(0).strip()
@@ -1340,14 +1343,17 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
     return False
 
 
-_NEXT_WORD = re.compile(r"\s*(%|[^\W\d_]+)")
+#: The word after a number, past its decimals and the end of a range ("76,5 %", "30–45 minuter").
+_NEXT_WORD = re.compile(r"(?:[.,]\d+)?(?:\s*[–-]\s*\d+(?:[.,]\d+)?)?\s*(%|[^\W\d_]+)")
 
 
 def _measured(rest: str) -> bool:
     """Whether the text after a number says it measures something ("76 %", "45 minuter",
     "300 kronor"), rather than counting what follows it."""
     match = _NEXT_WORD.match(rest)
-    return bool(match) and (match.group(1) == "%" or counts_as(match.group(1).lower(), "measure"))
+    return match is not None and (
+        match.group(1) == "%" or counts_as(match.group(1).lower(), "measure")
+    )
 
 
 def citation_for(hit: Hit, n: int, quote: str | None = None) -> Citation:

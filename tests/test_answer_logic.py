@@ -1727,8 +1727,20 @@ def test_a_compound_name_is_held_by_its_head_in_a_passage_that_names_it() -> Non
         ("Du kan få hjälp om du inte kan ta dig dit.", False),
         ("Om du saknar e-legitimation kan du ringa oss.", False),
         ("Du får inte parkera här om du inte har tillstånd.", True),
-        ("You can apply if you do not have a job.", False),
+        ("Kontakta oss om du har frågor eller inte hittar det du söker.", False),
+        ("Om uppgifter saknas kontaktar vi dig.", False),
+        ("Om en vårdnadshavare saknar BankID eller inte går att nå, kontakta skolan.", False),
+        ("Om du saknar e-legitimation kan du inte logga in.", True),
+        ("You can apply if you live here and have no job.", False),
         ("You cannot park here if you have no permit.", True),
+        # Not past a new clause, nor a condition that a word puts before its main clause, nor
+        # "om" about something that is missing.
+        ("Du får parkera om du har tillstånd men du får inte stå där länge.", True),
+        ("Observera att om du bor i en annan kommun får du inte parkera här.", True),
+        ("Skolskjuts beviljas om du bor långt från skolan och inte om du bor nära.", True),
+        ("Information om öppettider saknas för närvarande.", True),
+        ("You may park if you have a permit but you cannot stay longer.", True),
+        ("Please note that if you live elsewhere you cannot park here.", True),
         # "så länge" makes a condition too.
         ("Det går bra att grilla, så länge det inte råder eldningsförbud.", False),
         ("You may grill as long as you do not leave it alone.", False),
@@ -3105,5 +3117,11 @@ def test_a_count_of_people_or_things_is_no_measure() -> None:
     assert not admissible(candidate(0, share, 0.9), rq)
     assert not admissible(candidate(1, minutes, 0.9), rq)
     assert admissible(candidate(2, people, 0.9), rq)
+    decimal = "Andelen som kände sig trygg var 76,5 %."
+    assert not admissible(candidate(3, decimal, 0.9), rq)
     hours = read_question("How many hours does the walk take?", analyzer=analyzer)
     assert admissible(candidate(1, minutes, 0.9), hours)
+    years = "Hon har varit rektor i 12 år."
+    analyzer = Analyzer(Analyzer.base_terms(years))
+    rq = read_question("Hur många år har hon varit rektor?", analyzer=analyzer)
+    assert admissible(candidate(0, years, 0.9), rq)
