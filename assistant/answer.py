@@ -1316,25 +1316,12 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
     if rq.expects == "frequency":
         # An amount per period is a price, not how often: "450 kr per år".
         text = answer_pattern("price").sub(" ", text)  # type: ignore[union-attr]
-    # "Hur många?" with nothing named counted counts people or things, not a measure: "Hur
-    # många var med på vandringarna?" is not answered by "2025: 76 %" nor by "45 minuter".
-    # What it counts may itself be a measure ("How many hours …?", "Hur många år …?"), as
-    # the question writes it (folded, "år" would read as "är").
-    counted = counted_words(rq.asked)
-    counting = (
-        rq.expects == "number"
-        and not rq.counted
-        and bool(counted)
-        and not any(
-            counts_as(w.lower(), "measure") for w in words(rq.asked) if fold(w.lower()) in counted
-        )
-    )
     for match in pattern.finditer(text):
         found = match.group(0).strip()
         if found.isdigit() and int(found) in rq.numbers:
             continue
-        if counting and _measured(text[match.end() :]):
-            continue
+        if rq.counting and _measured(text[match.end() :]):
+            continue  # "Hur många var med på vandringarna?" – "2025: 76 %", "45 minuter"
         if roles and " " not in found and term(found.lower()) in rq.terms:
             continue
         if named and all(term(w) in rq.terms or fold(w) in stopwords() for w in words(found)):

@@ -117,6 +117,9 @@ class ReadQuestion:
     posed: str = ""
     counted: frozenset[str] = frozenset()  # terms of what "hur många" counts; an answer
     # must hold one ("hur många bilar?" is not answered by "tre sätt att betala")
+    # Whether "hur många?" with nothing named counted counts people or things, not a measure
+    # (`counts_things`): "Hur många var med?" is not answered by "76 %" nor "45 minuter".
+    counting: bool = False
     # The terms of what a question about how to apply for, book or order something asks for
     # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), what "vad kostar" prices, or
     # the place whose opening hours or whereabouts it asks ("vilka tider har
@@ -321,6 +324,7 @@ def read_question(
         follow_up=follow,
         posed=posed,
         counted=counted,
+        counting=expects == "number" and not counted and counts_things(asked),
         procured=procured,
         procured_unknown=unknown,
         priced=priced,
@@ -1023,6 +1027,16 @@ def _units_asked(asked: str, n: int) -> set[str]:
             units.add(age_unit(asked[max(0, m.start() - 25) : m.start()], alone=alone))
     units.discard("")
     return units
+
+
+def counts_things(asked: str) -> bool:
+    """Whether a question asks "hur många"/"how many" of something other than a measure:
+    what it counts may itself be one ("How many hours …?", "Hur många år …?"), as the
+    question writes it (folded, "år" would read as "är")."""
+    counted = counted_words(asked)
+    return bool(counted) and not any(
+        counts_as(w.lower(), "measure") for w in words(asked) if fold(w.lower()) in counted
+    )
 
 
 def stated_alike(question: str, n: int, text: str) -> bool:
