@@ -97,6 +97,8 @@ OTHERS = {
         "sixtysecond",
         "sixtythird",
         "sixtyfourth",
+        "sixtyfifth",
+        "sixtysixth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
