@@ -313,7 +313,10 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
         cardinal.append(number and not labelled and not given)
         if not number:
             labelled = label
-    ordered = [t for t in dict.fromkeys(rq.sequence) if t in rq.counted and not t.isdigit()]
+    # In the question's order; what a verb counts its subject by is not among its words
+    # ("hur många jobbar där?" counts "anställda").
+    asked = dict.fromkeys((*rq.sequence, *sorted(rq.counted)))
+    ordered = [t for t in asked if t in rq.counted and not t.isdigit()]
     # A unit counted ("hur många km", "hur många kronor") is counted in any of its names.
     units = {term(w): unit_of(w) for w in counted_words(rq.asked) if is_unit(w)}
     for base in ordered:
@@ -1316,11 +1319,16 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
     if rq.expects == "frequency":
         # An amount per period is a price, not how often: "450 kr per år".
         text = answer_pattern("price").sub(" ", text)  # type: ignore[union-attr]
+    if rq.counting:
+        # A clock time, a date or a period counts nothing: "telefon vardagar klockan
+        # 08.00–12.00", "flyttar 22–26 juni".
+        for kind in ("period", "date", "clock"):
+            text = answer_pattern(kind).sub(" ", text)  # type: ignore[union-attr]
     for match in pattern.finditer(text):
         found = match.group(0).strip()
         if found.isdigit() and int(found) in rq.numbers:
             continue
-        if rq.counting and _measured(text[match.end() :]):
+        if rq.counting and not _counting(found, text[: match.start()], text[match.end() :]):
             continue  # "Hur många var med på vandringarna?" – "2025: 76 %", "45 minuter"
         if roles and " " not in found and term(found.lower()) in rq.terms:
             continue
@@ -1332,6 +1340,16 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
 
 #: The word after a number, past its decimals and the end of a range ("76,5 %", "30–45 minuter").
 _NEXT_WORD = re.compile(r"(?:[.,]\d+)?(?:\s*[–-]\s*\d+(?:[.,]\d+)?)?\s*(%|[^\W\d_]+)")
+
+
+def _counting(found: str, before: str, rest: str) -> bool:
+    """Whether a number found counts people or things: a cardinal ("23", "1 350", "tre"; not
+    "varje" or "första"), not after a label ("vecka 26", "klockan 10") nor measuring what
+    follows it (`_measured`)."""
+    if not counts_as("".join(found.lower().split()), "cardinal"):
+        return False
+    last = words(before)[-1:]
+    return not (last and counts_as(last[0], "label")) and not _measured(rest)
 
 
 def _measured(rest: str) -> bool:

@@ -1206,6 +1206,11 @@ def test_an_age_the_asker_gives_is_answered_by_a_limit() -> None:
         ("hur många av barnen får plats?", ["barnen", "far"]),
         ("och hur många av dom ligger på södertörn?", []),  # counts what was named before
         ("hur många gånger om året får man åka?", []),  # asks how often
+        # A verb counts its subject by the word for whom it is said of.
+        ("hur många jobbar på avfallsenheten?", ["anstallda"]),
+        ("hur manga deltar i gruppen", ["personer"]),
+        ("hur många bodde där 2010?", ["bodde", "dar"]),  # a past tense asks of another time
+        ("How many live there?", ["people"]),
         ("How many of the children get a place?", ["children", "get"]),
     ],
 )
@@ -3125,3 +3130,41 @@ def test_a_count_of_people_or_things_is_no_measure() -> None:
     analyzer = Analyzer(Analyzer.base_terms(years))
     rq = read_question("Hur många år har hon varit rektor?", analyzer=analyzer)
     assert admissible(candidate(0, years, 0.9), rq)
+
+
+def test_a_count_of_what_a_verb_does_counts_its_subject() -> None:
+    """ "Hur många jobbar på enheten?" counts who works there, not jobs: a sentence that
+    counts the staff in any word for them answers it, one that counts others does not, nor
+    one that gives only the unit's telephone hours; "hur många bor där?" counts people."""
+    from assistant.answer import admissible
+
+    staff = "Avfallsenheten har i dag 23 medarbetare."
+    visitors = "Avfallsenheten tar emot 900 besökare om året."
+    hours = "Avfallsenheten nås på telefon vardagar klockan 08.00–12.00."
+    analyzer = Analyzer(Analyzer.base_terms(f"{staff} {visitors} {hours}"))
+    rq = read_question("hur många jobbar på avfallsenheten?", analyzer=analyzer)
+    assert rq.expects == "number" and rq.counted
+    assert admissible(candidate(0, staff, 0.9), rq)
+    assert not admissible(candidate(1, visitors, 0.9), rq)
+    assert not admissible(candidate(2, hours, 0.9), rq)
+    many = "Där bor över en halv miljon människor."
+    rq = read_question("hur många bor i kommunen?", analyzer=Analyzer(Analyzer.base_terms(many)))
+    assert rq.counted and admissible(candidate(0, many, 0.9), rq)
+
+
+def test_a_count_with_nothing_named_is_no_clock_time_date_or_label() -> None:
+    """ "Hur många var med?" (nothing named counted) is not answered by a clock time, a date,
+    an ordinal or a number after a label ("vecka 26"), which count nothing."""
+    from assistant.answer import admissible
+
+    hours = "Träffen är på tisdagar klockan 18.00–20.00."
+    dated = "Träffen hölls 22–26 juni."
+    week = "Träffen hölls vecka 26."
+    first = "Det var den första träffen."
+    people = "På träffen var 40 personer med."
+    analyzer = Analyzer(Analyzer.base_terms(f"{hours} {dated} {week} {first} {people}"))
+    rq = read_question("Hur många var med på träffen?", analyzer=analyzer)
+    assert rq.counting and not rq.counted
+    for i, text in enumerate((hours, dated, week, first)):
+        assert not admissible(candidate(i, text, 0.9), rq), text
+    assert admissible(candidate(4, people, 0.9), rq)
