@@ -313,12 +313,14 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
         cardinal.append(number and not labelled and not given)
         if not number:
             labelled = label
-    # In the question's order; what a verb counts its subject by is not among its words
-    # ("hur många jobbar där?" counts "anställda").
+    # In the question's order, then the words a verb counts its subject by, which it does not
+    # write ("hur många jobbar där?" counts "medarbetare").
     asked = dict.fromkeys((*rq.sequence, *sorted(rq.counted)))
     ordered = [t for t in asked if t in rq.counted and not t.isdigit()]
-    # A unit counted ("hur många km", "hur många kronor") is counted in any of its names.
-    units = {term(w): unit_of(w) for w in counted_words(rq.asked) if is_unit(w)}
+    # A unit the question counts ("hur många km", "hur många kronor") is counted in any of its
+    # names; the words a verb counts by only as themselves ("bor" counts no visitors).
+    written = set(words(fold(rq.asked.lower())))
+    units = {term(w): unit_of(w) for w in counted_words(rq.asked) if is_unit(w) and w in written}
     for base in ordered:
         unit = units.get(base)
         places = [
@@ -1320,9 +1322,9 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
         # An amount per period is a price, not how often: "450 kr per år".
         text = answer_pattern("price").sub(" ", text)  # type: ignore[union-attr]
     if rq.counting:
-        # A clock time, a date or a period counts nothing: "telefon vardagar klockan
-        # 08.00–12.00", "flyttar 22–26 juni".
-        for kind in ("period", "date", "clock"):
+        # A clock time or a period counts nothing: "telefon vardagar klockan 08.00–12.00",
+        # "flyttar 15 maj–30 juni"; a date's day is measured by its month (`_measured`).
+        for kind in ("period", "clock"):
             text = answer_pattern(kind).sub(" ", text)  # type: ignore[union-attr]
     for match in pattern.finditer(text):
         found = match.group(0).strip()
@@ -1344,12 +1346,14 @@ _NEXT_WORD = re.compile(r"(?:[.,]\d+)?(?:\s*[–-]\s*\d+(?:[.,]\d+)?)?\s*(%|[^\W
 
 def _counting(found: str, before: str, rest: str) -> bool:
     """Whether a number found counts people or things: a cardinal ("23", "1 350", "tre"; not
-    "varje" or "första"), not after a label ("vecka 26", "klockan 10") nor measuring what
-    follows it (`_measured`)."""
+    "varje" or "första"), not after a label, a range's end too ("vecka 26", "årskurs 7–9"),
+    nor measuring what follows it (`_measured`: "45 minuter", "22–26 juni")."""
     if not counts_as("".join(found.lower().split()), "cardinal"):
         return False
-    last = words(before)[-1:]
-    return not (last and counts_as(last[0], "label")) and not _measured(rest)
+    prior = words(before)
+    while prior and counts_as(prior[-1], "cardinal"):
+        prior.pop()  # a range's end after its label: "vecka 26–27", "årskurs 7–9"
+    return not (prior and counts_as(prior[-1], "label")) and not _measured(rest)
 
 
 def _measured(rest: str) -> bool:

@@ -109,7 +109,7 @@ class Language:
     state: re.Pattern[str]  # on a folded yes/no clause: asks whether a state holds, "är det"
     advice: re.Pattern[str]  # on folded text: a recommendation asked for, "rekommenderar ni"
     counted: re.Pattern[str]  # on folded text: the words "hur många" counts (its groups)
-    count_verbs: dict[str, str]  # folded: a verb after "hur många", the word for whom it counts
+    count_verbs: dict[str, tuple[str, ...]]  # folded: a verb, the words for whom it counts
     procedure: re.Pattern[str]  # on folded text: what "hur ansöker jag om …" asks for (a group)
     forecast: re.Pattern[str]  # on folded text: asks what the weather will be
     degree: re.Pattern[str]  # on folded text: the word "hur stor" asks the degree of
@@ -261,7 +261,9 @@ def _compile(data: dict) -> Language:
         state=re.compile(words.get("state", r"(?!)")),
         advice=re.compile(words.get("advice", r"(?!)")),
         counted=re.compile(words["counted"]),
-        count_verbs={fold(k): fold(v) for k, v in words["count_verbs"].items()},
+        count_verbs={
+            fold(k): tuple(fold(w) for w in v) for k, v in words.get("count_verbs", {}).items()
+        },
         procedure=re.compile(words.get("procedure", r"(?!)")),
         forecast=re.compile(words.get("forecast", r"(?!)")),
         degree=re.compile(words.get("degree", r"(?!)")),
@@ -829,14 +831,15 @@ def without_decades(text: str) -> str:
 
 def counted_words(text: str) -> list[str]:
     """The words a question counts: the noun after "hur många", or an adjective and its
-    noun ("hur många nya bostäder …" → ["nya", "bostader"]), folded; after a verb, the word
-    for whom it counts (`Language.count_verbs`: "hur många jobbar där?" → ["anstallda"])."""
+    noun ("hur många nya bostäder …" → ["nya", "bostader"]), folded; after a verb, the words
+    for whom it counts (`Language.count_verbs`: "hur många jobbar där?" → ["anstallda",
+    "medarbetare", …])."""
     folded = fold(text.lower())
-    found = []
+    found: list[str] = []
     for lang in languages().values():
         for match in lang.counted.finditer(folded):
             verb = lang.count_verbs.get(match.group(1))
-            found += [verb] if verb else [word for word in match.groups() if word]
+            found += list(verb) if verb else [word for word in match.groups() if word]
     return found
 
 
