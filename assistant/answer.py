@@ -32,7 +32,6 @@ from assistant.lang import (
     asks_leave,
     asks_membership,
     circumstances,
-    counted_words,
     counterfactual,
     counts_as,
     decades,
@@ -43,7 +42,6 @@ from assistant.lang import (
     free,
     in_unit,
     inflects,
-    is_unit,
     languages,
     lifts,
     membership_terms,
@@ -317,10 +315,7 @@ def _counts(rq: ReadQuestion, text: str) -> bool:
     # write ("hur många jobbar där?" counts "medarbetare").
     asked = dict.fromkeys((*rq.sequence, *sorted(rq.counted)))
     ordered = [t for t in asked if t in rq.counted and not t.isdigit()]
-    # A unit the question counts ("hur många km", "hur många kronor") is counted in any of its
-    # names; the words a verb counts by only as themselves ("bor" counts no visitors).
-    written = set(words(fold(rq.asked.lower())))
-    units = {term(w): unit_of(w) for w in counted_words(rq.asked) if is_unit(w) and w in written}
+    units = dict(rq.counted_units)  # counted in any of their names
     for base in ordered:
         unit = units.get(base)
         places = [

@@ -120,6 +120,9 @@ class ReadQuestion:
     # Whether "hur många?" with nothing named counted counts people or things, not a measure
     # (`counts_things`): "Hur många var med?" is not answered by "76 %" nor "45 minuter".
     counting: bool = False
+    # The units among what it counts, as it writes them, by their terms ("hur många km" ->
+    # (("km", "kilometer"),)): counted in any of their names; not the words a verb counts by.
+    counted_units: tuple[tuple[str, str], ...] = ()
     # The terms of what a question about how to apply for, book or order something asks for
     # ("hur ansöker jag om förskoleplats?" -> {"forskoleplat"}), what "vad kostar" prices, or
     # the place whose opening hours or whereabouts it asks ("vilka tider har
@@ -325,6 +328,7 @@ def read_question(
         posed=posed,
         counted=counted,
         counting=expects == "number" and not counted and counts_things(asked),
+        counted_units=counted_units(asked),
         procured=procured,
         procured_unknown=unknown,
         priced=priced,
@@ -1037,6 +1041,14 @@ def counts_things(asked: str) -> bool:
     return bool(counted) and not any(
         counts_as(w.lower(), "measure") for w in words(asked) if fold(w.lower()) in counted
     )
+
+
+def counted_units(asked: str) -> tuple[tuple[str, str], ...]:
+    """The units a question counts ("hur många km", "hur många kronor") that it writes itself,
+    each as its term and its unit: a unit is counted in any of its names, but the words a verb
+    counts its subject by only as themselves ("hur många bor där?" counts no visitors)."""
+    written = set(words(fold(asked.lower())))
+    return tuple((term(w), unit_of(w)) for w in counted_words(asked) if is_unit(w) and w in written)
 
 
 def stated_alike(question: str, n: int, text: str) -> bool:
