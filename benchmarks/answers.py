@@ -99,6 +99,8 @@ OTHERS = {
         "sixtyfourth",
         "sixtyfifth",
         "sixtysixth",
+        "sixtyseventh",
+        "sixtyeighth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
