@@ -38,6 +38,7 @@ from assistant.lang import (
     denies,
     dispensed,
     dispenses,
+    done_without,
     excepted,
     free,
     in_unit,
@@ -731,8 +732,12 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # it in a sentence whose every negation lifts a requirement: "Krävs det körkort …?" –
         # "Har du körkort … är det extra värdefullt, men det är inget krav".
         must = obliged(posed)
-        says_no = _done_without(best.full_text, topic, must) or bool(
-            must & _terms_of(clause) and _lifted(_sentence_of(best.full_text, clause), must)
+        says_no = (
+            _done_without(best.full_text, topic, must)
+            or _lacked(best.full_text, topic, obliged(posed, reach=2))
+            or bool(
+                must & _terms_of(clause) and _lifted(_sentence_of(best.full_text, clause), must)
+            )
         )
     if not says_no and not denied and dispenses(posed):
         # What the deciding clause requires is a no to doing without it: "kan jag komma förbi
@@ -1133,6 +1138,24 @@ def _done_without(text: str, topic: frozenset[str], asked: frozenset[str]) -> bo
                 and (topic - held) & _terms_of(before)
                 and not negated(before)
             ):
+                return True
+    return False
+
+
+def _lacked(text: str, topic: frozenset[str], asked: frozenset[str]) -> bool:
+    """Whether a sentence of `text` that requires nothing says that what the question asks
+    about is done without a thing it asks one must have (`asked`, `obliged`), named by a noun
+    (`done_without`): "I Tallmotjärnen … får du fiska med spö utan fiskekort" to "Behöver man
+    köpa fiskekort för att fiska i Tallmotjärnen?". What comes before the word names
+    something else the question asks about and is no negation ("Du får inte fiska utan
+    fiskekort" requires one)."""
+    if not asked:
+        return False
+    for sentence in _SENTENCE_END.split(text):
+        if obliges(sentence):
+            continue
+        for before, named in done_without(sentence):
+            if asked & named and (topic - named) & _terms_of(before) and not negated(before):
                 return True
     return False
 

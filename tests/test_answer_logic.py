@@ -532,6 +532,31 @@ def test_what_is_done_without_a_thing_says_one_need_not_do_it() -> None:
         assert verdict(question, evidence) != "no", question
 
 
+def test_what_is_done_without_a_thing_named_by_a_noun_says_one_need_not_have_it() -> None:
+    """ "… får du fiska med spö utan fiskekort" is a "Nej" to whether one must buy a fishing
+    licence to fish there, as "you may fish … without a permit" is to whether one needs one;
+    not where the sentence forbids doing it without, nor requires it, nor to a question about
+    another thing, nor "utan att", which is a clause (`_done_without`)."""
+    from assistant.answer import _lacked
+    from assistant.lang import done_without
+
+    text = "I Tallmotjärnen, som ägs av kommunen, får du fiska med spö utan fiskekort."
+    assert verdict("Behöver man köpa fiskekort för att fiska i Tallmotjärnen?", text) == "no"
+    assert verdict("Får man fiska i Tallmotjärnen?", text) == "yes"
+    english = "In Tallmotjärnen you may fish with a rod without a permit."
+    assert verdict("Do I need a permit to fish in Tallmotjärnen?", english) == "no"
+    topic = frozenset({"tallmotjarn", "fiskekort", "kop", "fisk"})
+    asked = frozenset({"kop", "fiskekort"})
+    assert _lacked(text, topic, asked)
+    assert not _lacked("Du får inte fiska i Tallmotjärnen utan fiskekort.", topic, asked)
+    assert not _lacked("Du måste ha fiskekort och får inte fiska utan fiskekort.", topic, asked)
+    assert not _lacked(text, topic, frozenset({"spo"}))  # not what must be had
+    assert not _lacked("I Tallmotjärnen fiskar du utan fiskekort.", frozenset({"fiskekort"}), asked)
+    assert done_without("Du kan parkera utan att betala.") == []
+    assert done_without("You can park without paying.") == []
+    assert done_without("Uteservering utan tillstånd är förbjuden.") == []
+
+
 def test_a_requirement_lifted_in_the_clause_that_names_it_is_a_no_to_whether_one_must() -> None:
     """ "… men det är inget krav" is a "Nej" to whether what the clause names is required,
     not to whether one may have it, and not where the clause names another thing or

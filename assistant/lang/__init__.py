@@ -543,11 +543,12 @@ def obliges(text: str) -> bool:
     return _found("obligation", folded)
 
 
-def obliged(text: str) -> frozenset[str]:
+def obliged(text: str, reach: int = 1) -> frozenset[str]:
     """The terms of what a question asks whether one must do or have: the first word after
     its word of obligation that is no stop word ("måste man anmäla …?" -> anmal; "måste jag
-    ha körkort?" -> korkort; "do I have to register?" -> regist)."""
-    return _after(text, "obligation")
+    ha körkort?" -> korkort; "do I have to register?" -> regist), or the first `reach` words
+    ("behöver man köpa fiskekort …?" -> kop, fiskekort)."""
+    return _after(text, "obligation", reach)
 
 
 def dispensed(text: str) -> frozenset[str]:
@@ -557,9 +558,9 @@ def dispensed(text: str) -> frozenset[str]:
     return _after(text, "dispensing")
 
 
-def _after(text: str, table: str) -> frozenset[str]:
-    """The term of the first word that is no stop word after each match of the pattern
-    `table` of any language's table in a text."""
+def _after(text: str, table: str, reach: int = 1) -> frozenset[str]:
+    """The terms of the first `reach` words that are no stop words after each match of the
+    pattern `table` of any language's table in a text."""
     from assistant.lexical import stopwords, term, words
 
     folded = fold(text.lower())
@@ -567,10 +568,32 @@ def _after(text: str, table: str) -> frozenset[str]:
     found = set()
     for lang in languages().values():
         for match in getattr(lang, table).finditer(folded):
-            word = next((w for w in words(folded[match.end() :]) if w not in stop), None)
-            if word:
-                found.add(term(word))
+            after = [w for w in words(folded[match.end() :]) if w not in stop][:reach]
+            found.update(term(w) for w in after)
     return frozenset(found)
+
+
+def done_without(text: str) -> list[tuple[str, frozenset[str]]]:
+    """What a text says is done without a thing named by a noun ("… får du fiska med spö
+    utan fiskekort", "you may fish without a permit"): for each word of doing without
+    (`Language.requirement`) that opens no clause ("utan att", "without paying"), the folded
+    text before it and the terms of the first two words after it that are no stop words.
+    Nothing where the text forbids: "Uteservering utan tillstånd är förbjuden" requires one."""
+    from assistant.lexical import stopwords, term, words
+
+    folded = fold(text.lower())
+    if _found("prohibition", folded):
+        return []
+    stop = stopwords() | {"a", "an", "any"}
+    found = []
+    for lang in languages().values():
+        for match in lang.requirement.finditer(folded):
+            after = words(folded[match.end() :])
+            if not after or after[0] == "att" or after[0].endswith("ing"):
+                continue
+            named = frozenset(term(w) for w in [w for w in after if w not in stop][:2])
+            found.append((folded[: match.start()], named))
+    return found
 
 
 def required_terms(text: str) -> frozenset[str]:
