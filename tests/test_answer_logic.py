@@ -2754,13 +2754,23 @@ def test_a_list_s_lead_in_names_the_role_for_each_item() -> None:
         ("vilken mejladress har kansliet?", "E-post: kansliet(at)ekeby.se", True),
         # Whom to call is answered by a number, as before.
         ("vilket nummer ringer jag till kundtjänst?", "Kundtjänst nås på 08-465 004 00.", True),
+        # A telephone number asked for is not given by an e-service or an address.
+        (
+            "Vilket telefonnummer har patientnämnden?",
+            "Patientnämnden tar emot klagomål via e-tjänsten på krakvik.se.",
+            False,
+        ),
+        ("Vilket telefonnummer har patientnämnden?", "Patientnämnden: 08-465 023 50.", True),
+        ("What's the phone number of the nurse?", "The nurse: nurse@krakvik.se", False),
+        ("What's the phone number of the nurse?", "The nurse: 08-465 023 11", True),
     ],
 )
 def test_an_email_address_asked_for_is_not_answered_by_a_phone_number(
     question: str, text: str, admitted: bool
 ) -> None:
-    """A question for an e-mail address (fact type `email`) needs one; the address is not
-    struck out as a contact detail that states nothing else."""
+    """A question for an e-mail address (fact type `email`) needs one, and one for a
+    telephone number (`phone`) a number; neither is struck out as a contact detail that states
+    nothing else."""
     assert holds(question, text) is admitted
 
 

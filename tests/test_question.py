@@ -205,6 +205,13 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("Har kansliet någon e-postadress?", "contact"),
         ("How do I change my email address?", "contact"),
         ("mejladress till matdistributionen?", "email"),
+        # A telephone number asked for is one, not any contact detail.
+        ("Vilket telefonnummer har patientnämnden?", "phone"),
+        ("vad har kundtjänst för telefonnummer?", "phone"),
+        ("telefonnummer till simhallen?", "phone"),
+        ("What's the phone number of the swimming hall?", "phone"),
+        ("phone number for customer service?", "phone"),
+        ("hur ändrar jag mitt telefonnummer?", "contact"),
         ("Vilka öppettider gäller?", "time"),
         # When a place is open asks for the hours, however it is named.
         ("När har receptionen i kommunhuset öppet?", "time"),
@@ -228,9 +235,9 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         # The interrogative that opens a clause decides, wherever a cue word stands.
         ("sopbilen kom aldrig idag. när ska jag ringa er?", "year"),
         ("vilka tider svarar de i telefon?", "time"),
-        # "telefontid" asks when one can call, "telefonnummer" how.
+        # "telefontid" asks when one can call, "telefonnummer" for the number.
         ("telefontid fredag?", "time"),
-        ("vilket telefonnummer har de?", "contact"),
+        ("vilket telefonnummer har de?", "phone"),
         ("When were the fees approved by the council?", "event"),
         ("hur många gånger per år får man åka dit utan att betala extra?", "frequency"),
         # "när" that joins two clauses asks nothing; "8-åring" is no year.
