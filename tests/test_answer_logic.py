@@ -555,6 +555,7 @@ def test_what_is_done_without_a_thing_named_by_a_noun_says_one_need_not_have_it(
     assert done_without("Du kan parkera utan att betala.") == []
     assert done_without("You can park without paying.") == []
     assert done_without("Uteservering utan tillstånd är förbjuden.") == []
+    assert done_without("Du kan komma utan bokning.") == [("du kan komma ", frozenset({"bokning"}))]
 
 
 def test_a_requirement_lifted_in_the_clause_that_names_it_is_a_no_to_whether_one_must() -> None:

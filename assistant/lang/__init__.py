@@ -63,6 +63,7 @@ class Language:
     said_no: re.Pattern[str]  # on folded text: the answer word as a noun, "ett nej", "a no"
     prohibition: re.Pattern[str]  # on folded text: says something is forbidden, "är förbjudet"
     requirement: re.Pattern[str]  # on folded text: a ban on doing without, "utan", "without"
+    without_clause: re.Pattern[str]  # on folded text: "utan att", "without paying"
     ban: re.Pattern[str]  # on folded text: a ban named by a noun, "rökförbud", "ban"
     negating: re.Pattern[str]  # on folded text: negates the clause after it, "utan att"
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
@@ -219,6 +220,7 @@ def _compile(data: dict) -> Language:
         said_no=re.compile(words.get("said_no", r"(?!)")),
         prohibition=re.compile(words.get("prohibition", r"(?!)")),
         requirement=re.compile(words.get("requirement", r"(?!)")),
+        without_clause=re.compile(words.get("without_clause", r"(?!)")),
         ban=re.compile(words.get("ban", r"(?!)")),
         negating=re.compile(words["negating"]),
         conditional=re.compile(words["conditional"]),
@@ -589,7 +591,7 @@ def done_without(text: str) -> list[tuple[str, frozenset[str]]]:
     for lang in languages().values():
         for match in lang.requirement.finditer(folded):
             after = words(folded[match.end() :])
-            if not after or after[0] == "att" or after[0].endswith("ing"):
+            if not after or lang.without_clause.match(folded, match.start()):
                 continue
             named = frozenset(term(w) for w in [w for w in after if w not in stop][:2])
             found.append((folded[: match.start()], named))
