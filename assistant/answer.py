@@ -1144,18 +1144,19 @@ def _done_without(text: str, topic: frozenset[str], asked: frozenset[str]) -> bo
 
 def _lacked(text: str, topic: frozenset[str], asked: frozenset[str]) -> bool:
     """Whether a sentence of `text` that requires nothing says that what the question asks
-    about is done without a thing it asks one must have (`asked`, `obliged`), named by a noun
-    (`done_without`): "I Tallmotjärnen … får du fiska med spö utan fiskekort" to "Behöver man
-    köpa fiskekort för att fiska i Tallmotjärnen?". What comes before the word names
-    something else the question asks about and is no negation ("Du får inte fiska utan
-    fiskekort" requires one)."""
+    about is done without a thing it asks one must have (`asked`, `obliged`; `done_without`):
+    "I Tallmotjärnen … får du fiska med spö utan fiskekort" to "Behöver man köpa fiskekort
+    för att fiska i Tallmotjärnen?". What comes before the word names something else the
+    question asks about, not the thing itself, and is no negation ("Du får inte fiska utan
+    fiskekort" requires one, and "inte på papper utan i e-tjänsten" says where)."""
     if not asked:
         return False
     for sentence in _SENTENCE_END.split(text):
         if obliges(sentence):
             continue
         for before, named in done_without(sentence):
-            if asked & named and (topic - named) & _terms_of(before) and not negated(before):
+            held = _terms_of(before)
+            if (asked & named) - held and (topic - named) & held and not negated(before):
                 return True
     return False
 

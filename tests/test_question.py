@@ -212,6 +212,9 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("What's the phone number of the swimming hall?", "phone"),
         ("phone number for customer service?", "phone"),
         ("hur ändrar jag mitt telefonnummer?", "contact"),
+        ("Vad är telefonnumret till simhallen?", "phone"),
+        ("hur ändrar jag telefonnumret till kontot?", "contact"),
+        ("How do I change the phone number for my account?", "contact"),
         ("Vilka öppettider gäller?", "time"),
         # When a place is open asks for the hours, however it is named.
         ("När har receptionen i kommunhuset öppet?", "time"),

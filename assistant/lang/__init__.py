@@ -566,7 +566,7 @@ def _after(text: str, table: str, reach: int = 1) -> frozenset[str]:
     from assistant.lexical import stopwords, term, words
 
     folded = fold(text.lower())
-    stop = stopwords() | {"have", "you", "one", "we", "they"}
+    stop = stopwords() | _ARTICLES | {"have", "you", "one", "we", "they"}
     found = set()
     for lang in languages().values():
         for match in getattr(lang, table).finditer(folded):
@@ -575,10 +575,14 @@ def _after(text: str, table: str, reach: int = 1) -> frozenset[str]:
     return frozenset(found)
 
 
+#: English determiners the stop list lacks: "Do I need a permit?" asks about the permit.
+_ARTICLES = frozenset({"a", "an", "the", "any"})
+
+
 def done_without(text: str) -> list[tuple[str, frozenset[str]]]:
-    """What a text says is done without a thing named by a noun ("… får du fiska med spö
-    utan fiskekort", "you may fish without a permit"): for each word of doing without
-    (`Language.requirement`) that opens no clause ("utan att", "without paying"), the folded
+    """What a text says is done without a thing ("… får du fiska med spö utan fiskekort",
+    "you may fish without a permit"): for each word of doing without (`Language.requirement`)
+    that opens no clause ("utan att", "without having"; `Language.without_clause`), the folded
     text before it and the terms of the first two words after it that are no stop words.
     Nothing where the text forbids: "Uteservering utan tillstånd är förbjuden" requires one."""
     from assistant.lexical import stopwords, term, words
@@ -586,7 +590,7 @@ def done_without(text: str) -> list[tuple[str, frozenset[str]]]:
     folded = fold(text.lower())
     if _found("prohibition", folded):
         return []
-    stop = stopwords() | {"a", "an", "any"}
+    stop = stopwords() | _ARTICLES
     found = []
     for lang in languages().values():
         for match in lang.requirement.finditer(folded):
