@@ -34,6 +34,7 @@ from assistant.lang import (
     circumstances,
     counterfactual,
     counts_as,
+    days_named,
     decades,
     denies,
     dispensed,
@@ -762,6 +763,11 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         return "no" if not rq.sought or _named_sought(rq, best) else None
     if excepted(best.full_text) & (rq.topic - rq.missing) and not excepted(posed):
         return "no"  # "öppet på söndagar?" – "öppet alla dagar utom söndag"
+    if _other_days(rq, _sentence_of(_line_of(best.full_text, clause), clause)):
+        # Hours on other days are no "yes", nor a "no": they may be another service's, or
+        # one time of many ("Har biblioteket öppet på lördagar?" – a drop-in "första
+        # torsdagen i varje månad 8.00–10.00 på biblioteket").
+        return None
     if restricts(posed) and widens(best.full_text):
         return "no"
     if _for_a_part(rq, best, clause):
@@ -994,6 +1000,24 @@ def _ranks_first(rq: ReadQuestion, text: str) -> bool:
     found = sum(w in ranking for w in re.findall(r"\w+", fold(text.lower())))
     lower = sum(rank >= 2 and w in ranking for rank, w in ranks(text))
     return found > lower
+
+
+def _line_of(text: str, clause: str) -> str:
+    """The line of `text` (a list's item) that holds a clause of it, or the clause."""
+    part = clause.strip()
+    return next((line for line in text.splitlines() if part and part in line), clause)
+
+
+def _other_days(rq: ReadQuestion, clause: str) -> bool:
+    """Whether the deciding sentence gives times of day on days of the week, none of them one
+    the question asks about (`days_named`): "Har Hällsjö Lanthandel öppet på söndagar?" –
+    "Hällsjö Lanthandel: servicetid måndag–fredag klockan 10.00–18.00, lördag 10.00–14.00"
+    confirms nothing; a sentence that names days without hours ("Biblioteket är stängt på
+    måndagar") says nothing of the others."""
+    asked = days_named(rq.asked)
+    stated = days_named(clause)
+    timed = answer_pattern("clock")
+    return bool(asked and stated and not asked & stated and timed and timed.search(clause))
 
 
 def _outranked(rq: ReadQuestion, clause: str) -> bool:

@@ -1488,6 +1488,29 @@ def test_what_the_evidence_leaves_out_with_an_exception_is_a_no() -> None:
     assert not answer_from(text, "Har miljöstationen öppet på måndagar?").startswith("Nej.")
 
 
+def test_hours_on_other_days_of_the_week_than_the_one_asked_about_are_no_yes() -> None:
+    """A sentence that gives times of day on days of the week, none of them the one asked
+    about, confirms nothing ("måndag–fredag … lördag …" to Sunday), nor says no: the hours may
+    be another service's; one that gives hours on that day, in a range or a group, says yes,
+    and days named without hours are read as before."""
+    from assistant.answer import _other_days
+    from assistant.lang import days_named
+
+    text = "Hällsjö Lanthandel har öppet måndag–fredag klockan 10.00–18.00, lördag 10.00–14.00."
+    assert verdict("Har Hällsjö Lanthandel öppet på söndagar?", text) is None
+    assert verdict("Har Hällsjö Lanthandel öppet på onsdagar?", text) == "yes"
+    assert verdict("Is Hällsjö Lanthandel open on Sundays?", text) is None
+    weekdays = "Hällsjö Lanthandel har öppet vardagar klockan 10.00–18.00."
+    assert verdict("Har Hällsjö Lanthandel öppet på lördagar?", weekdays) is None
+    assert verdict("Har Hällsjö Lanthandel öppet på tisdagar?", weekdays) == "yes"
+    rq = read_question("Har Hällsjö Lanthandel öppet på söndagar?")
+    assert _other_days(rq, text)
+    assert not _other_days(rq, "Varor levereras på måndagar och torsdagar.")  # no hours
+    assert days_named("måndag till och med torsdag") == frozenset({0, 1, 2, 3})
+    assert days_named("Monday to Friday, weekends closed") == frozenset(range(7))
+    assert days_named("helgdagar") == frozenset()
+
+
 def test_a_labelled_sentence_that_lacks_what_is_asked_is_a_no() -> None:
     """ "Finns det hiss på Åsa skola?" – "**Åsa skola:** … skolan saknar hiss": the label names
     the place, the clause after it decides, and "saknar" negates."""

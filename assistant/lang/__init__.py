@@ -76,6 +76,9 @@ class Language:
     universal: re.Pattern[str]  # on folded text: asks of every one of a group, "alla", "all"
     partial: re.Pattern[str]  # on folded text: a part of a group, "fyra av dessa", "some of them"
     exception: re.Pattern[str]  # on folded text: "utom", "except"
+    weekdays: tuple[str, ...]  # folded, Monday first: "mandag", "monday"
+    weekday_groups: dict[str, tuple[int, ...]]  # folded: "vardag" -> Monday to Friday
+    through: re.Pattern[str]  # on folded text: what joins a range's ends, "–", "till"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
     existential: re.Pattern[str]  # on folded text: "finns det (nån)", "is there (a)"
@@ -233,6 +236,9 @@ def _compile(data: dict) -> Language:
         universal=re.compile(words.get("universal", r"(?!)")),
         partial=re.compile(words.get("partial", r"(?!)")),
         exception=re.compile(words["exception"]),
+        weekdays=tuple(fold(w) for w in words.get("weekdays", [])),
+        weekday_groups={fold(k): tuple(v) for k, v in words.get("weekday_groups", {}).items()},
+        through=re.compile(words.get("through", r"(?!)")),
         about_page=re.compile(words["about_page"]),
         membership=re.compile(words["membership"]),
         existential=re.compile(words["existential"]),
@@ -942,6 +948,30 @@ def excepted(text: str) -> frozenset[str]:
     for lang in languages().values():
         for match in lang.exception.finditer(folded):
             found.update(term(w) for w in re.findall(r"\w+", folded[match.end() :])[:4])
+    return frozenset(found)
+
+
+def days_named(text: str) -> frozenset[int]:
+    """The days of the week a text names in any known language, Monday 0: a weekday in any
+    form ("söndagar"), a group ("vardagar", "weekends"), and every day of a range
+    ("måndag–fredag", "monday to friday")."""
+    folded = fold(text.lower())
+    found: set[int] = set()
+    for lang in languages().values():
+        if not lang.weekdays:
+            continue
+        names = {day: i for i, day in enumerate(lang.weekdays)}
+        day = "|".join(map(re.escape, names))
+        groups = "|".join(map(re.escape, lang.weekday_groups))
+        for match in re.finditer(rf"\b({day})\w*", folded):
+            found.add(names[match.group(1)])
+        ranged = rf"\b(?P<first>{day})\w*\s*(?:{lang.through.pattern})\s*(?P<last>{day})"
+        for match in re.finditer(ranged, folded):
+            first, last = names[match["first"]], names[match["last"]]
+            found.update(range(first, last + 1) if first <= last else ())
+        if groups:
+            for match in re.finditer(rf"\b({groups})(?!dag)\w*", folded):
+                found.update(lang.weekday_groups[match.group(1)])
     return frozenset(found)
 
 
