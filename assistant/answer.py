@@ -1012,12 +1012,18 @@ def _other_days(rq: ReadQuestion, clause: str) -> bool:
     """Whether the deciding sentence gives times of day on days of the week, none of them one
     the question asks about (`days_named`): "Har Hällsjö Lanthandel öppet på söndagar?" –
     "Hällsjö Lanthandel: servicetid måndag–fredag klockan 10.00–18.00, lördag 10.00–14.00"
-    confirms nothing; a sentence that names days without hours ("Biblioteket är stängt på
+    or "kl. 10–18" confirms nothing; a sentence that names days without hours ("Biblioteket är stängt på
     måndagar") says nothing of the others."""
     asked = days_named(rq.asked)
     stated = days_named(clause)
-    timed = answer_pattern("clock")
-    return bool(asked and stated and not asked & stated and timed and timed.search(clause))
+    if not (asked and stated) or asked & stated:
+        return False
+    clock = answer_pattern("clock")
+    return bool((clock and clock.search(clause)) or _HOURS.search(clause))
+
+
+#: Hours written without minutes: "kl. 10–18", "10-14".
+_HOURS = re.compile(r"\b([01]?\d|2[0-4])\s*[–—-]\s*([01]?\d|2[0-4])\b")
 
 
 def _outranked(rq: ReadQuestion, clause: str) -> bool:

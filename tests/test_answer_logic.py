@@ -1506,9 +1506,15 @@ def test_hours_on_other_days_of_the_week_than_the_one_asked_about_are_no_yes() -
     rq = read_question("Har Hällsjö Lanthandel öppet på söndagar?")
     assert _other_days(rq, text)
     assert not _other_days(rq, "Varor levereras på måndagar och torsdagar.")  # no hours
+    assert not _other_days(rq, "Öppet lördag och söndag 10.00–14.00.")  # the day asked
+    assert _other_days(rq, "Öppet måndag–fredag kl. 10–18.")  # hours without minutes
+    items = "- Hällsjö Lanthandel: servicetid måndag–fredag klockan 10.00–18.00\n- Östervik Livs"
+    assert verdict("Har Hällsjö Lanthandel öppet på söndagar?", items) is None
     assert days_named("måndag till och med torsdag") == frozenset({0, 1, 2, 3})
+    assert days_named("fredag–måndag") == frozenset({4, 5, 6, 0})
     assert days_named("Monday to Friday, weekends closed") == frozenset(range(7))
     assert days_named("helgdagar") == frozenset()
+    assert days_named("Alla helgons dag") == frozenset()
 
 
 def test_a_labelled_sentence_that_lacks_what_is_asked_is_a_no() -> None:

@@ -953,8 +953,8 @@ def excepted(text: str) -> frozenset[str]:
 
 def days_named(text: str) -> frozenset[int]:
     """The days of the week a text names in any known language, Monday 0: a weekday in any
-    form ("söndagar"), a group ("vardagar", "weekends"), and every day of a range
-    ("måndag–fredag", "monday to friday")."""
+    form ("söndagar"), a group ("vardagar", "weekends"; not "helgdagar" nor "helgon"), and
+    every day of a range ("måndag–fredag", "monday to friday", "fredag–måndag")."""
     folded = fold(text.lower())
     found: set[int] = set()
     for lang in languages().values():
@@ -968,9 +968,9 @@ def days_named(text: str) -> frozenset[int]:
         ranged = rf"\b(?P<first>{day})\w*\s*(?:{lang.through.pattern})\s*(?P<last>{day})"
         for match in re.finditer(ranged, folded):
             first, last = names[match["first"]], names[match["last"]]
-            found.update(range(first, last + 1) if first <= last else ())
+            found.update((first + k) % 7 for k in range((last - first) % 7 + 1))  # "fre–mån"
         if groups:
-            for match in re.finditer(rf"\b({groups})(?!dag)\w*", folded):
+            for match in re.finditer(rf"\b({groups})(?!dag|on)\w*", folded):
                 found.update(lang.weekday_groups[match.group(1)])
     return frozenset(found)
 
