@@ -1512,6 +1512,9 @@ def test_hours_on_other_days_of_the_week_than_the_one_asked_about_are_no_yes() -
     assert verdict("Har Hällsjö Lanthandel öppet på söndagar?", items) is None
     assert days_named("måndag till och med torsdag") == frozenset({0, 1, 2, 3})
     assert days_named("fredag–måndag") == frozenset({4, 5, 6, 0})
+    assert days_named("Öppet mån–tor 8–16, fre 8–15") == frozenset(range(5))
+    assert days_named("Mon-Fri 9-5") == frozenset(range(5))
+    assert days_named("Det kan man göra, ons och tor eller 2 dagar") == frozenset()
     assert days_named("Monday to Friday, weekends closed") == frozenset(range(7))
     assert days_named("helgdagar") == frozenset()
     assert days_named("Alla helgons dag") == frozenset()

@@ -78,6 +78,7 @@ class Language:
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     weekdays: tuple[str, ...]  # folded, Monday first: "mandag", "monday"
     weekday_groups: dict[str, tuple[int, ...]]  # folded: "vardag" -> Monday to Friday
+    weekday_short: tuple[str, ...]  # folded, Monday first, read in ranges: "man", "mon"
     through: re.Pattern[str]  # on folded text: what joins a range's ends, "–", "till"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
@@ -238,6 +239,7 @@ def _compile(data: dict) -> Language:
         exception=re.compile(words["exception"]),
         weekdays=tuple(fold(w) for w in words.get("weekdays", [])),
         weekday_groups={fold(k): tuple(v) for k, v in words.get("weekday_groups", {}).items()},
+        weekday_short=tuple(fold(w) for w in words.get("weekday_short", [])),
         through=re.compile(words.get("through", r"(?!)")),
         about_page=re.compile(words["about_page"]),
         membership=re.compile(words["membership"]),
@@ -962,12 +964,22 @@ def days_named(text: str) -> frozenset[int]:
             continue
         names = {day: i for i, day in enumerate(lang.weekdays)}
         day = "|".join(map(re.escape, names))
+        # A range may use the short forms ("mån–fre", "Mon-Fri"), and so may a day's hours.
+        short = dict(names) | {d: i for i, d in enumerate(lang.weekday_short)}
+        either = "|".join(map(re.escape, sorted(short, key=len, reverse=True)))
         groups = "|".join(map(re.escape, lang.weekday_groups))
         for match in re.finditer(rf"\b({day})\w*", folded):
             found.add(names[match.group(1)])
-        ranged = rf"\b(?P<first>{day})\w*\s*(?:{lang.through.pattern})\s*(?P<last>{day})"
+        ranged = (
+            rf"\b(?P<first>{either})[a-z]*\.?\s*(?:{lang.through.pattern})\s*"
+            rf"(?P<last>{either})[a-z]*\b"
+        )
+        # A short form alone only before the hours it gives: "fre 8–15".
+        hours = r"\d{1,2}(?:[.:]\d{2})?\s*[–—-]\s*\d"
+        for match in re.finditer(rf"\b({either})\.?\s+(?={hours})", folded):
+            found.add(short[match.group(1)])
         for match in re.finditer(ranged, folded):
-            first, last = names[match["first"]], names[match["last"]]
+            first, last = short[match["first"]], short[match["last"]]
             found.update((first + k) % 7 for k in range((last - first) % 7 + 1))  # "fre–mån"
         if groups:
             for match in re.finditer(rf"\b({groups})(?!dag|on)\w*", folded):
