@@ -1012,8 +1012,8 @@ def _other_days(rq: ReadQuestion, clause: str) -> bool:
     """Whether the deciding sentence gives times of day on days of the week, none of them one
     the question asks about (`days_named`): "Har Hällsjö Lanthandel öppet på söndagar?" –
     "Hällsjö Lanthandel: servicetid måndag–fredag klockan 10.00–18.00, lördag 10.00–14.00"
-    or "kl. 10–18" confirms nothing; a sentence that names days without hours ("Biblioteket är stängt på
-    måndagar") says nothing of the others."""
+    (or "kl. 10–18") confirms nothing; a sentence that names days without hours
+    ("Biblioteket är stängt på måndagar") says nothing of the others."""
     asked = days_named(rq.asked)
     stated = days_named(clause)
     if not (asked and stated) or asked & stated:

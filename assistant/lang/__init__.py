@@ -78,7 +78,7 @@ class Language:
     exception: re.Pattern[str]  # on folded text: "utom", "except"
     weekdays: tuple[str, ...]  # folded, Monday first: "mandag", "monday"
     weekday_groups: dict[str, tuple[int, ...]]  # folded: "vardag" -> Monday to Friday
-    weekday_short: tuple[str, ...]  # folded, Monday first, read in ranges: "man", "mon"
+    weekday_short: tuple[str, ...]  # folded, Monday first: "man" in "mån–fre", "mon"
     through: re.Pattern[str]  # on folded text: what joins a range's ends, "–", "till"
     about_page: re.Pattern[str]  # on folded text: "Här kan du läsa om …", "Read more"
     membership: re.Pattern[str]  # on folded text: "ingår", "en av", "part of"
