@@ -571,16 +571,22 @@ def dispensed(text: str) -> frozenset[str]:
 def _after(text: str, table: str, reach: int = 1) -> frozenset[str]:
     """The terms of the first `reach` words that are no stop words after each match of the
     pattern `table` of any language's table in a text."""
-    from assistant.lexical import stopwords, term, words
+    from assistant.lexical import stopwords
 
     folded = fold(text.lower())
     stop = stopwords() | _ARTICLES | {"have", "you", "one", "we", "they"}
-    found = set()
+    found: set[str] = set()
     for lang in languages().values():
         for match in getattr(lang, table).finditer(folded):
-            after = [w for w in words(folded[match.end() :]) if w not in stop][:reach]
-            found.update(term(w) for w in after)
+            found.update(_terms_after(folded[match.end() :], stop, reach))
     return frozenset(found)
+
+
+def _terms_after(folded: str, stop: frozenset[str], reach: int) -> frozenset[str]:
+    """The terms of the first `reach` words of folded text that are no stop words."""
+    from assistant.lexical import term, words
+
+    return frozenset(term(w) for w in [w for w in words(folded) if w not in stop][:reach])
 
 
 #: English determiners the stop list lacks: "Do I need a permit?" asks about the permit.
@@ -593,7 +599,7 @@ def done_without(text: str) -> list[tuple[str, frozenset[str]]]:
     that opens no clause ("utan att", "without having"; `Language.without_clause`), the folded
     text before it and the terms of the first two words after it that are no stop words.
     Nothing where the text forbids: "Uteservering utan tillstånd är förbjuden" requires one."""
-    from assistant.lexical import stopwords, term, words
+    from assistant.lexical import stopwords, words
 
     folded = fold(text.lower())
     if _found("prohibition", folded):
@@ -602,11 +608,10 @@ def done_without(text: str) -> list[tuple[str, frozenset[str]]]:
     found = []
     for lang in languages().values():
         for match in lang.requirement.finditer(folded):
-            after = words(folded[match.end() :])
-            if not after or lang.without_clause.match(folded, match.start()):
+            rest = folded[match.end() :]
+            if not words(rest) or lang.without_clause.match(folded, match.start()):
                 continue
-            named = frozenset(term(w) for w in [w for w in after if w not in stop][:2])
-            found.append((folded[: match.start()], named))
+            found.append((folded[: match.start()], _terms_after(rest, stop, 2)))
     return found
 
 
