@@ -121,10 +121,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def log_fatal_signals() -> None:
     """A fatal signal (SIGBUS from a build file truncated under a running server, SIGSEGV)
-    writes what happened to stderr instead of ending the process without a line."""
+    writes what happened to stderr instead of ending the process without a line, and SIGUSR1
+    writes where every thread of a running (or hung) server is, and lets it go on."""
     import faulthandler
+    import signal
 
     faulthandler.enable(file=sys.stderr, all_threads=False)
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

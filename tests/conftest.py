@@ -9,7 +9,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -126,13 +126,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 180) -> None:  # type: ignore[type-arg]
-    """Wait until a served subprocess answers /healthz with 200; fail if it exits first."""
+def wait_healthy(
+    url: str,
+    process: subprocess.Popen,  # type: ignore[type-arg]
+    timeout: float = 180,
+    stderr: Callable[[], str] | None = None,
+) -> None:
+    """Wait until a served subprocess answers /healthz with 200; fail if it exits first,
+    with the end of its stderr (read from the pipe, or from `stderr` where a reader has it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            stderr = process.stderr.read().decode() if process.stderr else ""
-            raise AssertionError(f"the server exited: {stderr[-2000:]}")
+            if stderr is not None:
+                text = stderr()
+            else:
+                text = process.stderr.read().decode() if process.stderr else ""
+            raise AssertionError(f"the server exited: {text[-2000:]}")
         try:
             if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,25 +35,95 @@ def _workers(process: subprocess.Popen) -> list[psutil.Process]:  # type: ignore
     return out
 
 
+class Stderr:
+    """A child's stderr, read all along, so that it never fills the pipe and blocks the
+    processes writing to it, and is there to show when the test fails."""
+
+    def __init__(self, process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(process.stderr,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream) -> None:  # type: ignore[no-untyped-def]
+        for line in iter(stream.readline, b""):
+            self.lines.append(line.decode(errors="replace"))
+
+    def __call__(self) -> str:
+        """What was read, once the pipe closed (all its writers exited) or after 10 s."""
+        self.thread.join(timeout=10)
+        return "".join(self.lines)
+
+
+def _report(process: subprocess.Popen, stderr: Stderr) -> str:  # type: ignore[type-arg]
+    """What the supervisor's processes and the machine were doing, for a failed wait: each
+    child (with its threads' stacks, from SIGUSR1, on the supervisor's stderr), the load, and
+    the processes busiest over one second."""
+    lines = [f"load average {os.getloadavg()}, {psutil.virtual_memory().available >> 20} MiB free"]
+    now = time.time()
+    for child in psutil.Process(process.pid).children(recursive=True):
+        try:
+            maps = sum(m.path.endswith(WEIGHTS_FILE) for m in child.memory_maps())
+            lines.append(
+                f"child {child.pid} {child.status()} up {now - child.create_time():.0f} s,"
+                f" cpu {sum(child.cpu_times()[:2]):.1f} s, weights mapped {maps},"
+                f" {' '.join(child.cmdline())[-80:]}"
+            )
+            child.send_signal(signal.SIGUSR1)
+        except psutil.Error as exc:
+            lines.append(f"child {child.pid}: {exc!r}")
+    busy = list(psutil.process_iter(["pid", "name"]))
+    for p in busy:
+        try:
+            p.cpu_percent()
+        except psutil.Error:
+            pass
+    time.sleep(1)
+    usage = []
+    for p in busy:
+        try:
+            usage.append((p.cpu_percent(), p.info["pid"], p.info["name"]))
+        except psutil.Error:
+            pass
+    lines += [f"busy: {u:.0f} % pid {pid} {name}" for u, pid, name in sorted(usage)[-5:]]
+    stop(process)
+    return "\n".join(lines) + "\n--- supervisor stderr ---\n" + stderr()[-6000:]
+
+
+def _wait_for_workers(
+    process: subprocess.Popen,  # type: ignore[type-arg]
+    seconds: float,
+    stderr: Stderr,
+    old: frozenset[int] = frozenset(),
+) -> list[psutil.Process]:
+    """Two workers with the weights mapped, none of them in `old`, within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        workers = _workers(process)
+        if len(workers) == 2 and not {w.pid for w in workers} & old:
+            return workers
+        time.sleep(0.5)
+    raise AssertionError(
+        f"not two {'restarted ' if old else ''}workers after {seconds:.0f} s:\n"
+        + _report(process, stderr)
+    )
+
+
 def test_two_workers_serve_and_share_the_mapped_weights(
     assistant: Assistant, seed_settings: Settings
 ) -> None:
     port = free_port()
     data = Path(seed_settings.index_dir).parent
     env = serve_env(seed_settings, data, ASSISTANT_RATE_LIMIT_PER_MINUTE="0")
-    command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "assistant.cli", "--verbose", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "2"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = Stderr(process)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, process)
+        wait_healthy(url, process, stderr=stderr)
         # A worker still loading gets this long to answer its supervisor before it is replaced.
         start = seed_settings.worker_start_seconds
-        deadline = time.monotonic() + start + 30
-        while len(_workers(process)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.5)
-        workers = _workers(process)
-        assert len(workers) == 2
+        workers = _wait_for_workers(process, start + 30, stderr)
         with httpx.Client(timeout=30) as client:
             for _ in range(6):
                 body = client.post(
@@ -74,21 +146,14 @@ def test_two_workers_serve_and_share_the_mapped_weights(
             assert maps and maps[0].private_dirty == 0
 
         # SIGHUP restarts the workers (reloading the index); the port keeps answering.
-        old = {w.pid for w in workers}
+        old = frozenset(w.pid for w in workers)
         process.send_signal(signal.SIGHUP)
         # The workers are replaced one after the other, each given `start` to come up.
-        deadline = time.monotonic() + 2 * start + 30
-        while time.monotonic() < deadline:
-            now = {w.pid for w in _workers(process)}
-            if len(now) == 2 and not now & old:
-                break
-            time.sleep(0.5)
-        else:
-            raise AssertionError("the workers were not restarted")
-        wait_healthy(url, process)
+        _wait_for_workers(process, 2 * start + 30, stderr, old)
+        wait_healthy(url, process, stderr=stderr)
         assert (
             httpx.post(f"{url}/api/ask", json={"question": "När bildades det?"}).status_code == 200
         )
     finally:
         stop(process)
-    assert process.returncode == 0, process.stderr.read().decode()[-2000:] if process.stderr else ""
+    assert process.returncode == 0, stderr()[-2000:]
