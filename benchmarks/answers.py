@@ -101,6 +101,8 @@ OTHERS = {
         "sixtysixth",
         "sixtyseventh",
         "sixtyeighth",
+        "sixtyninth",
+        "seventieth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
