@@ -100,6 +100,9 @@ from assistant.types import Turn
         ("ok", "smalltalk"),
         ("bra att veta", "smalltalk"),
         ("okej bra, ha en fin dag!", "smalltalk"),  # an acknowledgement, then goodbye
+        ("Okej, då vet jag. Tack snälla!", "smalltalk"),
+        ("okej, då förstår jag. bra svar", "smalltalk"),  # understood, then praise
+        ("Bra svar, men vad kostar det?", "fact"),
         ("cool, have a nice day", "smalltalk"),
         ("bra, hur söker jag?", "fact"),
         ("fint, hejdå!", "smalltalk"),
