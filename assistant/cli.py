@@ -122,7 +122,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def log_fatal_signals() -> None:
     """A fatal signal (SIGBUS from a build file truncated under a running server, SIGSEGV)
     writes what happened to stderr instead of ending the process without a line, and SIGUSR1
-    writes where every thread of a running (or hung) server is, and lets it go on."""
+    writes where every thread of a running (or hung) server is, and lets it go on. With
+    `--workers`, that is each worker: uvicorn's supervisor takes SIGUSR1 over and ignores it."""
     import faulthandler
     import signal
 

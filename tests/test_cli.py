@@ -204,15 +204,25 @@ def test_a_fatal_signal_leaves_a_line_on_stderr() -> None:
     assert done.returncode != 0 and "Bus error" in done.stderr
 
 
-def test_sigusr1_writes_every_threads_stack_and_the_process_goes_on() -> None:
+def test_sigusr1_writes_each_threads_stack_and_the_process_goes_on() -> None:
     import subprocess
     import sys
 
-    code = "import os, signal, threading; from assistant.cli import log_fatal_signals; "
-    code += "log_fatal_signals(); threading.Thread(target=signal.pause, daemon=True).start(); "
-    code += "os.kill(os.getpid(), signal.SIGUSR1); print('still here')"
+    code = """
+import os, signal, threading
+from assistant.cli import log_fatal_signals
+log_fatal_signals()
+ready = threading.Event()
+def park():
+    ready.set()
+    signal.pause()
+threading.Thread(target=park, daemon=True).start()
+ready.wait()
+os.kill(os.getpid(), signal.SIGUSR1)
+print("still here")
+"""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and done.stdout == "still here\n"
-    # The main thread and the one waiting in signal.pause.
-    assert "Current thread 0x" in done.stderr and "Thread 0x" in done.stderr
-    assert "in run" in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "still here\n"
+    # The main thread and the one parked in signal.pause.
+    assert "Current thread 0x" in done.stderr and "in park" in done.stderr

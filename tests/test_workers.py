@@ -54,22 +54,42 @@ class Stderr:
         return "".join(self.lines)
 
 
+def _catches_usr1(pid: int) -> bool:
+    """Whether a process has a handler for SIGUSR1 (its default action ends the process): a
+    worker that has set up `log_fatal_signals`, not one still importing."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signal.SIGUSR1 - 1) & 1)
+    return False
+
+
+def _stop_and_report(process: subprocess.Popen, stderr: Stderr) -> str:  # type: ignore[type-arg]
+    """Stop the server and say what its processes and the machine were doing, for a failed
+    wait: each child (with its threads' stacks, from SIGUSR1, on the supervisor's stderr,
+    where it catches the signal), the load, and the processes busiest over one second."""
+    try:
+        return _report(process, stderr)
+    except Exception as exc:  # the report must not hide the failure it reports
+        stop(process)
+        return f"(no report: {exc!r})\n--- supervisor stderr ---\n{stderr()[-12000:]}"
+
+
 def _report(process: subprocess.Popen, stderr: Stderr) -> str:  # type: ignore[type-arg]
-    """What the supervisor's processes and the machine were doing, for a failed wait: each
-    child (with its threads' stacks, from SIGUSR1, on the supervisor's stderr), the load, and
-    the processes busiest over one second."""
     lines = [f"load average {os.getloadavg()}, {psutil.virtual_memory().available >> 20} MiB free"]
     now = time.time()
     for child in psutil.Process(process.pid).children(recursive=True):
         try:
-            maps = sum(m.path.endswith(WEIGHTS_FILE) for m in child.memory_maps())
+            mapped = any(m.path.endswith(WEIGHTS_FILE) for m in child.memory_maps())
+            catches = _catches_usr1(child.pid)
             lines.append(
                 f"child {child.pid} {child.status()} up {now - child.create_time():.0f} s,"
-                f" cpu {sum(child.cpu_times()[:2]):.1f} s, weights mapped {maps},"
-                f" {' '.join(child.cmdline())[-80:]}"
+                f" cpu {sum(child.cpu_times()[:2]):.1f} s, weights mapped: {mapped},"
+                f" catches SIGUSR1: {catches}, {' '.join(child.cmdline())[-80:]}"
             )
-            child.send_signal(signal.SIGUSR1)
-        except psutil.Error as exc:
+            if catches:
+                child.send_signal(signal.SIGUSR1)
+                time.sleep(0.5)  # one trace at a time on the shared pipe
+        except (psutil.Error, OSError) as exc:
             lines.append(f"child {child.pid}: {exc!r}")
     busy = list(psutil.process_iter(["pid", "name"]))
     for p in busy:
@@ -86,7 +106,7 @@ def _report(process: subprocess.Popen, stderr: Stderr) -> str:  # type: ignore[t
             pass
     lines += [f"busy: {u:.0f} % pid {pid} {name}" for u, pid, name in sorted(usage)[-5:]]
     stop(process)
-    return "\n".join(lines) + "\n--- supervisor stderr ---\n" + stderr()[-6000:]
+    return "\n".join(lines) + "\n--- supervisor stderr ---\n" + stderr()[-12000:]
 
 
 def _wait_for_workers(
@@ -98,13 +118,15 @@ def _wait_for_workers(
     """Two workers with the weights mapped, none of them in `old`, within `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited: {stderr()[-12000:]}")
         workers = _workers(process)
         if len(workers) == 2 and not {w.pid for w in workers} & old:
             return workers
         time.sleep(0.5)
     raise AssertionError(
         f"not two {'restarted ' if old else ''}workers after {seconds:.0f} s:\n"
-        + _report(process, stderr)
+        + _stop_and_report(process, stderr)
     )
 
 
