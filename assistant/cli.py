@@ -123,12 +123,14 @@ def log_fatal_signals() -> None:
     """A fatal signal (SIGBUS from a build file truncated under a running server, SIGSEGV)
     writes what happened to stderr instead of ending the process without a line, and SIGUSR1
     writes where every thread of a running (or hung) server is, and lets it go on. With
-    `--workers`, that is each worker: uvicorn's supervisor takes SIGUSR1 over and ignores it."""
+    `--workers`, that is each worker: uvicorn's supervisor takes SIGUSR1 over and ignores it.
+    A SIGUSR1 handler the process already has (a program that runs the CLI in-process, as the
+    image build's import report does) is kept."""
     import faulthandler
     import signal
 
     faulthandler.enable(file=sys.stderr, all_threads=False)
-    if hasattr(signal, "SIGUSR1"):
+    if hasattr(signal, "SIGUSR1") and signal.getsignal(signal.SIGUSR1) == signal.SIG_DFL:
         faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
 
 

@@ -226,3 +226,19 @@ print("still here")
     assert done.stdout == "still here\n"
     # The main thread and the one parked in signal.pause.
     assert "Current thread 0x" in done.stderr and "in park" in done.stderr
+
+
+def test_a_sigusr1_handler_the_process_has_is_kept() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import os, signal
+signal.signal(signal.SIGUSR1, lambda *_: print("own handler"))
+from assistant.cli import log_fatal_signals
+log_fatal_signals()
+os.kill(os.getpid(), signal.SIGUSR1)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "own handler\n" and "Current thread" not in done.stderr
