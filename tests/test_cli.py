@@ -1,9 +1,16 @@
 import json
+import subprocess
+import sys
 
 import pytest
 
 from assistant.cli import main
 from assistant.config import Settings
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a new Python process; its exit code, stdout and stderr."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
 
 
 def _args(settings: Settings) -> list[str]:
@@ -177,8 +184,6 @@ def test_corrupt_index_stops_start_up_with_a_clear_message(assistant, tmp_path, 
 )
 def test_a_bad_setting_stops_start_up_with_one_line(name: str, value: str) -> None:
     import os
-    import subprocess
-    import sys
 
     env = {**os.environ, name: value}
     done = subprocess.run(
@@ -195,19 +200,13 @@ def test_a_bad_setting_stops_start_up_with_one_line(name: str, value: str) -> No
 
 
 def test_a_fatal_signal_leaves_a_line_on_stderr() -> None:
-    import subprocess
-    import sys
-
     code = "import os, signal; from assistant.cli import log_fatal_signals; "
     code += "log_fatal_signals(); os.kill(os.getpid(), signal.SIGBUS)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = _python(code)
     assert done.returncode != 0 and "Bus error" in done.stderr
 
 
 def test_sigusr1_writes_each_threads_stack_and_the_process_goes_on() -> None:
-    import subprocess
-    import sys
-
     code = """
 import os, signal, threading
 from assistant.cli import log_fatal_signals
@@ -221,7 +220,7 @@ ready.wait()
 os.kill(os.getpid(), signal.SIGUSR1)
 print("still here")
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = _python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "still here\n"
     # The main thread and the one parked in signal.pause.
@@ -229,9 +228,6 @@ print("still here")
 
 
 def test_a_sigusr1_handler_the_process_has_is_kept() -> None:
-    import subprocess
-    import sys
-
     code = """
 import os, signal
 signal.signal(signal.SIGUSR1, lambda *_: print("own handler"))
@@ -239,6 +235,6 @@ from assistant.cli import log_fatal_signals
 log_fatal_signals()
 os.kill(os.getpid(), signal.SIGUSR1)
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    done = _python(code)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "own handler\n" and "Current thread" not in done.stderr

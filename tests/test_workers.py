@@ -28,11 +28,16 @@ def _workers(process: subprocess.Popen) -> list[psutil.Process]:  # type: ignore
     out = []
     for child in psutil.Process(process.pid).children(recursive=True):
         try:
-            if any(m.path.endswith(WEIGHTS_FILE) for m in child.memory_maps()):
+            if _maps_weights(child):
                 out.append(child)
         except psutil.Error:
             continue
     return out
+
+
+def _maps_weights(child: psutil.Process) -> bool:
+    """Whether a process has the model weights mapped."""
+    return any(m.path.endswith(WEIGHTS_FILE) for m in child.memory_maps())
 
 
 class Stderr:
@@ -79,7 +84,7 @@ def _report(process: subprocess.Popen, stderr: Stderr) -> str:  # type: ignore[t
     now = time.time()
     for child in psutil.Process(process.pid).children(recursive=True):
         try:
-            mapped = any(m.path.endswith(WEIGHTS_FILE) for m in child.memory_maps())
+            mapped = _maps_weights(child)
             catches = _catches_usr1(child.pid)
             lines.append(
                 f"child {child.pid} {child.status()} up {now - child.create_time():.0f} s,"
