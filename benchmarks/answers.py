@@ -103,6 +103,8 @@ OTHERS = {
         "sixtyeighth",
         "sixtyninth",
         "seventieth",
+        "seventyfirst",
+        "seventysecond",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
