@@ -32,6 +32,7 @@ from assistant.lang import (
     detect,
     firsts,
     in_smaller_unit,
+    in_smallest_unit,
     is_unit,
     languages,
     membership_terms,
@@ -974,29 +975,61 @@ def held(question: str, n: int, text: str) -> bool:
     units = _units_asked(asked, n)
     if units and _within(folded, n, units):
         return True
-    # The same span in a smaller unit: "de första två veckorna" – "de första 14 dagarna".
+    # The same span in a smaller unit: "de första två veckorna" – "de första 14 dagarna"; a
+    # range or a bound in another unit of time, both counted in the smallest: "i två
+    # månader" – "mer än fyra veckor" (60 days against 28).
     return any(
         _states_in(folded, count, unit) or _within(folded, count, {unit})
         for count, unit in _in_smaller_units(asked, n)
-    )
+    ) or any(_within(folded, count, {unit}, spans=True) for count, unit in _in_smallest(asked, n))
 
 
-def _within(folded: str, n: int, units: set[str]) -> bool:
+def _within(folded: str, n: int, units: set[str], *, spans: bool = False) -> bool:
     """Whether a folded text gives a range or a bound in one of the units that `n` lies
-    within (`held`)."""
+    within (`held`), its number in digits or in words ("mer än fyra veckor"). With `spans`,
+    `n` counts the smallest unit of time and so is each number of the text (`in_smallest_unit`):
+    "fyra veckor" is 28 days."""
+
+    def measured(value: int, end: int) -> tuple[int, str]:
+        if not spans:
+            return value, _unit(folded, end)
+        word = re.match(r"\+?\s*([^\W\d]+)", folded[end:])
+        span = in_smallest_unit(word.group(1)) if word else None
+        return (value * span[0], span[1]) if span else (value, "")
+
     for match in _RANGE.finditer(folded):
-        low, high = _value(match.group(1)), _value(match.group(2))
-        if low <= n <= high and not is_year(high) and _unit(folded, match.end()) in units:
+        low, unit = measured(_value(match.group(1)), match.end())
+        high, _ = measured(_value(match.group(2)), match.end())
+        if low <= n <= high and not is_year(_value(match.group(2))) and unit in units:
             return True
-    spans = [(m.start(), m.end(), _value(m.group())) for m in re.finditer(_DIGITS, folded)]
-    for start, end, value in [*spans, *_scaled(folded)]:
+    words = _number_words()
+    found = [(m.start(), m.end(), _value(m.group())) for m in re.finditer(_DIGITS, folded)]
+    found += [
+        (m.start(), m.end(), words[m.group()])
+        for m in re.finditer(r"[^\W\d]+", folded)
+        if m.group() in words
+    ]
+    for start, end, value in [*found, *_scaled(folded)]:
         if _RANGE.match(folded, start):
             continue  # "från 8 till 17 år" is a range, not "från 8"
         side = bound(folded[max(0, start - 25) : start]) or bound_after(folded[end : end + 25])
-        if side and _unit(folded, end) in units:
+        value, unit = measured(value, end)
+        if side and unit in units:
             if (side < 0 and n <= value) or (side > 0 and n >= value):
                 return True
     return False
+
+
+def _in_smallest(asked: str, n: int) -> list[tuple[int, str]]:
+    """The number `n` a folded question gives in a unit of time, in the smallest unit
+    (`in_smallest_unit`): "två månader" -> (60, dagar)."""
+    found = []
+    for m in _mentions(asked, n):
+        word = re.match(r"\s*([^\W\d]+)", asked[m.end() :])
+        span = in_smallest_unit(word.group(1)) if word else None
+        if span:
+            found.append((n * span[0], span[1]))
+    return found
 
 
 def _in_smaller_units(asked: str, n: int) -> list[tuple[int, str]]:

@@ -485,6 +485,13 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("Can we move it two months before?", "Flytta senast 14 dagar före.", False),
         ("Can we move it two months before?", "Flytta mer än 14 dagar före.", True),
         ("Räcker det med två timmar?", "Det tar 120 minuter.", True),
+        # A bound in another unit of time is held through the smallest one, its number in
+        # words too: two months are more than four weeks, two weeks are not.
+        ("Sjuk i två månader, får han undervisning?", "Vid mer än fyra veckor ordnas det.", True),
+        ("Sjuk i två veckor, får han undervisning?", "Vid mer än fyra veckor ordnas det.", False),
+        ("Is it free for 3 weeks?", "It is free for up to two months.", True),
+        ("Står tunnan 10 meter bort, kostar det extra?", "Mer än fem meter kostar 35 kr.", True),
+        ("Står tunnan 4 meter bort, kostar det extra?", "Mer än fem meter kostar 35 kr.", False),
     ],
 )
 def test_a_number_within_a_range_or_bound_of_its_unit_is_held(

@@ -796,6 +796,20 @@ def in_smaller_unit(word: str) -> tuple[int, str] | None:
     return None
 
 
+def in_smallest_unit(word: str) -> tuple[int, str] | None:
+    """How many of the smallest unit the unit a folded word names makes, through the smaller
+    units of every known language, and that unit as `unit_of` names it: "ar" -> (360, the unit
+    of "dagar") through "12 manader"; None for a word that names none (`Language.spans`)."""
+    count, seen = 1, set()
+    while word not in seen:
+        seen.add(word)
+        span = next((lang.spans[word] for lang in languages().values() if word in lang.spans), None)
+        if span is None:
+            break
+        count, word = count * span[0], span[1]
+    return (count, unit_of(word)) if count > 1 else None
+
+
 def unit_of(word: str) -> str:
     """The unit a folded word after a number names, in any known language: "kr", "sek" and
     "kronor" all name "kronor"; other words are their own unit, by their stem."""
