@@ -706,7 +706,9 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     else:
         # To a question about a cost, the clause that speaks of one, if any: "Kompassen har
         # öppet 14.00–17.30. Där behövs ingen anmälan, och det kostar ingenting."
-        clause = _closest_clause(best.full_text, topic, prefer=_of_cost if cost else None)
+        clause = _closest_clause(
+            best.full_text, topic, prefer=_of_cost if cost else None, names=rq.names
+        )
     if free(posed) and not _states_cost(best.full_text):
         return None  # "Är det gratis?" – evidence silent on what anything costs
     # "Free" is a negation that a negation undoes ("inte gratis"), and a clause that also
@@ -1132,9 +1134,12 @@ _LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)(?!(?:[-*+•]
 #: studiemedel räknas inte som inkomst" is one negated clause), nor at a parenthesis, which
 #: belongs to the clause it stands in ("ingen läxhjälp under höstlovet (vecka 44)"). A clause
 #: also begins at "utan att", which it keeps, as it negates that clause alone ("… byggs ut utan
-#: att parkeringsplatser tas bort, samtidigt som gångvägarna breddas").
+#: att parkeringsplatser tas bort, samtidigt som gångvägarna breddas"). What a clause is for
+#: ("så att", "so that") is a clause of its own: "Kommunen säljer högst 12 dygnskort per dag,
+#: så att det inte blir för trångt" limits the cards, it denies none.
 _CLAUSE = re.compile(
-    r"[;:–]|\b(?:men|där|eftersom|medan|samtidigt som|but|which|where|whereas|while)\b"
+    r"[;:–]|\b(?:men|där|eftersom|medan|samtidigt som|så att|but|which|where|whereas|while"
+    r"|so that)\b"
     r"|(?<!eller )(?<!or )(?=\b(?:utan att|without)\b)"
 )
 
@@ -1227,6 +1232,7 @@ def _closest_clause(
     *,
     row: bool = False,
     prefer: Callable[[str], float] | None = None,
+    names: frozenset[str] = frozenset(),
 ) -> str:
     """The clause of `text` that holds most of the question's topic terms. In a table row, the
     clause of the cell that holds most, after the cell's header, which says what its value is:
@@ -1235,7 +1241,10 @@ def _closest_clause(
     glasas in." that windows must have glazing bars. With `prefer`, among the clauses (in a
     row, the cells) it weighs above 0, when there are any, and on a tie of topic terms the one
     it weighs most: to "kostar parkeringen något?", "Parkeringen är avgiftsbelagd, men
-    entrén är gratis" says the parking costs."""
+    entrén är gratis" says the parking costs. A clause before a colon that holds only the
+    `names` the question asks about names what the clause after it says, and yields to a clause
+    that holds another of its terms: "Reglerna skiljer sig mellan sjöarna Stora Hammarsjön:
+    motorbåt tillåten. … Vattenskoter är förbjuden." to "vattenskoter på Stora Hammarsjön?"."""
 
     def held(part: str) -> float:
         weight = prefer(part) if prefer is not None else 0.0
@@ -1280,6 +1289,13 @@ def _closest_clause(
     if label and not ("\n" in label.group() and negated(label.group())):
         text = text[label.end() :]
     clauses = _clauses(text) or [text]
+    if names:
+        labels = {m.string[: m.start()].rsplit("\n", 1)[-1] for m in re.finditer(":", text)}
+        naming = {c for c in clauses if any(label.endswith(c) for label in labels)}
+        naming = {c for c in naming if topic & _terms_of(c) <= names}
+        saying = [c for c in clauses if c not in naming and (topic - names) & _terms_of(c)]
+        if naming and saying:
+            clauses = [c for c in clauses if c not in naming]
     if prefer is not None:
         clauses = [c for c in clauses if prefer(c)] or clauses
     return max(clauses, key=held)

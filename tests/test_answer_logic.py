@@ -654,6 +654,34 @@ def test_utan_att_negates_the_clause_after_it_up_to_the_next_one() -> None:
     assert _verdict(rq, listed) != "no"
 
 
+def test_what_a_clause_is_for_is_a_clause_of_its_own() -> None:
+    """ "så att det inte blir för trångt" says why the cards are limited; it denies none."""
+    from assistant.answer import _verdict
+
+    text = "Kommunen säljer högst 12 dygnskort per dag, så att det inte blir för trångt vid ån."
+    rq = read_question(
+        "Säljer kommunen dygnskort varje dag?", analyzer=Analyzer(Analyzer.base_terms(text))
+    )
+    assert _verdict(rq, candidate(0, text, 0.9)) == "yes"
+
+
+def test_a_name_before_a_colon_yields_to_the_clause_that_says_what_is_asked() -> None:
+    """The label names the lake; the clause that names the jet ski decides, with its ban."""
+    from assistant.answer import _verdict
+
+    text = (
+        "Reglerna skiljer sig mellan sjöarna Stora Hammarsjön: motorbåt tillåten. "
+        "Vattenskoter är förbjuden."
+    )
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    names = frozenset({"hammarsjon"})
+    rq = read_question("Får man åka vattenskoter på Hammarsjön?", analyzer=analyzer, names=names)
+    assert _verdict(rq, candidate(0, text, 0.9)) == "no"
+    allowed = "Reglerna skiljer sig mellan sjöarna Stora Hammarsjön: motorbåt är tillåten."
+    rq = read_question("Får man köra motorbåt på Hammarsjön?", analyzer=analyzer, names=names)
+    assert _verdict(rq, candidate(0, allowed, 0.9)) == "yes"
+
+
 def test_a_parenthesis_belongs_to_the_clause_it_stands_in() -> None:
     """ "(vecka 44)" names the week of the holiday the negated clause speaks of; read as a
     clause of its own it held the asked number and no negation, a "Ja"."""
