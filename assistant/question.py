@@ -981,7 +981,10 @@ def held(question: str, n: int, text: str) -> bool:
     return any(
         _states_in(folded, count, unit) or _within(folded, count, {unit})
         for count, unit in _in_smaller_units(asked, n)
-    ) or any(_within(folded, count, {unit}, spans=True) for count, unit in _in_smallest(asked, n))
+    ) or any(
+        _within(folded, count, {unit}, spans=True)
+        for count, unit in _in_smaller_units(asked, n, smallest=True)
+    )
 
 
 def _within(folded: str, n: int, units: set[str], *, spans: bool = False) -> bool:
@@ -1020,25 +1023,15 @@ def _within(folded: str, n: int, units: set[str], *, spans: bool = False) -> boo
     return False
 
 
-def _in_smallest(asked: str, n: int) -> list[tuple[int, str]]:
-    """The number `n` a folded question gives in a unit of time, in the smallest unit
-    (`in_smallest_unit`): "två månader" -> (60, dagar)."""
-    found = []
-    for m in _mentions(asked, n):
-        word = re.match(r"\s*([^\W\d]+)", asked[m.end() :])
-        span = in_smallest_unit(word.group(1)) if word else None
-        if span:
-            found.append((n * span[0], span[1]))
-    return found
-
-
-def _in_smaller_units(asked: str, n: int) -> list[tuple[int, str]]:
+def _in_smaller_units(asked: str, n: int, *, smallest: bool = False) -> list[tuple[int, str]]:
     """The number `n` a folded question gives in a unit of time, in the smaller unit its
-    language makes it of (`in_smaller_unit`): "två veckor" -> (14, dagar)."""
+    language makes it of (`in_smaller_unit`): "två veckor" -> (14, dagar); with `smallest`,
+    in the smallest (`in_smallest_unit`): "två månader" -> (60, dagar)."""
+    smaller = in_smallest_unit if smallest else in_smaller_unit
     found = []
     for m in _mentions(asked, n):
         word = re.match(r"\s*([^\W\d]+)", asked[m.end() :])
-        span = in_smaller_unit(word.group(1)) if word else None
+        span = smaller(word.group(1)) if word else None
         if span:
             found.append((n * span[0], span[1]))
     return found
