@@ -1129,6 +1129,8 @@ def _asked_unknown(rq: ReadQuestion) -> frozenset[str]:
 #: not the lead-in of a list ("Hemtjänsten utför inte heller:\n- …"), which says something of
 #: its items.
 _LABEL = re.compile(r"^[*_\s]*[\w][\w ,.–-]{0,40}:[*_]*\s+(?=\S)(?!(?:[-*+•]|\d{1,3}[.)])\s)")
+#: A colon that ends a label, not one within a clock time or an address ("8:00", "https:").
+_LABEL_END = re.compile(r":(?=\s)")
 #: Where one clause ends and another begins: not at commas, "och" or "som", which join the
 #: items of an enumeration or a predicate to its subject ("Barnbidrag, bostadsbidrag och
 #: studiemedel räknas inte som inkomst" is one negated clause), nor at a parenthesis, which
@@ -1289,10 +1291,12 @@ def _closest_clause(
     if label and not ("\n" in label.group() and negated(label.group())):
         text = text[label.end() :]
     clauses = _clauses(text) or [text]
-    if names:
-        labels = {m.string[: m.start()].rsplit("\n", 1)[-1] for m in re.finditer(":", text)}
-        naming = {c for c in clauses if any(label.endswith(c) for label in labels)}
-        naming = {c for c in naming if topic & _terms_of(c) <= names}
+    # Only where one label heads all that follows it: "Stora Hammarsjön: … Lillsjön: …" gives
+    # each lake its own rules, and the clause that says what is asked may be another's.
+    labels = [text[: m.start()].rsplit("\n", 1)[-1] for m in _LABEL_END.finditer(text)]
+    if names and len(labels) == 1:
+        naming = {c for c in clauses if labels[0].endswith(c)}
+        naming = {c for c in naming if names & _terms_of(c) and topic & _terms_of(c) <= names}
         saying = [c for c in clauses if c not in naming and (topic - names) & _terms_of(c)]
         if naming and saying:
             clauses = [c for c in clauses if c not in naming]

@@ -982,23 +982,21 @@ def held(question: str, n: int, text: str) -> bool:
         _states_in(folded, count, unit) or _within(folded, count, {unit})
         for count, unit in _in_smaller_units(asked, n)
     ) or any(
-        _within(folded, count, {unit}, spans=True)
+        _within(folded, count, {unit}, smallest=True)
         for count, unit in _in_smaller_units(asked, n, smallest=True)
     )
 
 
-def _within(folded: str, n: int, units: set[str], *, spans: bool = False) -> bool:
+def _within(folded: str, n: int, units: set[str], *, smallest: bool = False) -> bool:
     """Whether a folded text gives a range or a bound in one of the units that `n` lies
-    within (`held`), its number in digits or in words ("mer än fyra veckor"). With `spans`,
-    `n` counts the smallest unit of time and so is each number of the text (`in_smallest_unit`):
-    "fyra veckor" is 28 days."""
+    within (`held`), its number in digits or in words ("mer än fyra veckor"). With
+    `smallest`, `n` counts the smallest unit of time and so is each number of the text in a
+    larger one (`in_smallest_unit`): "fyra veckor" is 28 days, "30 dagar" 30."""
 
     def measured(value: int, end: int) -> tuple[int, str]:
-        if not spans:
-            return value, _unit(folded, end)
-        word = re.match(r"\+?\s*([^\W\d]+)", folded[end:])
+        word = re.match(r"\+?\s*([^\W\d]+)", folded[end:]) if smallest else None
         span = in_smallest_unit(word.group(1)) if word else None
-        return (value * span[0], span[1]) if span else (value, "")
+        return (value * span[0], span[1]) if span else (value, _unit(folded, end))
 
     for match in _RANGE.finditer(folded):
         low, unit = measured(_value(match.group(1)), match.end())
@@ -1024,7 +1022,7 @@ def _within(folded: str, n: int, units: set[str], *, spans: bool = False) -> boo
 
 
 def _in_smaller_units(asked: str, n: int, *, smallest: bool = False) -> list[tuple[int, str]]:
-    """The number `n` a folded question gives in a unit of time, in the smaller unit its
+    """The number `n` a folded question gives in a unit of time, in the smaller unit a known
     language makes it of (`in_smaller_unit`): "två veckor" -> (14, dagar); with `smallest`,
     in the smallest (`in_smallest_unit`): "två månader" -> (60, dagar)."""
     smaller = in_smallest_unit if smallest else in_smaller_unit

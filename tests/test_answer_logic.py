@@ -680,6 +680,12 @@ def test_a_name_before_a_colon_yields_to_the_clause_that_says_what_is_asked() ->
     allowed = "Reglerna skiljer sig mellan sjöarna Stora Hammarsjön: motorbåt är tillåten."
     rq = read_question("Får man köra motorbåt på Hammarsjön?", analyzer=analyzer, names=names)
     assert _verdict(rq, candidate(0, allowed, 0.9)) == "yes"
+    # Where each lake has a label of its own, the ban under another lake's says nothing.
+    lakes = "Stora Hammarsjön: motorbåt tillåten. Lillsjön: vattenskoter förbjuden."
+    analyzer = Analyzer(Analyzer.base_terms(lakes))
+    names = frozenset({"hammarsjon", "lillsjon"})
+    rq = read_question("Får man åka vattenskoter på Hammarsjön?", analyzer=analyzer, names=names)
+    assert _verdict(rq, candidate(0, lakes, 0.9)) != "no"
 
 
 def test_a_parenthesis_belongs_to_the_clause_it_stands_in() -> None:

@@ -489,6 +489,7 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         # words too: two months are more than four weeks, two weeks are not.
         ("Sjuk i två månader, får han undervisning?", "Vid mer än fyra veckor ordnas det.", True),
         ("Sjuk i två veckor, får han undervisning?", "Vid mer än fyra veckor ordnas det.", False),
+        ("Sjuk i två år, får han undervisning?", "Vid mer än 30 dagar ordnas det.", True),
         ("Is it free for 3 weeks?", "It is free for up to two months.", True),
         ("Står tunnan 10 meter bort, kostar det extra?", "Mer än fem meter kostar 35 kr.", True),
         ("Står tunnan 4 meter bort, kostar det extra?", "Mer än fem meter kostar 35 kr.", False),
