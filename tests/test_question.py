@@ -1099,6 +1099,12 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     rq = read_question("Hur ansöker jag om bygglov? Vad kostar en altan?", analyzer=analyzer)
     assert rq.procured == {"bygglov"} and rq.priced == {"altan"}
     assert not read_question("Vad kostar egentligen det att ha en altan?", analyzer=analyzer).priced
+    # "hur mycket kostar" prices as "vad kostar" does, and what one hires, borrows, books or
+    # buys is priced; what one does is not ("vad kostar det att få tunnan tömd?").
+    assert read_question("Hur mycket kostar en altan?", analyzer=analyzer).priced == {"altan"}
+    rq = read_question("vad kostar det att hyra en altan i juni?", analyzer=analyzer)
+    assert rq.priced == {"altan"}
+    assert not read_question("vad kostar det att få en altan byggd?", analyzer=analyzer).priced
     # A compound prices what its last part names, not its first.
     compounds = Analyzer(Analyzer.base_terms("Vårdnad och umgänge. En utredning."))
     rq = read_question("vad kostar en vårdnadsutredning", analyzer=compounds)
