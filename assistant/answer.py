@@ -110,6 +110,8 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False  # "hur många står i kö just nu?" – "Om två barn har samma ködatum …"
     if rq.counted and not _counts(rq, text):
         return False  # "hur många bilar?" is not answered by "tre sätt att betala"
+    if candidate.is_list and rq.kind != "yesno" and not _item_answers(rq, candidate):
+        return False
     if not _prices_asked(rq, candidate):
         return False  # "vad kostar en ny soptunna?" – "… en dragavgift på 35 kronor"
     if rq.kind != "yesno" and not _reckoned_alike(rq, text):
@@ -132,6 +134,34 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False
     given = rq.numbers - circumstances(rq.asked)
     return rq.kind == "yesno" or all(held(rq.asked, n, text) for n in given)
+
+
+#: A capitalised word that does not open its item or sentence: a name ("vid Kvarnfallet").
+_INNER_NAME = re.compile(r"(?<=[\w,–] )[A-ZÅÄÖ][\wåäö-]+")
+
+
+def _item_answers(rq: ReadQuestion, candidate: Candidate) -> bool:
+    """Whether a list can give the count or the kind of fact a question asks for of what it
+    names: an item that gives it names that too, or names nothing else ("Avgiften är 400
+    kronor per månad" in a list on one day centre). "Hur många platser har parkeringen vid
+    Hammarsjöns camping?" is not answered by a list whose item "Parkeringen vid Kvarnfallet
+    har 25 platser" counts. True when the question names nothing, asks for no such fact or
+    asks who (`_held_by_role`), or the list's lead-in or heading names it."""
+    pattern = answer_pattern(rq.expects) if rq.expects else None
+    if not rq.names or rq.role or not (rq.counted or pattern is not None):
+        return True
+    lead, items = _split_list(candidate.text)
+    named = rq.names - _terms_of(f"{candidate.context} {lead}") - candidate.where
+    if not named or not items:
+        return True
+    for item in items:
+        if rq.counted and not _counts(rq, item):
+            continue
+        if not rq.counted and pattern is not None and not _states(pattern, item, rq):
+            continue
+        if named <= _terms_of(item) or not _INNER_NAME.search(item):
+            return True
+    return False
 
 
 def _reckoned_alike(rq: ReadQuestion, text: str) -> bool:

@@ -91,6 +91,30 @@ def test_a_name_the_heading_gives_is_held_by_the_sentences_below_it() -> None:
     assert admissible(headed, rq)
 
 
+def test_a_list_gives_a_named_fact_in_the_item_that_names_it() -> None:
+    """An item that counts another named place does not count the one asked about, though
+    another item names it; an item that names nothing else may, under the list's heading."""
+    from assistant.answer import admissible
+
+    text = (
+        "- Parkeringen vid Kvarnfallet har 25 platser och är avgiftsfri.\n"
+        "- Vid Hammarsjöns camping kostar parkering 40 kronor per dag."
+    )
+    analyzer = Analyzer(Analyzer.base_terms(text))
+    names = frozenset({term("hammarsjöns"), term("kvarnfallet")})
+    listed = replace(candidate(0, text, 0.9), is_list=True)
+
+    def admits(question: str) -> bool:
+        return admissible(listed, read_question(question, analyzer=analyzer, names=names))
+
+    assert not admits("Hur många platser har parkeringen vid Hammarsjöns camping?")
+    assert admits("Hur många platser har parkeringen vid Kvarnfallet?")
+    assert admits("Vad kostar parkeringen vid Hammarsjöns camping?")
+    unnamed = text.replace("vid Kvarnfallet ", "")
+    listed = replace(candidate(0, unnamed, 0.9), is_list=True)
+    assert admits("Hur många platser har parkeringen vid Hammarsjöns camping?")
+
+
 def test_a_name_the_sentence_before_gives_is_held_by_a_sentence_that_refers_back() -> None:
     """ "Knektuddens vattenverk ligger vid sjön. Vattenverket byggdes 1964": the names of the
     sentence before (`Candidate.before`, set where the sentence refers back) are held."""
