@@ -136,8 +136,10 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     return rq.kind == "yesno" or all(held(rq.asked, n, text) for n in given)
 
 
-#: A capitalised word that does not open its item or sentence: a name ("vid Kvarnfallet").
-_INNER_NAME = re.compile(r"(?<=[\w,–] )[A-ZÅÄÖ][\wåäö-]+")
+#: A capitalised word that does not open its item or sentence, marked up or not: a name ("vid
+#: Kvarnfallet", "vid **Kvarnfallet**"). One that opens its item is not told from any other
+#: first word.
+_INNER_NAME = re.compile(r"(?<=[\w,–] )[*_\[\"“]*[A-ZÅÄÖ][\w-]+")
 
 
 def _item_answers(rq: ReadQuestion, candidate: Candidate) -> bool:
@@ -146,7 +148,8 @@ def _item_answers(rq: ReadQuestion, candidate: Candidate) -> bool:
     kronor per månad" in a list on one day centre). "Hur många platser har parkeringen vid
     Hammarsjöns camping?" is not answered by a list whose item "Parkeringen vid Kvarnfallet
     har 25 platser" counts. True when the question names nothing, asks for no such fact or
-    asks who (`_held_by_role`), or the list's lead-in or heading names it."""
+    asks who (`_held_by_role`), or the list's lead-in, the sentence before it or its heading
+    names all it names; an item must name the rest."""
     pattern = answer_pattern(rq.expects) if rq.expects else None
     if not rq.names or rq.role or not (rq.counted or pattern is not None):
         return True

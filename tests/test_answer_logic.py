@@ -110,6 +110,15 @@ def test_a_list_gives_a_named_fact_in_the_item_that_names_it() -> None:
     assert not admits("Hur många platser har parkeringen vid Hammarsjöns camping?")
     assert admits("Hur många platser har parkeringen vid Kvarnfallet?")
     assert admits("Vad kostar parkeringen vid Hammarsjöns camping?")
+    marked = replace(listed, text=text.replace("vid Kvarnfallet", "vid **Kvarnfallet**"))
+    assert not admissible(
+        marked,
+        read_question(
+            "Hur många platser har parkeringen vid Hammarsjöns camping?",
+            analyzer=analyzer,
+            names=names,
+        ),
+    )
     unnamed = text.replace("vid Kvarnfallet ", "")
     listed = replace(candidate(0, unnamed, 0.9), is_list=True)
     assert admits("Hur många platser har parkeringen vid Hammarsjöns camping?")

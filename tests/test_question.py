@@ -1104,6 +1104,8 @@ def test_what_a_question_about_how_to_apply_asks_for() -> None:
     assert read_question("Hur mycket kostar en altan?", analyzer=analyzer).priced == {"altan"}
     rq = read_question("vad kostar det att hyra en altan i juni?", analyzer=analyzer)
     assert rq.priced == {"altan"}
+    rq = read_question("vad kostar det att hyra ut en altan?", analyzer=analyzer)
+    assert rq.priced == {"altan"}
     assert not read_question("vad kostar det att få en altan byggd?", analyzer=analyzer).priced
     # A compound prices what its last part names, not its first.
     compounds = Analyzer(Analyzer.base_terms("Vårdnad och umgänge. En utredning."))
