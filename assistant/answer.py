@@ -1276,10 +1276,11 @@ def _closest_clause(
     glasas in." that windows must have glazing bars. With `prefer`, among the clauses (in a
     row, the cells) it weighs above 0, when there are any, and on a tie of topic terms the one
     it weighs most: to "kostar parkeringen något?", "Parkeringen är avgiftsbelagd, men
-    entrén är gratis" says the parking costs. A clause before a colon that holds only the
-    `names` the question asks about names what the clause after it says, and yields to a clause
-    that holds another of its terms: "Reglerna skiljer sig mellan sjöarna Stora Hammarsjön:
-    motorbåt tillåten. … Vattenskoter är förbjuden." to "vattenskoter på Stora Hammarsjön?"."""
+    entrén är gratis" says the parking costs. The one label of a text (a clause before a
+    colon) that holds only `names` the question asks about names what the clause after it
+    says, and yields to a clause that holds another of its terms: "Reglerna skiljer sig mellan
+    sjöarna Stora Hammarsjön: motorbåt tillåten. … Vattenskoter är förbjuden." to
+    "vattenskoter på Stora Hammarsjön?"."""
 
     def held(part: str) -> float:
         weight = prefer(part) if prefer is not None else 0.0
@@ -1326,8 +1327,10 @@ def _closest_clause(
     clauses = _clauses(text) or [text]
     # Only where one label heads all that follows it: "Stora Hammarsjön: … Lillsjön: …" gives
     # each lake its own rules, and the clause that says what is asked may be another's.
-    labels = [text[: m.start()].rsplit("\n", 1)[-1] for m in _LABEL_END.finditer(text)]
-    if names and len(labels) == 1:
+    labels = (
+        [text[: m.start()].rsplit("\n", 1)[-1] for m in _LABEL_END.finditer(text)] if names else []
+    )
+    if len(labels) == 1:
         naming = {c for c in clauses if labels[0].endswith(c)}
         naming = {c for c in naming if names & _terms_of(c) and topic & _terms_of(c) <= names}
         saying = [c for c in clauses if c not in naming and (topic - names) & _terms_of(c)]
