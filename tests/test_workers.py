@@ -16,7 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from assistant.config import Settings
-from assistant.onnx_backend import WEIGHTS_FILE
+from assistant.onnx_backend import GRAPH_FILE, WEIGHTS_FILE
 from assistant.pipeline import Assistant
 from tests.conftest import free_port, serve_env, stop, wait_healthy
 
@@ -135,6 +135,21 @@ def _wait_for_workers(
     )
 
 
+def _unmapped(worker: psutil.Process, process: subprocess.Popen, stderr: Stderr) -> str:  # type: ignore[type-arg]
+    """Why a worker found with the weights mapped has them no longer: what it is now, what of
+    the model it maps (a replaced file shows as "(deleted)"), the workers now, and the log."""
+    try:
+        state = f"{worker.status()}, {' '.join(worker.cmdline())[-80:]}"
+        model = sorted({m.path for m in worker.memory_maps() if GRAPH_FILE in m.path})
+    except psutil.Error as exc:
+        state, model = repr(exc), []
+    now = sorted(w.pid for w in _workers(process))
+    return (
+        f"worker {worker.pid} ({state}) maps no {WEIGHTS_FILE}; model files it maps: {model};"
+        f" workers now: {now}\n--- supervisor stderr ---\n{stderr()[-6000:]}"
+    )
+
+
 def test_two_workers_serve_and_share_the_mapped_weights(
     assistant: Assistant, seed_settings: Settings
 ) -> None:
@@ -170,7 +185,8 @@ def test_two_workers_serve_and_share_the_mapped_weights(
         # The weights are a shared file mapping in both workers, not private copies.
         for worker in workers:
             maps = [m for m in worker.memory_maps(grouped=True) if m.path.endswith(WEIGHTS_FILE)]
-            assert maps and maps[0].private_dirty == 0
+            assert maps, _unmapped(worker, process, stderr)
+            assert maps[0].private_dirty == 0
 
         # SIGHUP restarts the workers (reloading the index); the port keeps answering.
         old = frozenset(w.pid for w in workers)
