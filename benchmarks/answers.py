@@ -105,6 +105,8 @@ OTHERS = {
         "seventieth",
         "seventyfirst",
         "seventysecond",
+        "seventythird",
+        "seventyfourth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
