@@ -41,6 +41,7 @@ from assistant.lang import (
     dispenses,
     done_without,
     excepted,
+    form_of,
     free,
     in_unit,
     inflects,
@@ -1231,6 +1232,11 @@ def _lacked(text: str, topic: frozenset[str], asked: frozenset[str]) -> bool:
     return False
 
 
+#: A clause that opens with a denial and no verb of its own ("men inte …", "but not …": `_CLAUSE`
+#: takes "men" off).
+_ELLIPTIC_DENIAL = re.compile(r"\s*(?:inte|ej|icke|not)\b")
+
+
 #: A clause that opens with "utan att" or "without" (`_CLAUSE` begins one there).
 _WITHOUT = re.compile(r"\s*(?:utan att|without)\b")
 
@@ -1282,9 +1288,9 @@ def _closest_clause(
     sjöarna Stora Hammarsjön: motorbåt tillåten. … Vattenskoter är förbjuden." to
     "vattenskoter på Stora Hammarsjön?"."""
 
-    def held(part: str) -> float:
+    def held(part: str, borrowed: str = "") -> float:
         weight = prefer(part) if prefer is not None else 0.0
-        return len(topic & _terms_of(part)) + weight / 2
+        return _matched(topic, f"{borrowed} {part}") + weight / 2
 
     if row:
         cells = _CELL.split(text)
@@ -1338,7 +1344,35 @@ def _closest_clause(
             clauses = [c for c in clauses if c not in naming]
     if prefer is not None:
         clauses = [c for c in clauses if prefer(c)] or clauses
-    return max(clauses, key=held)
+    # A clause that only denies ("men inte in i dusch- och tvättrummen") says it of what the
+    # clause before it says: "Hundar får följa med i koppel i caféet, men inte in i dusch-
+    # och tvättrummen" to "får hunden följa med in i duschrummet?".
+    before = {c: b for b, c in zip(clauses, clauses[1:], strict=False) if _ELLIPTIC_DENIAL.match(c)}
+    return max(clauses, key=lambda c: held(c, before.get(c, "")))
+
+
+def _matched(topic: frozenset[str], text: str) -> int:
+    """How many of the topic terms `text` holds, also as another form of the word
+    ("duschrummet" as "duschrummen", `form_of`) or in a compound whose first part stands for
+    the whole ("dusch- och tvättrummen", `_SUSPENDED`)."""
+    terms = _terms_of(text)
+    parts = _SUSPENDED.findall(fold(text.lower()))
+
+    def found(t: str) -> bool:
+        if t in terms or any(form_of(t, w) or form_of(w, t) for w in terms if w[:3] == t[:3]):
+            return True
+        # The rest of the question's word begins the last part the coordinated word gives.
+        return any(
+            t.startswith(first) and len(t) - len(first) >= 4 and t[len(first) :][:4] in second
+            for first, second in parts
+        )
+
+    return sum(found(t) for t in topic)
+
+
+#: A compound's first part whose last part the compound coordinated with it gives, a Swedish
+#: spelling: "dusch- och tvättrummen", "för- eller grundskola".
+_SUSPENDED = re.compile(r"\b(\w{3,})-\s+(?:och|eller|samt)\s+(\w+)")
 
 
 def _lifted(sentence: str, must: frozenset[str]) -> bool:

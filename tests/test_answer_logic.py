@@ -3316,3 +3316,17 @@ def test_a_count_with_nothing_named_is_no_clock_time_date_or_label() -> None:
     for i, text in enumerate(wrong):
         assert not admissible(candidate(i, text, 0.9), rq), text
     assert admissible(candidate(len(wrong), people, 0.9), rq)
+
+
+def test_a_denial_without_a_verb_of_its_own_says_it_of_the_clause_before() -> None:
+    """ "…, men inte in i dusch- och tvättrummen" denies the showers what the clause before it
+    allows the café; a compound's first part standing for the whole is read whole; a question
+    about what the first clause names still gets its "Ja"."""
+    from assistant.answer import _matched
+
+    text = "Hundar får följa med i koppel i caféet, men inte in i dusch- och tvättrummen."
+    assert verdict("Får min hund följa med in i duschrummet?", text) == "no"
+    assert verdict("Får min hund följa med in i caféet?", text) == "yes"
+    video = "Samtal via video kan erbjudas om en av er bor på annan ort, men inte vid det första samtalet."
+    assert verdict("Kan vi ta det första samtalet via video?", video) == "no"
+    assert _matched(frozenset({"duschrummet"}), "dusch- och tvättrummen") == 1
