@@ -752,6 +752,14 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     says_no = negated(clause) or (best.is_row and _denied_cell(best.text, rq))
     if says_no and not best.is_row and not _denied_member(clause, topic):
         says_no = False  # "krävs bygglov?" – "… kräver bygglov och inte polistillstånd"
+    if (
+        says_no
+        and _WITHOUT.match(fold(clause.lower()))
+        and _asked_without(posed) & _terms_of(clause)
+    ):
+        # A "without" the question asks about too is no denial: "kan man zooma … utan att
+        # saker försvinner?" – "förstora texten … utan att innehåll försvinner".
+        says_no = False
     listed = _denied_items(best, rq)
     if listed is not None:
         # A list whose lead-in denies says no of what one of its items names, and nothing of
@@ -1235,6 +1243,19 @@ def _lacked(text: str, topic: frozenset[str], asked: frozenset[str]) -> bool:
 #: A clause that opens with a denial and no verb of its own ("men inte …", "but not …": `_CLAUSE`
 #: takes "men" off).
 _ELLIPTIC_DENIAL = re.compile(r"\s*(?:inte|ej|icke|not)\b")
+
+
+def _asked_without(posed: str) -> set[str]:
+    """The content terms of what a question asks to be without ("… utan att saker
+    försvinner?": "sak", "forsvinn"); none when it holds no "utan att" or "without"."""
+    match = _ASKED_WITHOUT.search(fold(posed.lower()))
+    if match is None:
+        return set()
+    return {term(w) for w in words(match.group(1)) if w not in stopwords()}
+
+
+#: What follows "utan att" or "without" in a question.
+_ASKED_WITHOUT = re.compile(r"\b(?:utan att|without)\b(.*)")
 
 
 #: A clause that opens with "utan att" or "without" (`_CLAUSE` begins one there).

@@ -3330,3 +3330,12 @@ def test_a_denial_without_a_verb_of_its_own_says_it_of_the_clause_before() -> No
     video = "Samtal via video kan erbjudas om en av er bor på annan ort, men inte vid det första samtalet."
     assert verdict("Kan vi ta det första samtalet via video?", video) == "no"
     assert _matched(frozenset({"duschrummet"}), "dusch- och tvättrummen") == 1
+
+
+def test_a_without_the_question_asks_about_too_is_no_denial() -> None:
+    """ "… utan att innehållet försvinner?" asks for what "utan att innehåll försvinner" says; a
+    "without" the question does not ask about still denies."""
+    text = "Du kan förstora texten upp till 200 procent utan att innehåll försvinner."
+    assert verdict("Kan man zooma utan att innehållet försvinner?", text) != "no"
+    rule = "Du får inte bygga altanen utan att anmäla det."
+    assert verdict("Får man bygga altanen?", rule) == "no"
