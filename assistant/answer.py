@@ -1469,7 +1469,7 @@ def _states(pattern: re.Pattern[str], text: str, rq: ReadQuestion) -> bool:
     roles = rq.expects == "agent"
     # A name the question gives is not the name it asks for ("vad heter vd:n för Granby
     # Parkering AB?" – "… till Granby Parkering AB").
-    named = rq.expects in ("person", "name")
+    named = rq.expects in ("person", "name", "firm")
     if rq.expects not in ("contact", "email", "phone"):
         # Contact details state nothing else: "hur länge har hon varit chef?" is not answered
         # by her phone number, nor "hur många?" by a postcode.

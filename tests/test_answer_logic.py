@@ -3339,3 +3339,15 @@ def test_a_without_the_question_asks_about_too_is_no_denial() -> None:
     assert verdict("Kan man zooma utan att innehållet försvinner?", text) != "no"
     rule = "Du får inte bygga altanen utan att anmäla det."
     assert verdict("Får man bygga altanen?", rule) == "no"
+
+
+def test_which_firm_is_answered_by_a_firm_s_name() -> None:
+    """ "Vilket företag sköter hämtningen?" is not answered by "den entreprenör kommunen har
+    upphandlat", nor by a place's name; a firm's name answers it."""
+    for text in (
+        "Hämtningen utförs av den entreprenör som kommunen har upphandlat.",
+        "Hämtningen sker varannan vecka i Norrby och Ekhagen.",
+    ):
+        assert not answer_from(text, "Vilket företag sköter hämtningen?").startswith(text[:20])
+    named = "Hämtningen utförs av Norrby Renhållning AB på uppdrag av kommunen."
+    assert answer_from(named, "Vilket företag sköter hämtningen?").startswith(named)

@@ -233,8 +233,8 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("Kan vem som helst gå dit och lyssna?", None),
         ("går det att klaga utan att säga vem man är?", None),
         ("Vem ni erbjuder hjälp till?", "agent"),
-        ("vilket företag hämtar soporna?", "agent"),
-        ("Which company picks up the bins?", "agent"),
+        ("vilket företag hämtar soporna?", "firm"),
+        ("Which company picks up the bins?", "firm"),
         # A month or a week says when, like a year.
         ("Vilka månader kommer räkningarna?", "year"),
         ("Which weeks is rubbish collected from holiday cottages?", "year"),
@@ -351,6 +351,14 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("hur stor andel av budgeten går till skolan?", "number"),
         ("hur stor del av kostnaden står kommunen för?", "number"),
         ("vad var lönen?", "money"),
+        # Which firm asks for its name, which brand or party too; who does something asks
+        # for a name, a role or a body.
+        ("Vilket företag sköter sophämtningen?", "firm"),
+        ("vilka bolag kör skolbussarna?", "firm"),
+        ("Which contractor is building the new pipes?", "firm"),
+        ("vilket märke är värmekamerorna?", "name"),
+        ("Vilket parti styr i kommunen?", "name"),
+        ("vem sköter sophämtningen?", "agent"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:

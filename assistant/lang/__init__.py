@@ -24,7 +24,7 @@ DEFAULT = "sv"
 
 
 #: Fact types whose answers are told by capitals (names): their patterns keep their case.
-_CASED = frozenset({"person", "agent", "name"})
+_CASED = frozenset({"person", "agent", "name", "firm"})
 
 
 @dataclass(frozen=True)
