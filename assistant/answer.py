@@ -756,9 +756,11 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         says_no
         and _WITHOUT.match(fold(clause.lower()))
         and _asked_without(posed) & _terms_of(clause)
+        and not negated(_sentence_of(best.full_text, clause).replace(clause.strip(), " "))
     ):
         # A "without" the question asks about too is no denial: "kan man zooma … utan att
-        # saker försvinner?" – "förstora texten … utan att innehåll försvinner".
+        # saker försvinner?" – "förstora texten … utan att innehåll försvinner"; unless the
+        # rest of its sentence denies ("Du får inte bygga utan att söka bygglov").
         says_no = False
     listed = _denied_items(best, rq)
     if listed is not None:
@@ -1240,9 +1242,11 @@ def _lacked(text: str, topic: frozenset[str], asked: frozenset[str]) -> bool:
     return False
 
 
-#: A clause that opens with a denial and no verb of its own ("men inte …", "but not …": `_CLAUSE`
-#: takes "men" off).
-_ELLIPTIC_DENIAL = re.compile(r"\s*(?:inte|ej|icke|not)\b")
+#: On folded text, a clause that opens with a denial, its verb left out ("men inte …", "but
+#: not …": `_CLAUSE` takes "men" off); not "inte bara", "inte minst", "not only".
+_ELLIPTIC_DENIAL = re.compile(
+    r"\s*(?:inte|ej|icke|not)\b(?!\s+(?:bara|enbart|minst|only|just|least)\b)"
+)
 
 
 def _asked_without(posed: str) -> set[str]:
@@ -1363,13 +1367,17 @@ def _closest_clause(
         saying = [c for c in clauses if c not in naming and (topic - names) & _terms_of(c)]
         if naming and saying:
             clauses = [c for c in clauses if c not in naming]
-    if prefer is not None:
-        clauses = [c for c in clauses if prefer(c)] or clauses
     # A clause that only denies ("men inte in i dusch- och tvättrummen") says it of what the
-    # clause before it says: "Hundar får följa med i koppel i caféet, men inte in i dusch-
-    # och tvättrummen" to "får hunden följa med in i duschrummet?".
-    before = {c: b for b, c in zip(clauses, clauses[1:], strict=False) if _ELLIPTIC_DENIAL.match(c)}
-    return max(clauses, key=lambda c: held(c, before.get(c, "")))
+    # clause before it in the text says: "Hundar får följa med i koppel i caféet, men inte in
+    # i dusch- och tvättrummen" to "får hunden följa med in i duschrummet?". On a tie the
+    # first clause wins, so the denial decides only where it adds a term of the question.
+    numbered = [
+        (c, clauses[i - 1] if i and _ELLIPTIC_DENIAL.match(fold(c.lower())) else "")
+        for i, c in enumerate(clauses)
+    ]
+    if prefer is not None:
+        numbered = [(c, b) for c, b in numbered if prefer(c)] or numbered
+    return max(numbered, key=lambda pair: held(pair[0], pair[1]))[0]
 
 
 def _matched(topic: frozenset[str], text: str) -> int:
@@ -1382,17 +1390,20 @@ def _matched(topic: frozenset[str], text: str) -> int:
     def found(t: str) -> bool:
         if t in terms or any(form_of(t, w) or form_of(w, t) for w in terms if w[:3] == t[:3]):
             return True
-        # The rest of the question's word begins the last part the coordinated word gives.
+        # The rest of the question's word is the last part of the coordinated word.
         return any(
-            t.startswith(first) and len(t) - len(first) >= 4 and t[len(first) :][:4] in second
+            t.startswith(first)
+            and len(t) - len(first) >= 4
+            and second.find(t[len(first) :][:4]) > 0
             for first, second in parts
         )
 
     return sum(found(t) for t in topic)
 
 
-#: A compound's first part whose last part the compound coordinated with it gives, a Swedish
-#: spelling: "dusch- och tvättrummen", "för- eller grundskola".
+#: A suspended compound, a Swedish spelling: a first part with a hyphen that borrows its last
+#: part from the word coordinated with it ("dusch- och tvättrummen" is "duschrummen och
+#: tvättrummen", "för- eller grundskola").
 _SUSPENDED = re.compile(r"\b(\w{3,})-\s+(?:och|eller|samt)\s+(\w+)")
 
 

@@ -359,6 +359,12 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("vilket märke är värmekamerorna?", "name"),
         ("Vilket parti styr i kommunen?", "name"),
         ("vem sköter sophämtningen?", "agent"),
+        ("vilket energibolag levererar fjärrvärmen?", "firm"),
+        # A kind of firm, or a word that only begins like one, asks for no name.
+        ("Vilka företag kan söka stödet?", None),
+        ("Vilken konsultation erbjuds?", None),
+        ("What company policy applies to visitors?", None),
+        ("Which companies can apply?", None),
     ],
 )
 def test_expected_answer_type(question: str, expected: str | None) -> None:
