@@ -107,6 +107,8 @@ OTHERS = {
         "seventysecond",
         "seventythird",
         "seventyfourth",
+        "seventyfifth",
+        "seventysixth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
