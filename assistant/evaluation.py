@@ -99,9 +99,21 @@ def run_eval(items: list[EvalItem], ask: Callable[[str, list[Turn]], Answer]) ->
 
 def said_forbidden(result: EvalResult) -> bool:
     """Whether the answer says a forbidden term where a word begins: "banan" is not said by
-    "gångbanan", nor "0 kronor" by "1 150 kronor"; "bananer" says it."""
+    "gångbanan", nor "0 kronor" by "1 150 kronor"; "bananer" says it. A number goes on to no
+    other digit ("46" is not said by "460"), and a word of three letters or fewer, too short
+    to be inflected, is said only whole: "ja" is not said by "Jag", nor "sju" by "sjukvård"."""
     text = result.answer.answer.lower()
-    return any(re.search(r"(?<!\w)" + re.escape(t.lower()), text) for t in result.item.forbid)
+    return any(re.search(_said(t.lower()), text) for t in result.item.forbid)
+
+
+def _said(term: str) -> str:
+    """The pattern that finds a forbidden term said (`said_forbidden`)."""
+    pattern = r"(?<!\w)" + re.escape(term)
+    if term[-1:].isdigit():
+        pattern += r"(?!\d)"
+    if term.isalpha() and len(term) <= 3:
+        pattern += r"(?!\w)"
+    return pattern
 
 
 def score(results: list[EvalResult]) -> dict[str, float]:
