@@ -953,7 +953,8 @@ def held(question: str, n: int, text: str) -> bool:
     ("har fyllt 12" – "till och med 12 år"). A year
     is held by itself and, asked with a bound ("före 2015?"; `lang.year_bound`), by a year on
     that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
-    of 2022."""
+    of 2022; asked without one, also by a bound on another year that it lies within ("byggdes
+    1968" – "byggda före 1982")."""
     asked = fold(question.lower())
     folded = fold(text.lower())
     stated = numbers_in(text)
@@ -963,6 +964,10 @@ def held(question: str, n: int, text: str) -> bool:
             return any(is_year(y) and (y - n) * side > 0 for y in stated) or (
                 n in stated and _year_side(folded, n) == side
             )
+        # A year the question gives lies within another year's bound: "byggdes 1968" – "Hus
+        # som är byggda före 1982".
+        if any(is_year(y) and y != n and (n - y) * _year_side(folded, y) > 0 for y in stated):
+            return True
     if n in stated:
         # A bound the question sets is not held by the opposite bound on the same number:
         # "färre än 500 000?" – "över 500 000".

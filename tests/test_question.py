@@ -360,6 +360,10 @@ def test_a_yes_no_question_is_posed_by_its_own_clause() -> None:
         ("Vilket parti styr i kommunen?", "name"),
         ("vem sköter sophämtningen?", "agent"),
         ("vilket energibolag levererar fjärrvärmen?", "firm"),
+        # An agency ("byrå") or a laboratory is a firm too.
+        ("Vilken revisionsbyrå hjälper revisorerna?", "firm"),
+        ("vilket labb skickar ni proverna till?", "firm"),
+        ("Which laboratory analyses the samples?", "firm"),
         # A kind of firm, or a word that only begins like one, asks for no name.
         ("Vilka företag kan söka stödet?", None),
         ("Vilken konsultation erbjuds?", None),
@@ -443,6 +447,18 @@ def test_numbers_in(text: str, numbers: set[int]) -> None:
         ("formaliserades den före 2015?", "Samarbetet formaliserades före 2015.", True),
         ("får barn födda efter 2015 plats?", "Barn födda efter 2015 får plats.", True),
         ("får barn födda efter 2015 plats?", "Barn födda före 2015 får plats.", False),
+        # A year asked without a bound is held by a bound on another year it lies within.
+        (
+            "byggdes 1968, kan det finnas asbest?",
+            "Hus byggda före 1982 kan innehålla asbest.",
+            True,
+        ),
+        (
+            "byggdes 1990, kan det finnas asbest?",
+            "Hus byggda före 1982 kan innehålla asbest.",
+            False,
+        ),
+        ("byggt 1990, gäller det?", "Det gäller hus byggda efter 1982.", True),
         # A bound the question sets on a number is held by the same bound on it, or by the
         # number itself, not by the opposite bound.
         ("bor det färre än 500 000 där?", "Där bor över 500 000 människor.", False),
