@@ -2152,12 +2152,22 @@ def test_a_question_verb_the_sources_never_use_does_not_hide_a_named_member() ->
         ("The entrance is step-free.", False),
         ("Museet har fri entré på söndagar.", True),
         ("Gratisparkering finns vid stationen.", True),
+        # What asks whether it costs nothing.
+        ("Kan jag få den på papper utan att behöva betala nåt?", True),
+        ("Can I get a printed copy without having to pay?", True),
     ],
 )
 def test_what_says_that_something_costs_nothing(text: str, says_free: bool) -> None:
     from assistant.lang import free
 
     assert free(text) is says_free
+
+
+def test_what_is_free_is_no_no_to_getting_it_without_having_to_pay() -> None:
+    question = "Kan jag få årsredovisningen på papper utan att behöva betala nåt?"
+    text = "Du kan beställa ett tryckt exemplar av årsredovisningen utan kostnad."
+    assert verdict(question, text) != "no"
+    assert verdict("Kostar årsredovisningen på papper något?", text) == "no"
 
 
 def test_a_verb_the_sources_never_use_is_still_asked_about() -> None:
