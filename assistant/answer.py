@@ -36,6 +36,7 @@ from assistant.lang import (
     counts_as,
     days_named,
     decades,
+    denied_terms,
     denies,
     dispensed,
     dispenses,
@@ -761,6 +762,11 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # A "without" the question asks about too is no denial: "kan man zooma … utan att
         # saker försvinner?" – "förstora texten … utan att innehåll försvinner"; unless the
         # rest of its sentence denies ("Du får inte bygga utan att söka bygglov").
+        says_no = False
+    told = rq.asked.replace(posed, " ") if rq.posed else ""
+    if says_no and not denied and denied_terms(clause) & denied_terms(told):
+        # A denial of a thing the question tells it lacks agrees with it: "Jag har inget wifi
+        # hemma, funkar surfplattan ändå?" – "… så du behöver inget eget wifi".
         says_no = False
     listed = _denied_items(best, rq)
     if listed is not None:

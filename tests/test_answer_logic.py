@@ -3357,3 +3357,13 @@ def test_which_firm_is_answered_by_a_firm_s_name() -> None:
         "Norrby Renhållning AB sköter hämtningen på uppdrag av kommunen.",
     ):
         assert answer_from(named, "Vilket företag sköter hämtningen?").startswith(named)
+
+
+def test_a_denial_of_what_the_question_tells_it_lacks_agrees_with_it() -> None:
+    """ "Jag har inget wifi hemma, funkar surfplattan ändå?" is no "Nej" from "du behöver inget
+    eget wifi": the evidence denies the wifi the asker says they lack. A negation of a verb
+    still decides ("jag kan inte simma, måste jag det?" – "du behöver inte kunna simma")."""
+    text = "Surfplattan har inbyggt mobilt internet, så du behöver inget eget wifi."
+    assert verdict("Jag har inget wifi hemma, funkar surfplattan ändå?", text) == "yes"
+    swim = "Vattnet är 1,2 meter djupt, så du behöver inte kunna simma."
+    assert verdict("jag kan inte simma, måste jag det för att vara med?", swim) == "no"
