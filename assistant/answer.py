@@ -67,7 +67,14 @@ from assistant.lang import (
     widens,
 )
 from assistant.lexical import MIN_PART, TLDS, Analyzer, fold, stopwords, term, words
-from assistant.question import ReadQuestion, held, is_year, numbers_in, stated_alike
+from assistant.question import (
+    ReadQuestion,
+    held,
+    is_year,
+    numbers_in,
+    stated_alike,
+    within_years,
+)
 from assistant.scoring import FEATURES, Candidate, Scorer, candidate_features, is_enumeration
 from assistant.types import Answer, AnswerPart, Chunk, Citation, Hit
 
@@ -764,9 +771,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # rest of its sentence denies ("Du får inte bygga utan att söka bygglov").
         says_no = False
     told = rq.asked.replace(posed, " ") if rq.posed else ""
-    if says_no and not denied and denied_terms(clause) & denied_terms(told):
-        # A denial of a thing the question tells it lacks agrees with it: "Jag har inget wifi
-        # hemma, funkar surfplattan ändå?" – "… så du behöver inget eget wifi".
+    if says_no and not denied and not denies(clause) and denied_terms(clause) & denied_terms(told):
+        # A denial of a thing the question tells it lacks agrees with it, where the clause
+        # denies no verb: "Jag har inget wifi hemma, funkar surfplattan ändå?" – "… så du
+        # behöver inget eget wifi"; not "Har du ingen bil kan du inte få boendeparkering".
         says_no = False
     listed = _denied_items(best, rq)
     if listed is not None:
@@ -829,7 +837,11 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     if rq.numbers:
         # A number the evidence does not hold is a "no" where it states one that may speak
         # of it, not where all it states counts something else (`stated_alike`).
-        unheld = [n for n in rq.numbers if not held(rq.asked, n, best.full_text)]
+        unheld = [
+            n
+            for n in rq.numbers
+            if not held(rq.asked, n, best.full_text) and not within_years(n, best.full_text)
+        ]
         if unheld:
             alike = any(stated_alike(rq.asked, n, best.full_text) for n in unheld)
             return "no" if alike else None

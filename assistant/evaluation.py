@@ -99,9 +99,10 @@ def run_eval(items: list[EvalItem], ask: Callable[[str, list[Turn]], Answer]) ->
 
 def said_forbidden(result: EvalResult) -> bool:
     """Whether the answer says a forbidden term where a word begins: "banan" is not said by
-    "gångbanan", nor "0 kronor" by "1 150 kronor"; "bananer" says it. A number goes on to no
-    other digit ("46" is not said by "460"), and a word of three letters or fewer, too short
-    to be inflected, is said only whole: "ja" is not said by "Jag", nor "sju" by "sjukvård"."""
+    "gångbanan", nor "0 kronor" by "1 150 kronor"; "bananer" says it. A number is not said
+    by one whose next character is a digit too ("46" by "460"; a space or a comma after it
+    still counts: "46 000", "46,5"), and a word of three letters or fewer only whole: "ja"
+    is not said by "Jag", nor "sju" by "sjukvård" (nor, so, "hus" by "huset")."""
     text = result.answer.answer.lower()
     return any(re.search(_said(t.lower()), text) for t in result.item.forbid)
 

@@ -953,8 +953,7 @@ def held(question: str, n: int, text: str) -> bool:
     ("har fyllt 12" – "till och med 12 år"). A year
     is held by itself and, asked with a bound ("före 2015?"; `lang.year_bound`), by a year on
     that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
-    of 2022; asked without one, also by a bound on another year that it lies within ("byggdes
-    1968" – "byggda före 1982")."""
+    of 2022."""
     asked = fold(question.lower())
     folded = fold(text.lower())
     stated = numbers_in(text)
@@ -964,10 +963,6 @@ def held(question: str, n: int, text: str) -> bool:
             return any(is_year(y) and (y - n) * side > 0 for y in stated) or (
                 n in stated and _year_side(folded, n) == side
             )
-        # A year the question gives lies within another year's bound: "byggdes 1968" – "Hus
-        # som är byggda före 1982".
-        if any(is_year(y) and y != n and (n - y) * _year_side(folded, y) > 0 for y in stated):
-            return True
     if n in stated:
         # A bound the question sets is not held by the opposite bound on the same number:
         # "färre än 500 000?" – "över 500 000".
@@ -990,6 +985,17 @@ def held(question: str, n: int, text: str) -> bool:
         _within(folded, count, {unit}, smallest=True)
         for count, unit in _in_smaller_units(asked, n, smallest=True)
     )
+
+
+def within_years(n: int, text: str) -> bool:
+    """Whether a text bounds the years so that the year `n` lies within every bound it sets
+    ("före 1982" holds 1968; "efter 1950 och före 1975" does not hold 1990), and sets one: a
+    year a yes/no question gives is not contradicted by it ("Vårt hus byggdes 1968, kan det
+    finnas asbest?" – "Hus som är byggda före 1982 kan innehålla asbest")."""
+    folded = fold(text.lower())
+    sides = [(n - y) * _year_side(folded, y) for y in numbers_in(text) if is_year(y) and y != n]
+    bounds = [side for side in sides if side]
+    return bool(bounds) and all(side > 0 for side in bounds)
 
 
 def _within(folded: str, n: int, units: set[str], *, smallest: bool = False) -> bool:

@@ -2155,6 +2155,7 @@ def test_a_question_verb_the_sources_never_use_does_not_hide_a_named_member() ->
         # What asks whether it costs nothing.
         ("Kan jag få den på papper utan att behöva betala nåt?", True),
         ("Can I get a printed copy without having to pay?", True),
+        ("Can I take leave without pay to study?", False),  # unpaid leave
     ],
 )
 def test_what_says_that_something_costs_nothing(text: str, says_free: bool) -> None:
@@ -2163,11 +2164,19 @@ def test_what_says_that_something_costs_nothing(text: str, says_free: bool) -> N
     assert free(text) is says_free
 
 
-def test_what_is_free_is_no_no_to_getting_it_without_having_to_pay() -> None:
+def test_what_is_free_says_yes_to_getting_it_without_having_to_pay() -> None:
     question = "Kan jag få årsredovisningen på papper utan att behöva betala nåt?"
     text = "Du kan beställa ett tryckt exemplar av årsredovisningen utan kostnad."
-    assert verdict(question, text) != "no"
+    assert verdict(question, text) == "yes"
     assert verdict("Kostar årsredovisningen på papper något?", text) == "no"
+
+
+def test_a_year_within_the_years_a_sentence_bounds_is_no_no() -> None:
+    """ "Vårt hus byggdes 1968, kan det finnas asbest?" – "Hus som är byggda före 1982 kan
+    innehålla asbest" is a yes; a year outside a bound the sentence sets is a no."""
+    text = "Hus som är byggda före 1982 kan innehålla asbest."
+    assert verdict("Vårt hus byggdes 1968, kan det finnas asbest?", text) == "yes"
+    assert verdict("Vårt hus byggdes 1990, kan det finnas asbest?", text) == "no"
 
 
 def test_a_verb_the_sources_never_use_is_still_asked_about() -> None:
@@ -3367,3 +3376,5 @@ def test_a_denial_of_what_the_question_tells_it_lacks_agrees_with_it() -> None:
     assert verdict("Jag har inget wifi hemma, funkar surfplattan ändå?", text) == "yes"
     swim = "Vattnet är 1,2 meter djupt, så du behöver inte kunna simma."
     assert verdict("jag kan inte simma, måste jag det för att vara med?", swim) == "no"
+    car = "Har du ingen bil kan du inte få boendeparkering."
+    assert verdict("Jag har ingen bil, kan jag få boendeparkering?", car) == "no"

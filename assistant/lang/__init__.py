@@ -439,11 +439,11 @@ def _prohibits(folded: str) -> bool:
     )
 
 
-def denied_terms(text: str, reach: int = 3) -> set[str]:
-    """The terms a text's negations of a noun deny (a negation that is no verb's, `denials`):
-    those of the words that follow one within its clause, up to `reach` of them, stop words
-    left out ("du behöver inget eget wifi" → "eget", "wifi"; not "du kan inte betala med
-    kort"; folded, as `negated` reads it)."""
+def denied_terms(text: str, reach: int = 3) -> frozenset[str]:
+    """The terms that a text's negations other than a verb's (`denials`: "inte", "not") deny,
+    such as "inget" and "saknar": those of the words that follow one within its clause, up
+    to `reach` of them, stop words left out ("du behöver inget eget wifi" → "eget", "wifi";
+    nothing of "du kan inte betala med kort"; folded, as `negated` reads it)."""
     stop = stopwords()
     every = frozenset().union(*(lang.negations for lang in languages().values()))
     negations = every - frozenset().union(*(lang.denials for lang in languages().values()))
@@ -453,7 +453,7 @@ def denied_terms(text: str, reach: int = 3) -> set[str]:
         for i, token in enumerate(tokens):
             if token in negations:
                 found |= {term(w) for w in tokens[i + 1 : i + 1 + reach] if w not in stop}
-    return found - {term(w) for w in every}
+    return frozenset(found - {term(w) for w in every})
 
 
 def denies(text: str) -> bool:
