@@ -988,10 +988,13 @@ def held(question: str, n: int, text: str) -> bool:
 
 
 def within_years(n: int, text: str) -> bool:
-    """Whether a text bounds the years so that the year `n` lies within every bound it sets
-    ("före 1982" holds 1968; "efter 1950 och före 1975" does not hold 1990), and sets one: a
-    year a yes/no question gives is not contradicted by it ("Vårt hus byggdes 1968, kan det
-    finnas asbest?" – "Hus som är byggda före 1982 kan innehålla asbest")."""
+    """Whether a text bounds the years so that the year `n` lies within every bound it sets,
+    and sets one ("före 1982" holds 1968; "efter 1950 och före 1975" does not hold 1990; no
+    bound holds 15): a year a yes/no question gives is not contradicted by it ("Vårt hus
+    byggdes 1968, kan det finnas asbest?" – "Hus som är byggda före 1982 kan innehålla
+    asbest")."""
+    if not is_year(n):
+        return False  # an age or a count lies in no span of years
     folded = fold(text.lower())
     sides = [(n - y) * _year_side(folded, y) for y in numbers_in(text) if is_year(y) and y != n]
     bounds = [side for side in sides if side]

@@ -1448,6 +1448,8 @@ def test_a_question_of_now_is_told(question: str, now: bool) -> None:
         # A year stated without a bound, or the year itself, bounds nothing.
         (1968, "Huset byggdes 1982.", False),
         (1968, "Hus byggda före 1968 kan innehålla asbest.", False),
+        # A number that is no year lies in no span of years.
+        (15, "Hus som är byggda före 1982 kan innehålla asbest.", False),
     ],
 )
 def test_a_year_lies_within_every_bound_a_text_sets_on_the_years(
