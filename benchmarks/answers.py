@@ -109,6 +109,8 @@ OTHERS = {
         "seventyfourth",
         "seventyfifth",
         "seventysixth",
+        "seventyseventh",
+        "seventyeighth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
