@@ -1416,7 +1416,21 @@ def _matched(topic: frozenset[str], text: str) -> int:
             for first, second in parts
         )
 
-    return sum(found(t) for t in topic)
+    # A compound of the question's and its halves are one thing asked about, held by the
+    # compound or by a half: "klipper vass" holds no more of "vassklippare" than "lånar inte
+    # ut vassklippare" does.
+    halves = {
+        t
+        for t in topic
+        if any(len(w) > len(t) and (w.startswith(t) or w.endswith(t)) for w in topic)
+    }
+    wholes = topic - halves
+    held = {
+        w
+        for w in wholes
+        if found(w) or any(found(h) for h in halves if w.startswith(h) or w.endswith(h))
+    }
+    return len(held)
 
 
 #: A suspended compound, a Swedish spelling: a first part with a hyphen that borrows its last

@@ -3378,3 +3378,13 @@ def test_a_denial_of_what_the_question_tells_it_lacks_agrees_with_it() -> None:
     assert verdict("jag kan inte simma, måste jag det för att vara med?", swim) == "no"
     car = "Har du ingen bil kan du inte få boendeparkering."
     assert verdict("Jag har ingen bil, kan jag få boendeparkering?", car) == "no"
+
+
+def test_a_compound_and_its_halves_are_one_thing_asked_about() -> None:
+    """ "klipper vass" holds no more of "vassklippare" than "vassklippare" does: a clause
+    that names both halves does not outweigh one that names the compound and the verb."""
+    from assistant.answer import _matched
+
+    topic = frozenset({"vassklipp", "vass", "klipp", "kommun", "lan"})
+    assert _matched(topic, "klipper vass") == _matched(topic, "vassklippare") == 1
+    assert _matched(topic, "lånar inte ut vassklippare") == _matched(topic, "Kommunen klipper vass")
