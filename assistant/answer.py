@@ -57,7 +57,6 @@ from assistant.lang import (
     ranks,
     rates,
     required_terms,
-    restricted_to,
     restricts,
     speaks_of,
     superlative,
@@ -854,33 +853,11 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # "Är Nykvarn den minsta kommunen?" is not confirmed by a sentence that ranks nothing,
         # nor by one that ranks by another measure ("Tallby är den minsta" to "den största?").
         return None
-    if _restricted_otherwise(posed, clause):
-        return "no"  # "på månadskort?" – "Platserna … kan bara hyras med årskort"
     if counterfactual(best.full_text) and not supposes(posed):
         # What would be is no "yes" to whether it is: "Ska Södertörn bli ett eget län?" – "Om
         # Södertörn vore ett län skulle det vara det fjärde största länet".
         return None
     return "yes" if _speaks_to(rq, best) else None
-
-
-def _restricted_otherwise(posed: str, clause: str) -> bool:
-    """Whether the deciding clause restricts what it says to one thing ("bara", "only") where
-    the question names another of its kind instead, a word with the same last part and
-    another first one: "Går det att hyra en plats på månadskort?" – "Platserna kan bara hyras
-    med årskort"; "på lördagar?" – "bara öppet på söndagar" is left to the days' own rules.
-    English, which writes the kind as a word of its own ("a yearly pass"), is not read so."""
-    only = _terms_of(restricted_to(clause)) - _terms_of(posed)
-    other = _terms_of(posed) - _terms_of(clause)
-    return any(_alternatives(a, b) for a in only for b in other)
-
-
-def _alternatives(a: str, b: str) -> bool:
-    """Whether two terms are two of a kind: the same last part of at least `MIN_PART`
-    letters after different first parts ("arskort", "manadskort")."""
-    shared = 0
-    while shared < min(len(a), len(b)) and a[-1 - shared] == b[-1 - shared]:
-        shared += 1
-    return shared >= MIN_PART and len(a) - shared >= 2 and len(b) - shared >= 2
 
 
 def _for_a_part(rq: ReadQuestion, best: Candidate, clause: str) -> bool:

@@ -537,26 +537,11 @@ def superlatives(text: str) -> frozenset[str]:
 def restricts(text: str) -> bool:
     """Whether a text restricts what it says to one thing ("bara", "only"); "inte bara" and
     "not only" widen it."""
-    return _restriction(text) is not None
-
-
-def restricted_to(text: str) -> str:
-    """What a text restricts what it says to: the folded words after its first restricting
-    word ("kan bara hyras med årskort" – "hyras med arskort"), "" where none restricts."""
-    found = _restriction(text)
-    return "" if found is None else " ".join(found)
-
-
-def _restriction(text: str) -> list[str] | None:
-    """The folded words after the first word that restricts what a text says (`restricts`),
-    or None where none does ("inte bara", "not only" widen)."""
     folded = fold(text.lower())
     for lang in languages().values():
         folded = lang.not_only.sub(" ", folded)
-    words = re.findall(r"\w+", folded)
-    restrictive = frozenset().union(*(lang.restrictive for lang in languages().values()))
-    first = next((i for i, w in enumerate(words) if w in restrictive), None)
-    return None if first is None else words[first + 1 :]
+    words = set(re.findall(r"\w+", folded))
+    return any(words & lang.restrictive for lang in languages().values())
 
 
 def waives(text: str, *, limits: bool = False) -> bool:
