@@ -1399,7 +1399,8 @@ def _closest_clause(
 
 
 def _matched(topic: frozenset[str], text: str) -> int:
-    """How many of the topic terms `text` holds, also as another form of the word
+    """How many of the things the topic terms name `text` holds (a compound and its halves
+    are one), also as another form of the word
     ("duschrummet" as "duschrummen", `form_of`) or in a compound whose first part stands for
     the whole ("dusch- och tvättrummen", `_SUSPENDED`)."""
     terms = _terms_of(text)
@@ -1419,18 +1420,21 @@ def _matched(topic: frozenset[str], text: str) -> int:
     # A compound of the question's and its halves are one thing asked about, held by the
     # compound or by a half: "klipper vass" holds no more of "vassklippare" than "lånar inte
     # ut vassklippare" does.
-    halves = {
-        t
-        for t in topic
-        if any(len(w) > len(t) and (w.startswith(t) or w.endswith(t)) for w in topic)
-    }
+    halves = {t for t in topic if any(_half_of(t, w) for w in topic)}
     wholes = topic - halves
-    held = {
-        w
-        for w in wholes
-        if found(w) or any(found(h) for h in halves if w.startswith(h) or w.endswith(h))
-    }
+    held = {w for w in wholes if found(w) or any(found(h) for h in halves if _half_of(h, w))}
     return len(held)
+
+
+def _half_of(part: str, whole: str) -> bool:
+    """Whether a term is a half of a compound term: its first or last `MIN_PART` letters or
+    more, with as many left ("vass" of "vassklipp"; not "far" of "fardtjanst")."""
+    rest = len(whole) - len(part)
+    return (
+        len(part) >= MIN_PART
+        and rest >= MIN_PART
+        and (whole.startswith(part) or whole.endswith(part))
+    )
 
 
 #: A suspended compound, a Swedish spelling: a first part with a hyphen that borrows its last

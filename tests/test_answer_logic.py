@@ -3388,3 +3388,11 @@ def test_a_compound_and_its_halves_are_one_thing_asked_about() -> None:
     topic = frozenset({"vassklipp", "vass", "klipp", "kommun", "lan"})
     assert _matched(topic, "klipper vass") == _matched(topic, "vassklippare") == 1
     assert _matched(topic, "lånar inte ut vassklippare") == _matched(topic, "Kommunen klipper vass")
+    # A short word is no half: "får" holds nothing of "färdtjänst".
+    assert (
+        verdict(
+            "Får jag åka färdtjänst till sjukhuset?",
+            "Färdtjänst får inte användas till sjukhuset, men du får åka buss till sjukhuset.",
+        )
+        == "no"
+    )
