@@ -111,6 +111,8 @@ OTHERS = {
         "seventysixth",
         "seventyseventh",
         "seventyeighth",
+        "seventyninth",
+        "eightieth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
