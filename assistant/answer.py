@@ -48,6 +48,7 @@ from assistant.lang import (
     inflects,
     languages,
     lifts,
+    main_clause,
     membership_terms,
     negated,
     obliged,
@@ -749,7 +750,11 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # To a question about a cost, the clause that speaks of one, if any: "Kompassen har
         # öppet 14.00–17.30. Där behövs ingen anmälan, och det kostar ingenting."
         clause = _closest_clause(
-            best.full_text, topic, prefer=_of_cost if cost else None, names=rq.names
+            best.full_text,
+            topic,
+            prefer=_of_cost if cost else None,
+            names=rq.names,
+            main=_asked_first(posed, topic),
         )
     if free(posed) and not _states_cost(best.full_text):
         return None  # "Är det gratis?" – evidence silent on what anything costs
@@ -1317,6 +1322,7 @@ def _closest_clause(
     row: bool = False,
     prefer: Callable[[str], float] | None = None,
     names: frozenset[str] = frozenset(),
+    main: frozenset[str] = frozenset(),
 ) -> str:
     """The clause of `text` that holds most of the question's topic terms. In a table row, the
     clause of the cell that holds most, after the cell's header, which says what its value is:
@@ -1388,14 +1394,28 @@ def _closest_clause(
     # A clause that only denies ("men inte in i dusch- och tvättrummen") says it of what the
     # clause before it in the text says: "Hundar får följa med i koppel i caféet, men inte in
     # i dusch- och tvättrummen" to "får hunden följa med in i duschrummet?". On a tie the
-    # first clause wins, so the denial decides only where it adds a term of the question.
+    # clause that holds more of `main`, the terms of what the question asks before it says
+    # when or why, wins ("Blir bebyggelsen glesare när man bygger ut stadskärnorna?" – "Tack
+    # vare stadskärnorna kan fler bostäder lokaliseras utanför … utan att bebyggelsen glesas
+    # ut"), and then the first, so the denial decides only where it adds a term of the
+    # question.
     numbered = [
         (c, clauses[i - 1] if i and _ELLIPTIC_DENIAL.match(fold(c.lower())) else "")
         for i, c in enumerate(clauses)
     ]
     if prefer is not None:
         numbered = [(c, b) for c, b in numbered if prefer(c)] or numbered
-    return max(numbered, key=lambda pair: held(pair[0], pair[1]))[0]
+    return max(
+        numbered,
+        key=lambda pair: (held(pair[0], pair[1]), _matched(main, f"{pair[1]} {pair[0]}")),
+    )[0]
+
+
+def _asked_first(posed: str, topic: frozenset[str]) -> frozenset[str]:
+    """The topic terms of what a question asks before it says when or why (`main_clause`):
+    "bebyggelsen glesare" of "Blir bebyggelsen glesare när man bygger ut stadskärnorna?"."""
+    main = main_clause(posed)
+    return frozenset(t for t in topic if _matched(frozenset({t}), main))
 
 
 def _matched(topic: frozenset[str], text: str) -> int:

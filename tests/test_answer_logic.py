@@ -3380,6 +3380,30 @@ def test_a_denial_of_what_the_question_tells_it_lacks_agrees_with_it() -> None:
     assert verdict("Jag har ingen bil, kan jag få boendeparkering?", car) == "no"
 
 
+def test_on_a_tie_the_clause_with_what_is_asked_before_when_decides() -> None:
+    """Two clauses that hold as many of the question's words: the one that holds what it asks,
+    not when, decides ("tätare", not "bygger ut vägen"), in either language; an "om" that a
+    verb asks with is no condition ("utreda om")."""
+    from assistant.lang import main_clause
+
+    assert main_clause("Blir trafiken tätare när man bygger ut vägen?") == "blir trafiken tätare "
+    assert main_clause("Kan skolan utreda om mitt barn har dyslexi?").endswith("dyslexi?")
+    assert main_clause("Kan jag få hjälp om jag har dyslexi?") == "kan jag få hjälp "
+    assert main_clause("När jag flyttar, måste jag byta skola?").endswith("byta skola?")
+    widened = "När vägen byggs ut kan fler bussar gå genom centrum utan att trafiken blir tätare."
+    assert verdict("Blir trafiken tätare när man bygger ut vägen?", widened) == "no"
+    assert (
+        verdict(
+            "Does the traffic get heavier when the road is widened?",
+            "When the road is widened more buses can run through the centre without the traffic"
+            " getting heavier.",
+        )
+        == "no"
+    )
+    # Without a clause that says when, the first of two that tie decides, as before.
+    assert verdict("Blir trafiken tätare av att vägen byggs ut?", widened) == "yes"
+
+
 def test_a_compound_and_its_halves_are_one_thing_asked_about() -> None:
     """ "klipper vass" holds no more of "vassklippare" than "vassklippare" does: a clause
     that names both halves does not outweigh one that names the compound and the verb."""

@@ -95,6 +95,8 @@ class Language:
     dispensing: re.Pattern[str]  # on folded text: asks about doing without, "utan", "without"
     counterfactual: re.Pattern[str]  # on folded text: what would be, "vore", "would be"
     supposing: re.Pattern[str]  # on folded text: a question that supposes, "skulle", "would"
+    subordinate: re.Pattern[str]  # on folded text: opens a subordinate clause, "när", "when"
+    indirect: re.Pattern[str]  # on folded text ending at "om"/"if": a verb it completes, "utreda"
     adverbs: frozenset[str]  # folded: "också", "too"
     # On a folded word: a role a question may ask who holds, group `base` the role as its
     # compound names it ("dataskyddsombudet" -> "dataskyddsombud"); None where the language
@@ -256,6 +258,8 @@ def _compile(data: dict) -> Language:
         dispensing=re.compile(words.get("dispensing", r"(?!)")),
         counterfactual=re.compile(words.get("counterfactual", r"(?!)")),
         supposing=re.compile(words.get("supposing", r"(?!)")),
+        subordinate=re.compile(words.get("subordinate", r"(?!)")),
+        indirect=re.compile(words.get("indirect", r"(?!)")),
         adverbs=frozenset(fold(w) for w in words["adverbs"]),
         roles=re.compile(words["roles"]) if "roles" in words else None,
         proforms=frozenset(fold(w) for w in words["proforms"]),
@@ -712,6 +716,25 @@ def supposes(text: str) -> bool:
     if it were …?"): a statement of what would be may answer it."""
     folded = fold(text.lower())
     return _found("supposing", folded)
+
+
+def main_clause(text: str) -> str:
+    """A question's words before its first subordinate clause in any known language, lower-cased:
+    what it asks, not when or why ("Blir bebyggelsen glesare när man bygger ut
+    stadskärnorna?" -> "blir bebyggelsen glesare "); an "om" or "if" after a verb that it
+    completes asks ("Kan skolan utreda om mitt barn har dyslexi?"), and a clause that opens
+    the question is no cut. The whole question where it has no such clause."""
+    text = unicodedata.normalize("NFC", text.lower())
+    folded = fold(text)
+    if len(folded) != len(text):
+        return text  # a letter folded into several: the two no longer line up
+    cuts = [
+        m.start()
+        for lang in languages().values()
+        for m in lang.subordinate.finditer(folded)
+        if folded[: m.start()].strip() and not lang.indirect.search(folded[: m.start()])
+    ]
+    return text[: min(cuts)] if cuts else text
 
 
 def asks_membership(text: str) -> bool:
