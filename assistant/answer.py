@@ -32,6 +32,7 @@ from assistant.lang import (
     asks_leave,
     asks_membership,
     circumstances,
+    compares,
     counterfactual,
     counts_as,
     days_named,
@@ -59,6 +60,7 @@ from assistant.lang import (
     rates,
     required_terms,
     restricts,
+    same,
     speaks_of,
     superlative,
     superlatives,
@@ -70,6 +72,7 @@ from assistant.lang import (
 from assistant.lexical import MIN_PART, TLDS, Analyzer, fold, stopwords, term, words
 from assistant.question import (
     ReadQuestion,
+    glossary_terms,
     held,
     is_year,
     numbers_in,
@@ -754,7 +757,7 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
             topic,
             prefer=_of_cost if cost else None,
             names=rq.names,
-            main=_asked_first(posed, topic),
+            main=_asked_first(rq, posed, topic),
         )
     if free(posed) and not _states_cost(best.full_text):
         return None  # "Är det gratis?" – evidence silent on what anything costs
@@ -854,6 +857,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     for decade in decades(rq.asked):
         if years and not any(y in decade for y in years):
             return "no"  # "Var det på 70-talet?" – "startade 1962"
+    if compares(posed) and same(clause) and not negated(clause):
+        # Sameness denies a difference: "Är den dyrare än vanlig förskola?" – "Förskola på
+        # finska kostar lika mycket som annan förskola".
+        return "no"
     if superlatives(posed) and not superlatives(posed) & superlatives(best.full_text):
         # "Är Nykvarn den minsta kommunen?" is not confirmed by a sentence that ranks nothing,
         # nor by one that ranks by another measure ("Tallby är den minsta" to "den största?").
@@ -1394,11 +1401,12 @@ def _closest_clause(
     # A clause that only denies ("men inte in i dusch- och tvättrummen") says it of what the
     # clause before it in the text says: "Hundar får följa med i koppel i caféet, men inte in
     # i dusch- och tvättrummen" to "får hunden följa med in i duschrummet?". On a tie the
-    # clause that holds more of `main`, the terms of what the question asks before it says
-    # when or why, wins ("Blir bebyggelsen glesare när man bygger ut stadskärnorna?" – "Tack
-    # vare stadskärnorna kan fler bostäder lokaliseras utanför … utan att bebyggelsen glesas
-    # ut"), and then the first, so the denial decides only where it adds a term of the
-    # question.
+    # clause that holds more of `main` wins: the terms of what the question asks, before it
+    # says when or why and as it writes them, a compound without its halves ("Blir
+    # bebyggelsen glesare när man bygger ut stadskärnorna?" – "Tack vare stadskärnorna kan
+    # fler bostäder lokaliseras utanför … utan att bebyggelsen glesas ut"; "låna en
+    # vassklippare?" – "Kommunen klipper vass, men lånar inte ut vassklippare"); then the
+    # first, so the denial decides only where it adds a term of the question.
     numbered = [
         (c, clauses[i - 1] if i and _ELLIPTIC_DENIAL.match(fold(c.lower())) else "")
         for i, c in enumerate(clauses)
@@ -1411,11 +1419,15 @@ def _closest_clause(
     )[0]
 
 
-def _asked_first(posed: str, topic: frozenset[str]) -> frozenset[str]:
-    """The topic terms of what a question asks before it says when or why (`main_clause`):
-    "bebyggelsen glesare" of "Blir bebyggelsen glesare när man bygger ut stadskärnorna?"."""
+def _asked_first(rq: ReadQuestion, posed: str, topic: frozenset[str]) -> frozenset[str]:
+    """The topic terms of what a question asks before it says when or why (`main_clause`), as
+    it writes them: "bebyggels" and "gles" of "Blir bebyggelsen glesare när man bygger ut
+    stadskärnorna?"; in another language, the sources' terms its glossary gives for them."""
     main = main_clause(posed)
-    return frozenset(t for t in topic if _matched(frozenset({t}), main))
+    found = {t for t in topic if _matched(frozenset({t}), main)}
+    if rq.language != DEFAULT:
+        found |= set(glossary_terms(main, rq.language)) & topic
+    return frozenset(found)
 
 
 def _matched(topic: frozenset[str], text: str) -> int:

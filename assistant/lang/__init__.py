@@ -95,8 +95,10 @@ class Language:
     dispensing: re.Pattern[str]  # on folded text: asks about doing without, "utan", "without"
     counterfactual: re.Pattern[str]  # on folded text: what would be, "vore", "would be"
     supposing: re.Pattern[str]  # on folded text: a question that supposes, "skulle", "would"
-    subordinate: re.Pattern[str]  # on folded text: opens a subordinate clause, "när", "when"
-    indirect: re.Pattern[str]  # on folded text ending at "om"/"if": a verb it completes, "utreda"
+    comparative: re.Pattern[str]  # on folded text: a comparison, "dyrare än", "more than"
+    sameness: re.Pattern[str]  # on folded text: sameness, "lika mycket som", "the same as"
+    subordinate: re.Pattern[str]  # lower-cased, as written: opens a subordinate clause, "när"
+    indirect: re.Pattern[str]  # lower-cased, ending at "om"/"if": a verb it completes, "utreda"
     adverbs: frozenset[str]  # folded: "också", "too"
     # On a folded word: a role a question may ask who holds, group `base` the role as its
     # compound names it ("dataskyddsombudet" -> "dataskyddsombud"); None where the language
@@ -258,6 +260,8 @@ def _compile(data: dict) -> Language:
         dispensing=re.compile(words.get("dispensing", r"(?!)")),
         counterfactual=re.compile(words.get("counterfactual", r"(?!)")),
         supposing=re.compile(words.get("supposing", r"(?!)")),
+        comparative=re.compile(words.get("comparative", r"(?!)")),
+        sameness=re.compile(words.get("sameness", r"(?!)")),
         subordinate=re.compile(words.get("subordinate", r"(?!)")),
         indirect=re.compile(words.get("indirect", r"(?!)")),
         adverbs=frozenset(fold(w) for w in words["adverbs"]),
@@ -718,23 +722,32 @@ def supposes(text: str) -> bool:
     return _found("supposing", folded)
 
 
+def compares(text: str) -> bool:
+    """Whether a text compares in any known language ("dyrare än", "more expensive than")."""
+    return _found("comparative", fold(text.lower()))
+
+
+def same(text: str) -> bool:
+    """Whether a text says two things are alike in any known language ("kostar lika mycket
+    som", "samma avgift som", "the same as")."""
+    return _found("sameness", fold(text.lower()))
+
+
 def main_clause(text: str) -> str:
     """A question's words before its first subordinate clause in any known language, lower-cased:
     what it asks, not when or why ("Blir bebyggelsen glesare när man bygger ut
     stadskärnorna?" -> "blir bebyggelsen glesare "); an "om" or "if" after a verb that it
-    completes asks ("Kan skolan utreda om mitt barn har dyslexi?"), and a clause that opens
-    the question is no cut. The whole question where it has no such clause."""
+    completes asks ("Kan skolan utreda om mitt barn har dyslexi?"). The whole question where
+    it has no such clause, or where one opens it ("Om vi flyttar när terminen börjar …?")."""
     text = unicodedata.normalize("NFC", text.lower())
-    folded = fold(text)
-    if len(folded) != len(text):
-        return text  # a letter folded into several: the two no longer line up
     cuts = [
         m.start()
         for lang in languages().values()
-        for m in lang.subordinate.finditer(folded)
-        if folded[: m.start()].strip() and not lang.indirect.search(folded[: m.start()])
+        for m in lang.subordinate.finditer(text)
+        if not lang.indirect.search(text[: m.start()])
     ]
-    return text[: min(cuts)] if cuts else text
+    first = min(cuts, default=0)
+    return text[:first] if text[:first].strip() else text
 
 
 def asks_membership(text: str) -> bool:
