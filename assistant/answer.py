@@ -32,7 +32,6 @@ from assistant.lang import (
     asks_leave,
     asks_membership,
     circumstances,
-    compares,
     counterfactual,
     counts_as,
     days_named,
@@ -60,7 +59,6 @@ from assistant.lang import (
     rates,
     required_terms,
     restricts,
-    same,
     speaks_of,
     superlative,
     superlatives,
@@ -857,10 +855,6 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     for decade in decades(rq.asked):
         if years and not any(y in decade for y in years):
             return "no"  # "Var det på 70-talet?" – "startade 1962"
-    if compares(posed) and same(clause) and not negated(clause):
-        # Sameness denies a difference: "Är den dyrare än vanlig förskola?" – "Förskola på
-        # finska kostar lika mycket som annan förskola".
-        return "no"
     if superlatives(posed) and not superlatives(posed) & superlatives(best.full_text):
         # "Är Nykvarn den minsta kommunen?" is not confirmed by a sentence that ranks nothing,
         # nor by one that ranks by another measure ("Tallby är den minsta" to "den största?").

@@ -3403,15 +3403,6 @@ def test_on_a_tie_the_clause_with_what_is_asked_before_when_decides() -> None:
     assert verdict("Blir trafiken tätare av att vägen byggs ut?", widened) == "yes"
 
 
-def test_sameness_denies_a_difference() -> None:
-    """ "kostar lika mycket som" is a "no" to "dyrare än", asked in either language, and a
-    "yes" to whether it costs as much."""
-    same_fee = "Simskolan kostar lika mycket som annan simundervisning i kommunen."
-    assert verdict("Är simskolan dyrare än annan simundervisning?", same_fee) == "no"
-    assert verdict("Is the swimming school more expensive than other lessons?", same_fee) == "no"
-    assert verdict("Kostar simskolan lika mycket som annan simundervisning?", same_fee) == "yes"
-
-
 def test_a_compound_and_its_halves_are_one_thing_asked_about() -> None:
     """ "klipper vass" holds no more of "vassklippare" than "vassklippare" does: a clause
     that names both halves does not outweigh one that names the compound and the verb."""

@@ -95,8 +95,6 @@ class Language:
     dispensing: re.Pattern[str]  # on folded text: asks about doing without, "utan", "without"
     counterfactual: re.Pattern[str]  # on folded text: what would be, "vore", "would be"
     supposing: re.Pattern[str]  # on folded text: a question that supposes, "skulle", "would"
-    comparative: re.Pattern[str]  # on folded text: a comparison, "dyrare än", "more than"
-    sameness: re.Pattern[str]  # on folded text: sameness, "lika mycket som", "the same as"
     subordinate: re.Pattern[str]  # lower-cased, as written: opens a subordinate clause, "när"
     indirect: re.Pattern[str]  # lower-cased, ending at "om"/"if": a verb it completes, "utreda"
     adverbs: frozenset[str]  # folded: "också", "too"
@@ -260,8 +258,6 @@ def _compile(data: dict) -> Language:
         dispensing=re.compile(words.get("dispensing", r"(?!)")),
         counterfactual=re.compile(words.get("counterfactual", r"(?!)")),
         supposing=re.compile(words.get("supposing", r"(?!)")),
-        comparative=re.compile(words.get("comparative", r"(?!)")),
-        sameness=re.compile(words.get("sameness", r"(?!)")),
         subordinate=re.compile(words.get("subordinate", r"(?!)")),
         indirect=re.compile(words.get("indirect", r"(?!)")),
         adverbs=frozenset(fold(w) for w in words["adverbs"]),
@@ -720,17 +716,6 @@ def supposes(text: str) -> bool:
     if it were …?"): a statement of what would be may answer it."""
     folded = fold(text.lower())
     return _found("supposing", folded)
-
-
-def compares(text: str) -> bool:
-    """Whether a text compares in any known language ("dyrare än", "more expensive than")."""
-    return _found("comparative", fold(text.lower()))
-
-
-def same(text: str) -> bool:
-    """Whether a text says two things are alike in any known language ("kostar lika mycket
-    som", "samma avgift som", "the same as")."""
-    return _found("sameness", fold(text.lower()))
 
 
 def main_clause(text: str) -> str:
