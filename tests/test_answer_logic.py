@@ -3399,7 +3399,8 @@ def test_on_a_tie_the_clause_with_what_is_asked_before_when_decides() -> None:
     library = "När ni besöker biblioteket kan ni sitta i caféet, men hundar är inte tillåtna."
     assert verdict("Är hundar tillåtna när vi besöker biblioteket?", library) == "no"
     assert verdict("Are dogs allowed when we visit the library?", library) == "no"
-    # Without a clause that says when, the first of two that tie decides, as before.
+    # Where the question says no "when" and writes no compound, the first of two that tie
+    # decides, as before.
     assert verdict("Blir trafiken tätare av att vägen byggs ut?", widened) == "yes"
 
 
