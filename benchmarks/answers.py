@@ -113,6 +113,8 @@ OTHERS = {
         "seventyeighth",
         "seventyninth",
         "eightieth",
+        "eightyfirst",
+        "eightysecond",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
