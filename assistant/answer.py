@@ -639,6 +639,9 @@ def _of_group(rq: ReadQuestion, candidate: Candidate) -> bool:
     if rq.language != DEFAULT:
         groups = [g for g in rq.glossed if not g <= unknown]
         return bool(groups) and all(g & held for g in groups)
+    # In the sources' language a name typed in lower case is one too, as `_unknown_name`
+    # reads it: "ingår värmdö i samarbetet?" asks about the group as "Ingår Värmdö …?" does.
+    unknown |= _asked_unknown(rq)
     rest = rq.topic - rq.names - unknown - membership_terms(rq.asked)
     return bool(rest) and rest <= held
 

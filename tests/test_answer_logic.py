@@ -243,6 +243,7 @@ def test_a_complete_list_below_the_top_answers_a_question_about_belonging() -> N
     "question",
     [
         "Ingår Ekeby i samarbetet?",
+        "ingår ekeby i samarbetet?",  # a name typed in lower case is a name
         "Är Ekeby en av de deltagande kommunerna?",
         "Is Ekeby one of the municipalities?",
     ],
