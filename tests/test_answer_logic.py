@@ -1291,6 +1291,13 @@ def test_an_age_the_asker_gives_is_answered_by_a_limit() -> None:
         ("Hur många nya bostäder planeras?", ["nya", "bostader"]),
         ("hur många av barnen får plats?", ["barnen", "far"]),
         ("och hur många av dom ligger på södertörn?", []),  # counts what was named before
+        ("hur många av de är kvar?", []),
+        # "de" before a number or a noun is a determiner, not "dem": the noun is counted.
+        ("Hur många av de 38 husen har åtgärdat det?", ["husen", "har"]),
+        (
+            "hur många av de regionala stadskärnorna ligger i Stockholm?",
+            ["regionala", "stadskarnorna"],
+        ),
         ("hur många gånger om året får man åka?", []),  # asks how often
         # A verb counts its subject by the words for whom it is said of; not in the past
         # tense, which asks of another time than the pages' "i dag".
