@@ -3361,6 +3361,16 @@ def test_a_without_the_question_asks_about_too_is_no_denial() -> None:
     assert verdict("Får man bygga altanen utan att anmäla det?", rule) == "no"
 
 
+def test_not_having_to_pay_asks_whether_it_is_free() -> None:
+    """ "slipper man betala …?" asks what "gratis" and "utan att betala" tell: a "Ja", not
+    the "Nej" a question about a cost gets from what costs nothing."""
+    key = "Med en nyckel kan du öppna toaletterna på torget utan att betala."
+    assert verdict("slipper man betala på toaletterna om man har nyckel?", key) == "yes"
+    assert verdict("slipper ledsagaren betala på toaletterna?", "Toaletterna är gratis.") == "yes"
+    fee = "Toaletterna kostar 10 kronor."
+    assert verdict("slipper man betala på toaletterna?", fee) == "no"
+
+
 def test_which_firm_is_answered_by_a_firm_s_name() -> None:
     """ "Vilket företag sköter hämtningen?" is not answered by "den entreprenör kommunen har
     upphandlat", nor by a place's name; a firm's name answers it."""
