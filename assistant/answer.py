@@ -611,9 +611,7 @@ def _not_in_list(
     known[:, FEATURES.index("missing")] = 0.0
     probs = scorer.probabilities(known)
     confidence = scorer.confidence(known)
-    words = re.findall(r"\w+", (rq.posed or rq.asked).lower())
-    verb = term(words[0]) if words else ""
-    subject = next((t for t in rq.sequence if t in rq.topic and t != verb), None)
+    subject = _subject(rq)
     # A question about belonging may find the list lower down; any other only at the top.
     belonging = asks_membership(rq.asked)
     for i in np.argsort(-probs)[: LIST_RANKS if belonging else 1]:
@@ -629,6 +627,14 @@ def _not_in_list(
     return None
 
 
+def _subject(rq: ReadQuestion) -> str | None:
+    """The term of what a yes/no question asks about: its first topic word after the verb
+    that makes it a question ("Ingår Nacka i samarbetet?": nacka)."""
+    words = re.findall(r"\w+", (rq.posed or rq.asked).lower())
+    verb = term(words[0]) if words else ""
+    return next((t for t in rq.sequence if t in rq.topic and t != verb), None)
+
+
 def _of_group(rq: ReadQuestion, candidate: Candidate) -> bool:
     """Whether a question asks about the group a list is of: the list holds every word of it
     but the names, the unknown names and the words that ask about belonging ("ingår nacka i
@@ -639,9 +645,13 @@ def _of_group(rq: ReadQuestion, candidate: Candidate) -> bool:
     if rq.language != DEFAULT:
         groups = [g for g in rq.glossed if not g <= unknown]
         return bool(groups) and all(g & held for g in groups)
-    # In the sources' language a name typed in lower case is one too, as `_unknown_name`
-    # reads it: "ingår värmdö i samarbetet?" asks about the group as "Ingår Värmdö …?" does.
-    unknown |= _asked_unknown(rq)
+    # In the sources' language a name typed in lower case is one too, where it is what the
+    # question asks about and the only word the sources lack: "ingår värmdö i samarbetet?"
+    # asks about the group as "Ingår Värmdö …?" does; "ingår ekeby i samarbetet om
+    # räddningstjänst?" asks about another group.
+    lacked = _asked_unknown(rq)
+    if lacked == {_subject(rq)}:
+        unknown |= lacked
     rest = rq.topic - rq.names - unknown - membership_terms(rq.asked)
     return bool(rest) and rest <= held
 

@@ -254,6 +254,12 @@ def test_a_complete_list_says_no_to_an_unknown_name_the_scorer_doubts(question: 
     answer = ask(question, (0.80, 0.78, 0.76))
     assert answer.answer.startswith("Nej.") and "Alby, Bryn, Celsing och Dalby" in answer.answer
     assert not ask("Ingår Ekeby i landstinget?", (0.80, 0.78, 0.76)).answer.startswith("Nej.")
+    # A word the sources lack beside the name asks about another group, in either case.
+    for other in (
+        "ingår ekeby i samarbetet om räddningstjänst?",
+        "Ingår Ekeby i samarbetet om räddningstjänst?",
+    ):
+        assert not ask(other, (0.80, 0.78, 0.76)).answer.startswith("Nej.")
 
 
 @pytest.mark.parametrize(
@@ -1292,7 +1298,9 @@ def test_an_age_the_asker_gives_is_answered_by_a_limit() -> None:
         ("hur många av barnen får plats?", ["barnen", "far"]),
         ("och hur många av dom ligger på södertörn?", []),  # counts what was named before
         ("hur många av de är kvar?", []),
-        # "de" before a number or a noun is a determiner, not "dem": the noun is counted.
+        ("hur många av de bor i Huddinge?", []),  # "de" for "dem" before a verb
+        ("och hur många av de ligger på södertörn?", []),
+        # "de" before a number or an adjective or a noun is a determiner: the noun is counted.
         ("Hur många av de 38 husen har åtgärdat det?", ["husen", "har"]),
         (
             "hur många av de regionala stadskärnorna ligger i Stockholm?",
@@ -3369,6 +3377,12 @@ def test_not_having_to_pay_asks_whether_it_is_free() -> None:
     assert verdict("slipper ledsagaren betala på toaletterna?", "Toaletterna är gratis.") == "yes"
     fee = "Toaletterna kostar 10 kronor."
     assert verdict("slipper man betala på toaletterna?", fee) == "no"
+    assert verdict("slipper pensionärer också betala i badhuset?", "Badhuset är gratis.") == "yes"
+    # Paying back is no cost asked about, nor is one named fee waived a thing free.
+    back = "Om din inkomst blev högre måste du betala tillbaka bidraget."
+    assert verdict("slipper jag betala tillbaka bidraget?", back) == "no"
+    waived = "Väljer du e-faktura slipper du betala fakturaavgift för lokalen."
+    assert verdict("kostar det något att hyra lokalen?", waived) != "no"
 
 
 def test_which_firm_is_answered_by_a_firm_s_name() -> None:
