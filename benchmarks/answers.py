@@ -115,6 +115,8 @@ OTHERS = {
         "eightieth",
         "eightyfirst",
         "eightysecond",
+        "eightythird",
+        "eightyfourth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
