@@ -40,6 +40,7 @@ from assistant.lang import (
     denies,
     dispensed,
     dispenses,
+    doer,
     done_without,
     excepted,
     form_of,
@@ -50,6 +51,7 @@ from assistant.lang import (
     lifts,
     main_clause,
     membership_terms,
+    named_as_doer,
     negated,
     obliged,
     obliges,
@@ -876,7 +878,26 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
         # What would be is no "yes" to whether it is: "Ska Södertörn bli ett eget län?" – "Om
         # Södertörn vore ett län skulle det vara det fjärde största länet".
         return None
+    if _doer_unnamed(rq, best, clause):
+        # "Är det kommunen som sköter de statliga vägarna?" is no "Ja" from "Trafikverket
+        # ansvarar för de statliga vägarna genom kommunen": the one asked about does nothing.
+        return None
     return "yes" if _speaks_to(rq, best) else None
+
+
+def _doer_unnamed(rq: ReadQuestion, best: Candidate, clause: str) -> bool:
+    """Whether a question asks if one it names is who does something ("Är det kommunen som
+    sköter vägarna?", `doer`) and the sentence of the deciding clause names it as no doer: not
+    at all, or only after a preposition ("I kommunen finns naturreservat som länsstyrelsen
+    förvaltar"); in another language, what its glossary gives for it."""
+    asked = doer(rq.posed or rq.asked)
+    if asked is None:
+        return False
+    code, word = asked
+    forms = frozenset({term(word)})
+    if code != DEFAULT:
+        forms = languages()[code].glossary.get(term(word)) or forms
+    return not named_as_doer(forms, _sentence_of(best.full_text, clause))
 
 
 def _for_a_part(rq: ReadQuestion, best: Candidate, clause: str) -> bool:

@@ -393,6 +393,21 @@ def test_a_negation_in_the_answering_clause_is_a_no() -> None:
     assert _verdict(rq, candidate(0, text, 0.9)) == "yes"  # the negation is in another clause
 
 
+def test_whether_one_named_does_it_is_no_yes_from_a_sentence_where_another_does() -> None:
+    """ "Är det kommunen som sköter …?" asks who does it: a sentence that names the
+    municipality only after a preposition, or not at all, confirms nothing; one that names it
+    as the doer, or as the agent of a passive, does; a count or a restriction asks of
+    something else."""
+    text = "Trafikverket ansvarar för de statliga vägarna genom kommunen."
+    assert verdict("Är det kommunen som sköter de statliga vägarna?", text) is None
+    assert verdict("Is it the municipality that runs the state roads?", text) is None
+    assert verdict("Ansvarar Trafikverket för de statliga vägarna?", text) == "yes"
+    text = "Vattenmätaren ägs av kommunen."
+    assert verdict("Är det kommunen som äger vattenmätaren?", text) == "yes"
+    text = "Hyresvärden ansvarar för ventilationen i lägenheten."
+    assert verdict("Är det hyresvärden som ansvarar för ventilationen?", text) == "yes"
+
+
 def test_the_price_of_something_the_sources_never_name_is_refused() -> None:
     """ "vad kostar en greenfee?" is not answered with the price of a sports hall: sources
     that never name a thing never price it; a thing they name is priced."""

@@ -69,6 +69,8 @@ class Language:
     conditional: re.Pattern[str]  # on folded text: a negated condition, "om du inte"
     concessive: re.Pattern[str]  # on folded text: a negation conceded, "även om du inte"
     restrictive: frozenset[str]  # folded: "bara", "only"
+    doer: re.Pattern[str]  # on folded text: asks whether one named does it, "är det X som"
+    oblique: frozenset[str]  # folded: prepositions after which a noun is no doer, "genom"
     free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
     superlative: re.Pattern[str]  # on folded text, of size or number: "största", "the largest"
     first: re.Pattern[str]  # on folded text: asks which is first, "vilken … störst" (a group)
@@ -232,6 +234,8 @@ def _compile(data: dict) -> Language:
         conditional=re.compile(words["conditional"]),
         concessive=re.compile(words.get("concessive", r"(?!)")),
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
+        doer=re.compile(words.get("doer", r"(?!)")),
+        oblique=frozenset(fold(w) for w in words.get("oblique", ())),
         free=re.compile(words["free"]),
         superlative=re.compile(words["superlative"]),
         first=re.compile(words["first"]),
@@ -535,6 +539,29 @@ def superlatives(text: str) -> frozenset[str]:
     folded = fold(text.lower())
     return frozenset(
         m.group(1) for lang in languages().values() for m in lang.superlative.finditer(folded)
+    )
+
+
+def doer(text: str) -> tuple[str, str] | None:
+    """The one a question asks whether it is who does something, as (the language's code, the
+    word that names it, folded): "Är det kommunen som sköter vägarna?" -> ("sv", "kommunen");
+    None where it asks no such thing ("Är det sju kommuner som samarbetar?")."""
+    folded = fold(text.lower())
+    for lang in languages().values():
+        match = lang.doer.search(folded)
+        if match:
+            return lang.code, match.group("doer").split()[-1]
+    return None
+
+
+def named_as_doer(forms: frozenset[str], text: str) -> bool:
+    """Whether a text names one of the terms `forms` as a doer: anywhere but after a
+    preposition of any language that makes it no doer ("Vattenmätaren ägs av kommunen" names
+    the municipality as one, "Trafikverket ansvarar för vägarna genom kommunen" does not)."""
+    oblique = frozenset().union(*(lang.oblique for lang in languages().values()))
+    tokens = re.findall(r"\w+", fold(text.lower()))
+    return any(
+        term(w) in forms and (not i or tokens[i - 1] not in oblique) for i, w in enumerate(tokens)
     )
 
 
