@@ -408,6 +408,18 @@ def test_whether_one_named_does_it_is_no_yes_from_a_sentence_where_another_does(
     assert verdict("Är det hyresvärden som ansvarar för ventilationen?", text) == "yes"
 
 
+def test_a_number_within_what_inom_bounds_is_held() -> None:
+    """ "inom 500 meter" bounds a distance as "högst" does: 300 metres lie within it, 800 do
+    not."""
+    text = (
+        "Ta prover innan du muddrar om platsen ligger inom 500 meter från en hamn, ett varv "
+        "eller en större bryggsamling."
+    )
+    near = "Ska jag ta prover före muddringen om platsen ligger 300 meter från ett varv?"
+    assert verdict(near, text) == "yes"
+    assert verdict(near.replace("300", "800"), text) == "no"
+
+
 def test_the_price_of_something_the_sources_never_name_is_refused() -> None:
     """ "vad kostar en greenfee?" is not answered with the price of a sports hall: sources
     that never name a thing never price it; a thing they name is priced."""
