@@ -868,7 +868,11 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
             return "no" if alike else None
     years = [n for n in numbers_in(best.full_text) if is_year(n)]
     for decade in decades(rq.asked):
-        if years and not any(y in decade for y in years):
+        if not years:
+            # Evidence that dates nothing confirms no decade: "Samarbetade kommunerna redan på
+            # 90-talet?" – "… har en lång tradition av samarbete".
+            return None
+        if not any(y in decade for y in years):
             return "no"  # "Var det på 70-talet?" – "startade 1962"
     if superlatives(posed) and not superlatives(posed) & superlatives(best.full_text):
         # "Är Nykvarn den minsta kommunen?" is not confirmed by a sentence that ranks nothing,

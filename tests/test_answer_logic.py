@@ -420,6 +420,13 @@ def test_a_number_within_what_inom_bounds_is_held() -> None:
     assert verdict(near.replace("300", "800"), text) == "no"
 
 
+def test_evidence_that_dates_nothing_confirms_no_decade() -> None:
+    text = "De åtta kommunerna på Södertörn har en lång tradition av samarbete."
+    assert verdict("Samarbetade kommunerna redan på 90-talet?", text) is None
+    assert verdict("Samarbetar kommunerna?", text) == "yes"
+    assert verdict("Startade samarbetet på 70-talet?", "Samarbetet startade 1962.") == "no"
+
+
 def test_the_price_of_something_the_sources_never_name_is_refused() -> None:
     """ "vad kostar en greenfee?" is not answered with the price of a sports hall: sources
     that never name a thing never price it; a thing they name is priced."""
