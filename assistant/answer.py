@@ -864,10 +864,21 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
             if not held(rq.asked, n, best.full_text) and not within_years(n, best.full_text)
         ]
         if unheld:
+            if any(held(rq.asked, n, best.full_text, tight=False) for n in unheld):
+                # A bound looser than the question's leaves it open: "fler än 600 000?" –
+                # "över en halv miljon", "beslut inom 2 veckor?" – "inom 4 veckor".
+                return None
             alike = any(stated_alike(rq.asked, n, best.full_text) for n in unheld)
             return "no" if alike else None
     years = [n for n in numbers_in(best.full_text) if is_year(n)]
+    told = decades(best.full_text)
     for decade in decades(rq.asked):
+        if told and not years:
+            # A decade the evidence names is held by itself: "på 70-talet?" – "i början av
+            # 70-talet", not "på 60-talet".
+            if not any(decade.start in d for d in told):
+                return "no"
+            continue
         if not years:
             # Evidence that dates nothing confirms no decade: "Samarbetade kommunerna redan på
             # 90-talet?" – "… har en lång tradition av samarbete".

@@ -944,7 +944,7 @@ def _unit(folded: str, end: int) -> str:
 MAX_AGE = 120
 
 
-def held(question: str, n: int, text: str) -> bool:
+def held(question: str, n: int, text: str, *, tight: bool = True) -> bool:
     """Whether a text holds a number `n` the question gives: the number itself, or a range or
     a bound of the same unit that it lies within ("bidrag på 200 000 kr" – "150 001–400 000
     kr", "15 km" – "10,1–20 km", "80 000 kr" – "mer än 50 000 kronor"; `lang.bound`; a bound
@@ -953,7 +953,9 @@ def held(question: str, n: int, text: str) -> bool:
     ("har fyllt 12" – "till och med 12 år"). A year
     is held by itself and, asked with a bound ("före 2015?"; `lang.year_bound`), by a year on
     that side of it ("år 2010") or by itself with the same bound: "under 2023" says nothing
-    of 2022."""
+    of 2022. A bound the question sets on its number is held only by one on the same side as
+    tight or tighter ("beslut inom 2 veckor?" – "inom 4 veckor" is not; `_within`); with
+    `tight=False`, by a looser one too, which leaves the question open."""
     asked = fold(question.lower())
     folded = fold(text.lower())
     stated = numbers_in(text)
@@ -972,17 +974,19 @@ def held(question: str, n: int, text: str) -> bool:
         return not side or side in given or -side not in given
     if is_year(n):
         return False
+    sides = _number_sides(asked, n) - {0}
+    own = sides.pop() if len(sides) == 1 and tight else 0
     units = _units_asked(asked, n)
-    if units and _within(folded, n, units):
+    if units and _within(folded, n, units, side_asked=own):
         return True
     # The same span in a smaller unit: "de första två veckorna" – "de första 14 dagarna"; a
     # range or a bound in another unit of time, both counted in the smallest: "i två
     # månader" – "mer än fyra veckor" (60 days against 28).
     return any(
-        _states_in(folded, count, unit) or _within(folded, count, {unit})
+        _states_in(folded, count, unit) or _within(folded, count, {unit}, side_asked=own)
         for count, unit in _in_smaller_units(asked, n)
     ) or any(
-        _within(folded, count, {unit}, smallest=True)
+        _within(folded, count, {unit}, smallest=True, side_asked=own)
         for count, unit in _in_smaller_units(asked, n, smallest=True)
     )
 
@@ -1001,11 +1005,15 @@ def within_years(n: int, text: str) -> bool:
     return bool(bounds) and all(side > 0 for side in bounds)
 
 
-def _within(folded: str, n: int, units: set[str], *, smallest: bool = False) -> bool:
+def _within(
+    folded: str, n: int, units: set[str], *, smallest: bool = False, side_asked: int = 0
+) -> bool:
     """Whether a folded text gives a range or a bound in one of the units that `n` lies
     within (`held`), its number in digits or in words ("mer än fyra veckor"). With
     `smallest`, `n` counts the smallest unit of time and so is each number of the text in a
-    larger one (`in_smallest_unit`): "fyra veckor" is 28 days, "30 dagar" 30."""
+    larger one (`in_smallest_unit`): "fyra veckor" is 28 days, "30 dagar" 30. A bound the
+    question sets on `n` itself (`side_asked`, as `lang.bound`) is held by one on the same
+    side only as tight or tighter: "beslut inom 2 veckor?" – "inom 4 veckor" is not."""
 
     def measured(value: int, end: int) -> tuple[int, str]:
         word = re.match(r"\+?\s*([^\W\d]+)", folded[end:]) if smallest else None
@@ -1030,7 +1038,10 @@ def _within(folded: str, n: int, units: set[str], *, smallest: bool = False) -> 
         side = bound(folded[max(0, start - 25) : start]) or bound_after(folded[end : end + 25])
         value, unit = measured(value, end)
         if side and unit in units:
-            if (side < 0 and n <= value) or (side > 0 and n >= value):
+            if side == side_asked:
+                if (side < 0 and value <= n) or (side > 0 and value >= n):
+                    return True
+            elif (side < 0 and n <= value) or (side > 0 and n >= value):
                 return True
     return False
 

@@ -406,6 +406,28 @@ def test_whether_one_named_does_it_is_no_yes_from_a_sentence_where_another_does(
     assert verdict("Är det kommunen som äger vattenmätaren?", text) == "yes"
     text = "Hyresvärden ansvarar för ventilationen i lägenheten."
     assert verdict("Är det hyresvärden som ansvarar för ventilationen?", text) == "yes"
+    # Two words after a preposition are no doer either; a compound of the doer, the page's
+    # own "vi" and a doer of the English question through the glossary are.
+    text = "Trafikverket sköter snöröjningen för hela kommunen."
+    assert verdict("Är det kommunen som sköter snöröjningen?", text) is None
+    text = "Vi sköter snöröjningen på kommunens gator."
+    assert verdict("Är det kommunen som sköter snöröjningen?", text) == "yes"
+    text = "Kommunstyrelsen beslutar om budgeten."
+    assert verdict("Är det kommunen som beslutar om budgeten?", text) == "yes"
+    text = "Skolan betalar busskortet för eleven."
+    assert verdict("Is it the school that pays for the bus card?", text) == "yes"
+    # What "som" is no subject of, a preposition, a pronoun, a count or a restriction asks of
+    # no doer.
+    text = "Du anmäler flytten till Skatteverket."
+    assert verdict("Är det Skatteverket som jag ska anmäla flytten till?", text) == "yes"
+    text = "Du ansöker om bygglov hos kommunen."
+    assert verdict("Är det hos kommunen som man ansöker om bygglov?", text) == "yes"
+    text = "Kundtjänsten kan hjälpa dig med ansökan."
+    assert verdict("Är det någon som kan hjälpa mig med ansökan?", text) == "yes"
+    text = "Fyra av stadskärnorna ligger på Södertörn, där kommunerna samarbetar."
+    assert verdict("Är det bara kommunerna som samarbetar?", text) is not None
+    text = "Biblioteket har öppet på lördagar."
+    assert verdict("Is it the case that the library is open on Saturdays?", text) == "yes"
 
 
 def test_a_number_within_what_inom_bounds_is_held() -> None:
@@ -418,6 +440,13 @@ def test_a_number_within_what_inom_bounds_is_held() -> None:
     near = "Ska jag ta prover före muddringen om platsen ligger 300 meter från ett varv?"
     assert verdict(near, text) == "yes"
     assert verdict(near.replace("300", "800"), text) == "no"
+    # A bound the question sets is held only by one as tight: "inom 2 veckor?" is no "Ja"
+    # from "inom 4 veckor", nor a "Nej": a looser bound leaves it open.
+    text = "Du får beslut inom 4 veckor."
+    assert verdict("Får jag beslut inom 2 veckor?", text) is None
+    assert verdict("Får jag beslut inom 6 veckor?", text) == "yes"
+    text = "Idag bor över en halv miljon människor på Södertörn."
+    assert verdict("Bor det fler än 600 000 personer på Södertörn?", text) is None
 
 
 def test_evidence_that_dates_nothing_confirms_no_decade() -> None:
@@ -425,6 +454,11 @@ def test_evidence_that_dates_nothing_confirms_no_decade() -> None:
     assert verdict("Samarbetade kommunerna redan på 90-talet?", text) is None
     assert verdict("Samarbetar kommunerna?", text) == "yes"
     assert verdict("Startade samarbetet på 70-talet?", "Samarbetet startade 1962.") == "no"
+    # A decade the evidence names holds the same decade, written either way, and no other.
+    text = "Huset byggdes i början av 70-talet."
+    assert verdict("Byggdes huset på 70-talet?", text) == "yes"
+    assert verdict("Byggdes huset på 1970-talet?", text) == "yes"
+    assert verdict("Byggdes huset på 60-talet?", text) == "no"
 
 
 def test_the_price_of_something_the_sources_never_name_is_refused() -> None:

@@ -71,6 +71,7 @@ class Language:
     restrictive: frozenset[str]  # folded: "bara", "only"
     doer: re.Pattern[str]  # on folded text: asks whether one named does it, "är det X som"
     oblique: frozenset[str]  # folded: prepositions after which a noun is no doer, "genom"
+    pronouns: frozenset[str]  # folded: subject pronouns that may name a doer, "vi", "we"
     free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
     superlative: re.Pattern[str]  # on folded text, of size or number: "största", "the largest"
     first: re.Pattern[str]  # on folded text: asks which is first, "vilken … störst" (a group)
@@ -236,6 +237,7 @@ def _compile(data: dict) -> Language:
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         doer=re.compile(words.get("doer", r"(?!)")),
         oblique=frozenset(fold(w) for w in words.get("oblique", ())),
+        pronouns=frozenset(fold(w) for w in words.get("pronouns", ())),
         free=re.compile(words["free"]),
         superlative=re.compile(words["superlative"]),
         first=re.compile(words["first"]),
@@ -555,14 +557,34 @@ def doer(text: str) -> tuple[str, str] | None:
 
 
 def named_as_doer(forms: frozenset[str], text: str) -> bool:
-    """Whether a text names one of the terms `forms` as a doer: anywhere but after a
-    preposition of any language that makes it no doer ("Vattenmätaren ägs av kommunen" names
-    the municipality as one, "Trafikverket ansvarar för vägarna genom kommunen" does not)."""
-    oblique = frozenset().union(*(lang.oblique for lang in languages().values()))
+    """Whether a text in the sources' language may name one of the terms `forms` as a doer:
+    as a form of it, a compound it begins ("kommunstyrelsen" of "kommun") or one that begins
+    with the word ("kommun" of "kommunstyrels"), not within two words after a preposition that
+    makes it no doer ("Trafikverket ansvarar för vägarna genom kommunen", "för hela
+    kommunen"; "Vattenmätaren ägs av kommunen" names it); or by a subject pronoun that opens
+    it ("Vi sköter snöröjningen"), which may stand for it."""
+    sources = languages()[DEFAULT]
     tokens = re.findall(r"\w+", fold(text.lower()))
+    if tokens[:1] and tokens[0] in sources.pronouns:
+        return True
+
+    def names(w: str) -> bool:
+        stem = term(w)
+        return any(
+            form_of(stem, f) or form_of(f, stem) or _begins(stem, f) or _begins(f, stem)
+            for f in forms
+        )
+
     return any(
-        term(w) in forms and (not i or tokens[i - 1] not in oblique) for i, w in enumerate(tokens)
+        names(w) and not any(b in sources.oblique for b in tokens[max(0, i - 2) : i])
+        for i, w in enumerate(tokens)
     )
+
+
+def _begins(whole: str, part: str) -> bool:
+    """Whether a stem begins with another and goes on as a compound: "kommunstyrels" with
+    "kommun"."""
+    return len(part) >= 4 and len(whole) - len(part) >= 4 and whole.startswith(part)
 
 
 def restricts(text: str) -> bool:
