@@ -902,9 +902,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
 
 def _doer_unnamed(rq: ReadQuestion, best: Candidate, clause: str) -> bool:
     """Whether a question asks if one it names is who does something ("Är det kommunen som
-    sköter vägarna?", `doer`) and the sentence of the deciding clause names it as no doer: not
-    at all, or only after a preposition ("I kommunen finns naturreservat som länsstyrelsen
-    förvaltar"); in another language, what its glossary gives for it."""
+    sköter vägarna?", `doer`) and the sentence of the deciding clause does not name it as one
+    (`named_as_doer`): not at all, or only just after a preposition ("I kommunen finns
+    naturreservat som länsstyrelsen förvaltar"); in another language, what its glossary gives
+    for it."""
     asked = doer(rq.posed or rq.asked)
     if asked is None:
         return False
