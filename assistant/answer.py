@@ -69,7 +69,7 @@ from assistant.lang import (
     waives,
     widens,
 )
-from assistant.lexical import MIN_PART, TLDS, Analyzer, fold, stopwords, term, words
+from assistant.lexical import MIN_PART, TLDS, Analyzer, fold, half_of, stopwords, term, words
 from assistant.question import (
     ReadQuestion,
     glossary_terms,
@@ -1496,21 +1496,10 @@ def _matched(topic: frozenset[str], text: str) -> int:
     # A compound of the question's and its halves are one thing asked about, held by the
     # compound or by a half: "klipper vass" holds no more of "vassklippare" than "lånar inte
     # ut vassklippare" does.
-    halves = {t for t in topic if any(_half_of(t, w) for w in topic)}
+    halves = {t for t in topic if any(half_of(t, w) for w in topic)}
     wholes = topic - halves
-    held = {w for w in wholes if found(w) or any(found(h) for h in halves if _half_of(h, w))}
+    held = {w for w in wholes if found(w) or any(found(h) for h in halves if half_of(h, w))}
     return len(held)
-
-
-def _half_of(part: str, whole: str) -> bool:
-    """Whether a term is a half of a compound term: its first or last `MIN_PART` letters or
-    more, with as many left ("vass" of "vassklipp"; not "far" of "fardtjanst")."""
-    rest = len(whole) - len(part)
-    return (
-        len(part) >= MIN_PART
-        and rest >= MIN_PART
-        and (whole.startswith(part) or whole.endswith(part))
-    )
 
 
 #: A suspended compound, a Swedish spelling: a first part with a hyphen that borrows its last

@@ -50,6 +50,17 @@ def names_of(texts: Sequence[str]) -> frozenset[str]:
 MIN_PART = 4
 
 
+def half_of(part: str, whole: str, *, first: bool = False) -> bool:
+    """Whether a term is a half of a compound term: its first or last `MIN_PART` letters or
+    more, with as many left ("vass" of "vassklipp"; not "far" of "fardtjanst"); with `first`,
+    only its first ("kommun" of "kommunstyrels")."""
+    return (
+        len(part) >= MIN_PART
+        and len(whole) - len(part) >= MIN_PART
+        and (whole.startswith(part) or (not first and whole.endswith(part)))
+    )
+
+
 def fold(term: str) -> str:
     """Strip diacritics: "Södertörn" → "Sodertorn"."""
     decomposed = unicodedata.normalize("NFKD", term)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from assistant.lexical import fold, stopwords, term, words
+from assistant.lexical import fold, half_of, stopwords, term, words
 
 HERE = Path(__file__).parent
 #: The language of the sources and of every answer; questions in others are read too.
@@ -571,7 +571,10 @@ def named_as_doer(forms: frozenset[str], text: str) -> bool:
     def names(w: str) -> bool:
         stem = term(w)
         return any(
-            form_of(stem, f) or form_of(f, stem) or _begins(stem, f) or _begins(f, stem)
+            form_of(stem, f)
+            or form_of(f, stem)
+            or half_of(f, stem, first=True)
+            or half_of(stem, f, first=True)
             for f in forms
         )
 
@@ -579,12 +582,6 @@ def named_as_doer(forms: frozenset[str], text: str) -> bool:
         names(w) and not any(b in sources.oblique for b in tokens[max(0, i - 2) : i])
         for i, w in enumerate(tokens)
     )
-
-
-def _begins(whole: str, part: str) -> bool:
-    """Whether a stem begins with another and goes on as a compound: "kommunstyrels" with
-    "kommun"."""
-    return len(part) >= 4 and len(whole) - len(part) >= 4 and whole.startswith(part)
 
 
 def restricts(text: str) -> bool:
