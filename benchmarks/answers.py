@@ -117,6 +117,8 @@ OTHERS = {
         "eightysecond",
         "eightythird",
         "eightyfourth",
+        "eightyfifth",
+        "eightysixth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
