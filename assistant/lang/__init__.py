@@ -71,6 +71,7 @@ class Language:
     restrictive: frozenset[str]  # folded: "bara", "only"
     doer: re.Pattern[str]  # on folded text: asks whether one named does it, "är det X som"
     oblique: frozenset[str]  # folded: prepositions after which a noun is no doer, "genom"
+    count_subjects: frozenset[str]  # folded: subject pronouns after a counting verb
     pronouns: frozenset[str]  # folded: subject pronouns that may name a doer, "vi", "we"
     free: re.Pattern[str]  # on folded text: costs nothing, "gratis", "free of charge"
     superlative: re.Pattern[str]  # on folded text, of size or number: "största", "the largest"
@@ -237,6 +238,7 @@ def _compile(data: dict) -> Language:
         restrictive=frozenset(fold(w) for w in words["restrictive"]),
         doer=re.compile(words.get("doer", r"(?!)")),
         oblique=frozenset(fold(w) for w in words.get("oblique", ())),
+        count_subjects=frozenset(fold(w) for w in words.get("count_subjects", ())),
         pronouns=frozenset(fold(w) for w in words.get("pronouns", ())),
         free=re.compile(words["free"]),
         superlative=re.compile(words["superlative"]),
@@ -979,6 +981,8 @@ def counted_words(text: str) -> list[str]:
     for lang in languages().values():
         for match in lang.counted.finditer(folded):
             verb = lang.count_verbs.get(match.group(1))
+            if verb and match.group(2) in lang.count_subjects:
+                continue  # "hur många kan jag anmäla?": the verb's subject is the asker
             found += list(verb) if verb else [word for word in match.groups() if word]
     return found
 
