@@ -119,6 +119,8 @@ OTHERS = {
         "eightyfourth",
         "eightyfifth",
         "eightysixth",
+        "eightyseventh",
+        "eightyeighth",
     )
 }
 #: The refusal rate the issue asks for; the table reports answers kept at that rate.
