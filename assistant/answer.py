@@ -65,6 +65,7 @@ from assistant.lang import (
     superlative,
     superlatives,
     supposes,
+    uncharged,
     unit_of,
     waives,
     widens,
@@ -94,7 +95,8 @@ def _replies() -> dict[str, str]:
 def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires (a question in the sources is
     never an answer, nor what a page says of itself): every corpus name it mentions
-    (`_holds_name`), what it counts ("hur många bilar": a word of `ReadQuestion.counted`),
+    (`_holds_name`; to a yes/no question, a sentence that names none of its own holds those of
+    its passage), what it counts ("hur många bilar": a word of `ReadQuestion.counted`),
     the type of fact it asks for (a year for "när", an amount for "vad kostar") and the unit
     it asks it in (`ReadQuestion.unit`: "i kvadratkilometer"), other than a number the
     question gives itself, and every number it counts with, as itself or within
@@ -109,7 +111,15 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         # page says of itself ("Här kan du läsa om hur du ansöker").
         return False
     if not all(_holds_name(name, candidate) for name in rq.names):
-        return False
+        # A yes/no question asks of a rule its passage states for the place it names, in a
+        # sentence that names no other: "Får jag ställa husvagnen på infartsparkeringen i
+        # Lövsta över en långhelg?" – "Du får parkera högst 24 timmar i följd" on the page
+        # about Lövsta's car parks; not "Stadsparken har offentliga toaletter" on a page that
+        # also names Orrliden.
+        if rq.kind != "yesno" or candidate.names or candidate.before:
+            return False
+        if not all(name in candidate.passage for name in rq.names):
+            return False
     if rq.role and not _names_role(rq.role, candidate):
         return False  # "vem är kuratorn?" is not answered by "Skolsköterska: Sara Eklöf"
     if rq.past and not _dated_before(candidate):
@@ -806,8 +816,10 @@ def _verdict(rq: ReadQuestion, best: Candidate) -> str | None:
     costs_nothing = cost and free(clause) and not _amount(clause)
     if costs_nothing and says_no and not best.is_row:
         # A negation undoes "free" in the sentence that says it ("är inte gratis"), not in
-        # the next: "Allt är kostnadsfritt. De frivilliga får ingen lön." is free.
-        says_no = any(negated(s) for s in _SENTENCES.split(clause) if free(s))
+        # the next: "Allt är kostnadsfritt. De frivilliga får ingen lön." is free; nor one
+        # that denies a cost too: "Tillståndet är avgiftsfritt, och kommunen tar inte heller
+        # ut någon avgift för ett nytt kort" (`uncharged`).
+        says_no = any(negated(uncharged(s)) for s in _SENTENCES.split(clause) if free(s))
     if not says_no and not denied and obliges(posed) and not dispenses(posed):
         # What the evidence says is done without a thing says one need not do it: "måste man
         # anmäla …?" – "… kan du kompostera utan att anmäla det"; so does a clause that names

@@ -72,6 +72,7 @@ class SegmentInfo:
     # the corpus names of the segment before, when this one refers back to it with a definite
     # noun and names none itself ("Orrliden ligger i … Området har inte …"; `refers_back`)
     before: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()  # the corpus names it holds itself
 
 
 #: The host of an e-mail or web address, its last name and top-level domain: "mortsund.se" of
@@ -130,6 +131,7 @@ class SegmentView:
                 passage,
                 is_row(chunk.text[ref.start : ref.end]),
                 before,
+                terms & self.names,
             )
             for (seg_id, text, context, terms), ref, before in zip(
                 analysed, refs, befores, strict=True
@@ -550,6 +552,7 @@ class Assistant:
                         where=seg.where,
                         passage=seg.passage,
                         before=seg.before,
+                        names=seg.names,
                         background=background,
                     )
                 )

@@ -76,6 +76,7 @@ class Candidate:
     # the corpus names of the segment before, which this one refers back to with a definite
     # noun ("Orrliden ligger i … Området har inte …")
     before: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()  # the corpus names the segment holds itself
 
     @property
     def full_text(self) -> str:

@@ -3534,3 +3534,44 @@ def test_a_compound_and_its_halves_are_one_thing_asked_about() -> None:
         )
         == "no"
     )
+
+
+def test_a_yes_no_question_takes_its_place_from_the_passage() -> None:
+    """ "Får jag parkera i Lövsta över natten?" asks of a rule that the passage on Lövsta
+    states in a sentence naming no corpus name: the passage's name holds for it. A sentence
+    that names another (`Candidate.names`) speaks of that one, and a question for a fact
+    still needs the name in the sentence, its heading or the sentence it refers back to."""
+    from assistant.answer import admissible
+
+    text = "Du får parkera högst 24 timmar i följd."
+    analyzer = Analyzer([*Analyzer.base_terms(text), "Lövsta", "natten"])
+    lovsta = frozenset(analyzer.terms("Lövsta"))
+    rule = candidate(0, text, 0.9)
+    in_passage = replace(rule, passage=rule.terms | lovsta)
+    asked = read_question("Får jag parkera i Lövsta över natten?", analyzer=analyzer, names=lovsta)
+    assert asked.kind == "yesno" and asked.names == lovsta
+    assert admissible(in_passage, asked)
+    assert not admissible(rule, asked)
+    assert not admissible(replace(in_passage, names=frozenset({"stadspark"})), asked)
+    fact = read_question("Hur länge får jag parkera i Lövsta?", analyzer=analyzer, names=lovsta)
+    assert fact.kind != "yesno" and not admissible(in_passage, fact)
+
+
+def test_a_denied_cost_beside_free_does_not_undo_it() -> None:
+    """ "Tillståndet är avgiftsfritt, och kommunen tar inte heller ut någon avgift …" says
+    twice that it costs nothing: its "inte" denies a cost, so it undoes no "free"
+    (`uncharged`); "är inte gratis" still does, as does a negation of something else."""
+    from assistant.lang import uncharged
+
+    permit = (
+        "Själva parkeringstillståndet är avgiftsfritt, och kommunen tar inte heller ut någon "
+        "avgift om du behöver ett nytt kort."
+    )
+    assert (
+        verdict("Måste jag betala kommunen något för själva parkeringstillståndet?", permit) == "no"
+    )
+    assert verdict("Kostar parkeringstillståndet något?", permit) == "no"
+    assert verdict("Kostar parkeringen något?", "Parkeringen är inte gratis.") == "yes"
+    assert "inte" not in uncharged(permit) and "avgiftsfritt" in uncharged(permit)
+    assert "inte" in uncharged("Allt är kostnadsfritt, men du får inte ta med hund.")
+    assert "fee" not in uncharged("Entry is free and there is no fee for children.")
