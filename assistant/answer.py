@@ -112,10 +112,10 @@ def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
         return False
     if not all(_holds_name(name, candidate) for name in rq.names):
         # A yes/no question asks of a rule its passage states for the place it names, in a
-        # sentence that names no other: "Får jag ställa husvagnen på infartsparkeringen i
-        # Lövsta över en långhelg?" – "Du får parkera högst 24 timmar i följd" on the page
-        # about Lövsta's car parks; not "Stadsparken har offentliga toaletter" on a page that
-        # also names Orrliden.
+        # sentence that, with its heading, names no corpus name: "Får jag ställa husvagnen på
+        # infartsparkeringen i Lövsta över en långhelg?" – "Du får parkera högst 24 timmar i
+        # följd" on the page about Lövsta's car parks; not "Stadsparken har offentliga
+        # toaletter" on a page that also names Orrliden.
         if rq.kind != "yesno" or candidate.names or candidate.before:
             return False
         if not all(name in candidate.passage for name in rq.names):

@@ -72,7 +72,8 @@ class SegmentInfo:
     # the corpus names of the segment before, when this one refers back to it with a definite
     # noun and names none itself ("Orrliden ligger i … Området har inte …"; `refers_back`)
     before: frozenset[str] = frozenset()
-    names: frozenset[str] = frozenset()  # the corpus names it holds itself
+    # the corpus names it holds (with the sentence it leans on) and its heading holds
+    names: frozenset[str] = frozenset()
 
 
 #: The host of an e-mail or web address, its last name and top-level domain: "mortsund.se" of
@@ -131,7 +132,7 @@ class SegmentView:
                 passage,
                 is_row(chunk.text[ref.start : ref.end]),
                 before,
-                terms & self.names,
+                (terms | where) & self.names,
             )
             for (seg_id, text, context, terms), ref, before in zip(
                 analysed, refs, befores, strict=True

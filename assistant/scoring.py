@@ -76,7 +76,8 @@ class Candidate:
     # the corpus names of the segment before, which this one refers back to with a definite
     # noun ("Orrliden ligger i … Området har inte …")
     before: frozenset[str] = frozenset()
-    names: frozenset[str] = frozenset()  # the corpus names the segment holds itself
+    # the corpus names the segment holds (with the sentence it leans on) and its heading holds
+    names: frozenset[str] = frozenset()
 
     @property
     def full_text(self) -> str:

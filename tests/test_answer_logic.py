@@ -3572,6 +3572,10 @@ def test_a_denied_cost_beside_free_does_not_undo_it() -> None:
     )
     assert verdict("Kostar parkeringstillståndet något?", permit) == "no"
     assert verdict("Kostar parkeringen något?", "Parkeringen är inte gratis.") == "yes"
+    assert verdict("Kostar tillståndet något?", "Tillståndet är inte avgiftsfritt.") == "yes"
+    assert verdict("Är tjänsten gratis?", "Tjänsten är inte kostnadsfri.") == "no"
+    assert "not" in uncharged("Entry is not free of charge.")
+    assert "ingen" in uncharged("Ingen\navgift tas ut för kortet.")  # a line is no sentence
     assert "inte" not in uncharged(permit) and "avgiftsfritt" in uncharged(permit)
     assert "inte" in uncharged("Allt är kostnadsfritt, men du får inte ta med hund.")
     assert "fee" not in uncharged("Entry is free and there is no fee for children.")

@@ -518,25 +518,30 @@ def _asserted(text: str) -> str:
 def uncharged(text: str) -> str:
     """A text, folded, without what denies a cost: a negation within four words before a word
     a question about money asks with ("tar inte heller ut någon avgift", "ingen avgift", "no
-    fee"). What is left of a sentence that says something is free negates that only where it
-    still holds a negation ("är inte gratis"; not "är avgiftsfritt, och kommunen tar inte
-    heller ut någon avgift")."""
+    fee"), unless it says "free" itself ("inte avgiftsfritt"). What is left of a sentence that
+    says something is free negates that only where it still holds a negation ("är inte
+    gratis", "är inte avgiftsfritt"; not "är avgiftsfritt, och kommunen tar inte heller ut
+    någon avgift")."""
     folded = fold(text.lower())
     for pattern in _cost_denials():
-        folded = pattern.sub(" ", folded)
+        # A denial that says "free" itself is kept: "inte avgiftsfritt" is no cost denied.
+        folded = pattern.sub(lambda m: m.group() if free(m.group()) else " ", folded)
     return folded
 
 
 @cache
 def _cost_denials() -> tuple[re.Pattern[str], ...]:
-    """Per language, a negation followed within four words by the cue of money (`expects`)."""
+    """Per language, a negation followed within four words of its line by the cue of money
+    (`expects`)."""
     found = []
     for lang in languages().values():
         negations = "|".join(sorted(lang.negations))
         for name, cue in lang.expects:
             if name == "money":
                 found.append(
-                    re.compile(rf"\b(?:{negations})\b(?:\s+\w+){{0,3}}?\s+(?:{cue.pattern})")
+                    re.compile(
+                        rf"\b(?:{negations})\b(?:[^\S\n]+\w+){{0,3}}?[^\S\n]+(?:{cue.pattern})"
+                    )
                 )
     return tuple(found)
 
