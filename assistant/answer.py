@@ -95,8 +95,8 @@ def _replies() -> dict[str, str]:
 def admissible(candidate: Candidate, rq: ReadQuestion) -> bool:
     """Whether a sentence states what the question requires (a question in the sources is
     never an answer, nor what a page says of itself): every corpus name it mentions
-    (`_holds_name`; to a yes/no question, a sentence that names none of its own holds those of
-    its passage), what it counts ("hur många bilar": a word of `ReadQuestion.counted`),
+    (`_holds_name`; to a yes/no question, a sentence that, with its heading, names none holds
+    those of its passage), what it counts ("hur många bilar": a word of `ReadQuestion.counted`),
     the type of fact it asks for (a year for "när", an amount for "vad kostar") and the unit
     it asks it in (`ReadQuestion.unit`: "i kvadratkilometer"), other than a number the
     question gives itself, and every number it counts with, as itself or within
